@@ -1,0 +1,67 @@
+//! Command-line interface: the clap types. The `///` comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+/// Is the Redis cache paying off? KPIs, reports and rollout checks from request
+/// logs, feedback scores and Redis INFO snapshots.
+#[derive(Debug, Parser)]
+#[command(name = "cacheroi", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file (default: ./cacheroi.toml, else the bundled sample
+    /// configuration over sample-data/).
+    #[arg(long, short = 'c', global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(long, short = 'v', action = ArgAction::Count, global = true, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Print only errors on stderr.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Weekly stakeholder summary for one ISO week: metrics.json and summary.md
+    /// under <out>/weekly/<iso-week>/.
+    Weekly(WeeklyArgs),
+    /// Generate deterministic sample data (requests, feedback, customers, Redis
+    /// snapshots, rollout plan, config) for demos and benchmarks.
+    Sample(SampleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WeeklyArgs {
+    /// ISO week to report, e.g. 2026-W47, or `last`: the last complete ISO week
+    /// before `as_of` (or today).
+    #[arg(long, default_value = "last", value_name = "WEEK")]
+    pub week: String,
+    /// Output folder (default: `output_dir` of the configuration).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Folder to write the sample data into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seed of the random generator: the same seed gives the same files.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Average request rows per day (weekdays carry more, weekends less).
+    #[arg(long, default_value_t = 1500)]
+    pub requests_per_day: u64,
+    /// Format of the daily request files.
+    #[arg(long, value_enum, default_value = "mixed")]
+    pub format: crate::sample::SampleFormat,
+}

@@ -1,0 +1,67 @@
+//! Atomic output (CONTRACT §3): every file is written to a temporary file in
+//! the same folder, then renamed over the target, so a reader never sees a
+//! half-written report and a failed run leaves the previous one intact.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+/// Write `bytes` to `path` atomically, creating parent folders.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create folder", dir.display()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".cacheroi-")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("{}: cannot replace", path.display()))?;
+    Ok(())
+}
+
+/// A set of files rendered in memory, written only once all are ready, so an
+/// error while rendering writes nothing.
+#[derive(Debug, Default)]
+pub struct Bundle {
+    pub files: Vec<(PathBuf, Vec<u8>)>,
+}
+
+impl Bundle {
+    pub fn add(&mut self, path: PathBuf, bytes: impl Into<Vec<u8>>) {
+        self.files.push((path, bytes.into()));
+    }
+
+    pub fn write(&self) -> Result<()> {
+        for (path, bytes) in &self.files {
+            write_atomic(path, bytes)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_files_and_leaves_no_temporaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a/b/metrics.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        let names: Vec<_> = std::fs::read_dir(p.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("metrics.json")]);
+    }
+}

@@ -1,0 +1,4 @@
+//! Delivery: the only stage that touches the filesystem (and, later, the
+//! network).
+
+pub mod files;

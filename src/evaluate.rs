@@ -1,0 +1,78 @@
+//! Targets → status (CONTRACT §3): `met`, `at_risk` (missed by less than 10 %
+//! of the target, relative), `missed`, or `no_data` when the KPI has no value.
+
+use serde::Serialize;
+
+use crate::metrics::kpi::{Direction, Kpi};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Met,
+    AtRisk,
+    Missed,
+    NoData,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::AtRisk => "at risk",
+            Status::Missed => "missed",
+            Status::NoData => "no data",
+        }
+    }
+}
+
+/// The relative miss still counted as `at_risk`.
+pub const AT_RISK_MARGIN: f64 = 0.10;
+
+/// Status of a KPI against its target; `None` when the KPI has no target
+/// (CONTRACT §3: `target: null, status: null`) unless the value is missing.
+pub fn status(kpi: Kpi, value: Option<f64>, target: Option<f64>) -> Option<Status> {
+    let Some(v) = value else {
+        return Some(Status::NoData);
+    };
+    let t = target?;
+    let margin = AT_RISK_MARGIN * t.abs();
+    Some(match kpi.direction() {
+        Direction::HigherIsBetter if v >= t => Status::Met,
+        Direction::HigherIsBetter if v >= t - margin => Status::AtRisk,
+        Direction::LowerIsBetter if v <= t => Status::Met,
+        Direction::LowerIsBetter if v <= t + margin => Status::AtRisk,
+        _ => Status::Missed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundaries_of_met_at_risk_and_missed() {
+        // Higher is better, target 0.70: 0.70 met; 0.63 (= 0.70 − 10 %) at risk; below missed.
+        assert_eq!(status(Kpi::ApiCallReduction, Some(0.70), Some(0.70)), Some(Status::Met));
+        assert_eq!(
+            status(Kpi::ApiCallReduction, Some(0.65), Some(0.70)),
+            Some(Status::AtRisk)
+        );
+        assert_eq!(
+            status(Kpi::ApiCallReduction, Some(0.62), Some(0.70)),
+            Some(Status::Missed)
+        );
+        // Lower is better, target 100 ms: 100 met; 110 at risk; 111 missed.
+        assert_eq!(status(Kpi::P99LatencyMs, Some(100.0), Some(100.0)), Some(Status::Met));
+        assert_eq!(
+            status(Kpi::P99LatencyMs, Some(110.0), Some(100.0)),
+            Some(Status::AtRisk)
+        );
+        assert_eq!(
+            status(Kpi::P99LatencyMs, Some(111.0), Some(100.0)),
+            Some(Status::Missed)
+        );
+        // No value: no_data, whatever the target; no target: null.
+        assert_eq!(status(Kpi::ErrorRate, None, Some(0.001)), Some(Status::NoData));
+        assert_eq!(status(Kpi::Requests, Some(5.0), None), None);
+    }
+}

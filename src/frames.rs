@@ -1,0 +1,442 @@
+//! Canonical columns and the parsing of raw columns into them.
+//!
+//! Every source is normalised once into the same names and types, whatever
+//! the file format: `ts` is epoch microseconds (UTC) as `Int64`, text stays
+//! text, numbers are `Int64`/`Float64`, flags `Boolean`. Each parsed column
+//! comes with two masks, `missing` and `invalid`, from which the sources build
+//! the reject reason of CONTRACT §5.
+
+use polars::prelude::*;
+
+use crate::error::SourceError;
+use crate::formats::RawFile;
+
+pub const TS: &str = "ts";
+pub const CUSTOMER_ID: &str = "customer_id";
+pub const USER_ID: &str = "user_id";
+pub const SEGMENT: &str = "segment";
+pub const ENDPOINT: &str = "endpoint";
+pub const STATUS: &str = "status";
+pub const LATENCY_MS: &str = "latency_ms";
+pub const CACHE_STATUS: &str = "cache_status";
+pub const CACHE_ENABLED: &str = "cache_enabled";
+pub const UPSTREAM_CALLS: &str = "upstream_calls";
+pub const SCORE: &str = "score";
+pub const COMMENT: &str = "comment";
+/// Reject reason of a row (null for a valid row).
+pub const REASON: &str = "__reason";
+/// The column that made the row rejected.
+pub const BAD_COLUMN: &str = "__column";
+/// Its raw text, where the format has text.
+pub const BAD_VALUE: &str = "__value";
+
+/// The cache statuses of CONTRACT §1.1, upper case.
+pub const CACHE_STATUSES: [&str; 5] = ["HIT", "STALE", "MISS", "BYPASS", "ERROR"];
+
+/// How a column is parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// RFC 3339 text with an offset, or a Parquet timestamp (UTC if naive).
+    Timestamp,
+    Text,
+    Int,
+    Float,
+    /// true/false/1/0/yes/no in any case, or a boolean column.
+    Bool,
+    /// One of [`CACHE_STATUSES`] in any case; empty means not cacheable.
+    CacheStatus,
+}
+
+impl Kind {
+    fn expected(self) -> &'static str {
+        match self {
+            Kind::Timestamp => "a timestamp or RFC 3339 text",
+            Kind::Text => "text",
+            Kind::Int => "an integer",
+            Kind::Float => "a number",
+            Kind::Bool => "a boolean",
+            Kind::CacheStatus => "text",
+        }
+    }
+}
+
+/// One column a source reads.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+}
+
+/// A raw column turned into its canonical value and validity masks.
+pub struct Parsed {
+    /// The canonical value (null where missing or invalid).
+    pub value: Expr,
+    /// True where the field is absent or empty.
+    pub missing: Expr,
+    /// True where the field is present but does not parse.
+    pub invalid: Expr,
+    /// The raw text, for examples of bad rows (null for typed formats).
+    pub text: Expr,
+}
+
+fn empty(c: Expr) -> Expr {
+    c.clone().is_null().or(c.eq(lit("")))
+}
+
+/// Parse one column of a raw file. A required column that the file lacks is
+/// an error naming the file and column; an optional one is all-missing.
+pub fn parse_column(raw: &RawFile, spec: ColumnSpec) -> Result<Parsed, SourceError> {
+    let Some((name, dtype)) = raw.column(spec.name) else {
+        if spec.required {
+            return Err(SourceError::MissingColumn {
+                path: raw.path.clone(),
+                column: spec.name,
+                found: raw.column_names(),
+            });
+        }
+        let dt = match spec.kind {
+            Kind::Timestamp | Kind::Int => DataType::Int64,
+            Kind::Float => DataType::Float64,
+            Kind::Bool => DataType::Boolean,
+            Kind::Text | Kind::CacheStatus => DataType::String,
+        };
+        return Ok(Parsed {
+            value: lit(NULL).cast(dt),
+            missing: lit(true),
+            invalid: lit(false),
+            text: lit(NULL).cast(DataType::String),
+        });
+    };
+    let c = col(name);
+    let schema_error = || SourceError::Schema {
+        path: raw.path.clone(),
+        column: spec.name,
+        expected: spec.kind.expected(),
+        found: dtype.to_string(),
+    };
+    let text_or_null = if dtype == DataType::String {
+        c.clone()
+    } else {
+        lit(NULL).cast(DataType::String)
+    };
+    let parsed = match (spec.kind, &dtype) {
+        (Kind::Timestamp, DataType::String) => {
+            let value = c
+                .clone()
+                .map(rfc3339_column, |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)));
+            let missing = empty(c);
+            let invalid = missing.clone().not().and(value.clone().is_null());
+            Parsed {
+                value,
+                missing,
+                invalid,
+                text: text_or_null,
+            }
+        }
+        (Kind::Timestamp, DataType::Datetime(_, _)) => Parsed {
+            value: c.clone().dt().timestamp(TimeUnit::Microseconds),
+            missing: c.is_null(),
+            invalid: lit(false),
+            text: text_or_null,
+        },
+        (Kind::Timestamp, _) => return Err(schema_error()),
+        (Kind::Text | Kind::CacheStatus, dt) if !dt.is_primitive() && *dt != DataType::String => {
+            return Err(schema_error());
+        }
+        (Kind::Text, _) => {
+            let value = if dtype == DataType::String {
+                c.clone()
+            } else {
+                c.clone().cast(DataType::String)
+            };
+            Parsed {
+                missing: empty(value.clone()),
+                value,
+                invalid: lit(false),
+                text: text_or_null,
+            }
+        }
+        (Kind::CacheStatus, _) => {
+            let upper = c.clone().cast(DataType::String).str().to_uppercase();
+            let missing = empty(upper.clone());
+            let known = CACHE_STATUSES
+                .iter()
+                .map(|s| upper.clone().eq(lit(*s)))
+                .reduce(|a, b| a.or(b))
+                .expect("statuses");
+            let invalid = missing.clone().not().and(known.clone().not());
+            let value = when(known).then(upper).otherwise(lit(NULL).cast(DataType::String));
+            Parsed {
+                value,
+                missing,
+                invalid,
+                text: text_or_null,
+            }
+        }
+        (Kind::Int, DataType::String) => {
+            let value = c.clone().cast(DataType::Int64);
+            let missing = empty(c);
+            let invalid = missing.clone().not().and(value.clone().is_null());
+            Parsed {
+                value,
+                missing,
+                invalid,
+                text: text_or_null,
+            }
+        }
+        (Kind::Int, dt) if dt.is_integer() => Parsed {
+            value: c.clone().cast(DataType::Int64),
+            missing: c.is_null(),
+            invalid: lit(false),
+            text: text_or_null,
+        },
+        (Kind::Int, dt) if dt.is_float() => {
+            let whole = c.clone().eq(c.clone().floor());
+            Parsed {
+                value: when(whole.clone())
+                    .then(c.clone().cast(DataType::Int64))
+                    .otherwise(lit(NULL).cast(DataType::Int64)),
+                missing: c.clone().is_null(),
+                invalid: c.is_not_null().and(whole.not()),
+                text: text_or_null,
+            }
+        }
+        (Kind::Float, DataType::String) => {
+            let parsed = c.clone().cast(DataType::Float64);
+            let finite = parsed.clone().is_finite();
+            let missing = empty(c);
+            let invalid = missing.clone().not().and(finite.clone().not().fill_null(lit(true)));
+            let value = when(finite).then(parsed).otherwise(lit(NULL).cast(DataType::Float64));
+            Parsed {
+                value,
+                missing,
+                invalid,
+                text: text_or_null,
+            }
+        }
+        (Kind::Float, dt) if dt.is_primitive_numeric() => {
+            let v = c.clone().cast(DataType::Float64);
+            Parsed {
+                invalid: c.clone().is_not_null().and(v.clone().is_finite().not()),
+                value: when(v.clone().is_finite())
+                    .then(v)
+                    .otherwise(lit(NULL).cast(DataType::Float64)),
+                missing: c.is_null(),
+                text: text_or_null,
+            }
+        }
+        (Kind::Bool, DataType::Boolean) => Parsed {
+            value: c.clone(),
+            missing: c.is_null(),
+            invalid: lit(false),
+            text: text_or_null,
+        },
+        (Kind::Bool, DataType::String) => {
+            let lower = c.clone().str().to_lowercase();
+            let any = |words: [&str; 3]| {
+                words
+                    .iter()
+                    .map(|w| lower.clone().eq(lit(*w)))
+                    .reduce(|a, b| a.or(b))
+                    .expect("words")
+            };
+            let t = any(["true", "1", "yes"]);
+            let f = any(["false", "0", "no"]);
+            let missing = empty(c);
+            let invalid = missing.clone().not().and(t.clone().or(f.clone()).not());
+            let value = when(t)
+                .then(lit(true))
+                .when(f)
+                .then(lit(false))
+                .otherwise(lit(NULL).cast(DataType::Boolean));
+            Parsed {
+                value,
+                missing,
+                invalid,
+                text: text_or_null,
+            }
+        }
+        (Kind::Bool, dt) if dt.is_integer() => {
+            let t = c.clone().eq(lit(1));
+            let f = c.clone().eq(lit(0));
+            Parsed {
+                invalid: c.clone().is_not_null().and(t.clone().or(f).not()),
+                value: when(c.clone().is_null())
+                    .then(lit(NULL).cast(DataType::Boolean))
+                    .otherwise(t),
+                missing: c.is_null(),
+                text: text_or_null,
+            }
+        }
+        _ => return Err(schema_error()),
+    };
+    Ok(parsed)
+}
+
+/// One rule of the reject order: where `condition` holds (and no earlier
+/// rule did), the row is rejected for `reason`, blaming `column`.
+pub struct Rule {
+    pub condition: Expr,
+    pub reason: &'static str,
+    pub column: &'static str,
+    pub text: Expr,
+}
+
+/// The reason, column and raw text of the first rule that holds, as three
+/// expressions named [`REASON`], [`BAD_COLUMN`], [`BAD_VALUE`].
+pub fn first_rule(rules: Vec<Rule>) -> [Expr; 3] {
+    let null_str = || lit(NULL).cast(DataType::String);
+    let (mut reason, mut column, mut text) = (null_str(), null_str(), null_str());
+    for rule in rules.into_iter().rev() {
+        let cond = rule.condition.fill_null(lit(false));
+        reason = when(cond.clone()).then(lit(rule.reason)).otherwise(reason);
+        column = when(cond.clone()).then(lit(rule.column)).otherwise(column);
+        text = when(cond).then(rule.text).otherwise(text);
+    }
+    [reason.alias(REASON), column.alias(BAD_COLUMN), text.alias(BAD_VALUE)]
+}
+
+/// Parse a column of RFC 3339 strings into epoch microseconds (null where a
+/// value does not parse). Kept as the one UDF of the pipeline: Polars'
+/// strptime does not accept `Z` and an offset in one format.
+fn rfc3339_column(c: Column) -> PolarsResult<Column> {
+    let ca = c.str()?;
+    let out: Int64Chunked = ca.iter().map(|v| v.and_then(parse_rfc3339_micros)).collect();
+    Ok(out.with_name(c.name().clone()).into_column())
+}
+
+/// Parse `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (RFC 3339; `t`/`z` and a
+/// space separator accepted) into UTC epoch microseconds. Fractions beyond
+/// microseconds are truncated. Anything without an offset is rejected.
+pub fn parse_rfc3339_micros(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 20 {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let mut v = 0i64;
+        for &ch in b.get(r)? {
+            if !ch.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(ch - b'0');
+        }
+        Some(v)
+    };
+    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut micros = 0i64;
+    if b[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 6 {
+                micros = micros * 10 + i64::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 0 {
+            return None;
+        }
+        for _ in digits..6 {
+            micros *= 10;
+        }
+    }
+    let offset_secs = match b.get(i)? {
+        b'Z' | b'z' if i + 1 == b.len() => 0,
+        sign @ (b'+' | b'-') if i + 6 == b.len() && b[i + 3] == b':' => {
+            let (oh, om) = (num(i + 1..i + 3)?, num(i + 4..i + 6)?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let secs = oh * 3600 + om * 60;
+            if *sign == b'-' { -secs } else { secs }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let local = days * 86_400 + hour * 3600 + minute * 60 + second;
+    Some((local - offset_secs) * 1_000_000 + micros)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chrono_micros(s: &str) -> Option<i64> {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.timestamp_micros())
+    }
+
+    #[test]
+    fn rfc3339_agrees_with_chrono() {
+        for s in [
+            "2026-11-17T09:30:00.123Z",
+            "2026-11-17T09:30:00+01:00",
+            "2026-11-22T23:30:00-05:00",
+            "2026-11-17t09:30:00z",
+            "2026-11-17 09:30:00Z",
+            "2024-02-29T00:00:00.5+14:00",
+            "1969-12-31T23:59:59.999999Z",
+            "2026-03-01T00:00:00.123456789-00:30",
+            "2000-01-01T00:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339_micros(s), chrono_micros(s), "{s}");
+            assert!(parse_rfc3339_micros(s).is_some(), "{s}");
+        }
+    }
+
+    #[test]
+    fn rfc3339_rejects_what_is_not_rfc3339_with_an_offset() {
+        for s in [
+            "2026-11-17T09:30:00",      // no offset
+            "2026-11-17 09:30",         // no seconds
+            "2026-02-29T00:00:00Z",     // not a leap year
+            "2026-13-01T00:00:00Z",     // month 13
+            "2026-11-17T24:00:00Z",     // hour 24
+            "2026-11-17T09:30:00+0100", // offset without colon
+            "2026-11-17T09:30:00.Z",    // empty fraction
+            "17/11/2026 09:30:00 +01:00",
+            "yesterday",
+            "",
+        ] {
+            assert_eq!(parse_rfc3339_micros(s), None, "{s}");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! cacheroi: is the Redis cache paying off?
+//!
+//! The data flows one way: sources → frames → metrics → evaluate → report
+//! model → render → deliver. Each stage is a module; `commands/` wires them
+//! together per subcommand, and `main.rs` only parses arguments and maps
+//! errors to exit codes.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod deliver;
+pub mod error;
+pub mod evaluate;
+pub mod formats;
+pub mod frames;
+pub mod metrics;
+pub mod period;
+pub mod quality;
+pub mod render;
+pub mod report;
+pub mod sample;
+pub mod sources;

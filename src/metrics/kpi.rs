@@ -1,0 +1,99 @@
+//! The KPI names of CONTRACT §4. The key string is at once the JSON key in
+//! metrics.json, the key under `[targets]` and the template variable.
+
+use serde::Serialize;
+
+/// Whether a larger value is better (met when value ≥ target) or worse
+/// (met when value ≤ target).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    HigherIsBetter,
+    LowerIsBetter,
+}
+
+/// How a value is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Count,
+    Ratio,
+    Milliseconds,
+    Score,
+    Money,
+    Hours,
+}
+
+macro_rules! kpis {
+    ($( $variant:ident => $key:literal, $label:literal, $unit:ident, $dir:ident, $target:expr; )*) => {
+        /// One KPI of CONTRACT §4.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        pub enum Kpi { $( #[serde(rename = $key)] $variant, )* }
+
+        /// Every KPI, in the order reports list them.
+        pub const ALL: &[Kpi] = &[ $( Kpi::$variant, )* ];
+
+        impl Kpi {
+            /// The key used in JSON, config and templates.
+            pub fn key(self) -> &'static str { match self { $( Kpi::$variant => $key, )* } }
+            /// A label for people.
+            pub fn label(self) -> &'static str { match self { $( Kpi::$variant => $label, )* } }
+            pub fn unit(self) -> Unit { match self { $( Kpi::$variant => Unit::$unit, )* } }
+            pub fn direction(self) -> Direction { match self { $( Kpi::$variant => Direction::$dir, )* } }
+            /// The product brief's target (CONTRACT §1.5), if the KPI has one.
+            pub fn default_target(self) -> Option<f64> { match self { $( Kpi::$variant => $target, )* } }
+            pub fn from_key(key: &str) -> Option<Kpi> {
+                match key { $( $key => Some(Kpi::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+kpis! {
+    Requests => "requests", "Requests", Count, HigherIsBetter, None;
+    ActiveUsers => "active_users", "Active users", Count, HigherIsBetter, None;
+    Adoption => "adoption", "Adoption (users with the cache on)", Ratio, HigherIsBetter, Some(0.90);
+    CacheHitRate => "cache_hit_rate", "Cache hit rate", Ratio, HigherIsBetter, Some(0.80);
+    ApiCallReduction => "api_call_reduction", "API call reduction", Ratio, HigherIsBetter, Some(0.70);
+    OriginCallsAvoided => "origin_calls_avoided", "Origin calls avoided", Count, HigherIsBetter, None;
+    LatencyImprovementP50 => "latency_improvement_p50", "Latency improvement (p50)", Ratio, HigherIsBetter, Some(0.50);
+    LatencyImprovementP95 => "latency_improvement_p95", "Latency improvement (p95)", Ratio, HigherIsBetter, None;
+    P99LatencyMs => "p99_latency_ms", "p99 latency", Milliseconds, LowerIsBetter, Some(100.0);
+    ErrorRate => "error_rate", "Error rate (5xx)", Ratio, LowerIsBetter, Some(0.001);
+    CacheAvailability => "cache_availability", "Cache availability", Ratio, HigherIsBetter, Some(0.999);
+    CustomerSatisfaction => "customer_satisfaction", "Customer satisfaction", Score, HigherIsBetter, Some(4.5);
+    FeedbackResponses => "feedback_responses", "Feedback responses", Count, HigherIsBetter, None;
+    Complaints => "complaints", "Complaints (score ≤ 2)", Count, LowerIsBetter, None;
+    CostSavings => "cost_savings", "Cost savings", Money, HigherIsBetter, None;
+    AnnualizedSavings => "annualized_savings", "Annualized savings", Money, HigherIsBetter, None;
+    UserTimeSavedHoursPerUserWeek => "user_time_saved_hours_per_user_week", "User time saved (h per user-week)", Hours, HigherIsBetter, Some(1.0);
+}
+
+/// KPIs that are counts: 0 when there is nothing, never null (CONTRACT §4).
+pub fn is_count(k: Kpi) -> bool {
+    matches!(
+        k,
+        Kpi::Requests | Kpi::ActiveUsers | Kpi::FeedbackResponses | Kpi::Complaints
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_and_targets_match_the_brief() {
+        for k in ALL {
+            assert_eq!(Kpi::from_key(k.key()), Some(*k));
+        }
+        let with_targets: Vec<_> = ALL
+            .iter()
+            .filter(|k| k.default_target().is_some())
+            .map(|k| k.key())
+            .collect();
+        assert_eq!(with_targets.len(), 9, "{with_targets:?}");
+        assert_eq!(Kpi::ErrorRate.direction(), Direction::LowerIsBetter);
+        assert_eq!(Kpi::P99LatencyMs.direction(), Direction::LowerIsBetter);
+        assert_eq!(serde_json::to_string(&Kpi::CacheHitRate).unwrap(), "\"cache_hit_rate\"");
+    }
+}

@@ -1,0 +1,199 @@
+//! Redis KPIs over a period (CONTRACT §4): per instance, the delta of each
+//! counter between consecutive captures that both lie in P (the new value
+//! itself after a restart or when the counter went down), then summed over
+//! instances; the hit rate is the ratio of the summed deltas.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::period::Period;
+use crate::sources::redis_store::{Capture, Store};
+
+/// One instance's figures over the period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct InstanceKpis {
+    pub instance: String,
+    pub redis_version: Option<String>,
+    pub snapshots: u64,
+    pub failed_captures: u64,
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    pub hit_rate: Option<f64>,
+    pub evicted_keys: u64,
+    pub expired_keys: u64,
+    pub restarts: u64,
+    pub peak_used_memory_bytes: u64,
+    /// maxmemory of the last capture (0: no limit set).
+    pub maxmemory_bytes: Option<u64>,
+    /// mem_fragmentation_ratio of the last capture.
+    pub mem_fragmentation_ratio: Option<f64>,
+}
+
+/// The `redis` block of metrics.json.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RedisKpis {
+    pub hit_rate: Option<f64>,
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    pub evicted_keys: u64,
+    pub expired_keys: u64,
+    pub restarts: u64,
+    pub peak_used_memory_bytes: u64,
+    pub snapshots: u64,
+    pub failed_captures: u64,
+    /// Store lines that were not captures (torn writes), over the whole store.
+    pub unreadable_lines: u64,
+    pub instances: Vec<InstanceKpis>,
+}
+
+/// Delta of a counter between two consecutive captures; the new value itself
+/// after a restart or when the counter went down (it was reset).
+fn delta(prev: Option<u64>, next: Option<u64>, restarted: bool) -> u64 {
+    match (prev, next) {
+        (_, None) => 0,
+        (None, Some(n)) => n,
+        (Some(p), Some(n)) if restarted || n < p => n,
+        (Some(p), Some(n)) => n - p,
+    }
+}
+
+/// Whether the instance restarted between two captures: `run_id` changed or
+/// `uptime_in_seconds` went down.
+pub fn restarted(prev: &Capture, next: &Capture) -> bool {
+    let run_changed = matches!((&prev.run_id, &next.run_id), (Some(a), Some(b)) if a != b);
+    let uptime_down = matches!((prev.uptime_in_seconds, next.uptime_in_seconds), (Some(a), Some(b)) if b < a);
+    run_changed || uptime_down
+}
+
+fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b != 0).then(|| a as f64 / b as f64)
+}
+
+/// Redis KPIs of `period` from the store.
+pub fn measure(store: &Store, period: &Period) -> RedisKpis {
+    let in_p = |c: &Capture| c.ts >= period.start && c.ts < period.end;
+    let mut by_instance: BTreeMap<&str, Vec<&Capture>> = BTreeMap::new();
+    for c in store.captures.iter().filter(|c| in_p(c)) {
+        by_instance.entry(c.instance.as_str()).or_default().push(c);
+    }
+    let mut failed: BTreeMap<&str, u64> = BTreeMap::new();
+    for f in store
+        .failures
+        .iter()
+        .filter(|f| f.ts >= period.start && f.ts < period.end)
+    {
+        *failed.entry(f.instance.as_str()).or_default() += 1;
+        by_instance.entry(f.instance.as_str()).or_default();
+    }
+    let mut out = RedisKpis {
+        unreadable_lines: store.bad_lines,
+        ..Default::default()
+    };
+    for (instance, mut caps) in by_instance {
+        caps.sort_by_key(|c| c.ts);
+        let mut k = InstanceKpis {
+            instance: instance.to_string(),
+            snapshots: caps.len() as u64,
+            failed_captures: failed.get(instance).copied().unwrap_or(0),
+            ..Default::default()
+        };
+        for pair in caps.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let r = restarted(a, b);
+            k.restarts += u64::from(r);
+            k.keyspace_hits += delta(a.keyspace_hits, b.keyspace_hits, r);
+            k.keyspace_misses += delta(a.keyspace_misses, b.keyspace_misses, r);
+            k.evicted_keys += delta(a.evicted_keys, b.evicted_keys, r);
+            k.expired_keys += delta(a.expired_keys, b.expired_keys, r);
+        }
+        k.hit_rate = ratio(k.keyspace_hits, k.keyspace_hits + k.keyspace_misses);
+        k.peak_used_memory_bytes = caps.iter().filter_map(|c| c.used_memory).max().unwrap_or(0);
+        if let Some(last) = caps.last() {
+            k.redis_version = last.redis_version.clone();
+            k.maxmemory_bytes = last.maxmemory;
+            k.mem_fragmentation_ratio = last.mem_fragmentation_ratio;
+        }
+        out.keyspace_hits += k.keyspace_hits;
+        out.keyspace_misses += k.keyspace_misses;
+        out.evicted_keys += k.evicted_keys;
+        out.expired_keys += k.expired_keys;
+        out.restarts += k.restarts;
+        out.peak_used_memory_bytes += k.peak_used_memory_bytes;
+        out.snapshots += k.snapshots;
+        out.failed_captures += k.failed_captures;
+        out.instances.push(k);
+    }
+    out.hit_rate = ratio(out.keyspace_hits, out.keyspace_hits + out.keyspace_misses);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::IsoWeek;
+    use chrono::{DateTime, Utc};
+
+    fn cap(ts: &str, inst: &str, run: &str, up: u64, hits: u64, misses: u64, evicted: u64, mem: u64) -> Capture {
+        Capture {
+            ts: DateTime::parse_from_rfc3339(ts).unwrap().with_timezone(&Utc),
+            instance: inst.into(),
+            redis_version: Some("7.0.15".into()),
+            run_id: Some(run.into()),
+            uptime_in_seconds: Some(up),
+            keyspace_hits: Some(hits),
+            keyspace_misses: Some(misses),
+            evicted_keys: Some(evicted),
+            expired_keys: Some(0),
+            used_memory: Some(mem),
+            maxmemory: Some(0),
+            mem_fragmentation_ratio: Some(1.1),
+            instantaneous_ops_per_sec: None,
+            total_commands_processed: None,
+            connected_clients: None,
+        }
+    }
+
+    #[test]
+    fn deltas_restarts_and_hit_rate_follow_the_contract() {
+        // Week 2026-W47 in UTC: [2026-11-16, 2026-11-23).
+        let period = IsoWeek { year: 2026, week: 47 }.period(chrono_tz::UTC);
+        let store = Store {
+            captures: vec![
+                // Before P: its counters do not count (the pair is not in P).
+                cap("2026-11-15T23:00:00Z", "a:1", "r1", 100, 500, 100, 0, 10),
+                cap("2026-11-16T00:00:00Z", "a:1", "r1", 3700, 600, 120, 1, 20),
+                cap("2026-11-16T01:00:00Z", "a:1", "r1", 7300, 900, 170, 3, 50),
+                // Restart: run_id changes, counters restart from 0.
+                cap("2026-11-16T02:00:00Z", "a:1", "r2", 60, 40, 10, 0, 30),
+                cap("2026-11-16T03:00:00Z", "b:1", "s1", 10, 1000, 0, 0, 100),
+                // Counter went down without a restart signal: new value itself.
+                cap("2026-11-16T04:00:00Z", "b:1", "s1", 3610, 200, 50, 0, 80),
+                // After P: excluded.
+                cap("2026-11-23T00:00:00Z", "b:1", "s1", 9999, 99999, 0, 0, 999),
+            ],
+            ..Default::default()
+        };
+        let k = measure(&store, &period);
+        // a: pairs (00→01) hits +300 misses +50 evicted +2; (01→02) restart: +40, +10, +0.
+        // b: pair (03→04) hits went down: +200, misses +50.
+        // Σ hits = 300 + 40 + 200 = 540; Σ misses = 50 + 10 + 50 = 110.
+        assert_eq!(k.keyspace_hits, 540);
+        assert_eq!(k.keyspace_misses, 110);
+        // hit_rate = 540 / 650 = 0.830769…
+        assert!((k.hit_rate.unwrap() - 540.0 / 650.0).abs() < 1e-12);
+        assert_eq!(k.evicted_keys, 2);
+        assert_eq!(k.restarts, 1);
+        assert_eq!(k.snapshots, 5);
+        // Peak memory: max of a in P (50) + max of b in P (100) = 150.
+        assert_eq!(k.peak_used_memory_bytes, 150);
+    }
+
+    #[test]
+    fn no_captures_gives_zero_counts_and_no_hit_rate() {
+        let period = IsoWeek { year: 2026, week: 47 }.period(chrono_tz::UTC);
+        let k = measure(&Store::default(), &period);
+        assert_eq!(k.hit_rate, None);
+        assert_eq!((k.snapshots, k.restarts, k.evicted_keys), (0, 0, 0));
+    }
+}

@@ -1,0 +1,187 @@
+//! Sufficient statistics per group, computed in one Polars aggregation:
+//! counts, sums, distinct users and latency quantiles for the period rows P,
+//! the treatment rows E and the baseline rows B (CONTRACT §4). Every KPI is
+//! derived from these, so KPIs, segments and (later) confidence intervals
+//! share one pass.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::frames::*;
+
+/// Quantiles interpolate linearly between order statistics (numpy `linear`).
+const QUANTILE: QuantileMethod = QuantileMethod::Linear;
+
+/// Statistics of request rows in the period P and its treatment subset E.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PeriodStats {
+    /// |P|: request rows in P.
+    pub requests: u64,
+    /// Distinct user_id in P.
+    pub users: u64,
+    /// |E|: rows of P with the cache on.
+    pub e_rows: u64,
+    /// Distinct user_id in E.
+    pub e_users: u64,
+    /// HIT + STALE rows of E.
+    pub e_hits: u64,
+    /// HIT + STALE + MISS + ERROR rows of E.
+    pub e_lookups: u64,
+    /// ERROR rows of E.
+    pub e_cache_errors: u64,
+    /// Rows of E whose cache_status is not empty.
+    pub e_cacheable: u64,
+    /// Rows of E with status ≥ 500.
+    pub e_server_errors: u64,
+    /// Σ origin over E (upstream calls).
+    pub e_origin: f64,
+    /// Σ latency_ms over E.
+    pub e_latency_sum: f64,
+    /// Latency quantiles over E, ms.
+    pub e_p50: Option<f64>,
+    pub e_p95: Option<f64>,
+    pub e_p99: Option<f64>,
+}
+
+/// Statistics of the baseline rows B (cache off, baseline window).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BaselineStats {
+    /// |B|.
+    pub rows: u64,
+    /// Σ origin over B.
+    pub origin: f64,
+    /// Σ latency_ms over B.
+    pub latency_sum: f64,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+}
+
+/// Statistics of feedback rows in P.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedbackStats {
+    pub responses: u64,
+    pub score_sum: f64,
+    /// Rows with score ≤ 2.
+    pub complaints: u64,
+}
+
+fn count(cond: Expr) -> Expr {
+    cond.cast(DataType::Int64).sum()
+}
+
+fn is_in(c: &str, values: &[&str]) -> Expr {
+    values
+        .iter()
+        .map(|v| col(c).eq(lit(*v)))
+        .reduce(|a, b| a.or(b))
+        .expect("values")
+        .fill_null(lit(false))
+}
+
+/// Aggregations over request rows for a period mask `p`.
+pub fn period_aggs(p: Expr) -> Vec<Expr> {
+    let e = p.clone().and(col(CACHE_ENABLED));
+    let lat_e = || col(LATENCY_MS).filter(e.clone());
+    vec![
+        count(p.clone()).alias("requests"),
+        col(USER_ID).filter(p).n_unique().alias("users"),
+        count(e.clone()).alias("e_rows"),
+        col(USER_ID).filter(e.clone()).n_unique().alias("e_users"),
+        count(e.clone().and(is_in(CACHE_STATUS, &["HIT", "STALE"]))).alias("e_hits"),
+        count(e.clone().and(is_in(CACHE_STATUS, &["HIT", "STALE", "MISS", "ERROR"]))).alias("e_lookups"),
+        count(e.clone().and(is_in(CACHE_STATUS, &["ERROR"]))).alias("e_cache_errors"),
+        count(e.clone().and(col(CACHE_STATUS).is_not_null())).alias("e_cacheable"),
+        count(e.clone().and(col(STATUS).gt_eq(lit(500)))).alias("e_server_errors"),
+        col(UPSTREAM_CALLS)
+            .filter(e.clone())
+            .cast(DataType::Float64)
+            .sum()
+            .alias("e_origin"),
+        lat_e().sum().alias("e_latency_sum"),
+        lat_e().quantile(lit(0.50), QUANTILE).alias("e_p50"),
+        lat_e().quantile(lit(0.95), QUANTILE).alias("e_p95"),
+        lat_e().quantile(lit(0.99), QUANTILE).alias("e_p99"),
+    ]
+}
+
+/// Aggregations over request rows for a baseline mask `b` (the caller
+/// includes `cache_enabled = false`).
+pub fn baseline_aggs(b: Expr) -> Vec<Expr> {
+    let lat = || col(LATENCY_MS).filter(b.clone());
+    vec![
+        count(b.clone()).alias("b_rows"),
+        col(UPSTREAM_CALLS)
+            .filter(b.clone())
+            .cast(DataType::Float64)
+            .sum()
+            .alias("b_origin"),
+        lat().sum().alias("b_latency_sum"),
+        lat().quantile(lit(0.50), QUANTILE).alias("b_p50"),
+        lat().quantile(lit(0.95), QUANTILE).alias("b_p95"),
+    ]
+}
+
+/// Aggregations over feedback rows for a period mask `p`.
+pub fn feedback_aggs(p: Expr) -> Vec<Expr> {
+    vec![
+        count(p.clone()).alias("responses"),
+        col(SCORE)
+            .filter(p.clone())
+            .cast(DataType::Float64)
+            .sum()
+            .alias("score_sum"),
+        count(p.and(col(SCORE).lt_eq(lit(2)))).alias("complaints"),
+    ]
+}
+
+fn get_u64(df: &DataFrame, name: &str, row: usize) -> Result<u64> {
+    let v = df.column(name)?.cast(&DataType::Int64)?.i64()?.get(row).unwrap_or(0);
+    Ok(u64::try_from(v).unwrap_or(0))
+}
+
+fn get_f64(df: &DataFrame, name: &str, row: usize) -> Result<Option<f64>> {
+    Ok(df.column(name)?.cast(&DataType::Float64)?.f64()?.get(row))
+}
+
+impl PeriodStats {
+    pub fn from_row(df: &DataFrame, row: usize) -> Result<Self> {
+        Ok(PeriodStats {
+            requests: get_u64(df, "requests", row)?,
+            users: get_u64(df, "users", row)?,
+            e_rows: get_u64(df, "e_rows", row)?,
+            e_users: get_u64(df, "e_users", row)?,
+            e_hits: get_u64(df, "e_hits", row)?,
+            e_lookups: get_u64(df, "e_lookups", row)?,
+            e_cache_errors: get_u64(df, "e_cache_errors", row)?,
+            e_cacheable: get_u64(df, "e_cacheable", row)?,
+            e_server_errors: get_u64(df, "e_server_errors", row)?,
+            e_origin: get_f64(df, "e_origin", row)?.unwrap_or(0.0),
+            e_latency_sum: get_f64(df, "e_latency_sum", row)?.unwrap_or(0.0),
+            e_p50: get_f64(df, "e_p50", row)?,
+            e_p95: get_f64(df, "e_p95", row)?,
+            e_p99: get_f64(df, "e_p99", row)?,
+        })
+    }
+}
+
+impl BaselineStats {
+    pub fn from_row(df: &DataFrame, row: usize) -> Result<Self> {
+        Ok(BaselineStats {
+            rows: get_u64(df, "b_rows", row)?,
+            origin: get_f64(df, "b_origin", row)?.unwrap_or(0.0),
+            latency_sum: get_f64(df, "b_latency_sum", row)?.unwrap_or(0.0),
+            p50: get_f64(df, "b_p50", row)?,
+            p95: get_f64(df, "b_p95", row)?,
+        })
+    }
+}
+
+impl FeedbackStats {
+    pub fn from_row(df: &DataFrame, row: usize) -> Result<Self> {
+        Ok(FeedbackStats {
+            responses: get_u64(df, "responses", row)?,
+            score_sum: get_f64(df, "score_sum", row)?.unwrap_or(0.0),
+            complaints: get_u64(df, "complaints", row)?,
+        })
+    }
+}

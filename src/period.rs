@@ -1,0 +1,170 @@
+//! Periods in the report time zone (CONTRACT §4): an ISO week is
+//! `[Monday 00:00, next Monday 00:00)` wall-clock in the zone, turned into UTC
+//! instants so that filtering rows is a comparison of epoch microseconds.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::error::UsageError;
+
+/// The instant of local midnight starting `date` in `tz`. Where midnight does
+/// not exist (a DST gap at 00:00), the first instant of the day is taken.
+pub fn local_midnight(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    let mut t = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    // A gap is at most a few hours; step forward until the wall time exists.
+    for _ in 0..=24 * 4 {
+        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
+            return dt.with_timezone(&Utc);
+        }
+        t += Duration::minutes(15);
+    }
+    Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"))
+}
+
+/// A reporting period `[start, end)`: local dates and the UTC instants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    /// First local date in the period.
+    pub start_date: NaiveDate,
+    /// First local date after the period (exclusive end).
+    pub end_date: NaiveDate,
+    #[serde(skip)]
+    pub start: DateTime<Utc>,
+    #[serde(skip)]
+    pub end: DateTime<Utc>,
+}
+
+impl Period {
+    pub fn new(start_date: NaiveDate, end_date: NaiveDate, tz: Tz) -> Self {
+        Period {
+            start_date,
+            end_date,
+            start: local_midnight(start_date, tz),
+            end: local_midnight(end_date, tz),
+        }
+    }
+
+    /// Length in local calendar days: days(P) of CONTRACT §4 (7 for a week,
+    /// also across a DST change).
+    pub fn days(&self) -> i64 {
+        (self.end_date - self.start_date).num_days()
+    }
+
+    /// `[start, end)` as epoch microseconds, the unit of the canonical `ts`.
+    pub fn micros(&self) -> (i64, i64) {
+        (self.start.timestamp_micros(), self.end.timestamp_micros())
+    }
+}
+
+/// An ISO week (year, week number) in the report time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IsoWeek {
+    pub year: i32,
+    pub week: u32,
+}
+
+impl IsoWeek {
+    /// Parse `2026-W47` (also `2026W47`, any case).
+    pub fn parse(s: &str) -> Option<IsoWeek> {
+        let upper = s.trim().to_ascii_uppercase();
+        let (y, w) = upper.split_once('W')?;
+        let year: i32 = y.trim_end_matches('-').parse().ok()?;
+        let week: u32 = w.parse().ok()?;
+        NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)?;
+        Some(IsoWeek { year, week })
+    }
+
+    /// The ISO week that holds `date`.
+    pub fn of(date: NaiveDate) -> IsoWeek {
+        let w = date.iso_week();
+        IsoWeek {
+            year: w.year(),
+            week: w.week(),
+        }
+    }
+
+    pub fn monday(&self) -> NaiveDate {
+        NaiveDate::from_isoywd_opt(self.year, self.week, Weekday::Mon).expect("validated ISO week")
+    }
+
+    pub fn previous(&self) -> IsoWeek {
+        IsoWeek::of(self.monday() - Duration::days(7))
+    }
+
+    pub fn period(&self, tz: Tz) -> Period {
+        let monday = self.monday();
+        Period::new(monday, monday + Duration::days(7), tz)
+    }
+
+    pub fn label(&self) -> String {
+        format!("{}-W{:02}", self.year, self.week)
+    }
+}
+
+/// Resolve `--week`: `last` is the last complete ISO week before `now` in
+/// the zone; otherwise an ISO week like `2026-W47`.
+pub fn resolve_week(arg: &str, now: DateTime<Utc>, tz: Tz) -> Result<IsoWeek, UsageError> {
+    if arg.eq_ignore_ascii_case("last") {
+        let today = now.with_timezone(&tz).date_naive();
+        return Ok(IsoWeek::of(today).previous());
+    }
+    IsoWeek::parse(arg).ok_or_else(|| UsageError(format!("--week `{arg}` is not an ISO week like 2026-W47 or `last`")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn parses_iso_weeks() {
+        assert_eq!(IsoWeek::parse("2026-W47"), Some(IsoWeek { year: 2026, week: 47 }));
+        assert_eq!(IsoWeek::parse("2026w07"), Some(IsoWeek { year: 2026, week: 7 }));
+        assert_eq!(IsoWeek::parse("2026-W54"), None);
+        assert_eq!(IsoWeek::parse("last week"), None);
+        assert_eq!(IsoWeek::parse("2026-W47").unwrap().monday(), d(2026, 11, 16));
+    }
+
+    #[test]
+    fn last_is_the_previous_complete_week() {
+        // as_of Monday 2026-11-23: W48 has just begun, the last complete is W47.
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+        assert_eq!(resolve_week("last", now, chrono_tz::UTC).unwrap().label(), "2026-W47");
+        // Sunday 2026-11-22 23:00 in UTC: still W47, so the last complete is W46.
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 23, 0, 0).unwrap();
+        assert_eq!(resolve_week("last", now, chrono_tz::UTC).unwrap().label(), "2026-W46");
+        // The same instant is already Monday in Berlin: last complete is W47.
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 23, 30, 0).unwrap();
+        assert_eq!(
+            resolve_week("last", now, chrono_tz::Europe::Berlin).unwrap().label(),
+            "2026-W47"
+        );
+        assert!(resolve_week("47", now, chrono_tz::UTC).is_err());
+    }
+
+    #[test]
+    fn a_week_across_dst_is_seven_days_of_167_hours() {
+        // Europe/Berlin leaves summer time on Sunday 2026-10-25: the ISO week
+        // W43 (Oct 19–26) lasts 7 local days but 169 hours; spring W13 lasts 167.
+        let p = IsoWeek { year: 2026, week: 43 }.period(chrono_tz::Europe::Berlin);
+        assert_eq!(p.days(), 7);
+        assert_eq!((p.end - p.start).num_hours(), 169);
+        assert_eq!(p.start.to_rfc3339(), "2026-10-18T22:00:00+00:00");
+        let p = IsoWeek { year: 2026, week: 13 }.period(chrono_tz::Europe::Berlin);
+        assert_eq!((p.end - p.start).num_hours(), 167);
+    }
+
+    #[test]
+    fn midnight_in_a_dst_gap_moves_to_the_first_instant() {
+        // America/Santiago springs forward at 00:00 on 2026-09-06: 00:00 does not exist.
+        let t = local_midnight(d(2026, 9, 6), chrono_tz::America::Santiago);
+        assert_eq!(
+            t.with_timezone(&chrono_tz::America::Santiago).date_naive(),
+            d(2026, 9, 6)
+        );
+    }
+}

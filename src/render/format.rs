@@ -1,0 +1,147 @@
+//! Number and text formatting shared by every renderer.
+
+/// Thousands separator for integers: 1234567 → "1,234,567".
+fn group(n: i128) -> String {
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+pub fn count(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".into(), |x| group(x.round() as i128))
+}
+
+/// A ratio as a percentage with one decimal: 0.7412 → "74.1 %".
+pub fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".into(), |x| format!("{:.1} %", x * 100.0))
+}
+
+pub fn money(v: Option<f64>, currency: &str) -> String {
+    v.map_or_else(
+        || "—".into(),
+        |x| {
+            let cents = (x * 100.0).round() as i128;
+            let sign = if cents < 0 { "-" } else { "" };
+            let abs = cents.abs();
+            format!(
+                "{sign}{} {currency}",
+                format_args!("{}.{:02}", group(abs / 100), abs % 100)
+            )
+        },
+    )
+}
+
+pub fn bytes(v: Option<f64>) -> String {
+    let Some(b) = v else { return "—".into() };
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut x = b;
+    let mut u = 0;
+    while x >= 1024.0 && u < UNITS.len() - 1 {
+        x /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b:.0} B")
+    } else {
+        format!("{x:.1} {}", UNITS[u])
+    }
+}
+
+/// A KPI value in its unit (`count`, `ratio`, `milliseconds`, `score`, `money`, `hours`).
+pub fn kpi(v: Option<f64>, unit: &str, currency: &str) -> String {
+    match unit {
+        "ratio" => pct(v),
+        "milliseconds" => v.map_or_else(|| "—".into(), |x| format!("{x:.1} ms")),
+        "score" => v.map_or_else(|| "—".into(), |x| format!("{x:.2} / 5")),
+        "money" => money(v, currency),
+        "hours" => v.map_or_else(|| "—".into(), |x| format!("{x:.2} h")),
+        _ => count(v),
+    }
+}
+
+/// A change between two values of a KPI, signed: ratios in percentage points.
+pub fn change(v: Option<f64>, unit: &str, currency: &str) -> String {
+    let Some(d) = v else { return "—".into() };
+    let sign = if d > 0.0 {
+        "+"
+    } else if d < 0.0 {
+        "−"
+    } else {
+        "±"
+    };
+    let a = d.abs();
+    match unit {
+        "ratio" => format!("{sign}{:.1} pts", a * 100.0),
+        "milliseconds" => format!("{sign}{a:.1} ms"),
+        "score" => format!("{sign}{a:.2}"),
+        "money" => format!("{sign}{}", money(Some(a), currency)),
+        "hours" => format!("{sign}{a:.2} h"),
+        _ => format!("{sign}{}", group(a.round() as i128)),
+    }
+}
+
+pub fn status(s: Option<&str>) -> String {
+    match s {
+        Some("met") => "✅ met".into(),
+        Some("at_risk") => "⚠️ at risk".into(),
+        Some("missed") => "❌ missed".into(),
+        Some("no_data") => "no data".into(),
+        _ => "".into(),
+    }
+}
+
+/// Make customer text inert in Markdown (and in the HTML a Markdown viewer
+/// makes of it): HTML specials become entities, Markdown punctuation is
+/// backslash-escaped, line breaks become spaces so a table row stays one row.
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, ch) in s.chars().enumerate() {
+        match ch {
+            // List and heading markers matter only at the start.
+            '-' | '+' | '#' | '!' if i > 0 => out.push(ch),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => {}
+            '\n' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '!' | '|' | '~' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_numbers_for_people() {
+        assert_eq!(count(Some(1234567.0)), "1,234,567");
+        assert_eq!(pct(Some(0.7412)), "74.1 %");
+        assert_eq!(money(Some(-1234.565), "USD"), "-1,234.57 USD");
+        assert_eq!(money(Some(0.004), "EUR"), "0.00 EUR");
+        assert_eq!(kpi(None, "ratio", "USD"), "—");
+        assert_eq!(change(Some(-0.0123), "ratio", "USD"), "−1.2 pts");
+        assert_eq!(bytes(Some(3.0 * 1024.0 * 1024.0)), "3.0 MiB");
+    }
+
+    #[test]
+    fn customer_text_is_inert_in_markdown() {
+        let s = md_escape("<script>alert(1)</script> | *bold*\nnext [x](http://e)");
+        assert!(!s.contains('<') && !s.contains('\n'));
+        assert_eq!(
+            s,
+            "&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\| \\*bold\\* next \\[x\\]\\(http://e\\)"
+        );
+    }
+}

@@ -1,0 +1,88 @@
+//! Customers (CONTRACT §1.3, optional): names, tiers and the segment for rows
+//! that do not carry one.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+
+use crate::error::SourceError;
+use crate::formats::RawFile;
+use crate::frames::{CUSTOMER_ID, SEGMENT};
+
+pub const NAME: &str = "name";
+pub const TIER: &str = "tier";
+pub const SEATS: &str = "seats";
+pub const ANNUAL_CONTRACT_VALUE: &str = "annual_contract_value";
+/// The customers table's segment, under its own name while joining.
+const CUSTOMER_SEGMENT: &str = "__customer_segment";
+/// A row's segment when neither the row nor the customers table has one.
+pub const DEFAULT_SEGMENT: &str = "general";
+
+/// Read the customers table: one row per `customer_id` (the first wins),
+/// text columns with empty values as null.
+pub fn read(path: &Path) -> Result<DataFrame> {
+    let raw = RawFile::open(path)?;
+    let Some((id, _)) = raw.column(CUSTOMER_ID) else {
+        return Err(SourceError::MissingColumn {
+            path: path.to_path_buf(),
+            column: CUSTOMER_ID,
+            found: raw.column_names(),
+        }
+        .into());
+    };
+    let text = |name: &str| -> Expr {
+        match raw.column(name) {
+            Some((n, _)) => {
+                let c = col(n).cast(DataType::String);
+                when(c.clone().eq(lit("")))
+                    .then(lit(NULL).cast(DataType::String))
+                    .otherwise(c)
+            }
+            None => lit(NULL).cast(DataType::String),
+        }
+        .alias(name)
+    };
+    let number = |name: &str, dt: DataType| -> Expr {
+        match raw.column(name) {
+            Some((n, _)) => col(n).cast(dt.clone()),
+            None => lit(NULL).cast(dt.clone()),
+        }
+        .alias(name)
+    };
+    raw.frame
+        .clone()
+        .select([
+            col(id).cast(DataType::String).alias(CUSTOMER_ID),
+            text(NAME),
+            text(TIER),
+            number(SEATS, DataType::Int64),
+            text(SEGMENT),
+            number(ANNUAL_CONTRACT_VALUE, DataType::Float64),
+        ])
+        .filter(col(CUSTOMER_ID).is_not_null().and(col(CUSTOMER_ID).neq(lit(""))))
+        .unique_stable(Some(cols([CUSTOMER_ID])), UniqueKeepStrategy::First)
+        .collect()
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("{}: cannot read customers", path.display()))
+}
+
+/// Give every row its segment (CONTRACT §4): its own if not empty, else the
+/// customers table's, else `general`.
+pub fn assign_segments(rows: LazyFrame, customers: Option<&DataFrame>) -> LazyFrame {
+    let Some(customers) = customers else {
+        return rows.with_column(col(SEGMENT).fill_null(lit(DEFAULT_SEGMENT)));
+    };
+    let lookup = customers
+        .clone()
+        .lazy()
+        .select([col(CUSTOMER_ID), col(SEGMENT).alias(CUSTOMER_SEGMENT)]);
+    rows.join(
+        lookup,
+        [col(CUSTOMER_ID)],
+        [col(CUSTOMER_ID)],
+        JoinArgs::new(JoinType::Left),
+    )
+    .with_column(coalesce(&[col(SEGMENT), col(CUSTOMER_SEGMENT), lit(DEFAULT_SEGMENT)]).alias(SEGMENT))
+    .drop(cols([CUSTOMER_SEGMENT]))
+}
