@@ -85,7 +85,10 @@ mod tests {
         let p = dir.path().join("r.csv");
         std::fs::write(&p, "a,B\n1,x\n2,\n").unwrap();
         let df = scan(&p, Compression::None).unwrap().collect().unwrap();
-        assert_eq!(df.get_column_names_str(), vec![ROW, "a", "B"]);
+        assert_eq!(
+            df.get_column_names().iter().map(|n| n.as_str()).collect::<Vec<_>>(),
+            vec![ROW, "a", "B"]
+        );
         assert_eq!(df.column("a").unwrap().dtype(), &DataType::String);
         assert_eq!(df.column("B").unwrap().null_count(), 1);
     }

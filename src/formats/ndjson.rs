@@ -80,7 +80,7 @@ mod tests {
         assert_eq!(ts.get(1), None);
         let n = df.column("n").unwrap().str().unwrap().clone();
         assert_eq!(n.get(2), Some("1.5"));
-        let bad: Vec<_> = df.column(MALFORMED).unwrap().bool().unwrap().into_iter().collect();
+        let bad: Vec<_> = df.column(MALFORMED).unwrap().bool().unwrap().iter().collect();
         assert_eq!(bad, vec![Some(false), Some(true), Some(false)]);
     }
 }

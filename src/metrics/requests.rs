@@ -248,3 +248,243 @@ pub fn measure(
         feedback: feedback_stats,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! One hand-computed test per KPI on a tiny frame.
+    //!
+    //! Period P = 2026-W47 in UTC, [2026-11-16, 2026-11-23); baseline
+    //! [2026-09-07, 2026-10-05). Costs: origin_call_cost 0.5, Redis 36.5 a
+    //! month, so the Redis cost of a 7-day week is 36.5 × 12 / 365 × 7 = 8.4.
+    //!
+    //! Baseline rows (cache off), all in segment `a`:
+    //!   B1 u1 latency 100 origin 2 · B2 u2 latency 200 origin 1 · B3 u3 latency 300 origin 3
+    //!   (+ one baseline row with the cache ON, which is not in B).
+    //!   |B| = 3, Σorigin = 6 (mean 2), latencies 100/200/300: p50 200,
+    //!   p95 = 200 + 0.9 × 100 = 290 (position 0.95 × 2 = 1.9), mean 200.
+    //! Rows of P (segment, user, cache on?, cache_status, latency, origin, status):
+    //!   P1 a u1 on  HIT     10 0 200
+    //!   P2 a u1 on  MISS   110 2 200
+    //!   P3 a u2 on  STALE   20 0 200
+    //!   P4 b u4 on  ERROR  150 1 503
+    //!   P5 b u5 off —      180 1 200
+    //!   P6 b u4 on  BYPASS 120 1 200
+    //!   P7 a u2 on  —       90 1 500
+    //!   (+ one row at 2026-11-23T00:00Z, the exclusive end: not in P.)
+    //! E = P1 P2 P3 P4 P6 P7 (|E| = 6, users u1 u2 u4); latencies of E sorted:
+    //!   10 20 90 110 120 150.
+    //! Feedback in P: a 5, a 2, b 4, b 1 (+ a 3 before P, not counted).
+    use super::*;
+    use crate::frames::*;
+    use crate::period::IsoWeek;
+
+    fn us(s: &str) -> i64 {
+        parse_rfc3339_micros(s).expect("ts")
+    }
+
+    fn requests() -> DataFrame {
+        let rows: [(&str, &str, &str, bool, Option<&str>, f64, i64, i64); 12] = [
+            ("2026-09-08T10:00:00Z", "a", "u1", false, None, 100.0, 2, 200),
+            ("2026-09-09T10:00:00Z", "a", "u2", false, None, 200.0, 1, 200),
+            ("2026-09-10T10:00:00Z", "a", "u3", false, None, 300.0, 3, 200),
+            ("2026-09-11T10:00:00Z", "a", "u3", true, Some("HIT"), 5.0, 0, 200),
+            ("2026-11-16T00:00:00Z", "a", "u1", true, Some("HIT"), 10.0, 0, 200),
+            ("2026-11-17T10:00:00Z", "a", "u1", true, Some("MISS"), 110.0, 2, 200),
+            ("2026-11-18T10:00:00Z", "a", "u2", true, Some("STALE"), 20.0, 0, 200),
+            ("2026-11-19T10:00:00Z", "b", "u4", true, Some("ERROR"), 150.0, 1, 503),
+            ("2026-11-20T10:00:00Z", "b", "u5", false, None, 180.0, 1, 200),
+            ("2026-11-21T10:00:00Z", "b", "u4", true, Some("BYPASS"), 120.0, 1, 200),
+            ("2026-11-22T23:59:59.999Z", "a", "u2", true, None, 90.0, 1, 500),
+            ("2026-11-23T00:00:00Z", "a", "u9", true, Some("HIT"), 1.0, 0, 200),
+        ];
+        df!(
+            TS => rows.iter().map(|r| us(r.0)).collect::<Vec<_>>(),
+            CUSTOMER_ID => rows.iter().map(|_| "c1").collect::<Vec<_>>(),
+            USER_ID => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            SEGMENT => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            STATUS => rows.iter().map(|r| r.7).collect::<Vec<_>>(),
+            LATENCY_MS => rows.iter().map(|r| r.5).collect::<Vec<_>>(),
+            CACHE_STATUS => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+            CACHE_ENABLED => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+            UPSTREAM_CALLS => rows.iter().map(|r| r.6).collect::<Vec<_>>(),
+        )
+        .unwrap()
+    }
+
+    fn feedback() -> DataFrame {
+        df!(
+            TS => [us("2026-11-16T09:00:00Z"), us("2026-11-17T09:00:00Z"), us("2026-11-18T09:00:00+01:00"), us("2026-11-19T09:00:00Z"), us("2026-11-15T23:00:00Z")],
+            CUSTOMER_ID => ["c1", "c1", "c1", "c1", "c1"],
+            SCORE => [5i64, 2, 4, 1, 3],
+            SEGMENT => ["a", "a", "b", "b", "a"],
+        )
+        .unwrap()
+    }
+
+    fn costs() -> Costs {
+        Costs {
+            currency: "USD".into(),
+            origin_call_cost: 0.5,
+            redis_monthly_cost: 36.5,
+            implementation_cost: 1000.0,
+            hourly_value_of_user_time: 75.0,
+        }
+    }
+
+    fn measured() -> Measured {
+        let period = IsoWeek { year: 2026, week: 47 }.period(chrono_tz::UTC);
+        let baseline = (us("2026-09-07T00:00:00Z"), us("2026-10-05T00:00:00Z"));
+        measure(&requests(), &feedback(), &period, baseline, &costs()).unwrap()
+    }
+
+    fn overall(k: Kpi) -> Option<f64> {
+        measured().overall[&k]
+    }
+
+    fn segment(name: &str, k: Kpi) -> Option<f64> {
+        measured().segments[name][&k]
+    }
+
+    fn close(a: Option<f64>, b: f64) {
+        let a = a.expect("a value");
+        assert!((a - b).abs() < 1e-9, "{a} != {b}");
+    }
+
+    #[test]
+    fn requests_counts_rows_in_p_only() {
+        // P1..P7; the row at the exclusive end and baseline rows are out: 7.
+        close(overall(Kpi::Requests), 7.0);
+    }
+
+    #[test]
+    fn active_users_are_distinct_users_in_p() {
+        // u1 u2 u4 u5 = 4.
+        close(overall(Kpi::ActiveUsers), 4.0);
+    }
+
+    #[test]
+    fn adoption_is_users_with_the_cache_over_all_users() {
+        // E users u1 u2 u4 = 3 of 4 → 0.75; segment b: u4 of {u4, u5} → 0.5.
+        close(overall(Kpi::Adoption), 0.75);
+        close(segment("b", Kpi::Adoption), 0.5);
+    }
+
+    #[test]
+    fn cache_hit_rate_counts_stale_as_hit_and_ignores_bypass() {
+        // (HIT P1 + STALE P3) / (P1 P2 P3 P4) = 2 / 4 = 0.5; BYPASS and empty are out.
+        close(overall(Kpi::CacheHitRate), 0.5);
+        // Segment a: P1 P3 of P1 P2 P3 → 2/3.
+        close(segment("a", Kpi::CacheHitRate), 2.0 / 3.0);
+    }
+
+    #[test]
+    fn api_call_reduction_compares_origin_per_request() {
+        // Σorigin E = 0+2+0+1+1+1 = 5 over 6 rows; B: 6 over 3 = 2 → 1 − (5/6)/2 = 7/12.
+        close(overall(Kpi::ApiCallReduction), 7.0 / 12.0);
+        // Segment b has no baseline rows, so the whole B: E = P4 P6, 2 calls over 2 → 1 − 1/2 = 0.5.
+        close(segment("b", Kpi::ApiCallReduction), 0.5);
+    }
+
+    #[test]
+    fn origin_calls_avoided_is_expected_minus_actual() {
+        // |E| × 2 − 5 = 12 − 5 = 7.
+        close(overall(Kpi::OriginCallsAvoided), 7.0);
+    }
+
+    #[test]
+    fn latency_improvement_p50_uses_linear_quantiles() {
+        // p50 of E: position 0.5 × 5 = 2.5 → 90 + 0.5 × 20 = 100; B p50 200 → 1 − 100/200 = 0.5.
+        close(overall(Kpi::LatencyImprovementP50), 0.5);
+    }
+
+    #[test]
+    fn latency_improvement_p95_uses_linear_quantiles() {
+        // p95 of E: position 4.75 → 120 + 0.75 × 30 = 142.5; B p95 290 → 1 − 142.5/290.
+        close(overall(Kpi::LatencyImprovementP95), 1.0 - 142.5 / 290.0);
+    }
+
+    #[test]
+    fn p99_latency_is_over_e() {
+        // Position 0.99 × 5 = 4.95 → 120 + 0.95 × 30 = 148.5 ms.
+        close(overall(Kpi::P99LatencyMs), 148.5);
+    }
+
+    #[test]
+    fn error_rate_counts_5xx_in_e() {
+        // P4 (503) and P7 (500) of 6 → 1/3; P5 is not in E.
+        close(overall(Kpi::ErrorRate), 2.0 / 6.0);
+    }
+
+    #[test]
+    fn cache_availability_is_one_minus_error_share_of_cacheable_rows() {
+        // ERROR rows 1 (P4) over rows of E with a cache_status (P1 P2 P3 P4 P6 = 5) → 1 − 1/5 = 0.8.
+        close(overall(Kpi::CacheAvailability), 0.8);
+    }
+
+    #[test]
+    fn customer_satisfaction_is_the_mean_score_in_p() {
+        // (5 + 2 + 4 + 1) / 4 = 3.0; the 3 before P is out.
+        close(overall(Kpi::CustomerSatisfaction), 3.0);
+        close(segment("a", Kpi::CustomerSatisfaction), 3.5);
+    }
+
+    #[test]
+    fn feedback_responses_count_rows_in_p() {
+        close(overall(Kpi::FeedbackResponses), 4.0);
+    }
+
+    #[test]
+    fn complaints_are_scores_of_two_or_less() {
+        // 2 and 1 → 2.
+        close(overall(Kpi::Complaints), 2.0);
+    }
+
+    #[test]
+    fn cost_savings_subtract_the_redis_cost_of_the_period() {
+        // 7 × 0.5 − 36.5 × 12 / 365 × 7 = 3.5 − 8.4 = −4.9.
+        close(overall(Kpi::CostSavings), -4.9);
+        // Segments allocate Redis by share of |E|: a has 4 of 6 E rows, avoided
+        // 4 × 2 − 3 = 5 → 2.5 − 8.4 × 4/6 = −3.1; b: 2 × 2 − 2 = 2 → 1 − 2.8 = −1.8.
+        close(segment("a", Kpi::CostSavings), -3.1);
+        close(segment("b", Kpi::CostSavings), -1.8);
+    }
+
+    #[test]
+    fn annualized_savings_scale_a_week_to_a_year() {
+        // −4.9 × 365 / 7 = −255.5.
+        close(overall(Kpi::AnnualizedSavings), -255.5);
+    }
+
+    #[test]
+    fn user_time_saved_is_hours_per_user_week() {
+        // Mean B 200 ms, mean E 500/6 ms: 6 × (200 − 500/6) = 700 ms = 700 / 3.6e6 h,
+        // over 3 users, × 7/7 → 700 / 10.8e6.
+        close(overall(Kpi::UserTimeSavedHoursPerUserWeek), 700.0 / 10.8e6);
+    }
+
+    #[test]
+    fn segments_are_those_with_rows_in_p() {
+        let m = measured();
+        assert_eq!(m.segments.keys().collect::<Vec<_>>(), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn a_week_without_rows_has_no_data_but_zero_counts() {
+        let period = IsoWeek { year: 2026, week: 30 }.period(chrono_tz::UTC);
+        let baseline = (us("2026-09-07T00:00:00Z"), us("2026-10-05T00:00:00Z"));
+        let m = measure(&requests(), &feedback(), &period, baseline, &costs()).unwrap();
+        assert_eq!(m.overall[&Kpi::Requests], Some(0.0));
+        assert_eq!(m.overall[&Kpi::Complaints], Some(0.0));
+        for k in [
+            Kpi::Adoption,
+            Kpi::CacheHitRate,
+            Kpi::ApiCallReduction,
+            Kpi::P99LatencyMs,
+            Kpi::ErrorRate,
+            Kpi::CustomerSatisfaction,
+        ] {
+            assert_eq!(m.overall[&k], None, "{k:?}");
+        }
+        assert!(m.segments.is_empty());
+    }
+}

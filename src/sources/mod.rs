@@ -159,3 +159,245 @@ fn truncate(s: &str, max: usize) -> String {
 pub fn display_path(path: &Path) -> String {
     path.display().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::frames::*;
+    use crate::quality::reason;
+
+    const HEADER: &str =
+        "ts,customer_id,user_id,segment,endpoint,status,latency_ms,cache_status,cache_enabled,upstream_calls";
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn everything() -> [MicrosRange; 1] {
+        [(i64::MIN, i64::MAX)]
+    }
+
+    #[test]
+    fn every_bad_input_reason_is_counted_with_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "{HEADER}
+2026-11-16T10:00:00Z,c1,u1,a,GET /x,200,12.5,HIT,true,0
+,c1,u1,a,GET /x,200,12.5,HIT,true,0
+2026-11-16 10:00:00,c1,u1,a,GET /x,200,12.5,HIT,true,0
+2026-11-16T10:00:00Z,c1,,a,GET /x,200,12.5,HIT,true,0
+2026-11-16T10:00:00Z,c1,u1,a,GET /x,200,fast,HIT,true,0
+2026-11-16T10:00:00Z,c1,u1,a,GET /x,200,12.5,HIT,perhaps,0
+2026-11-16T10:00:00Z,c1,u1,a,GET /x,200,12.5,HIT,true,-1
+2026-11-16T10:00:00Z,c1,u1,a,GET /x,200,-3,HIT,true,0
+2026-11-16T10:00:00Z,c1,u1,a,\"GET /x,
+with a newline\",200,12.5,HTI,true,0
+2026-11-16T10:00:00Z,c1,u1,a,GET /x,2OO,-3,HTI,true,0
+"
+        );
+        let p = write(dir.path(), "r.csv", &text);
+        let got = ingest(&[p], request_log::normalize, &everything(), &request_log::KPI_COLUMNS).unwrap();
+        let q = &got.quality;
+        assert_eq!(q.rows_read, 10);
+        assert_eq!(q.rows_rejected, 9);
+        assert_eq!(got.rows.height(), 1);
+        let by = |r: &str| q.rejected_by_reason.get(r).copied().unwrap_or(0);
+        // Empty ts, then the empty user_id: missing_value ×2.
+        assert_eq!(by(reason::MISSING_VALUE), 2);
+        assert_eq!(by(reason::BAD_TIMESTAMP), 1);
+        // "fast", "perhaps", −1 upstream calls, and "2OO" (which comes before the
+        // negative latency and unknown status of the same row): 4.
+        assert_eq!(by(reason::INVALID_VALUE), 4);
+        assert_eq!(by(reason::NEGATIVE_LATENCY), 1);
+        assert_eq!(by(reason::UNKNOWN_CACHE_STATUS), 1);
+        let ex = |r: &str| {
+            q.examples
+                .iter()
+                .filter(|e| e.reason == r)
+                .map(|e| e.at.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ex(reason::BAD_TIMESTAMP), vec!["line 4"]);
+        // The quoted newline pushes the last rows one line down.
+        assert_eq!(ex(reason::UNKNOWN_CACHE_STATUS), vec!["line 10"]);
+        // Three examples per reason at most: the first three invalid values.
+        assert_eq!(ex(reason::INVALID_VALUE), vec!["line 6", "line 7", "line 8"]);
+        let fast = q.examples.iter().find(|e| e.at == "line 6").unwrap();
+        assert_eq!(
+            (fast.column.as_deref(), fast.value.as_deref()),
+            (Some(LATENCY_MS), Some("fast"))
+        );
+    }
+
+    #[test]
+    fn feedback_scores_out_of_range_are_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "f.csv",
+            "ts,customer_id,score,comment\n2026-11-16T10:00:00Z,c1,5,\"Great, \"\"really\"\"\nfast\"\n2026-11-16T10:00:00Z,c1,0,\n2026-11-16T10:00:00Z,c1,6,\n2026-11-16T10:00:00Z,c1,4.5,\n2026-11-16T10:00:00Z,,4,\n",
+        );
+        let got = ingest(&[p], feedback::normalize, &everything(), &feedback::KEPT_COLUMNS).unwrap();
+        let q = &got.quality;
+        assert_eq!((q.rows_read, q.rows_rejected), (5, 4));
+        assert_eq!(q.rejected_by_reason[reason::SCORE_OUT_OF_RANGE], 2);
+        assert_eq!(q.rejected_by_reason[reason::INVALID_VALUE], 1);
+        assert_eq!(q.rejected_by_reason[reason::MISSING_VALUE], 1);
+        let comment = got
+            .rows
+            .column(COMMENT)
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(0)
+            .unwrap()
+            .to_string();
+        assert_eq!(comment, "Great, \"really\"\nfast");
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let err = resolve("/nowhere/requests.csv", "requests").unwrap_err().to_string();
+        assert_eq!(err, "/nowhere/requests.csv: file not found");
+        let err = resolve("/nowhere/*.csv", "requests").unwrap_err().to_string();
+        assert_eq!(err, "requests: no file matches /nowhere/*.csv");
+    }
+
+    #[test]
+    fn a_missing_required_column_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "r.csv",
+            "ts,customer_id,user_id,endpoint,status,cache_status,cache_enabled\n",
+        );
+        let err = ingest(
+            &[p.clone()],
+            request_log::normalize,
+            &everything(),
+            &request_log::KPI_COLUMNS,
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}: required column `latency_ms` is missing (columns found: ts, customer_id, user_id, endpoint, status, cache_status, cache_enabled)",
+                p.display()
+            )
+        );
+    }
+
+    #[test]
+    fn one_glob_reads_several_formats_and_older_schemas() {
+        let dir = tempfile::tempdir().unwrap();
+        // Older CSV schema: no segment, no upstream_calls, upper-case headers, gzip.
+        let csv = "TS,Customer_ID,user_id,endpoint,status,latency_ms,cache_status,cache_enabled\n\
+                   2026-11-16T10:00:00+01:00,c1,u1,GET /x,200,10,hit,yes\n\
+                   2026-11-16T10:00:00Z,c1,u2,GET /x,200,90,MISS,1\n";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(csv.as_bytes()).unwrap();
+        std::fs::write(dir.path().join("day1.csv.gz"), gz.finish().unwrap()).unwrap();
+        let nd = "{\"ts\":\"2026-11-17T10:00:00Z\",\"customer_id\":\"c2\",\"user_id\":\"u3\",\"segment\":\"b\",\"endpoint\":\"GET /x\",\"status\":503,\"latency_ms\":5.5,\"cache_status\":null,\"cache_enabled\":false,\"upstream_calls\":3}\n";
+        std::fs::write(
+            dir.path().join("day2.ndjson.zst"),
+            zstd::encode_all(nd.as_bytes(), 3).unwrap(),
+        )
+        .unwrap();
+        let mut df = df!(
+            "ts" => [us("2026-11-18T10:00:00Z")],
+            "customer_id" => ["c3"], "user_id" => ["u4"], "endpoint" => ["GET /y"],
+            "status" => [200i32], "latency_ms" => [7.0f64], "cache_status" => ["STALE"],
+            "cache_enabled" => [true], "upstream_calls" => [0i64],
+        )
+        .unwrap();
+        df.with_column(
+            df.column("ts")
+                .unwrap()
+                .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+                .unwrap()
+                .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+                .unwrap(),
+        )
+        .unwrap();
+        ParquetWriter::new(std::fs::File::create(dir.path().join("day3.parquet")).unwrap())
+            .finish(&mut df)
+            .unwrap();
+
+        let pattern = format!("{}/day*", dir.path().display());
+        let paths = resolve(&pattern, "requests").unwrap();
+        assert_eq!(paths.len(), 3);
+        let got = ingest(&paths, request_log::normalize, &everything(), &request_log::KPI_COLUMNS).unwrap();
+        assert_eq!(got.quality.rows_rejected, 0, "{:?}", got.quality.examples);
+        let r = got.rows;
+        assert_eq!(r.height(), 4);
+        let ts: Vec<_> = r.column(TS).unwrap().i64().unwrap().iter().collect();
+        // +01:00 is one hour earlier in UTC; the naive Parquet timestamp is UTC.
+        assert_eq!(ts[0], Some(us("2026-11-16T09:00:00Z")));
+        assert_eq!(ts[3], Some(us("2026-11-18T10:00:00Z")));
+        // upstream_calls defaults: HIT → 0, MISS → 1; given values kept.
+        let up: Vec<_> = r.column(UPSTREAM_CALLS).unwrap().i64().unwrap().iter().collect();
+        assert_eq!(up, vec![Some(0), Some(1), Some(3), Some(0)]);
+        let cs: Vec<_> = r.column(CACHE_STATUS).unwrap().str().unwrap().iter().collect();
+        assert_eq!(cs, vec![Some("HIT"), Some("MISS"), None, Some("STALE")]);
+        let on: Vec<_> = r.column(CACHE_ENABLED).unwrap().bool().unwrap().iter().collect();
+        assert_eq!(on, vec![Some(true), Some(true), Some(false), Some(true)]);
+        let seg: Vec<_> = r.column(SEGMENT).unwrap().str().unwrap().iter().collect();
+        assert_eq!(seg, vec![None, None, Some("b"), None]);
+    }
+
+    fn us(s: &str) -> i64 {
+        parse_rfc3339_micros(s).unwrap()
+    }
+
+    #[test]
+    fn sunday_evening_in_new_york_belongs_to_the_next_utc_week() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "r.csv",
+            &format!("{HEADER}\n2026-11-22T23:30:00-05:00,c1,u1,a,GET /x,200,12.5,HIT,true,0\n"),
+        );
+        let got = ingest(&[p], request_log::normalize, &everything(), &request_log::KPI_COLUMNS).unwrap();
+        let ts = got.rows.column(TS).unwrap().i64().unwrap().get(0).unwrap();
+        let w47 = crate::period::IsoWeek { year: 2026, week: 47 };
+        let w48 = crate::period::IsoWeek { year: 2026, week: 48 };
+        // 23:30 −05:00 on Sunday 22 is 04:30 UTC on Monday 23: week 48 in UTC…
+        let (a, b) = w48.period(chrono_tz::UTC).micros();
+        assert!(ts >= a && ts < b);
+        // …but still week 47 in New York.
+        let (a, b) = w47.period(chrono_tz::America::New_York).micros();
+        assert!(ts >= a && ts < b);
+    }
+
+    #[test]
+    fn customers_fill_missing_segments_else_general() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "c.csv",
+            "customer_id,name,tier,seats,segment,annual_contract_value\nc1,Acme,enterprise,10,large_enterprise,1000\nc2,Beta,smb,2,,10\n",
+        );
+        let customers = customers::read(&p).unwrap();
+        let rows =
+            df!(CUSTOMER_ID => ["c1", "c2", "c3", "c1"], SEGMENT => [None, None, None, Some("internal_qa")]).unwrap();
+        let out = customers::assign_segments(rows.lazy(), Some(&customers))
+            .collect()
+            .unwrap();
+        let seg: Vec<_> = out.column(SEGMENT).unwrap().str().unwrap().iter().collect();
+        assert_eq!(
+            seg,
+            vec![
+                Some("large_enterprise"),
+                Some("general"),
+                Some("general"),
+                Some("internal_qa")
+            ]
+        );
+    }
+}
