@@ -181,11 +181,9 @@ pub fn load(path: &Path) -> Result<Settings> {
 pub fn parse(path: &Path, text: &str) -> Result<Settings> {
     let here = |msg: String| anyhow!("{}: {msg}", path.display());
     let model: FileModel = toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| format!("line {}: ", text[..s.start.min(text.len())].lines().count().max(1)))
-            .unwrap_or_default();
-        here(format!("{line}{}", e.message().replace('\n', " ")))
+        let start = e.span().map_or(0, |s| s.start.min(text.len()));
+        let line = error_line(text, start, e.message());
+        here(format!("line {line}: {}", e.message().replace('\n', " ")))
     })?;
     let dir = path
         .parent()
@@ -334,6 +332,28 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         costs,
         email: model.email,
     })
+}
+
+/// The 1-based line of a TOML error. serde reports an unknown field with the
+/// span of its whole table, so the key itself is looked up from there.
+fn error_line(text: &str, start: usize, message: &str) -> usize {
+    let line_of = |offset: usize| text[..offset].matches('\n').count() + 1;
+    let unknown = message
+        .strip_prefix("unknown field `")
+        .and_then(|m| m.split('`').next());
+    if let Some(key) = unknown {
+        let mut offset = start;
+        for line in text[start..].split_inclusive('\n') {
+            let t = line.trim_start();
+            if t.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+            {
+                return line_of(offset);
+            }
+            offset += line.len();
+        }
+    }
+    line_of(start)
 }
 
 /// Resolve `.` and `..` lexically, so paths read well in reports.

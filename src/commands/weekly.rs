@@ -12,7 +12,7 @@ use crate::cli::WeeklyArgs;
 use crate::config::Settings;
 use crate::deliver::files::Bundle;
 use crate::evaluate::Status;
-use crate::frames::{COMMENT, CUSTOMER_ID, SCORE, SEGMENT, TS};
+use crate::frames::{CACHE_ENABLED, COMMENT, CUSTOMER_ID, SCORE, SEGMENT, TS};
 use crate::metrics::kpi::Kpi;
 use crate::metrics::requests::{Measured, measure};
 use crate::metrics::{self};
@@ -53,14 +53,19 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let store = redis_store::read(std::path::Path::new(&settings.sources.redis_snapshots))?;
 
     info!(files = request_paths.len(), "reading request logs");
-    let requests = sources::ingest(
-        &request_paths,
-        request_log::normalize,
-        &[baseline, recent],
-        &request_log::KPI_COLUMNS,
-    )?;
+    // Keep B (baseline window, cache off) and the two weeks compared; every
+    // other row is only counted for data quality.
+    let keep = sources::in_ranges(&[baseline])
+        .and(col(CACHE_ENABLED).not())
+        .or(sources::in_ranges(&[recent]));
+    let requests = sources::ingest(&request_paths, request_log::normalize, keep, &request_log::KPI_COLUMNS)?;
     info!(files = feedback_paths.len(), "reading feedback");
-    let feedback = sources::ingest(&feedback_paths, feedback::normalize, &[recent], &feedback::KEPT_COLUMNS)?;
+    let feedback = sources::ingest(
+        &feedback_paths,
+        feedback::normalize,
+        sources::in_ranges(&[recent]),
+        &feedback::KEPT_COLUMNS,
+    )?;
 
     let req_rows = customers::assign_segments(requests.rows.lazy(), customers.as_ref()).collect()?;
     let fb_rows = customers::assign_segments(feedback.rows.lazy(), customers.as_ref()).collect()?;

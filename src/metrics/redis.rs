@@ -134,6 +134,10 @@ mod tests {
     use crate::period::IsoWeek;
     use chrono::{DateTime, Utc};
 
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "a table of captures reads best one row per call"
+    )]
     fn cap(ts: &str, inst: &str, run: &str, up: u64, hits: u64, misses: u64, evicted: u64, mem: u64) -> Capture {
         Capture {
             ts: DateTime::parse_from_rfc3339(ts).unwrap().with_timezone(&Utc),

@@ -283,7 +283,9 @@ mod tests {
     }
 
     fn requests() -> DataFrame {
-        let rows: [(&str, &str, &str, bool, Option<&str>, f64, i64, i64); 12] = [
+        // (ts, segment, user, cache on, cache_status, latency, origin, status)
+        type Row<'a> = (&'a str, &'a str, &'a str, bool, Option<&'a str>, f64, i64, i64);
+        let rows: [Row; 12] = [
             ("2026-09-08T10:00:00Z", "a", "u1", false, None, 100.0, 2, 200),
             ("2026-09-09T10:00:00Z", "a", "u2", false, None, 200.0, 1, 200),
             ("2026-09-10T10:00:00Z", "a", "u3", false, None, 300.0, 3, 200),

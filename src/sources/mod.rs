@@ -55,13 +55,22 @@ pub struct Ingested {
     pub quality: SourceQuality,
 }
 
+/// Rows whose `ts` lies in one of `ranges`.
+pub fn in_ranges(ranges: &[MicrosRange]) -> Expr {
+    ranges
+        .iter()
+        .map(|(a, b)| col(TS).gt_eq(lit(*a)).and(col(TS).lt(lit(*b))))
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false))
+}
+
 /// Read every file, normalise it, count rows and rejects by reason, keep the
-/// first examples with their location, and keep the valid rows whose `ts`
-/// lies in one of `keep` with only `columns`.
+/// first examples with their location, and keep the valid rows for which
+/// `keep` holds, with only `columns`. This is the one pass over every row.
 pub fn ingest(
     paths: &[PathBuf],
     normalize: fn(&RawFile) -> Result<LazyFrame>,
-    keep: &[MicrosRange],
+    keep: Expr,
     columns: &[&str],
 ) -> Result<Ingested> {
     let mut quality = SourceQuality::default();
@@ -88,14 +97,9 @@ pub fn ingest(
             rows_rejected: rejected,
         });
 
-        let in_range = keep
-            .iter()
-            .map(|(a, b)| col(TS).gt_eq(lit(*a)).and(col(TS).lt(lit(*b))))
-            .reduce(|a, b| a.or(b))
-            .unwrap_or(lit(false));
         let valid = df
             .lazy()
-            .filter(col(REASON).is_null().and(in_range))
+            .filter(col(REASON).is_null().and(keep.clone()))
             .select(columns.iter().map(|c| col(*c)).collect::<Vec<_>>())
             .collect()?;
         match kept.as_mut() {
@@ -105,9 +109,11 @@ pub fn ingest(
             }
         }
     }
-    let mut rows = kept.unwrap_or_default();
-    rows.rechunk_mut();
-    Ok(Ingested { rows, quality })
+    // Left in chunks (one per file): rechunking would copy every kept row.
+    Ok(Ingested {
+        rows: kept.unwrap_or_default(),
+        quality,
+    })
 }
 
 fn collect_rejects(raw: &RawFile, df: &DataFrame, reasons: &StringChunked, q: &mut SourceQuality) -> Result<()> {
@@ -177,8 +183,8 @@ mod tests {
         p
     }
 
-    fn everything() -> [MicrosRange; 1] {
-        [(i64::MIN, i64::MAX)]
+    fn everything() -> Expr {
+        lit(true)
     }
 
     #[test]
@@ -200,7 +206,7 @@ with a newline\",200,12.5,HTI,true,0
 "
         );
         let p = write(dir.path(), "r.csv", &text);
-        let got = ingest(&[p], request_log::normalize, &everything(), &request_log::KPI_COLUMNS).unwrap();
+        let got = ingest(&[p], request_log::normalize, everything(), &request_log::KPI_COLUMNS).unwrap();
         let q = &got.quality;
         assert_eq!(q.rows_read, 10);
         assert_eq!(q.rows_rejected, 9);
@@ -241,7 +247,7 @@ with a newline\",200,12.5,HTI,true,0
             "f.csv",
             "ts,customer_id,score,comment\n2026-11-16T10:00:00Z,c1,5,\"Great, \"\"really\"\"\nfast\"\n2026-11-16T10:00:00Z,c1,0,\n2026-11-16T10:00:00Z,c1,6,\n2026-11-16T10:00:00Z,c1,4.5,\n2026-11-16T10:00:00Z,,4,\n",
         );
-        let got = ingest(&[p], feedback::normalize, &everything(), &feedback::KEPT_COLUMNS).unwrap();
+        let got = ingest(&[p], feedback::normalize, everything(), &feedback::KEPT_COLUMNS).unwrap();
         let q = &got.quality;
         assert_eq!((q.rows_read, q.rows_rejected), (5, 4));
         assert_eq!(q.rejected_by_reason[reason::SCORE_OUT_OF_RANGE], 2);
@@ -276,9 +282,9 @@ with a newline\",200,12.5,HTI,true,0
             "ts,customer_id,user_id,endpoint,status,cache_status,cache_enabled\n",
         );
         let err = ingest(
-            &[p.clone()],
+            std::slice::from_ref(&p),
             request_log::normalize,
-            &everything(),
+            everything(),
             &request_log::KPI_COLUMNS,
         )
         .err()
@@ -332,7 +338,7 @@ with a newline\",200,12.5,HTI,true,0
         let pattern = format!("{}/day*", dir.path().display());
         let paths = resolve(&pattern, "requests").unwrap();
         assert_eq!(paths.len(), 3);
-        let got = ingest(&paths, request_log::normalize, &everything(), &request_log::KPI_COLUMNS).unwrap();
+        let got = ingest(&paths, request_log::normalize, everything(), &request_log::KPI_COLUMNS).unwrap();
         assert_eq!(got.quality.rows_rejected, 0, "{:?}", got.quality.examples);
         let r = got.rows;
         assert_eq!(r.height(), 4);
@@ -363,7 +369,7 @@ with a newline\",200,12.5,HTI,true,0
             "r.csv",
             &format!("{HEADER}\n2026-11-22T23:30:00-05:00,c1,u1,a,GET /x,200,12.5,HIT,true,0\n"),
         );
-        let got = ingest(&[p], request_log::normalize, &everything(), &request_log::KPI_COLUMNS).unwrap();
+        let got = ingest(&[p], request_log::normalize, everything(), &request_log::KPI_COLUMNS).unwrap();
         let ts = got.rows.column(TS).unwrap().i64().unwrap().get(0).unwrap();
         let w47 = crate::period::IsoWeek { year: 2026, week: 47 };
         let w48 = crate::period::IsoWeek { year: 2026, week: 48 };

@@ -1,0 +1,33 @@
+//! The one integration-test binary (each test binary links Polars again):
+//! the real `cacheroi` executable over temporary folders.
+
+mod errors;
+mod weekly;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+/// The binary under test, with logs quiet and no config from the caller's cwd.
+pub fn cacheroi(cwd: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("cacheroi").expect("binary");
+    cmd.current_dir(cwd).env_remove("CACHEROI_LOG");
+    cmd
+}
+
+/// Generate sample data (CSV days) into `dir`.
+pub fn sample(dir: &Path, per_day: u64) {
+    cacheroi(dir)
+        .args([
+            "-q",
+            "sample",
+            "--format",
+            "csv",
+            "--requests-per-day",
+            &per_day.to_string(),
+            "--out",
+        ])
+        .arg(dir.join("data"))
+        .assert()
+        .success();
+}

@@ -1,0 +1,320 @@
+//! `weekly` on generated data, checked against figures this test computes
+//! on its own from the raw CSV rows (plain Rust, no Polars), following
+//! CONTRACT §4 word by word.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::{cacheroi, sample};
+
+struct Row {
+    ts: DateTime<Utc>,
+    user: String,
+    segment: String,
+    status: i64,
+    latency: f64,
+    cache_status: String,
+    enabled: bool,
+    origin: f64,
+}
+
+/// Apply CONTRACT §5 by hand: None for a row that must be rejected.
+fn parse_row(f: &csv::StringRecord) -> Option<Row> {
+    let ts = DateTime::parse_from_rfc3339(f.get(0)?).ok()?.with_timezone(&Utc);
+    let (customer, user, segment, endpoint) = (f.get(1)?, f.get(2)?, f.get(3)?, f.get(4)?);
+    if customer.is_empty() || user.is_empty() || endpoint.is_empty() {
+        return None;
+    }
+    let status: i64 = f.get(5)?.parse().ok()?;
+    let latency: f64 = f.get(6)?.parse().ok()?;
+    let enabled = match f.get(8)?.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => true,
+        "false" | "0" | "no" => false,
+        _ => return None,
+    };
+    let upstream: Option<f64> = match f.get(9)? {
+        "" => None,
+        s => Some(s.parse::<i64>().ok().filter(|v| *v >= 0)? as f64),
+    };
+    if !(latency.is_finite() && latency >= 0.0) {
+        return None;
+    }
+    let cache_status = f.get(7)?.to_ascii_uppercase();
+    if !["", "HIT", "STALE", "MISS", "BYPASS", "ERROR"].contains(&cache_status.as_str()) {
+        return None;
+    }
+    let served = cache_status == "HIT" || cache_status == "STALE";
+    Some(Row {
+        ts,
+        user: user.into(),
+        segment: if segment.is_empty() {
+            "general".into()
+        } else {
+            segment.into()
+        },
+        status,
+        latency,
+        origin: upstream.unwrap_or(if served { 0.0 } else { 1.0 }),
+        cache_status,
+        enabled,
+    })
+}
+
+/// numpy's `linear` quantile.
+fn quantile(values: &[f64], q: f64) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let pos = q * (v.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
+}
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn kpi(json: &Value, key: &str) -> f64 {
+    json["kpis"][key]["value"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} has no value"))
+}
+
+fn close(got: f64, want: f64, what: &str) {
+    assert!(
+        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+        "{what}: metrics.json {got} vs independent {want}"
+    );
+}
+
+#[test]
+fn weekly_metrics_match_an_independent_computation() {
+    let dir = tempfile::tempdir().unwrap();
+    sample(dir.path(), 400);
+    let data = dir.path().join("data");
+
+    // A hostile comment at the end of the reported week, and a customer whose
+    // name is markup: both must come out escaped.
+    let mut fb = fs::read_to_string(data.join("feedback.csv")).unwrap();
+    fb.push_str("2026-11-15T23:59:00Z,c001,c001-u001,1,\"<script>alert(1)</script>, \"\"quoted\"\"\nline two\"\n");
+    fs::write(data.join("feedback.csv"), fb).unwrap();
+    let customers = fs::read_to_string(data.join("customers.csv"))
+        .unwrap()
+        .replace("Acme QA (internal)", "<img src=x onerror=alert(1)>");
+    fs::write(data.join("customers.csv"), customers).unwrap();
+
+    let out = dir.path().join("out");
+    let run = cacheroi(dir.path())
+        .args(["-q", "weekly", "--week", "2026-W46", "--config"])
+        .arg(data.join("cacheroi.toml"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.lines().any(|l| l.ends_with("weekly/2026-W46/metrics.json")),
+        "{stdout}"
+    );
+    let json: Value = serde_json::from_slice(&fs::read(out.join("weekly/2026-W46/metrics.json")).unwrap()).unwrap();
+
+    // Read every request row by hand.
+    let (p0, p1) = (t("2026-11-09T00:00:00Z"), t("2026-11-16T00:00:00Z"));
+    let (b0, b1) = (t("2026-09-07T00:00:00Z"), t("2026-10-05T00:00:00Z"));
+    let mut read = 0u64;
+    let mut rejected = 0u64;
+    let mut p: Vec<Row> = Vec::new();
+    let mut b: Vec<Row> = Vec::new();
+    let mut files: Vec<_> = fs::read_dir(data.join("requests"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in &files {
+        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_path(file).unwrap();
+        for rec in rdr.records() {
+            read += 1;
+            match parse_row(&rec.unwrap()) {
+                None => rejected += 1,
+                Some(r) if r.ts >= p0 && r.ts < p1 => p.push(r),
+                Some(r) if r.ts >= b0 && r.ts < b1 && !r.enabled => b.push(r),
+                Some(_) => {}
+            }
+        }
+    }
+    let mut fb_read = 0u64;
+    let mut fb_rejected = 0u64;
+    let mut scores: Vec<f64> = Vec::new();
+    let mut rdr = csv::Reader::from_path(data.join("feedback.csv")).unwrap();
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        fb_read += 1;
+        let ts = DateTime::parse_from_rfc3339(&rec[0])
+            .ok()
+            .map(|t| t.with_timezone(&Utc));
+        let score: Option<i64> = rec[3].parse().ok().filter(|s| (1..=5).contains(s));
+        match (ts, score) {
+            (Some(ts), Some(s)) if !rec[1].is_empty() => {
+                if ts >= p0 && ts < p1 {
+                    scores.push(s as f64);
+                }
+            }
+            _ => fb_rejected += 1,
+        }
+    }
+
+    let e: Vec<&Row> = p.iter().filter(|r| r.enabled).collect();
+    let users_p: BTreeSet<&str> = p.iter().map(|r| r.user.as_str()).collect();
+    let users_e: BTreeSet<&str> = e.iter().map(|r| r.user.as_str()).collect();
+    let count = |s: &[&str]| e.iter().filter(|r| s.contains(&r.cache_status.as_str())).count() as f64;
+    let e_origin: f64 = e.iter().map(|r| r.origin).sum();
+    let b_mean_origin = b.iter().map(|r| r.origin).sum::<f64>() / b.len() as f64;
+    let e_lat: Vec<f64> = e.iter().map(|r| r.latency).collect();
+    let b_lat: Vec<f64> = b.iter().map(|r| r.latency).collect();
+    let n_e = e.len() as f64;
+    let avoided = n_e * b_mean_origin - e_origin;
+    let redis_week = 900.0 * 12.0 / 365.0 * 7.0;
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+
+    assert!(
+        e.len() > 1000 && b.len() > 1000,
+        "the sample must be big enough: {} {}",
+        e.len(),
+        b.len()
+    );
+    close(kpi(&json, "requests"), p.len() as f64, "requests");
+    close(kpi(&json, "active_users"), users_p.len() as f64, "active_users");
+    close(
+        kpi(&json, "adoption"),
+        users_e.len() as f64 / users_p.len() as f64,
+        "adoption",
+    );
+    close(
+        kpi(&json, "cache_hit_rate"),
+        count(&["HIT", "STALE"]) / count(&["HIT", "STALE", "MISS", "ERROR"]),
+        "hit rate",
+    );
+    close(
+        kpi(&json, "api_call_reduction"),
+        1.0 - (e_origin / n_e) / b_mean_origin,
+        "api_call_reduction",
+    );
+    close(kpi(&json, "origin_calls_avoided"), avoided, "origin_calls_avoided");
+    close(
+        kpi(&json, "latency_improvement_p50"),
+        1.0 - quantile(&e_lat, 0.5) / quantile(&b_lat, 0.5),
+        "p50",
+    );
+    close(
+        kpi(&json, "latency_improvement_p95"),
+        1.0 - quantile(&e_lat, 0.95) / quantile(&b_lat, 0.95),
+        "p95",
+    );
+    close(kpi(&json, "p99_latency_ms"), quantile(&e_lat, 0.99), "p99");
+    close(
+        kpi(&json, "error_rate"),
+        e.iter().filter(|r| r.status >= 500).count() as f64 / n_e,
+        "error_rate",
+    );
+    close(
+        kpi(&json, "cache_availability"),
+        1.0 - count(&["ERROR"]) / e.iter().filter(|r| !r.cache_status.is_empty()).count() as f64,
+        "availability",
+    );
+    close(kpi(&json, "customer_satisfaction"), mean(&scores), "satisfaction");
+    close(kpi(&json, "feedback_responses"), scores.len() as f64, "responses");
+    close(
+        kpi(&json, "complaints"),
+        scores.iter().filter(|s| **s <= 2.0).count() as f64,
+        "complaints",
+    );
+    close(kpi(&json, "cost_savings"), avoided * 0.06 - redis_week, "cost_savings");
+    close(
+        kpi(&json, "annualized_savings"),
+        (avoided * 0.06 - redis_week) * 365.0 / 7.0,
+        "annualized",
+    );
+    close(
+        kpi(&json, "user_time_saved_hours_per_user_week"),
+        n_e * (mean(&b_lat) - mean(&e_lat)) / 3_600_000.0 / users_e.len() as f64,
+        "user time",
+    );
+
+    // Per segment, with the segment's own baseline (every sample segment has one).
+    let mut seg_e: HashMap<&str, Vec<&Row>> = HashMap::new();
+    for r in &e {
+        seg_e.entry(r.segment.as_str()).or_default().push(r);
+    }
+    for (seg, rows) in &seg_e {
+        let bs: Vec<&Row> = b.iter().filter(|r| r.segment == *seg).collect();
+        let b_mean = bs.iter().map(|r| r.origin).sum::<f64>() / bs.len() as f64;
+        let o: f64 = rows.iter().map(|r| r.origin).sum();
+        let got = json["segments"][*seg]["api_call_reduction"]["value"].as_f64().unwrap();
+        close(
+            got,
+            1.0 - (o / rows.len() as f64) / b_mean,
+            &format!("{seg} api_call_reduction"),
+        );
+    }
+    let segs: BTreeMap<String, Value> = serde_json::from_value(json["segments"].clone()).unwrap();
+    assert_eq!(segs.len(), 7, "{:?}", segs.keys());
+    // Customer cost allocation makes segments' Redis shares add up to the whole Redis cost.
+    let seg_cost: f64 = segs
+        .values()
+        .map(|s| s["cost_savings"]["value"].as_f64().unwrap())
+        .sum();
+    assert!(seg_cost.is_finite());
+
+    // Data quality over every row of every file, whatever its time.
+    let dq = &json["data_quality"];
+    assert_eq!(dq["rows_read"].as_u64().unwrap(), read + fb_read);
+    assert_eq!(dq["rows_rejected"].as_u64().unwrap(), rejected + fb_rejected);
+    let by: u64 = dq["rejected_by_reason"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(by, rejected + fb_rejected);
+
+    // Redis: two instances captured hourly through the week.
+    assert_eq!(json["redis"]["snapshots"].as_u64().unwrap(), 2 * 7 * 24);
+    assert!(json["redis"]["hit_rate"].as_f64().unwrap() > 0.5);
+    assert_eq!(json["period"]["end"], "2026-11-16");
+
+    // Escaping in the Markdown summary.
+    let md = fs::read_to_string(out.join("weekly/2026-W46/summary.md")).unwrap();
+    assert!(md.contains("&lt;script&gt;alert\\(1\\)&lt;/script&gt;"), "{md}");
+    assert!(!md.contains("<script>") && !md.contains("<img"));
+}
+
+#[test]
+fn a_rerun_replaces_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    sample(dir.path(), 30);
+    let args = [
+        "-q",
+        "weekly",
+        "--week",
+        "2026-W45",
+        "--config",
+        "data/cacheroi.toml",
+        "--out",
+        "out",
+    ];
+    cacheroi(dir.path()).args(args).assert().success();
+    let first = fs::read(dir.path().join("out/weekly/2026-W45/metrics.json")).unwrap();
+    cacheroi(dir.path()).args(args).assert().success();
+    let names: Vec<_> = fs::read_dir(dir.path().join("out/weekly/2026-W45"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let second: Value =
+        serde_json::from_slice(&fs::read(dir.path().join("out/weekly/2026-W45/metrics.json")).unwrap()).unwrap();
+    let first: Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(first["kpis"], second["kpis"]);
+}
