@@ -1,7 +1,7 @@
 //! cacheroi: parse the command line, run the command, print the error chain
 //! and map it to the exit code of CONTRACT §2.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use cacheroi::cli::{Cli, Command};
@@ -50,6 +50,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .without_time()
         .init();

@@ -240,6 +240,22 @@ with a newline\",200,12.5,HTI,true,0
     }
 
     #[test]
+    fn a_torn_ndjson_line_is_a_malformed_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = "{\"ts\":\"2026-11-16T10:00:00Z\",\"customer_id\":\"c1\",\"user_id\":\"u1\",\"endpoint\":\"GET /x\",\"status\":200,\"latency_ms\":3,\"cache_status\":\"HIT\",\"cache_enabled\":true}";
+        let p = write(
+            dir.path(),
+            "r.ndjson",
+            &format!("{good}\n\n{good}\n{{\"ts\":\"2026-11-1"),
+        );
+        let got = ingest(&[p], request_log::normalize, everything(), &request_log::KPI_COLUMNS).unwrap();
+        assert_eq!((got.quality.rows_read, got.quality.rows_rejected), (3, 1));
+        assert_eq!(got.quality.rejected_by_reason[reason::MALFORMED_ROW], 1);
+        // Line 4: the blank line 2 is skipped but still counted in line numbers.
+        assert_eq!(got.quality.examples[0].at, "line 4");
+    }
+
+    #[test]
     fn feedback_scores_out_of_range_are_counted() {
         let dir = tempfile::tempdir().unwrap();
         let p = write(
