@@ -38,9 +38,9 @@ pub fn status(kpi: Kpi, value: Option<f64>, target: Option<f64>) -> Option<Statu
     let margin = AT_RISK_MARGIN * t.abs();
     Some(match kpi.direction() {
         Direction::HigherIsBetter if v >= t => Status::Met,
-        Direction::HigherIsBetter if v >= t - margin => Status::AtRisk,
+        Direction::HigherIsBetter if v > t - margin => Status::AtRisk,
         Direction::LowerIsBetter if v <= t => Status::Met,
-        Direction::LowerIsBetter if v <= t + margin => Status::AtRisk,
+        Direction::LowerIsBetter if v < t + margin => Status::AtRisk,
         _ => Status::Missed,
     })
 }
@@ -51,26 +51,19 @@ mod tests {
 
     #[test]
     fn boundaries_of_met_at_risk_and_missed() {
-        // Higher is better, target 0.70: 0.70 met; 0.63 (= 0.70 − 10 %) at risk; below missed.
-        assert_eq!(status(Kpi::ApiCallReduction, Some(0.70), Some(0.70)), Some(Status::Met));
-        assert_eq!(
-            status(Kpi::ApiCallReduction, Some(0.65), Some(0.70)),
-            Some(Status::AtRisk)
-        );
-        assert_eq!(
-            status(Kpi::ApiCallReduction, Some(0.62), Some(0.70)),
-            Some(Status::Missed)
-        );
-        // Lower is better, target 100 ms: 100 met; 110 at risk; 111 missed.
-        assert_eq!(status(Kpi::P99LatencyMs, Some(100.0), Some(100.0)), Some(Status::Met));
-        assert_eq!(
-            status(Kpi::P99LatencyMs, Some(110.0), Some(100.0)),
-            Some(Status::AtRisk)
-        );
-        assert_eq!(
-            status(Kpi::P99LatencyMs, Some(111.0), Some(100.0)),
-            Some(Status::Missed)
-        );
+        let st = |k, v, t| status(k, Some(v), Some(t));
+        // Higher is better, target 0.70: 0.70 met; 0.65 (7 % short) at risk; 0.62 missed.
+        assert_eq!(st(Kpi::ApiCallReduction, 0.70, 0.70), Some(Status::Met));
+        assert_eq!(st(Kpi::ApiCallReduction, 0.65, 0.70), Some(Status::AtRisk));
+        assert_eq!(st(Kpi::ApiCallReduction, 0.62, 0.70), Some(Status::Missed));
+        // Satisfaction target 4.5: 4.06 is 9.8 % short (at risk); 4.0 is 11 % short (missed).
+        assert_eq!(st(Kpi::CustomerSatisfaction, 4.06, 4.5), Some(Status::AtRisk));
+        assert_eq!(st(Kpi::CustomerSatisfaction, 4.0, 4.5), Some(Status::Missed));
+        // Lower is better, target 100 ms: 100 met; 109.9 at risk (missed by less
+        // than 10 %); 110 missed (by exactly 10 %, which is not less than 10 %).
+        assert_eq!(st(Kpi::P99LatencyMs, 100.0, 100.0), Some(Status::Met));
+        assert_eq!(st(Kpi::P99LatencyMs, 109.9, 100.0), Some(Status::AtRisk));
+        assert_eq!(st(Kpi::P99LatencyMs, 110.0, 100.0), Some(Status::Missed));
         // No value: no_data, whatever the target; no target: null.
         assert_eq!(status(Kpi::ErrorRate, None, Some(0.001)), Some(Status::NoData));
         assert_eq!(status(Kpi::Requests, Some(5.0), None), None);

@@ -23,15 +23,30 @@ pub const CACHE_ENABLED: &str = "cache_enabled";
 pub const UPSTREAM_CALLS: &str = "upstream_calls";
 pub const SCORE: &str = "score";
 pub const COMMENT: &str = "comment";
-/// Reject reason of a row (null for a valid row).
-pub const REASON: &str = "__reason";
-/// The column that made the row rejected.
-pub const BAD_COLUMN: &str = "__column";
-/// Its raw text, where the format has text.
-pub const BAD_VALUE: &str = "__value";
+/// Index of the first reject rule that holds for a row (null: a valid row).
+pub const RULE: &str = "__rule";
+/// Prefix of the raw text columns kept for examples of bad rows.
+pub const RAW_PREFIX: &str = "__raw_";
 
-/// The cache statuses of CONTRACT §1.1, upper case.
+/// The cache statuses of CONTRACT §1.1, upper case; the canonical
+/// `cache_status` column holds their code (index + 1), null when empty.
 pub const CACHE_STATUSES: [&str; 5] = ["HIT", "STALE", "MISS", "BYPASS", "ERROR"];
+
+/// The code of a cache status in the canonical `cache_status` column.
+pub const fn cache_code(status: CacheStatus) -> i32 {
+    status as i32
+}
+
+/// Cache statuses by code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum CacheStatus {
+    Hit = 1,
+    Stale = 2,
+    Miss = 3,
+    Bypass = 4,
+    Error = 5,
+}
 
 /// How a column is parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,19 +173,16 @@ pub fn parse_column(raw: &RawFile, spec: ColumnSpec) -> Result<Parsed, SourceErr
             }
         }
         (Kind::CacheStatus, _) => {
-            let upper = c.clone().cast(DataType::String).str().to_uppercase();
-            let missing = empty(upper.clone());
-            let known = CACHE_STATUSES
-                .iter()
-                .map(|s| upper.clone().eq(lit(*s)))
-                .reduce(|a, b| a.or(b))
-                .expect("statuses");
-            let invalid = missing.clone().not().and(known.clone().not());
-            let value = when(known).then(upper).otherwise(lit(NULL).cast(DataType::String));
+            let code = c.clone().cast(DataType::String).map(cache_status_column, |_, f| {
+                Ok(Field::new(f.name().clone(), DataType::Int32))
+            });
+            let value = when(code.clone().gt(lit(0)))
+                .then(code.clone())
+                .otherwise(lit(NULL).cast(DataType::Int32));
             Parsed {
                 value,
-                missing,
-                invalid,
+                missing: code.clone().eq(lit(0)),
+                invalid: code.eq(lit(-1)),
                 text: text_or_null,
             }
         }
@@ -233,27 +245,16 @@ pub fn parse_column(raw: &RawFile, spec: ColumnSpec) -> Result<Parsed, SourceErr
             text: text_or_null,
         },
         (Kind::Bool, DataType::String) => {
-            let lower = c.clone().str().to_lowercase();
-            let any = |words: [&str; 3]| {
-                words
-                    .iter()
-                    .map(|w| lower.clone().eq(lit(*w)))
-                    .reduce(|a, b| a.or(b))
-                    .expect("words")
-            };
-            let t = any(["true", "1", "yes"]);
-            let f = any(["false", "0", "no"]);
-            let missing = empty(c);
-            let invalid = missing.clone().not().and(t.clone().or(f.clone()).not());
-            let value = when(t)
-                .then(lit(true))
-                .when(f)
-                .then(lit(false))
+            let code = c
+                .clone()
+                .map(bool_column, |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)));
+            let value = when(code.clone().gt_eq(lit(0)))
+                .then(code.clone().eq(lit(1)))
                 .otherwise(lit(NULL).cast(DataType::Boolean));
             Parsed {
                 value,
-                missing,
-                invalid,
+                missing: code.clone().is_null(),
+                invalid: code.eq(lit(-1)),
                 text: text_or_null,
             }
         }
@@ -280,21 +281,85 @@ pub struct Rule {
     pub condition: Expr,
     pub reason: &'static str,
     pub column: &'static str,
-    pub text: Expr,
 }
 
-/// The reason, column and raw text of the first rule that holds, as three
-/// expressions named [`REASON`], [`BAD_COLUMN`], [`BAD_VALUE`].
-pub fn first_rule(rules: Vec<Rule>) -> [Expr; 3] {
-    let null_str = || lit(NULL).cast(DataType::String);
-    let (mut reason, mut column, mut text) = (null_str(), null_str(), null_str());
-    for rule in rules.into_iter().rev() {
-        let cond = rule.condition.fill_null(lit(false));
-        reason = when(cond.clone()).then(lit(rule.reason)).otherwise(reason);
-        column = when(cond.clone()).then(lit(rule.column)).otherwise(column);
-        text = when(cond).then(rule.text).otherwise(text);
+/// The index of the first rule that holds, as an `Int32` column named
+/// [`RULE`] (null when none holds). One integer expression, however many
+/// rules: the reason and column are looked up from the index afterwards.
+pub fn first_rule(rules: &[Rule]) -> Expr {
+    let mut code = lit(NULL).cast(DataType::Int32);
+    for (i, rule) in rules.iter().enumerate().rev() {
+        code = when(rule.condition.clone().fill_null(lit(false)))
+            .then(lit(i as i32))
+            .otherwise(code);
     }
-    [reason.alias(REASON), column.alias(BAD_COLUMN), text.alias(BAD_VALUE)]
+    code.alias(RULE)
+}
+
+/// The raw text of the columns rules blame, kept (for text formats) so that
+/// examples of bad rows can show the offending value.
+pub fn raw_text_columns(raw: &RawFile, rules: &[Rule]) -> Vec<Expr> {
+    let mut names: Vec<&str> = rules.iter().map(|r| r.column).filter(|c| !c.is_empty()).collect();
+    names.dedup();
+    let mut seen = Vec::new();
+    names
+        .into_iter()
+        .filter(|n| {
+            let new = !seen.contains(n);
+            seen.push(*n);
+            new
+        })
+        .filter_map(|n| match raw.column(n) {
+            Some((name, DataType::String)) => Some(col(name).alias(format!("{RAW_PREFIX}{n}"))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Map a text column to `Int32` codes with a byte-level function (null in,
+/// null out), for parses Polars has no kernel for.
+fn map_text(c: Column, f: fn(&str) -> Option<i32>) -> PolarsResult<Column> {
+    let ca = c.str()?;
+    let out: Int32Chunked = ca.iter().map(|v| v.and_then(f)).collect();
+    Ok(out.with_name(c.name().clone()).into_column())
+}
+
+/// Cache status text → code: 0 empty, 1–5 per [`CACHE_STATUSES`] in any case, −1 unknown.
+fn cache_status_code(v: &str) -> Option<i32> {
+    if v.is_empty() {
+        return Some(0);
+    }
+    Some(
+        CACHE_STATUSES
+            .iter()
+            .position(|s| s.eq_ignore_ascii_case(v))
+            .map_or(-1, |i| i as i32 + 1),
+    )
+}
+
+fn cache_status_column(c: Column) -> PolarsResult<Column> {
+    let out = map_text(c, cache_status_code)?;
+    // A missing value (null) is an empty status: code 0.
+    out.fill_null(FillNullStrategy::Zero)
+}
+
+/// Boolean text → 1 / 0, −1 when it is no boolean; null when empty.
+fn bool_code(v: &str) -> Option<i32> {
+    const TRUE: [&str; 3] = ["true", "1", "yes"];
+    const FALSE: [&str; 3] = ["false", "0", "no"];
+    if v.is_empty() {
+        None
+    } else if TRUE.iter().any(|t| t.eq_ignore_ascii_case(v)) {
+        Some(1)
+    } else if FALSE.iter().any(|t| t.eq_ignore_ascii_case(v)) {
+        Some(0)
+    } else {
+        Some(-1)
+    }
+}
+
+fn bool_column(c: Column) -> PolarsResult<Column> {
+    map_text(c, bool_code)
 }
 
 /// Parse a column of RFC 3339 strings into epoch microseconds (null where a

@@ -52,6 +52,7 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     };
     let store = redis_store::read(std::path::Path::new(&settings.sources.redis_snapshots))?;
 
+    let started = std::time::Instant::now();
     info!(files = request_paths.len(), "reading request logs");
     // Keep B (baseline window, cache off) and the two weeks compared; every
     // other row is only counted for data quality.
@@ -67,11 +68,15 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         &feedback::KEPT_COLUMNS,
     )?;
 
-    let req_rows = customers::assign_segments(requests.rows.lazy(), customers.as_ref()).collect()?;
-    let fb_rows = customers::assign_segments(feedback.rows.lazy(), customers.as_ref()).collect()?;
-    info!(rows = req_rows.height(), "computing KPIs");
-    let this = measure(&req_rows, &fb_rows, &period, baseline, &settings.costs)?;
-    let before = measure(&req_rows, &fb_rows, &previous, baseline, &settings.costs)?;
+    info!(elapsed = ?started.elapsed(), "read");
+    let req_rows = customers::assign_segments(requests.rows, customers.as_ref())?;
+    let fb_rows = customers::assign_segments(feedback.rows, customers.as_ref())?;
+    info!(rows = req_rows.height(), elapsed = ?started.elapsed(), "computing KPIs");
+    let base = metrics::requests::baseline(&req_rows, baseline)?;
+    let this = measure(&req_rows, &fb_rows, &period, &base, &settings.costs)?;
+    info!(elapsed = ?started.elapsed(), "this week");
+    let before = measure(&req_rows, &fb_rows, &previous, &base, &settings.costs)?;
+    info!(elapsed = ?started.elapsed(), "previous week");
     let redis = metrics::redis::measure(&store, &period);
 
     let comments = recent_comments(&fb_rows, &period, customers.as_ref(), settings)?;

@@ -2,7 +2,7 @@
 //! small function; a KPI is `None` exactly when its formula divides by zero
 //! or takes a mean or quantile of nothing.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -160,79 +160,88 @@ fn in_range(range: MicrosRange) -> Expr {
     col(TS).gt_eq(lit(range.0)).and(col(TS).lt(lit(range.1)))
 }
 
-/// Compute the KPIs of `period` from request rows (segments assigned) and
-/// feedback rows (segments assigned). Per segment, B is restricted to the
-/// segment, or the whole B where the segment has no baseline rows.
+/// Statistics of the baseline B, overall and per segment: computed once and
+/// shared by every period compared with it.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    pub overall: BaselineStats,
+    /// Segments with at least one baseline row.
+    pub segments: BTreeMap<String, BaselineStats>,
+}
+
+/// B = request rows in the baseline window with the cache off.
+pub fn baseline(requests: &DataFrame, window: MicrosRange) -> Result<Baseline> {
+    let rows = requests
+        .clone()
+        .lazy()
+        .filter(in_range(window).and(col(CACHE_ENABLED).not()));
+    let aggs = baseline_aggs();
+    let overall = rows.clone().select(aggs.clone()).collect()?;
+    let per = rows.group_by([col(SEGMENT)]).agg(aggs).collect()?;
+    let mut segments = BTreeMap::new();
+    for (row, name) in per.column(SEGMENT)?.str()?.iter().enumerate() {
+        let stats = BaselineStats::from_row(&per, row)?;
+        if let Some(name) = name
+            && stats.rows > 0
+        {
+            segments.insert(name.to_string(), stats);
+        }
+    }
+    Ok(Baseline {
+        overall: BaselineStats::from_row(&overall, 0)?,
+        segments,
+    })
+}
+
+/// Compute the KPIs of `period` from request rows and feedback rows (both
+/// with segments assigned) against the baseline. Per segment, B is the
+/// segment's own, or the whole B where the segment has no baseline rows.
 pub fn measure(
     requests: &DataFrame,
     feedback: &DataFrame,
     period: &Period,
-    baseline: MicrosRange,
+    base: &Baseline,
     costs: &Costs,
 ) -> Result<Measured> {
     let p = in_range(period.micros());
-    let b = in_range(baseline).and(col(CACHE_ENABLED).not());
-    let mut req_aggs = period_aggs(p.clone());
-    req_aggs.extend(baseline_aggs(b));
-    let fb_aggs = feedback_aggs(p.clone());
-
-    let overall_req = requests.clone().lazy().select(req_aggs.clone()).collect()?;
-    let overall_fb = feedback.clone().lazy().select(fb_aggs.clone()).collect()?;
-    let seg_req = requests
-        .clone()
-        .lazy()
-        .group_by([col(SEGMENT)])
-        .agg(req_aggs)
-        .collect()?;
-    let seg_fb = feedback
-        .clone()
-        .lazy()
-        .group_by([col(SEGMENT)])
-        .agg(fb_aggs)
-        .collect()?;
+    let req = requests.clone().lazy().filter(p.clone());
+    let fb = feedback.clone().lazy().filter(p);
+    let (req_aggs, fb_aggs) = (period_aggs(), feedback_aggs());
+    let overall_req = req.clone().select(req_aggs.clone()).collect()?;
+    let overall_fb = fb.clone().select(fb_aggs.clone()).collect()?;
+    let seg_req = req.group_by([col(SEGMENT)]).agg(req_aggs).collect()?;
+    let seg_fb = fb.group_by([col(SEGMENT)]).agg(fb_aggs).collect()?;
 
     let period_stats = PeriodStats::from_row(&overall_req, 0)?;
-    let baseline_stats = BaselineStats::from_row(&overall_req, 0)?;
     let feedback_stats = FeedbackStats::from_row(&overall_fb, 0)?;
     let days = period.days();
     let overall = kpis(&Inputs {
         p: &period_stats,
-        b: &baseline_stats,
+        b: &base.overall,
         f: &feedback_stats,
         days,
         costs,
         redis_share: Some(1.0),
     });
 
-    let mut per_seg: BTreeMap<String, (PeriodStats, Option<BaselineStats>, FeedbackStats)> = BTreeMap::new();
-    let names = seg_req.column(SEGMENT)?.str()?.clone();
-    for (row, name) in names.iter().enumerate() {
+    let mut per_seg: BTreeMap<String, (PeriodStats, FeedbackStats)> = BTreeMap::new();
+    for (row, name) in seg_req.column(SEGMENT)?.str()?.iter().enumerate() {
         let Some(name) = name else { continue };
-        let ps = PeriodStats::from_row(&seg_req, row)?;
-        let bs = BaselineStats::from_row(&seg_req, row)?;
-        let entry = per_seg.entry(name.to_string()).or_default();
-        entry.0 = ps;
-        entry.1 = (bs.rows > 0).then_some(bs);
+        per_seg.entry(name.to_string()).or_default().0 = PeriodStats::from_row(&seg_req, row)?;
     }
-    let names = seg_fb.column(SEGMENT)?.str()?.clone();
-    for (row, name) in names.iter().enumerate() {
+    for (row, name) in seg_fb.column(SEGMENT)?.str()?.iter().enumerate() {
         let Some(name) = name else { continue };
-        per_seg.entry(name.to_string()).or_default().2 = FeedbackStats::from_row(&seg_fb, row)?;
+        per_seg.entry(name.to_string()).or_default().1 = FeedbackStats::from_row(&seg_fb, row)?;
     }
-    let active: BTreeSet<String> = per_seg
-        .iter()
-        .filter(|(_, (p, _, f))| p.requests > 0 || f.responses > 0)
-        .map(|(k, _)| k.clone())
-        .collect();
     let mut segments = BTreeMap::new();
-    for name in active {
-        let (ps, bs, fs) = &per_seg[&name];
+    for (name, (ps, fs)) in per_seg.iter().filter(|(_, (p, f))| p.requests > 0 || f.responses > 0) {
         let share = ratio(ps.e_rows as f64, period_stats.e_rows as f64);
+        let b = base.segments.get(name).unwrap_or(&base.overall);
         segments.insert(
-            name,
+            name.clone(),
             kpis(&Inputs {
                 p: ps,
-                b: bs.as_ref().unwrap_or(&baseline_stats),
+                b,
                 f: fs,
                 days,
                 costs,
@@ -244,7 +253,7 @@ pub fn measure(
         overall,
         segments,
         period: period_stats,
-        baseline: baseline_stats,
+        baseline: base.overall.clone(),
         feedback: feedback_stats,
     })
 }
@@ -282,6 +291,10 @@ mod tests {
         parse_rfc3339_micros(s).expect("ts")
     }
 
+    fn code(s: &str) -> i32 {
+        CACHE_STATUSES.iter().position(|c| *c == s).expect("status") as i32 + 1
+    }
+
     fn requests() -> DataFrame {
         // (ts, segment, user, cache on, cache_status, latency, origin, status)
         type Row<'a> = (&'a str, &'a str, &'a str, bool, Option<&'a str>, f64, i64, i64);
@@ -306,7 +319,7 @@ mod tests {
             SEGMENT => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
             STATUS => rows.iter().map(|r| r.7).collect::<Vec<_>>(),
             LATENCY_MS => rows.iter().map(|r| r.5).collect::<Vec<_>>(),
-            CACHE_STATUS => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+            CACHE_STATUS => rows.iter().map(|r| r.4.map(code)).collect::<Vec<_>>(),
             CACHE_ENABLED => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
             UPSTREAM_CALLS => rows.iter().map(|r| r.6).collect::<Vec<_>>(),
         )
@@ -335,8 +348,9 @@ mod tests {
 
     fn measured() -> Measured {
         let period = IsoWeek { year: 2026, week: 47 }.period(chrono_tz::UTC);
-        let baseline = (us("2026-09-07T00:00:00Z"), us("2026-10-05T00:00:00Z"));
-        measure(&requests(), &feedback(), &period, baseline, &costs()).unwrap()
+        let window = (us("2026-09-07T00:00:00Z"), us("2026-10-05T00:00:00Z"));
+        let base = baseline(&requests(), window).unwrap();
+        measure(&requests(), &feedback(), &period, &base, &costs()).unwrap()
     }
 
     fn overall(k: Kpi) -> Option<f64> {
@@ -473,8 +487,9 @@ mod tests {
     #[test]
     fn a_week_without_rows_has_no_data_but_zero_counts() {
         let period = IsoWeek { year: 2026, week: 30 }.period(chrono_tz::UTC);
-        let baseline = (us("2026-09-07T00:00:00Z"), us("2026-10-05T00:00:00Z"));
-        let m = measure(&requests(), &feedback(), &period, baseline, &costs()).unwrap();
+        let window = (us("2026-09-07T00:00:00Z"), us("2026-10-05T00:00:00Z"));
+        let base = baseline(&requests(), window).unwrap();
+        let m = measure(&requests(), &feedback(), &period, &base, &costs()).unwrap();
         assert_eq!(m.overall[&Kpi::Requests], Some(0.0));
         assert_eq!(m.overall[&Kpi::Complaints], Some(0.0));
         for k in [

@@ -69,27 +69,34 @@ fn count(cond: Expr) -> Expr {
     cond.cast(DataType::Int64).sum()
 }
 
-fn is_in(c: &str, values: &[&str]) -> Expr {
-    values
+/// Rows whose cache status is one of `statuses`.
+fn cache_is(statuses: &[CacheStatus]) -> Expr {
+    statuses
         .iter()
-        .map(|v| col(c).eq(lit(*v)))
+        .map(|s| col(CACHE_STATUS).eq(lit(cache_code(*s))))
         .reduce(|a, b| a.or(b))
-        .expect("values")
+        .expect("statuses")
         .fill_null(lit(false))
 }
 
-/// Aggregations over request rows for a period mask `p`.
-pub fn period_aggs(p: Expr) -> Vec<Expr> {
-    let e = p.clone().and(col(CACHE_ENABLED));
+/// Aggregations over the request rows of a period (the caller filters).
+pub fn period_aggs() -> Vec<Expr> {
+    let e = col(CACHE_ENABLED);
     let lat_e = || col(LATENCY_MS).filter(e.clone());
     vec![
-        count(p.clone()).alias("requests"),
-        col(USER_ID).filter(p).n_unique().alias("users"),
+        len().cast(DataType::Int64).alias("requests"),
+        col(USER_ID).n_unique().alias("users"),
         count(e.clone()).alias("e_rows"),
         col(USER_ID).filter(e.clone()).n_unique().alias("e_users"),
-        count(e.clone().and(is_in(CACHE_STATUS, &["HIT", "STALE"]))).alias("e_hits"),
-        count(e.clone().and(is_in(CACHE_STATUS, &["HIT", "STALE", "MISS", "ERROR"]))).alias("e_lookups"),
-        count(e.clone().and(is_in(CACHE_STATUS, &["ERROR"]))).alias("e_cache_errors"),
+        count(e.clone().and(cache_is(&[CacheStatus::Hit, CacheStatus::Stale]))).alias("e_hits"),
+        count(e.clone().and(cache_is(&[
+            CacheStatus::Hit,
+            CacheStatus::Stale,
+            CacheStatus::Miss,
+            CacheStatus::Error,
+        ])))
+        .alias("e_lookups"),
+        count(e.clone().and(cache_is(&[CacheStatus::Error]))).alias("e_cache_errors"),
         count(e.clone().and(col(CACHE_STATUS).is_not_null())).alias("e_cacheable"),
         count(e.clone().and(col(STATUS).gt_eq(lit(500)))).alias("e_server_errors"),
         col(UPSTREAM_CALLS)
@@ -104,33 +111,24 @@ pub fn period_aggs(p: Expr) -> Vec<Expr> {
     ]
 }
 
-/// Aggregations over request rows for a baseline mask `b` (the caller
-/// includes `cache_enabled = false`).
-pub fn baseline_aggs(b: Expr) -> Vec<Expr> {
-    let lat = || col(LATENCY_MS).filter(b.clone());
+/// Aggregations over the baseline rows B (the caller filters).
+pub fn baseline_aggs() -> Vec<Expr> {
+    let lat = || col(LATENCY_MS);
     vec![
-        count(b.clone()).alias("b_rows"),
-        col(UPSTREAM_CALLS)
-            .filter(b.clone())
-            .cast(DataType::Float64)
-            .sum()
-            .alias("b_origin"),
+        len().cast(DataType::Int64).alias("b_rows"),
+        col(UPSTREAM_CALLS).cast(DataType::Float64).sum().alias("b_origin"),
         lat().sum().alias("b_latency_sum"),
         lat().quantile(lit(0.50), QUANTILE).alias("b_p50"),
         lat().quantile(lit(0.95), QUANTILE).alias("b_p95"),
     ]
 }
 
-/// Aggregations over feedback rows for a period mask `p`.
-pub fn feedback_aggs(p: Expr) -> Vec<Expr> {
+/// Aggregations over the feedback rows of a period (the caller filters).
+pub fn feedback_aggs() -> Vec<Expr> {
     vec![
-        count(p.clone()).alias("responses"),
-        col(SCORE)
-            .filter(p.clone())
-            .cast(DataType::Float64)
-            .sum()
-            .alias("score_sum"),
-        count(p.and(col(SCORE).lt_eq(lit(2)))).alias("complaints"),
+        len().cast(DataType::Int64).alias("responses"),
+        col(SCORE).cast(DataType::Float64).sum().alias("score_sum"),
+        count(col(SCORE).lt_eq(lit(2))).alias("complaints"),
     ]
 }
 

@@ -68,21 +68,29 @@ pub fn read(path: &Path) -> Result<DataFrame> {
 }
 
 /// Give every row its segment (CONTRACT §4): its own if not empty, else the
-/// customers table's, else `general`.
-pub fn assign_segments(rows: LazyFrame, customers: Option<&DataFrame>) -> LazyFrame {
-    let Some(customers) = customers else {
-        return rows.with_column(col(SEGMENT).fill_null(lit(DEFAULT_SEGMENT)));
+/// customers table's, else `general`. Rows that all carry a segment skip the
+/// join.
+pub fn assign_segments(rows: DataFrame, customers: Option<&DataFrame>) -> Result<DataFrame> {
+    let nulls = rows.column(SEGMENT)?.null_count();
+    let Some(customers) = customers.filter(|_| nulls > 0) else {
+        return Ok(rows
+            .lazy()
+            .with_column(col(SEGMENT).fill_null(lit(DEFAULT_SEGMENT)))
+            .collect()?);
     };
     let lookup = customers
         .clone()
         .lazy()
         .select([col(CUSTOMER_ID), col(SEGMENT).alias(CUSTOMER_SEGMENT)]);
-    rows.join(
-        lookup,
-        [col(CUSTOMER_ID)],
-        [col(CUSTOMER_ID)],
-        JoinArgs::new(JoinType::Left),
-    )
-    .with_column(coalesce(&[col(SEGMENT), col(CUSTOMER_SEGMENT), lit(DEFAULT_SEGMENT)]).alias(SEGMENT))
-    .drop(cols([CUSTOMER_SEGMENT]))
+    let joined = rows
+        .lazy()
+        .join(
+            lookup,
+            [col(CUSTOMER_ID)],
+            [col(CUSTOMER_ID)],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_column(coalesce(&[col(SEGMENT), col(CUSTOMER_SEGMENT), lit(DEFAULT_SEGMENT)]).alias(SEGMENT))
+        .drop(cols([CUSTOMER_SEGMENT]));
+    Ok(joined.collect()?)
 }

@@ -7,6 +7,7 @@ use polars::prelude::*;
 use crate::formats::{MALFORMED, ROW, RawFile};
 use crate::frames::*;
 use crate::quality::reason;
+use crate::sources::Normalized;
 
 const fn spec(name: &'static str, kind: Kind, required: bool) -> ColumnSpec {
     ColumnSpec { name, kind, required }
@@ -25,7 +26,7 @@ pub const COLUMNS: [ColumnSpec; 6] = [
 /// The columns the reports keep.
 pub const KEPT_COLUMNS: [&str; 6] = [TS, CUSTOMER_ID, USER_ID, SCORE, COMMENT, SEGMENT];
 
-pub fn normalize(raw: &RawFile) -> Result<LazyFrame> {
+pub fn normalize(raw: &RawFile) -> Result<Normalized> {
     let mut parsed = Vec::with_capacity(COLUMNS.len());
     for spec in COLUMNS {
         parsed.push(parse_column(raw, spec)?);
@@ -38,44 +39,37 @@ pub fn normalize(raw: &RawFile) -> Result<LazyFrame> {
             condition: col(MALFORMED),
             reason: reason::MALFORMED_ROW,
             column: "",
-            text: lit(NULL).cast(DataType::String),
         });
     }
     rules.push(Rule {
         condition: ts.missing.clone(),
         reason: reason::MISSING_VALUE,
         column: TS,
-        text: ts.text.clone(),
     });
     rules.push(Rule {
         condition: ts.invalid.clone(),
         reason: reason::BAD_TIMESTAMP,
         column: TS,
-        text: ts.text.clone(),
     });
     rules.push(Rule {
         condition: customer.missing.clone(),
         reason: reason::MISSING_VALUE,
         column: CUSTOMER_ID,
-        text: customer.text.clone(),
     });
     rules.push(Rule {
         condition: score.missing.clone(),
         reason: reason::MISSING_VALUE,
         column: SCORE,
-        text: score.text.clone(),
     });
     rules.push(Rule {
         condition: score.invalid.clone(),
         reason: reason::INVALID_VALUE,
         column: SCORE,
-        text: score.text.clone(),
     });
     rules.push(Rule {
         condition: score.value.clone().lt(lit(1)).or(score.value.clone().gt(lit(5))),
         reason: reason::SCORE_OUT_OF_RANGE,
         column: SCORE,
-        text: score.text.clone(),
     });
     let null_str = || lit(NULL).cast(DataType::String);
     let mut exprs = vec![
@@ -93,6 +87,10 @@ pub fn normalize(raw: &RawFile) -> Result<LazyFrame> {
             .otherwise(segment.value)
             .alias(SEGMENT),
     ];
-    exprs.extend(first_rule(rules));
-    Ok(raw.frame.clone().select(exprs))
+    exprs.push(first_rule(&rules));
+    exprs.extend(raw_text_columns(raw, &rules));
+    Ok(Normalized {
+        frame: raw.frame.clone().select(exprs),
+        rules: rules.iter().map(|r| (r.reason, r.column)).collect(),
+    })
 }

@@ -14,7 +14,11 @@ use polars::prelude::*;
 
 use crate::error::SourceError;
 use crate::formats::RawFile;
-use crate::frames::{BAD_COLUMN, BAD_VALUE, REASON, TS};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::frames::{RAW_PREFIX, RULE, TS};
 use crate::quality::{BadRow, FileQuality, SourceQuality};
 
 /// The files a source names: one path, or every match of a glob (sorted).
@@ -48,7 +52,14 @@ pub fn resolve(pattern: &str, what: &'static str) -> Result<Vec<PathBuf>, Source
 /// A half-open range of epoch microseconds `[start, end)`.
 pub type MicrosRange = (i64, i64);
 
-/// What [`ingest`] returns: the valid rows inside the wanted time ranges
+/// A raw file normalised: canonical columns, [`RULE`] and raw text columns,
+/// and the (reason, column) of each rule index.
+pub struct Normalized {
+    pub frame: LazyFrame,
+    pub rules: Vec<(&'static str, &'static str)>,
+}
+
+/// What [`ingest`] returns: the valid rows for which the keep predicate holds
 /// (canonical columns) and the data quality over every row of every file.
 pub struct Ingested {
     pub rows: DataFrame,
@@ -64,48 +75,69 @@ pub fn in_ranges(ranges: &[MicrosRange]) -> Expr {
         .unwrap_or(lit(false))
 }
 
+/// What one file gives.
+struct FileResult {
+    rows: DataFrame,
+    file: FileQuality,
+    by_reason: BTreeMap<String, u64>,
+    examples: Vec<BadRow>,
+}
+
+/// How many files are read at once. Each file's query is itself parallel,
+/// but small files leave cores idle; two in flight keep them busy while
+/// memory stays bounded by a few files.
+const FILES_IN_FLIGHT: usize = 2;
+
 /// Read every file, normalise it, count rows and rejects by reason, keep the
 /// first examples with their location, and keep the valid rows for which
 /// `keep` holds, with only `columns`. This is the one pass over every row.
 pub fn ingest(
     paths: &[PathBuf],
-    normalize: fn(&RawFile) -> Result<LazyFrame>,
+    normalize: fn(&RawFile) -> Result<Normalized>,
     keep: Expr,
     columns: &[&str],
 ) -> Result<Ingested> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, Result<FileResult>)>> = Mutex::new(Vec::with_capacity(paths.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..FILES_IN_FLIGHT.min(paths.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let result = read_file(path, normalize, keep.clone(), columns);
+                    let failed = result.is_err();
+                    results.lock().unwrap_or_else(|e| e.into_inner()).push((i, result));
+                    if failed {
+                        // Stop taking new files; the first error in file order is reported.
+                        next.store(paths.len(), Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(i, _)| *i);
+
     let mut quality = SourceQuality::default();
     let mut kept: Option<DataFrame> = None;
-    for path in paths {
-        let raw = RawFile::open(path)?;
-        let display = path.display().to_string();
-        let df = normalize(&raw)?
-            .collect()
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("{display}: cannot read"))?;
-        let rows = df.height() as u64;
-        let reasons = df.column(REASON)?.str()?.clone();
-        let rejected = (reasons.len() - reasons.null_count()) as u64;
-        if rejected > 0 {
-            collect_rejects(&raw, &df, &reasons, &mut quality).with_context(|| format!("{display}: cannot read"))?;
+    for (_, result) in results {
+        let r = result?;
+        quality.rows_read += r.file.rows_read;
+        quality.rows_rejected += r.file.rows_rejected;
+        for (reason, n) in r.by_reason {
+            *quality.rejected_by_reason.entry(reason).or_default() += n;
         }
-        quality.rows_read += rows;
-        quality.rows_rejected += rejected;
-        quality.files.push(FileQuality {
-            file: display,
-            format: raw.kind.format.extension().to_string(),
-            rows_read: rows,
-            rows_rejected: rejected,
-        });
-
-        let valid = df
-            .lazy()
-            .filter(col(REASON).is_null().and(keep.clone()))
-            .select(columns.iter().map(|c| col(*c)).collect::<Vec<_>>())
-            .collect()?;
+        for e in r.examples {
+            if quality.wants_example(&e.reason) {
+                quality.examples.push(e);
+            }
+        }
+        quality.files.push(r.file);
         match kept.as_mut() {
-            None => kept = Some(valid),
+            None => kept = Some(r.rows),
             Some(acc) => {
-                acc.vstack_mut(&valid)?;
+                acc.vstack_mut(&r.rows)?;
             }
         }
     }
@@ -116,40 +148,87 @@ pub fn ingest(
     })
 }
 
-fn collect_rejects(raw: &RawFile, df: &DataFrame, reasons: &StringChunked, q: &mut SourceQuality) -> Result<()> {
-    let columns = df.column(BAD_COLUMN)?.str()?;
-    let values = df.column(BAD_VALUE)?.str()?;
+fn read_file(
+    path: &Path,
+    normalize: fn(&RawFile) -> Result<Normalized>,
+    keep: Expr,
+    columns: &[&str],
+) -> Result<FileResult> {
+    let raw = RawFile::open(path)?;
+    let display = path.display().to_string();
+    let normalized = normalize(&raw)?;
+    let df = normalized
+        .frame
+        .collect()
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("{display}: cannot read"))?;
+    let rows = df.height() as u64;
+    let rule = df.column(RULE)?.i32()?.clone();
+    let rejected = (rule.len() - rule.null_count()) as u64;
+    let (by_reason, examples) = if rejected > 0 {
+        collect_rejects(&raw, &df, &rule, &normalized.rules).with_context(|| format!("{display}: cannot read"))?
+    } else {
+        (BTreeMap::new(), Vec::new())
+    };
+    let valid = df
+        .lazy()
+        .filter(col(RULE).is_null().and(keep))
+        .select(columns.iter().map(|c| col(*c)).collect::<Vec<_>>())
+        .collect()?;
+    Ok(FileResult {
+        rows: valid,
+        file: FileQuality {
+            file: display,
+            format: raw.kind.format.extension().to_string(),
+            rows_read: rows,
+            rows_rejected: rejected,
+        },
+        by_reason,
+        examples,
+    })
+}
+
+/// Count the rejected rows of one file by reason and keep the first examples.
+fn collect_rejects(
+    raw: &RawFile,
+    df: &DataFrame,
+    rule: &Int32Chunked,
+    rules: &[(&'static str, &'static str)],
+) -> Result<(BTreeMap<String, u64>, Vec<BadRow>)> {
     let rows = df.column(crate::formats::ROW)?.idx()?;
-    let mut wanted: Vec<(u32, String, Option<String>, Option<String>)> = Vec::new();
-    for (i, reason) in reasons.iter().enumerate() {
-        let Some(reason) = reason else { continue };
-        *q.rejected_by_reason.entry(reason.to_string()).or_default() += 1;
-        let already = wanted.iter().filter(|w| w.1 == reason).count();
-        if already < crate::quality::EXAMPLES_PER_REASON && q.wants_example(reason) {
-            let row = rows.get(i).unwrap_or_default();
-            wanted.push((
-                row,
-                reason.to_string(),
-                columns.get(i).filter(|c| !c.is_empty()).map(str::to_string),
-                values.get(i).map(|v| truncate(v, 80)),
-            ));
+    let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
+    // (record index, rule index, raw text)
+    let mut wanted: Vec<(u32, usize, Option<String>)> = Vec::new();
+    for (i, code) in rule.iter().enumerate() {
+        let Some(code) = code else { continue };
+        let (reason, column) = rules[code as usize];
+        *by_reason.entry(reason.to_string()).or_default() += 1;
+        let already = wanted.iter().filter(|w| rules[w.1].0 == reason).count();
+        if already < crate::quality::EXAMPLES_PER_REASON {
+            let text = df
+                .column(&format!("{RAW_PREFIX}{column}"))
+                .ok()
+                .and_then(|c| c.str().ok().and_then(|s| s.get(i)).map(|v| truncate(v, 80)));
+            wanted.push((rows.get(i).unwrap_or_default(), code as usize, text));
         }
     }
     let locations = raw.locate(&wanted.iter().map(|w| w.0).collect::<Vec<_>>())?;
-    for ((_, reason, column, value), location) in wanted.into_iter().zip(locations) {
-        let need = q.wants_example(&reason);
-        if need {
-            q.examples.push(BadRow {
+    let examples = wanted
+        .into_iter()
+        .zip(locations)
+        .map(|((_, code, value), location)| {
+            let (reason, column) = rules[code];
+            BadRow {
                 file: raw.path.display().to_string(),
                 at: location.to_string(),
                 location,
-                reason,
-                column,
+                reason: reason.to_string(),
+                column: (!column.is_empty()).then(|| column.to_string()),
                 value,
-            });
-        }
-    }
-    Ok(())
+            }
+        })
+        .collect();
+    Ok((by_reason, examples))
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -365,8 +444,17 @@ with a newline\",200,12.5,HTI,true,0
         // upstream_calls defaults: HIT → 0, MISS → 1; given values kept.
         let up: Vec<_> = r.column(UPSTREAM_CALLS).unwrap().i64().unwrap().iter().collect();
         assert_eq!(up, vec![Some(0), Some(1), Some(3), Some(0)]);
-        let cs: Vec<_> = r.column(CACHE_STATUS).unwrap().str().unwrap().iter().collect();
-        assert_eq!(cs, vec![Some("HIT"), Some("MISS"), None, Some("STALE")]);
+        let cs: Vec<_> = r.column(CACHE_STATUS).unwrap().i32().unwrap().iter().collect();
+        let code = |s| Some(cache_code(s));
+        assert_eq!(
+            cs,
+            vec![
+                code(CacheStatus::Hit),
+                code(CacheStatus::Miss),
+                None,
+                code(CacheStatus::Stale)
+            ]
+        );
         let on: Vec<_> = r.column(CACHE_ENABLED).unwrap().bool().unwrap().iter().collect();
         assert_eq!(on, vec![Some(true), Some(true), Some(false), Some(true)]);
         let seg: Vec<_> = r.column(SEGMENT).unwrap().str().unwrap().iter().collect();
@@ -408,9 +496,7 @@ with a newline\",200,12.5,HTI,true,0
         let customers = customers::read(&p).unwrap();
         let rows =
             df!(CUSTOMER_ID => ["c1", "c2", "c3", "c1"], SEGMENT => [None, None, None, Some("internal_qa")]).unwrap();
-        let out = customers::assign_segments(rows.lazy(), Some(&customers))
-            .collect()
-            .unwrap();
+        let out = customers::assign_segments(rows, Some(&customers)).unwrap();
         let seg: Vec<_> = out.column(SEGMENT).unwrap().str().unwrap().iter().collect();
         assert_eq!(
             seg,

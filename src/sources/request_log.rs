@@ -7,6 +7,7 @@ use polars::prelude::*;
 use crate::formats::{MALFORMED, ROW, RawFile};
 use crate::frames::*;
 use crate::quality::reason;
+use crate::sources::Normalized;
 
 const fn spec(name: &'static str, kind: Kind, required: bool) -> ColumnSpec {
     ColumnSpec { name, kind, required }
@@ -41,7 +42,7 @@ pub const KPI_COLUMNS: [&str; 9] = [
 
 /// Normalise one raw request-log file: canonical columns, `upstream_calls`
 /// defaulted (0 for HIT/STALE, 1 otherwise), and the reject reason.
-pub fn normalize(raw: &RawFile) -> Result<LazyFrame> {
+pub fn normalize(raw: &RawFile) -> Result<Normalized> {
     let mut parsed = Vec::with_capacity(COLUMNS.len());
     for spec in COLUMNS {
         parsed.push(parse_column(raw, spec)?);
@@ -65,20 +66,17 @@ pub fn normalize(raw: &RawFile) -> Result<LazyFrame> {
             condition: col(MALFORMED),
             reason: reason::MALFORMED_ROW,
             column: "",
-            text: lit(NULL).cast(DataType::String),
         });
     }
     rules.push(Rule {
         condition: ts.missing.clone(),
         reason: reason::MISSING_VALUE,
         column: TS,
-        text: ts.text.clone(),
     });
     rules.push(Rule {
         condition: ts.invalid.clone(),
         reason: reason::BAD_TIMESTAMP,
         column: TS,
-        text: ts.text.clone(),
     });
     for (p, name) in [
         (&customer, CUSTOMER_ID),
@@ -92,7 +90,6 @@ pub fn normalize(raw: &RawFile) -> Result<LazyFrame> {
             condition: p.missing.clone(),
             reason: reason::MISSING_VALUE,
             column: name,
-            text: p.text.clone(),
         });
     }
     for (p, name) in [
@@ -105,33 +102,29 @@ pub fn normalize(raw: &RawFile) -> Result<LazyFrame> {
             condition: p.invalid.clone(),
             reason: reason::INVALID_VALUE,
             column: name,
-            text: p.text.clone(),
         });
     }
     rules.push(Rule {
         condition: upstream.value.clone().lt(lit(0)),
         reason: reason::INVALID_VALUE,
         column: UPSTREAM_CALLS,
-        text: upstream.text.clone(),
     });
     rules.push(Rule {
         condition: latency.value.clone().lt(lit(0.0)),
         reason: reason::NEGATIVE_LATENCY,
         column: LATENCY_MS,
-        text: latency.text.clone(),
     });
     rules.push(Rule {
         condition: cache_status.invalid.clone(),
         reason: reason::UNKNOWN_CACHE_STATUS,
         column: CACHE_STATUS,
-        text: cache_status.text.clone(),
     });
 
     let served_from_cache = cache_status
         .value
         .clone()
-        .eq(lit("HIT"))
-        .or(cache_status.value.clone().eq(lit("STALE")))
+        .eq(lit(cache_code(CacheStatus::Hit)))
+        .or(cache_status.value.clone().eq(lit(cache_code(CacheStatus::Stale))))
         .fill_null(lit(false));
     let upstream_value = when(upstream.value.clone().is_null())
         .then(when(served_from_cache).then(lit(0i64)).otherwise(lit(1i64)))
@@ -153,6 +146,10 @@ pub fn normalize(raw: &RawFile) -> Result<LazyFrame> {
         enabled.value.alias(CACHE_ENABLED),
         upstream_value.alias(UPSTREAM_CALLS),
     ];
-    exprs.extend(first_rule(rules));
-    Ok(raw.frame.clone().select(exprs))
+    exprs.push(first_rule(&rules));
+    exprs.extend(raw_text_columns(raw, &rules));
+    Ok(Normalized {
+        frame: raw.frame.clone().select(exprs),
+        rules: rules.iter().map(|r| (r.reason, r.column)).collect(),
+    })
 }
