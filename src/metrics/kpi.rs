@@ -69,14 +69,6 @@ kpis! {
     UserTimeSavedHoursPerUserWeek => "user_time_saved_hours_per_user_week", "User time saved (h per user-week)", Hours, HigherIsBetter, Some(1.0);
 }
 
-/// KPIs that are counts: 0 when there is nothing, never null (CONTRACT §4).
-pub fn is_count(k: Kpi) -> bool {
-    matches!(
-        k,
-        Kpi::Requests | Kpi::ActiveUsers | Kpi::FeedbackResponses | Kpi::Complaints
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

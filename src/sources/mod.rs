@@ -240,11 +240,6 @@ fn truncate(s: &str, max: usize) -> String {
     t
 }
 
-/// The display name of a path relative to a folder, for report footers.
-pub fn display_path(path: &Path) -> String {
-    path.display().to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::Write;
