@@ -25,6 +25,7 @@ struct FileModel {
     timezone: Option<String>,
     as_of: Option<String>,
     output_dir: Option<PathBuf>,
+    templates_dir: Option<PathBuf>,
     sources: Option<SourcesModel>,
     redis: Option<RedisModel>,
     baseline: Option<BaselineModel>,
@@ -131,6 +132,8 @@ pub struct Settings {
     /// "Now" for `last` and defaults; `None` means the clock.
     pub as_of: Option<DateTime<Utc>>,
     pub output_dir: PathBuf,
+    /// A folder of templates that replace bundled ones of the same name.
+    pub templates_dir: Option<PathBuf>,
     pub sources: Sources,
     pub redis_urls: Vec<String>,
     pub baseline: DateWindow,
@@ -322,6 +325,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         timezone,
         as_of,
         output_dir,
+        templates_dir: model.templates_dir.map(|p| clean(&dir.join(p))),
         sources,
         redis_urls: model.redis.unwrap_or_default().urls,
         baseline,

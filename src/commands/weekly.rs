@@ -4,21 +4,19 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use polars::prelude::*;
-use tracing::info;
 
 use crate::cli::WeeklyArgs;
 use crate::config::Settings;
 use crate::deliver::files::Bundle;
 use crate::evaluate::Status;
 use crate::frames::CACHE_ENABLED;
-use crate::metrics::requests::measure;
+use crate::metrics::requests::measure_periods;
 use crate::metrics::{self};
-use crate::period::{IsoWeek, resolve_week};
-use crate::quality::DataQuality;
+use crate::period::{IsoWeek, Period, resolve_week};
 use crate::render;
 use crate::report::weekly::WeeklyReport;
 use crate::report::{self};
-use crate::sources::{self, MicrosRange, customers, feedback, redis_store, request_log};
+use crate::sources::{self, MicrosRange};
 
 /// The files a run wrote.
 pub struct Written {
@@ -26,57 +24,44 @@ pub struct Written {
     pub files: Vec<PathBuf>,
 }
 
+/// Every ISO week from `first` to `last`, both included.
+fn weeks_between(first: IsoWeek, last: IsoWeek) -> Vec<IsoWeek> {
+    let mut out = Vec::new();
+    let mut monday = first.monday();
+    while monday <= last.monday() {
+        out.push(IsoWeek::of(monday));
+        monday += chrono::Duration::days(7);
+    }
+    out
+}
+
 /// Everything read and computed for one week: the input of every renderer.
 pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let tz = settings.timezone;
     let period = week.period(tz);
     let previous_week = week.previous();
-    let previous = previous_week.period(tz);
     let baseline: MicrosRange = (
         settings.baseline.start.timestamp_micros(),
         settings.baseline.end.timestamp_micros(),
     );
-    let recent: MicrosRange = (previous.micros().0, period.micros().1);
+    // The trend runs from the first baseline week to the reported week.
+    let weeks = weeks_between(IsoWeek::of(settings.baseline.from).min(previous_week), week);
+    let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
+    let trend_range: MicrosRange = (periods[0].micros().0, period.micros().1);
 
-    let request_paths = sources::resolve(&settings.sources.requests, "requests")?;
-    let feedback_paths = sources::resolve(&settings.sources.feedback, "feedback")?;
-    let customers = match &settings.sources.customers {
-        Some(p) => Some(customers::read(&sources::resolve(p, "customers")?[0])?),
-        None => None,
-    };
-    let store = redis_store::read(std::path::Path::new(&settings.sources.redis_snapshots))?;
-
-    let started = std::time::Instant::now();
-    info!(files = request_paths.len(), "reading request logs");
-    // Keep B (baseline window, cache off) and the two weeks compared; every
+    // Keep B (baseline window, cache off) and the weeks of the trend; every
     // other row is only counted for data quality.
     let keep = sources::in_ranges(&[baseline])
         .and(col(CACHE_ENABLED).not())
-        .or(sources::in_ranges(&[recent]));
-    let requests = sources::ingest(&request_paths, request_log::normalize, keep, &request_log::KPI_COLUMNS)?;
-    info!(files = feedback_paths.len(), "reading feedback");
-    let feedback = sources::ingest(
-        &feedback_paths,
-        feedback::normalize,
-        sources::in_ranges(&[recent]),
-        &feedback::KEPT_COLUMNS,
-    )?;
-
-    info!(elapsed = ?started.elapsed(), "read");
-    let req_rows = customers::assign_segments(requests.rows, customers.as_ref())?;
-    let fb_rows = customers::assign_segments(feedback.rows, customers.as_ref())?;
-    info!(rows = req_rows.height(), elapsed = ?started.elapsed(), "computing KPIs");
-    let base = metrics::requests::baseline(&req_rows, baseline)?;
-    let this = measure(&req_rows, &fb_rows, &period, &base, &settings.costs)?;
-    info!(elapsed = ?started.elapsed(), "this week");
-    let before = measure(&req_rows, &fb_rows, &previous, &base, &settings.costs)?;
-    info!(elapsed = ?started.elapsed(), "previous week");
-    let redis = metrics::redis::measure(&store, &period);
-
-    let comments = report::weekly::recent_comments(&fb_rows, &period, customers.as_ref(), settings)?;
-    let mut files = requests.quality.files.clone();
-    files.extend(feedback.quality.files.clone());
-    let data_quality = DataQuality::new([("requests", requests.quality), ("feedback", feedback.quality)]);
+        .or(sources::in_ranges(&[trend_range]));
+    let data = sources::load(settings, keep, sources::in_ranges(&[trend_range]))?;
+    let base = metrics::requests::baseline(&data.requests, baseline)?;
+    let mut measured = measure_periods(&data.requests, &data.feedback, &periods, &base, &settings.costs)?;
+    let trend = report::weekly::trend(settings, &weeks, &measured, &data, &base, trend_range)?;
+    let this = measured.pop().unwrap_or_default();
+    let before = measured.pop().unwrap_or_default();
+    let redis = metrics::redis::measure(&data.store, &period);
+    let comments = report::weekly::recent_comments(&data.feedback, &period, data.customers.as_ref(), settings)?;
     Ok(report::weekly::assemble(
         settings,
         week,
@@ -85,15 +70,22 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         this,
         before,
         redis,
-        data_quality,
+        data.quality,
         comments,
-        files,
+        data.files,
+        trend,
     ))
 }
 
-/// The Markdown summary and metrics.json of a report, rendered in memory.
-pub fn render_files(report: &WeeklyReport, dir: &std::path::Path) -> Result<Bundle> {
-    let tera = render::environment()?;
+/// Every file of the weekly report, rendered in memory: metrics.json,
+/// summary.md, summary.html and the charts as PNG and SVG.
+pub fn render_files(
+    report: &WeeklyReport,
+    dir: &std::path::Path,
+    templates: Option<&std::path::Path>,
+) -> Result<Bundle> {
+    let tera = render::environment(templates)?;
+    let charts = render::charts::weekly::charts(report)?;
     let count = |s: Status| report.headline.iter().filter(|r| r.status == Some(s)).count();
     #[derive(serde::Serialize)]
     struct View<'a> {
@@ -103,6 +95,8 @@ pub fn render_files(report: &WeeklyReport, dir: &std::path::Path) -> Result<Bund
         at_risk: usize,
         no_data: usize,
         with_target: usize,
+        charts: &'a [render::charts::Chart],
+        chart_prefix: &'a str,
     }
     let view = View {
         report,
@@ -110,12 +104,19 @@ pub fn render_files(report: &WeeklyReport, dir: &std::path::Path) -> Result<Bund
         at_risk: count(Status::AtRisk),
         no_data: count(Status::NoData),
         with_target: report.headline.len(),
+        charts: &charts,
+        chart_prefix: "charts/",
     };
     let mut bundle = Bundle::default();
     let mut json = serde_json::to_string_pretty(&report.metrics)?;
     json.push('\n');
     bundle.add(dir.join("metrics.json"), json);
     bundle.add(dir.join("summary.md"), render::render(&tera, "weekly.md", &view)?);
+    bundle.add(dir.join("summary.html"), render::render(&tera, "weekly.html", &view)?);
+    for c in &charts {
+        bundle.add(dir.join("charts").join(format!("{}.png", c.name)), c.png.clone());
+        bundle.add(dir.join("charts").join(format!("{}.svg", c.name)), c.svg.clone());
+    }
     Ok(bundle)
 }
 
@@ -125,7 +126,7 @@ pub fn run(settings: &Settings, args: &WeeklyArgs) -> Result<Written> {
     let report = build(settings, week)?;
     let out = args.out.clone().unwrap_or_else(|| settings.output_dir.clone());
     let dir = out.join("weekly").join(week.label());
-    let bundle = render_files(&report, &dir)?;
+    let bundle = render_files(&report, &dir, settings.templates_dir.as_deref())?;
     bundle.write()?;
     Ok(Written {
         dir,

@@ -13,6 +13,8 @@ use super::{MALFORMED, ROW};
 /// `TS` and `ts` are one column) and the 1-based line of each record.
 pub fn read(bytes: &[u8]) -> Result<(DataFrame, Vec<u32>)> {
     let text = String::from_utf8_lossy(bytes);
+    // A byte-order mark (Excel, PowerShell) is not part of the first line.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut names: Vec<String> = Vec::new();
     let mut columns: Vec<Vec<Option<String>>> = Vec::new();
     let mut malformed: Vec<bool> = Vec::new();

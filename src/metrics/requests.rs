@@ -10,7 +10,7 @@ use polars::prelude::*;
 use super::kpi::{ALL, Kpi};
 use super::stats::{BaselineStats, FeedbackStats, PeriodStats, baseline_aggs, feedback_aggs, period_aggs};
 use crate::config::Costs;
-use crate::frames::{CACHE_ENABLED, SEGMENT, TS};
+use crate::frames::{CACHE_ENABLED, SEGMENT, TS, UPSTREAM_CALLS};
 use crate::period::Period;
 use crate::sources::MicrosRange;
 
@@ -203,59 +203,172 @@ pub fn measure(
     base: &Baseline,
     costs: &Costs,
 ) -> Result<Measured> {
-    let p = in_range(period.micros());
-    let req = requests.clone().lazy().filter(p.clone());
-    let fb = feedback.clone().lazy().filter(p);
+    let mut all = measure_periods(requests, feedback, std::slice::from_ref(period), base, costs)?;
+    Ok(all.pop().unwrap_or_default())
+}
+
+const PERIOD: &str = "__period";
+
+/// The index of the period a row falls in (periods must not overlap).
+fn period_index(periods: &[Period]) -> Expr {
+    let mut e = lit(NULL).cast(DataType::Int32);
+    for (i, p) in periods.iter().enumerate().rev() {
+        e = when(in_range(p.micros())).then(lit(i as i32)).otherwise(e);
+    }
+    e.alias(PERIOD)
+}
+
+fn index_of(df: &DataFrame, row: usize) -> Result<usize> {
+    Ok(df.column(PERIOD)?.i32()?.get(row).unwrap_or_default() as usize)
+}
+
+/// [`measure`] for several non-overlapping periods (e.g. every week of a
+/// trend) in one aggregation over the rows.
+pub fn measure_periods(
+    requests: &DataFrame,
+    feedback: &DataFrame,
+    periods: &[Period],
+    base: &Baseline,
+    costs: &Costs,
+) -> Result<Vec<Measured>> {
+    let tag = |df: &DataFrame| {
+        df.clone()
+            .lazy()
+            .with_column(period_index(periods))
+            .filter(col(PERIOD).is_not_null())
+    };
+    let (req, fb) = (tag(requests), tag(feedback));
     let (req_aggs, fb_aggs) = (period_aggs(), feedback_aggs());
-    let overall_req = req.clone().select(req_aggs.clone()).collect()?;
-    let overall_fb = fb.clone().select(fb_aggs.clone()).collect()?;
-    let seg_req = req.group_by([col(SEGMENT)]).agg(req_aggs).collect()?;
-    let seg_fb = fb.group_by([col(SEGMENT)]).agg(fb_aggs).collect()?;
+    let overall_req = req.clone().group_by([col(PERIOD)]).agg(req_aggs.clone()).collect()?;
+    let overall_fb = fb.clone().group_by([col(PERIOD)]).agg(fb_aggs.clone()).collect()?;
+    let seg_req = req.group_by([col(PERIOD), col(SEGMENT)]).agg(req_aggs).collect()?;
+    let seg_fb = fb.group_by([col(PERIOD), col(SEGMENT)]).agg(fb_aggs).collect()?;
 
-    let period_stats = PeriodStats::from_row(&overall_req, 0)?;
-    let feedback_stats = FeedbackStats::from_row(&overall_fb, 0)?;
-    let days = period.days();
-    let overall = kpis(&Inputs {
-        p: &period_stats,
-        b: &base.overall,
-        f: &feedback_stats,
-        days,
-        costs,
-        redis_share: Some(1.0),
-    });
-
-    let mut per_seg: BTreeMap<String, (PeriodStats, FeedbackStats)> = BTreeMap::new();
+    let mut p_stats = vec![PeriodStats::default(); periods.len()];
+    let mut f_stats = vec![FeedbackStats::default(); periods.len()];
+    for row in 0..overall_req.height() {
+        p_stats[index_of(&overall_req, row)?] = PeriodStats::from_row(&overall_req, row)?;
+    }
+    for row in 0..overall_fb.height() {
+        f_stats[index_of(&overall_fb, row)?] = FeedbackStats::from_row(&overall_fb, row)?;
+    }
+    let mut per_seg: Vec<BTreeMap<String, (PeriodStats, FeedbackStats)>> = vec![BTreeMap::new(); periods.len()];
     for (row, name) in seg_req.column(SEGMENT)?.str()?.iter().enumerate() {
         let Some(name) = name else { continue };
-        per_seg.entry(name.to_string()).or_default().0 = PeriodStats::from_row(&seg_req, row)?;
+        per_seg[index_of(&seg_req, row)?].entry(name.to_string()).or_default().0 =
+            PeriodStats::from_row(&seg_req, row)?;
     }
     for (row, name) in seg_fb.column(SEGMENT)?.str()?.iter().enumerate() {
         let Some(name) = name else { continue };
-        per_seg.entry(name.to_string()).or_default().1 = FeedbackStats::from_row(&seg_fb, row)?;
+        per_seg[index_of(&seg_fb, row)?].entry(name.to_string()).or_default().1 =
+            FeedbackStats::from_row(&seg_fb, row)?;
     }
-    let mut segments = BTreeMap::new();
-    for (name, (ps, fs)) in per_seg.iter().filter(|(_, (p, f))| p.requests > 0 || f.responses > 0) {
-        let share = ratio(ps.e_rows as f64, period_stats.e_rows as f64);
-        let b = base.segments.get(name).unwrap_or(&base.overall);
-        segments.insert(
-            name.clone(),
-            kpis(&Inputs {
-                p: ps,
-                b,
-                f: fs,
-                days,
-                costs,
-                redis_share: share,
-            }),
-        );
+
+    let mut out = Vec::with_capacity(periods.len());
+    for (i, period) in periods.iter().enumerate() {
+        let days = period.days();
+        let (ps, fs) = (&p_stats[i], &f_stats[i]);
+        let overall = kpis(&Inputs {
+            p: ps,
+            b: &base.overall,
+            f: fs,
+            days,
+            costs,
+            redis_share: Some(1.0),
+        });
+        let mut segments = BTreeMap::new();
+        for (name, (sp, sf)) in per_seg[i]
+            .iter()
+            .filter(|(_, (p, f))| p.requests > 0 || f.responses > 0)
+        {
+            let share = ratio(sp.e_rows as f64, ps.e_rows as f64);
+            let b = base.segments.get(name).unwrap_or(&base.overall);
+            segments.insert(
+                name.clone(),
+                kpis(&Inputs {
+                    p: sp,
+                    b,
+                    f: sf,
+                    days,
+                    costs,
+                    redis_share: share,
+                }),
+            );
+        }
+        out.push(Measured {
+            overall,
+            segments,
+            period: ps.clone(),
+            baseline: base.overall.clone(),
+            feedback: fs.clone(),
+        });
     }
-    Ok(Measured {
-        overall,
-        segments,
-        period: period_stats,
-        baseline: base.overall.clone(),
-        feedback: feedback_stats,
-    })
+    Ok(out)
+}
+
+/// Request figures of one local day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayStats {
+    pub date: chrono::NaiveDate,
+    pub requests: u64,
+    /// Σ origin over every row of the day (cache on or off).
+    pub origin: f64,
+    pub e_hits: u64,
+    pub e_lookups: u64,
+}
+
+/// Per local day of `tz` within `range`: requests, origin calls and the
+/// request log's hit counts.
+pub fn daily(requests: &DataFrame, range: MicrosRange, tz: chrono_tz::Tz) -> Result<Vec<DayStats>> {
+    let day = col(TS)
+        .cast(DataType::Datetime(
+            TimeUnit::Microseconds,
+            Some(polars::prelude::TimeZone::UTC),
+        ))
+        .dt()
+        .convert_time_zone(polars::prelude::TimeZone::from_chrono(&tz))
+        .dt()
+        .date()
+        .alias("__day");
+    let aggs = period_aggs();
+    let df = requests
+        .clone()
+        .lazy()
+        .filter(in_range(range))
+        .with_column(day)
+        .group_by([col("__day")])
+        .agg([
+            len().cast(DataType::Int64).alias("requests"),
+            col(UPSTREAM_CALLS).cast(DataType::Float64).sum().alias("origin"),
+            aggs[4].clone(),
+            aggs[5].clone(),
+        ])
+        .sort(["__day"], Default::default())
+        .collect()?;
+    let days = df.column("__day")?.cast(&DataType::Int32)?;
+    let days = days.i32()?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    let mut out = Vec::with_capacity(df.height());
+    for row in 0..df.height() {
+        let Some(d) = days.get(row) else { continue };
+        let get = |name: &str| -> Result<u64> {
+            Ok(df
+                .column(name)?
+                .cast(&DataType::Int64)?
+                .i64()?
+                .get(row)
+                .unwrap_or(0)
+                .max(0) as u64)
+        };
+        out.push(DayStats {
+            date: epoch + chrono::Duration::days(i64::from(d)),
+            requests: get("requests")?,
+            origin: df.column("origin")?.f64()?.get(row).unwrap_or(0.0),
+            e_hits: get("e_hits")?,
+            e_lookups: get("e_lookups")?,
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

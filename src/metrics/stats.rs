@@ -54,6 +54,7 @@ pub struct BaselineStats {
     pub latency_sum: f64,
     pub p50: Option<f64>,
     pub p95: Option<f64>,
+    pub p99: Option<f64>,
 }
 
 /// Statistics of feedback rows in P.
@@ -120,6 +121,7 @@ pub fn baseline_aggs() -> Vec<Expr> {
         lat().sum().alias("b_latency_sum"),
         lat().quantile(lit(0.50), QUANTILE).alias("b_p50"),
         lat().quantile(lit(0.95), QUANTILE).alias("b_p95"),
+        lat().quantile(lit(0.99), QUANTILE).alias("b_p99"),
     ]
 }
 
@@ -170,6 +172,7 @@ impl BaselineStats {
             latency_sum: get_f64(df, "b_latency_sum", row)?.unwrap_or(0.0),
             p50: get_f64(df, "b_p50", row)?,
             p95: get_f64(df, "b_p95", row)?,
+            p99: get_f64(df, "b_p99", row)?,
         })
     }
 }

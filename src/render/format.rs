@@ -17,9 +17,17 @@ pub fn count(v: Option<f64>) -> String {
     v.map_or_else(|| "—".into(), |x| group(x.round() as i128))
 }
 
-/// A ratio as a percentage with one decimal: 0.7412 → "74.1 %".
+/// A ratio as a percentage: one decimal (0.7412 → "74.1 %"), two where one
+/// would hide the difference that matters (0.0007 → "0.07 %", 0.9996 → "99.96 %").
 pub fn pct(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".into(), |x| format!("{:.1} %", x * 100.0))
+    v.map_or_else(
+        || "—".into(),
+        |x| {
+            let p = x * 100.0;
+            let fine = (p != 0.0 && p.abs() < 1.0) || (p > 99.0 && p < 100.0);
+            if fine { format!("{p:.2} %") } else { format!("{p:.1} %") }
+        },
+    )
 }
 
 pub fn money(v: Option<f64>, currency: &str) -> String {
@@ -57,6 +65,8 @@ pub fn bytes(v: Option<f64>) -> String {
 pub fn kpi(v: Option<f64>, unit: &str, currency: &str) -> String {
     match unit {
         "ratio" => pct(v),
+        // Small ratios (error rates, availability) need two decimals.
+        "ratio2" => v.map_or_else(|| "—".into(), |x| format!("{:.2} %", x * 100.0)),
         "milliseconds" => v.map_or_else(|| "—".into(), |x| format!("{x:.1} ms")),
         "score" => v.map_or_else(|| "—".into(), |x| format!("{x:.2} / 5")),
         "money" => money(v, currency),
@@ -77,7 +87,8 @@ pub fn change(v: Option<f64>, unit: &str, currency: &str) -> String {
     };
     let a = d.abs();
     match unit {
-        "ratio" => format!("{sign}{:.1} pts", a * 100.0),
+        "ratio" | "ratio2" if a * 100.0 < 0.1 && a > 0.0 => format!("{sign}{:.2} pts", a * 100.0),
+        "ratio" | "ratio2" => format!("{sign}{:.1} pts", a * 100.0),
         "milliseconds" => format!("{sign}{a:.1} ms"),
         "score" => format!("{sign}{a:.2}"),
         "money" => format!("{sign}{}", money(Some(a), currency)),
@@ -128,6 +139,10 @@ mod tests {
     fn formats_numbers_for_people() {
         assert_eq!(count(Some(1234567.0)), "1,234,567");
         assert_eq!(pct(Some(0.7412)), "74.1 %");
+        assert_eq!(pct(Some(0.0007)), "0.07 %");
+        assert_eq!(pct(Some(0.99956)), "99.96 %");
+        assert_eq!(pct(Some(1.0)), "100.0 %");
+        assert_eq!(change(Some(-0.0002), "ratio", "USD"), "−0.02 pts");
         assert_eq!(money(Some(-1234.565), "USD"), "-1,234.57 USD");
         assert_eq!(money(Some(0.004), "EUR"), "0.00 EUR");
         assert_eq!(kpi(None, "ratio", "USD"), "—");

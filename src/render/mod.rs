@@ -3,25 +3,51 @@
 //! filters (`kpi`, `pct`, `num`, `money`, `status`, `change`, `md`), so
 //! numbers are formatted once for every template.
 
+pub mod charts;
 pub mod format;
+
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
 use tera::{Kwargs, State, Tera, Value};
 
 /// Bundled templates: (name, text). `.html` names are autoescaped.
-const TEMPLATES: &[(&str, &str)] = &[("weekly.md", include_str!("../../templates/weekly.md"))];
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("badge.html", include_str!("../../templates/badge.html")),
+    ("chart.html", include_str!("../../templates/chart.html")),
+    ("weekly.html", include_str!("../../templates/weekly.html")),
+    ("weekly.md", include_str!("../../templates/weekly.md")),
+];
 
-/// The template environment with the bundled templates and filters.
-pub fn environment() -> Result<Tera> {
+/// The template environment: the bundled templates and filters, with any
+/// template of the same name in `custom` (the `templates_dir` of the
+/// config) taking its place, for branding.
+pub fn environment(custom: Option<&Path>) -> Result<Tera> {
     let mut tera = Tera::new();
     tera.autoescape_on([".html"]);
     // Filters first: tera 2 checks filter names when a template is added.
     register_filters(&mut tera);
-    for (name, text) in TEMPLATES {
-        tera.add_raw_template(name, text)
-            .with_context(|| format!("template {name}"))?;
+    let mut templates: Vec<(String, String)> = TEMPLATES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    if let Some(dir) = custom {
+        let entries =
+            std::fs::read_dir(dir).with_context(|| format!("{}: cannot read the templates folder", dir.display()))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !(name.ends_with(".html") || name.ends_with(".md")) {
+                continue;
+            }
+            let text = std::fs::read_to_string(entry.path())
+                .with_context(|| format!("{}: cannot read", entry.path().display()))?;
+            match templates.iter_mut().find(|(n, _)| *n == name) {
+                Some(slot) => slot.1 = text,
+                None => templates.push((name, text)),
+            }
+        }
     }
+    tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .map_err(|e| anyhow::anyhow!("templates: {e}"))?;
     Ok(tera)
 }
 

@@ -80,3 +80,76 @@ pub fn kpi_rows(cells: &BTreeMap<Kpi, KpiCell>, previous: &KpiValues) -> Vec<Kpi
         })
         .collect()
 }
+
+/// One plain sentence per headline KPI: what happened, against which target,
+/// and the verdict.
+pub fn sentence(r: &KpiRow) -> String {
+    use crate::render::format::{kpi as fmt, pct};
+    let verdict = r.status.map(|s| s.label()).unwrap_or("");
+    let Some(v) = r.value else {
+        return format!("{}: no data this period.", r.label);
+    };
+    let t = r.target;
+    let unit = match r.unit {
+        Unit::Ratio => "ratio",
+        Unit::Milliseconds => "milliseconds",
+        Unit::Score => "score",
+        Unit::Money => "money",
+        Unit::Hours => "hours",
+        Unit::Count => "count",
+    };
+    let target = t.map(|t| fmt(Some(t), unit, "")).unwrap_or_default();
+    match r.key {
+        "api_call_reduction" if v >= 0.0 => {
+            format!(
+                "API calls per request fell {} against a {target} target: {verdict}.",
+                pct(Some(v))
+            )
+        }
+        "api_call_reduction" => format!(
+            "API calls per request rose {} (target: a {target} fall): {verdict}.",
+            pct(Some(-v))
+        ),
+        "latency_improvement_p50" if v >= 0.0 => {
+            format!(
+                "Median latency fell {} against a {target} target: {verdict}.",
+                pct(Some(v))
+            )
+        }
+        "latency_improvement_p50" => format!(
+            "Median latency rose {} (target: a {target} fall): {verdict}.",
+            pct(Some(-v))
+        ),
+        "cache_hit_rate" => format!(
+            "The cache answered {} of lookups (target {target}): {verdict}.",
+            pct(Some(v))
+        ),
+        "adoption" => format!(
+            "{} of active users had the cache on (target {target}): {verdict}.",
+            pct(Some(v))
+        ),
+        "p99_latency_ms" => format!(
+            "p99 latency with the cache was {} (ceiling {target}): {verdict}.",
+            fmt(Some(v), unit, "")
+        ),
+        "error_rate" => format!(
+            "{} of requests with the cache ended in a 5xx (ceiling {target}): {verdict}.",
+            pct(Some(v))
+        ),
+        "cache_availability" => format!(
+            "The cache served {} of cacheable requests without error (target {target}): {verdict}.",
+            pct(Some(v))
+        ),
+        "customer_satisfaction" => format!(
+            "Customers rated the product {} (target {target}): {verdict}.",
+            fmt(Some(v), unit, "")
+        ),
+        "user_time_saved_hours_per_user_week" => {
+            format!(
+                "Each user with the cache saved {} of waiting per week (target {target}): {verdict}.",
+                fmt(Some(v), unit, "")
+            )
+        }
+        _ => format!("{}: {} (target {target}): {verdict}.", r.label, fmt(Some(v), unit, "")),
+    }
+}

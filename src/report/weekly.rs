@@ -94,6 +94,41 @@ pub struct SegmentRow {
     pub kpis: BTreeMap<Kpi, KpiCell>,
 }
 
+/// One week of the trend from the baseline to the reported week.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeekPoint {
+    pub iso_week: String,
+    /// Rollout week (1 = the week of `rollout.start`), None before the rollout.
+    pub rollout_week: Option<i64>,
+    pub kpis: BTreeMap<Kpi, Option<f64>>,
+    /// Adoption per segment in that week.
+    pub segment_adoption: BTreeMap<String, Option<f64>>,
+}
+
+/// One local day of the trend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayPoint {
+    pub date: String,
+    /// Σ origin calls over every request of the day.
+    pub origin_calls: f64,
+    /// (HIT + STALE) / lookups over the day's rows with the cache on.
+    pub log_hit_rate: Option<f64>,
+    /// Redis's hit rate from the day's snapshot deltas.
+    pub redis_hit_rate: Option<f64>,
+}
+
+/// Series behind the charts.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Trend {
+    pub weeks: Vec<WeekPoint>,
+    pub days: Vec<DayPoint>,
+    /// Σ origin over B / days in the baseline window.
+    pub baseline_origin_per_day: Option<f64>,
+    /// p50, p95, p99 latency (ms) over B and over E of the week.
+    pub baseline_latency: [Option<f64>; 3],
+    pub week_latency: [Option<f64>; 3],
+}
+
 /// Everything the weekly summary shows; every renderer works from this.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WeeklyReport {
@@ -106,6 +141,9 @@ pub struct WeeklyReport {
     /// Request-log hit rate minus Redis's, when both exist.
     pub hit_rate_gap: Option<f64>,
     pub inputs: Inputs,
+    pub trend: Trend,
+    /// One sentence per KPI with a target, for the headline.
+    pub sentences: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -136,10 +174,12 @@ pub fn assemble(
     data_quality: DataQuality,
     comments: Vec<Comment>,
     files: Vec<crate::quality::FileQuality>,
+    trend: Trend,
 ) -> WeeklyReport {
     let cells = evaluate_all(&this.overall, &settings.targets);
     let rows = kpi_rows(&cells, &before.overall);
     let (headline, other): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.target.is_some());
+    let sentences = headline.iter().map(super::sentence).collect();
     let segments: BTreeMap<String, _> = this
         .segments
         .iter()
@@ -201,6 +241,8 @@ pub fn assemble(
     WeeklyReport {
         headline,
         other,
+        trend,
+        sentences,
         segments: segments
             .into_iter()
             .map(|(name, kpis)| SegmentRow { name, kpis })
@@ -273,4 +315,59 @@ pub fn recent_comments(
         });
     }
     Ok(out)
+}
+
+/// The series behind the weekly charts.
+pub fn trend(
+    settings: &Settings,
+    weeks: &[IsoWeek],
+    measured: &[Measured],
+    data: &crate::sources::Loaded,
+    base: &crate::metrics::requests::Baseline,
+    range: crate::sources::MicrosRange,
+) -> Result<Trend> {
+    let tz = settings.timezone;
+    let rollout_week = |monday: chrono::NaiveDate| {
+        settings
+            .rollout_start
+            .map(|start| (monday - start).num_days())
+            .filter(|d| *d >= 0)
+            .map(|d| d / 7 + 1)
+    };
+    let weeks = weeks
+        .iter()
+        .zip(measured)
+        .map(|(w, m)| WeekPoint {
+            iso_week: w.label(),
+            rollout_week: rollout_week(w.monday()),
+            kpis: m.overall.clone(),
+            segment_adoption: m
+                .segments
+                .iter()
+                .map(|(s, k)| (s.clone(), k.get(&Kpi::Adoption).copied().flatten()))
+                .collect(),
+        })
+        .collect();
+    let days = crate::metrics::requests::daily(&data.requests, range, tz)?
+        .into_iter()
+        .map(|d| {
+            let day = Period::new(d.date, d.date + chrono::Duration::days(1), tz);
+            DayPoint {
+                date: d.date.to_string(),
+                origin_calls: d.origin,
+                log_hit_rate: (d.e_lookups > 0).then(|| d.e_hits as f64 / d.e_lookups as f64),
+                redis_hit_rate: crate::metrics::redis::measure(&data.store, &day).hit_rate,
+            }
+        })
+        .collect();
+    let baseline_days = (settings.baseline.to - settings.baseline.from).num_days();
+    let this = measured.last();
+    Ok(Trend {
+        weeks,
+        days,
+        baseline_origin_per_day: (base.overall.rows > 0 && baseline_days > 0)
+            .then(|| base.overall.origin / baseline_days as f64),
+        baseline_latency: [base.overall.p50, base.overall.p95, base.overall.p99],
+        week_latency: this.map_or([None; 3], |m| [m.period.e_p50, m.period.e_p95, m.period.e_p99]),
+    })
 }

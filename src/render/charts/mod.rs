@@ -1,0 +1,137 @@
+//! Charts rendered server-side with plotters, each as SVG (text, for
+//! snapshots and browsers) and PNG at 2× resolution (for e-mail clients),
+//! with an embedded DejaVu Sans so text renders on machines without fonts,
+//! in the Okabe–Ito colour-blind-safe palette. Pure: specs in, bytes out.
+
+pub mod bars;
+pub mod line;
+pub mod weekly;
+
+use std::sync::Once;
+
+use anyhow::{Result, anyhow};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use serde::Serialize;
+
+/// Logical size of every chart (CSS pixels); the PNG has twice as many.
+pub const WIDTH: u32 = 600;
+pub const HEIGHT: u32 = 300;
+/// PNG pixels per logical pixel.
+pub const PNG_SCALE: u32 = 2;
+
+/// Okabe & Ito's palette, distinguishable with every common colour-vision
+/// deficiency: blue, orange, bluish green, vermillion, reddish purple, sky
+/// blue, yellow, black.
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(213, 94, 0),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(240, 228, 66),
+    RGBColor(0, 0, 0),
+];
+
+const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+
+/// Register the bundled font as "sans-serif" (once, before any text is drawn).
+fn register_font() {
+    REGISTER.call_once(|| {
+        // The font is bundled and known good; a failure would only lose text.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// A rendered chart with what a reader without images needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Chart {
+    /// File stem under `charts/` (`headline-kpis` → `headline-kpis.png`, `.svg`).
+    pub name: String,
+    pub title: String,
+    /// Alt text: what the chart shows, with the key figures.
+    pub alt: String,
+    /// A small data table shown under the image as a fallback.
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub width: u32,
+    pub height: u32,
+    #[serde(skip)]
+    pub svg: String,
+    #[serde(skip)]
+    pub png: Vec<u8>,
+}
+
+/// Something that draws itself on any plotters backend at a given scale.
+pub trait Draw {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: u32) -> Result<()>;
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow!("drawing a chart: {e:?}")
+}
+
+/// Render a chart spec to SVG and 2× PNG.
+pub fn render(spec: &impl Draw) -> Result<(String, Vec<u8>)> {
+    register_font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        spec.draw(&root, 1)?;
+        root.present().map_err(err)?;
+    }
+    let (w, h) = (WIDTH * PNG_SCALE, HEIGHT * PNG_SCALE);
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        spec.draw(&root, PNG_SCALE)?;
+        root.present().map_err(err)?;
+    }
+    let mut png = Vec::new();
+    use image::ImageEncoder;
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&rgb, w, h, image::ColorType::Rgb8)
+        .map_err(|e| anyhow!("encoding a PNG: {e}"))?;
+    Ok((svg, png))
+}
+
+/// How the y axis is labelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YFormat {
+    Percent,
+    Number,
+    Milliseconds,
+}
+
+impl YFormat {
+    pub fn label(self, v: f64) -> String {
+        match self {
+            YFormat::Percent => format!("{:.0} %", v * 100.0),
+            YFormat::Milliseconds => format!("{v:.0} ms"),
+            YFormat::Number if v.abs() >= 1_000_000.0 => format!("{:.1} M", v / 1_000_000.0),
+            YFormat::Number if v.abs() >= 10_000.0 => format!("{:.0} k", v / 1000.0),
+            YFormat::Number => format!("{v:.0}"),
+        }
+    }
+}
+
+/// A y range that holds every value with a little air, from 0 for
+/// percentages and counts.
+pub fn y_range(values: impl Iterator<Item = f64>, fmt: YFormat) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    lo = lo.min(0.0);
+    if fmt == YFormat::Percent {
+        hi = hi.max(1.0);
+    }
+    let pad = ((hi - lo) * 0.08).max(1e-9);
+    (if lo < 0.0 { lo - pad } else { lo }, hi + pad)
+}
