@@ -308,11 +308,19 @@ fn a_rerun_replaces_the_files() {
     cacheroi(dir.path()).args(args).assert().success();
     let first = fs::read(dir.path().join("out/weekly/2026-W45/metrics.json")).unwrap();
     cacheroi(dir.path()).args(args).assert().success();
-    let names: Vec<_> = fs::read_dir(dir.path().join("out/weekly/2026-W45"))
+    let mut names: Vec<_> = fs::read_dir(dir.path().join("out/weekly/2026-W45"))
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    names.sort();
+    // No temporary files left behind by the atomic writes.
+    assert_eq!(names, vec!["charts", "metrics.json", "summary.html", "summary.md"]);
+    assert_eq!(
+        fs::read_dir(dir.path().join("out/weekly/2026-W45/charts"))
+            .unwrap()
+            .count(),
+        10
+    );
     let second: Value =
         serde_json::from_slice(&fs::read(dir.path().join("out/weekly/2026-W45/metrics.json")).unwrap()).unwrap();
     let first: Value = serde_json::from_slice(&first).unwrap();
