@@ -2,6 +2,7 @@
 //! the real `cacheroi` executable over temporary folders.
 
 mod errors;
+mod html;
 mod weekly;
 
 use std::path::Path;
