@@ -34,6 +34,9 @@ pub enum Command {
     /// Weekly stakeholder summary for one ISO week: metrics.json and summary.md
     /// under <out>/weekly/<iso-week>/.
     Weekly(WeeklyArgs),
+    /// Post-launch impact report over the whole rollout: impact.html, impact.md,
+    /// metrics.json and charts under <out>/impact/.
+    Impact(ImpactArgs),
     /// Generate deterministic sample data (requests, feedback, customers, Redis
     /// snapshots, rollout plan, config) for demos and benchmarks.
     Sample(SampleArgs),
@@ -45,6 +48,19 @@ pub struct WeeklyArgs {
     /// before `as_of` (or today).
     #[arg(long, default_value = "last", value_name = "WEEK")]
     pub week: String,
+    /// Output folder (default: `output_dir` of the configuration).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImpactArgs {
+    /// First day of the window (default: `[rollout] start`).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<chrono::NaiveDate>,
+    /// Day after the window, exclusive (default: the day after the last request row).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<chrono::NaiveDate>,
     /// Output folder (default: `output_dir` of the configuration).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -15,6 +15,7 @@ pub mod formats;
 pub mod frames;
 pub mod metrics;
 pub mod period;
+pub mod plan;
 pub mod quality;
 pub mod render;
 pub mod report;

@@ -65,6 +65,12 @@ fn run(cli: &Cli) -> anyhow::Result<Vec<String>> {
             let written = commands::weekly::run(&settings, args)?;
             Ok(written.files.iter().map(|p| p.display().to_string()).collect())
         }
+        Command::Impact(args) => {
+            let path = config::locate(cli.global.config.as_deref())?;
+            let settings = config::load(&path)?;
+            let written = commands::impact::run(&settings, args)?;
+            Ok(written.files.iter().map(|p| p.display().to_string()).collect())
+        }
         Command::Sample(args) => {
             let written = commands::sample::run(args)?;
             Ok(written.iter().map(|p| p.display().to_string()).collect())

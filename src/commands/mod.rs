@@ -1,5 +1,6 @@
 //! One thin file per subcommand: wire sources → metrics → report → render →
 //! deliver.
 
+pub mod impact;
 pub mod sample;
 pub mod weekly;

@@ -25,7 +25,7 @@ pub struct Written {
 }
 
 /// Every ISO week from `first` to `last`, both included.
-fn weeks_between(first: IsoWeek, last: IsoWeek) -> Vec<IsoWeek> {
+pub fn weeks_between(first: IsoWeek, last: IsoWeek) -> Vec<IsoWeek> {
     let mut out = Vec::new();
     let mut monday = first.monday();
     while monday <= last.monday() {
@@ -85,7 +85,7 @@ pub fn render_files(
     templates: Option<&std::path::Path>,
 ) -> Result<Bundle> {
     let tera = render::environment(templates)?;
-    let charts = render::charts::weekly::charts(report)?;
+    let charts = render::charts::weekly::charts(&render::charts::weekly::Context::weekly(report))?;
     let count = |s: Status| report.headline.iter().filter(|r| r.status == Some(s)).count();
     #[derive(serde::Serialize)]
     struct View<'a> {
@@ -128,8 +128,10 @@ pub fn run(settings: &Settings, args: &WeeklyArgs) -> Result<Written> {
     let dir = out.join("weekly").join(week.label());
     let bundle = render_files(&report, &dir, settings.templates_dir.as_deref())?;
     bundle.write()?;
-    Ok(Written {
-        dir,
-        files: bundle.files.into_iter().map(|(p, _)| p).collect(),
-    })
+    let mut files: Vec<PathBuf> = bundle.files.into_iter().map(|(p, _)| p).collect();
+    files.extend(crate::report::archive::rebuild(
+        &out,
+        settings.templates_dir.as_deref(),
+    )?);
+    Ok(Written { dir, files })
 }

@@ -10,7 +10,7 @@ use polars::prelude::*;
 use super::kpi::{ALL, Kpi};
 use super::stats::{BaselineStats, FeedbackStats, PeriodStats, baseline_aggs, feedback_aggs, period_aggs};
 use crate::config::Costs;
-use crate::frames::{CACHE_ENABLED, SEGMENT, TS, UPSTREAM_CALLS};
+use crate::frames::{CACHE_ENABLED, CUSTOMER_ID, LATENCY_MS, SEGMENT, TS, UPSTREAM_CALLS};
 use crate::period::Period;
 use crate::sources::MicrosRange;
 
@@ -304,6 +304,57 @@ pub fn measure_periods(
         });
     }
     Ok(out)
+}
+
+/// One customer's request figures over a window (CONTRACT §4: customers
+/// use the whole B).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerStats {
+    pub customer_id: String,
+    pub requests: u64,
+    /// |E| of the customer.
+    pub e_rows: u64,
+    /// Σ origin over the customer's E rows.
+    pub e_origin: f64,
+    /// p50 latency over the customer's E rows.
+    pub e_p50: Option<f64>,
+}
+
+/// Per customer over `range`: requests, |E|, Σ origin over E and p50 of E.
+pub fn customer_stats(requests: &DataFrame, range: MicrosRange) -> Result<Vec<CustomerStats>> {
+    let e = col(CACHE_ENABLED);
+    let df = requests
+        .clone()
+        .lazy()
+        .filter(in_range(range))
+        .group_by([col(CUSTOMER_ID)])
+        .agg([
+            len().cast(DataType::Int64).alias("requests"),
+            e.clone().cast(DataType::Int64).sum().alias("e_rows"),
+            col(UPSTREAM_CALLS)
+                .filter(e.clone())
+                .cast(DataType::Float64)
+                .sum()
+                .alias("e_origin"),
+            col(LATENCY_MS)
+                .filter(e)
+                .quantile(lit(0.5), QuantileMethod::Linear)
+                .alias("e_p50"),
+        ])
+        .sort([CUSTOMER_ID], Default::default())
+        .collect()?;
+    let ids = df.column(CUSTOMER_ID)?.str()?;
+    let (req, e_rows) = (df.column("requests")?.i64()?, df.column("e_rows")?.i64()?);
+    let (origin, p50) = (df.column("e_origin")?.f64()?, df.column("e_p50")?.f64()?);
+    Ok((0..df.height())
+        .map(|i| CustomerStats {
+            customer_id: ids.get(i).unwrap_or_default().to_string(),
+            requests: req.get(i).unwrap_or(0).max(0) as u64,
+            e_rows: e_rows.get(i).unwrap_or(0).max(0) as u64,
+            e_origin: origin.get(i).unwrap_or(0.0),
+            e_p50: p50.get(i),
+        })
+        .collect())
 }
 
 /// Request figures of one local day.

@@ -55,6 +55,8 @@ pub struct BaselineStats {
     pub p50: Option<f64>,
     pub p95: Option<f64>,
     pub p99: Option<f64>,
+    /// Rows of B with status ≥ 500.
+    pub server_errors: u64,
 }
 
 /// Statistics of feedback rows in P.
@@ -122,6 +124,7 @@ pub fn baseline_aggs() -> Vec<Expr> {
         lat().quantile(lit(0.50), QUANTILE).alias("b_p50"),
         lat().quantile(lit(0.95), QUANTILE).alias("b_p95"),
         lat().quantile(lit(0.99), QUANTILE).alias("b_p99"),
+        count(col(STATUS).gt_eq(lit(500))).alias("b_server_errors"),
     ]
 }
 
@@ -173,6 +176,7 @@ impl BaselineStats {
             p50: get_f64(df, "b_p50", row)?,
             p95: get_f64(df, "b_p95", row)?,
             p99: get_f64(df, "b_p99", row)?,
+            server_errors: get_u64(df, "b_server_errors", row)?,
         })
     }
 }

@@ -71,6 +71,7 @@ pub fn kpi(v: Option<f64>, unit: &str, currency: &str) -> String {
         "score" => v.map_or_else(|| "—".into(), |x| format!("{x:.2} / 5")),
         "money" => money(v, currency),
         "hours" => v.map_or_else(|| "—".into(), |x| format!("{x:.2} h")),
+        "number" => v.map_or_else(|| "—".into(), |x| format!("{x:.2}")),
         _ => count(v),
     }
 }

@@ -19,6 +19,12 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("chart.html", include_str!("../../templates/chart.html")),
     ("weekly.html", include_str!("../../templates/weekly.html")),
     ("weekly.md", include_str!("../../templates/weekly.md")),
+    ("methodology.html", include_str!("../../templates/methodology.html")),
+    ("methodology.md", include_str!("../../templates/methodology.md")),
+    ("impact.html", include_str!("../../templates/impact.html")),
+    ("impact.md", include_str!("../../templates/impact.md")),
+    ("index.html", include_str!("../../templates/index.html")),
+    ("index.md", include_str!("../../templates/index.md")),
 ];
 
 /// The template environment: the bundled templates and filters, with any

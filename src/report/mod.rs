@@ -1,6 +1,8 @@
 //! Report view models: plain `Serialize` structs, one per report kind. Numbers
 //! stay raw here; the renderers format them.
 
+pub mod archive;
+pub mod impact;
 pub mod weekly;
 
 use std::collections::BTreeMap;

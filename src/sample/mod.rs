@@ -8,6 +8,8 @@
 mod redis_info;
 mod text;
 
+pub use text::ROLLOUT_PLAN;
+
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};

@@ -7,7 +7,36 @@ use super::line::{LineChart, Series};
 use super::{Chart, Draw, HEIGHT, WIDTH, YFormat, render};
 use crate::metrics::kpi::Kpi;
 use crate::render::format::{count, kpi as fmt, pct};
-use crate::report::weekly::WeeklyReport;
+use crate::report::weekly::{Trend, WeeklyReport};
+
+/// What the trend charts need, from a weekly or an impact report.
+pub struct Context<'a> {
+    pub trend: &'a Trend,
+    /// Targets of the headline KPIs.
+    pub targets: std::collections::BTreeMap<Kpi, f64>,
+    /// The period the latency bars compare with the baseline ("2026-W46", "rollout").
+    pub label: String,
+    /// Hit rate over the period from the request log and from Redis.
+    pub log_hit_rate: Option<f64>,
+    pub redis_hit_rate: Option<f64>,
+}
+
+impl<'a> Context<'a> {
+    pub fn weekly(r: &'a WeeklyReport) -> Self {
+        Context {
+            trend: &r.trend,
+            targets: r
+                .metrics
+                .kpis
+                .iter()
+                .filter_map(|(k, c)| c.target.map(|t| (*k, t)))
+                .collect(),
+            label: r.metrics.period.iso_week.clone(),
+            log_hit_rate: r.metrics.kpis.get(&Kpi::CacheHitRate).and_then(|c| c.value),
+            redis_hit_rate: r.metrics.redis.hit_rate,
+        }
+    }
+}
 
 fn chart(
     name: &str,
@@ -49,8 +78,9 @@ fn short_week(label: &str) -> String {
     label.split_once('-').map_or(label.to_string(), |(_, w)| w.to_string())
 }
 
-/// Every chart of the weekly summary.
-pub fn charts(r: &WeeklyReport) -> Result<Vec<Chart>> {
+/// Every trend chart: headline KPIs, adoption by segment, latency
+/// percentiles, origin calls per day, hit rate log vs Redis.
+pub fn charts(r: &Context) -> Result<Vec<Chart>> {
     Ok(vec![headline(r)?, adoption(r)?, latency(r)?, origin(r)?, hit_rates(r)?])
 }
 
@@ -61,11 +91,11 @@ const HEADLINE: [(Kpi, &str); 4] = [
     (Kpi::Adoption, "Adoption"),
 ];
 
-fn target(r: &WeeklyReport, k: Kpi) -> Option<f64> {
-    r.metrics.kpis.get(&k).and_then(|c| c.target)
+fn target(r: &Context, k: Kpi) -> Option<f64> {
+    r.targets.get(&k).copied()
 }
 
-fn headline(r: &WeeklyReport) -> Result<Chart> {
+fn headline(r: &Context) -> Result<Chart> {
     let weeks = &r.trend.weeks;
     let mut series = Vec::new();
     for (i, (k, name)) in HEADLINE.iter().enumerate() {
@@ -101,10 +131,10 @@ fn headline(r: &WeeklyReport) -> Result<Chart> {
         })
         .collect();
     let alt = format!(
-        "Line chart of the headline KPIs week by week from {} to {}, targets dashed. In {}: {}.",
+        "Line chart of the headline KPIs week by week from {} to {}, targets dashed. Latest ({}): {}.",
         weeks.first().map_or("", |w| &w.iso_week),
         last.map_or("", |w| &w.iso_week),
-        r.metrics.period.iso_week,
+        r.label,
         now.join(", ")
     );
     let mut headers = vec!["Week".to_string()];
@@ -120,7 +150,7 @@ fn headline(r: &WeeklyReport) -> Result<Chart> {
     chart("headline-kpis", &spec, alt, headers, rows)
 }
 
-fn adoption(r: &WeeklyReport) -> Result<Chart> {
+fn adoption(r: &Context) -> Result<Chart> {
     let weeks: Vec<_> = r.trend.weeks.iter().filter(|w| w.rollout_week.is_some()).collect();
     let mut segments: Vec<String> = weeks.iter().flat_map(|w| w.segment_adoption.keys().cloned()).collect();
     segments.sort();
@@ -179,15 +209,15 @@ fn adoption(r: &WeeklyReport) -> Result<Chart> {
     chart("adoption-by-segment", &spec, alt, headers, rows)
 }
 
-fn latency(r: &WeeklyReport) -> Result<Chart> {
+fn latency(r: &Context) -> Result<Chart> {
     let (b, w) = (r.trend.baseline_latency, r.trend.week_latency);
     let spec = BarChart {
-        title: format!("Latency percentiles: baseline vs {}", r.metrics.period.iso_week),
+        title: format!("Latency percentiles: baseline vs {}", r.label),
         y_desc: "latency (ms)".into(),
         categories: vec!["p50".into(), "p95".into(), "p99".into()],
         groups: vec![
             ("Baseline, cache off".into(), b.to_vec()),
-            (format!("{}, cache on", r.metrics.period.iso_week), w.to_vec()),
+            (format!("{}, cache on", r.label), w.to_vec()),
         ],
         y_format: YFormat::Milliseconds,
     };
@@ -197,7 +227,7 @@ fn latency(r: &WeeklyReport) -> Result<Chart> {
         ms(b[0]),
         ms(b[1]),
         ms(b[2]),
-        r.metrics.period.iso_week,
+        r.label,
         ms(w[0]),
         ms(w[1]),
         ms(w[2])
@@ -211,16 +241,12 @@ fn latency(r: &WeeklyReport) -> Result<Chart> {
         "latency-percentiles",
         &spec,
         alt,
-        vec![
-            "Percentile".into(),
-            "Baseline".into(),
-            r.metrics.period.iso_week.clone(),
-        ],
+        vec!["Percentile".into(), "Baseline".into(), r.label.clone()],
         rows,
     )
 }
 
-fn origin(r: &WeeklyReport) -> Result<Chart> {
+fn origin(r: &Context) -> Result<Chart> {
     let days = &r.trend.days;
     let base = r.trend.baseline_origin_per_day;
     let spec = LineChart {
@@ -276,7 +302,7 @@ fn origin(r: &WeeklyReport) -> Result<Chart> {
     )
 }
 
-fn hit_rates(r: &WeeklyReport) -> Result<Chart> {
+fn hit_rates(r: &Context) -> Result<Chart> {
     let days: Vec<_> = r
         .trend
         .days
@@ -307,11 +333,10 @@ fn hit_rates(r: &WeeklyReport) -> Result<Chart> {
         ],
         y_format: YFormat::Percent,
     };
-    let log = r.metrics.kpis.get(&Kpi::CacheHitRate).and_then(|c| c.value);
-    let redis = r.metrics.redis.hit_rate;
+    let (log, redis) = (r.log_hit_rate, r.redis_hit_rate);
     let alt = format!(
         "Line chart of the daily cache hit rate from the request log and from Redis's keyspace counters. In {}: request log {}, Redis {}.",
-        r.metrics.period.iso_week,
+        r.label,
         pct(log),
         pct(redis)
     );
@@ -327,7 +352,7 @@ fn hit_rates(r: &WeeklyReport) -> Result<Chart> {
         "hit-rate-log-vs-redis",
         &spec,
         alt,
-        vec![r.metrics.period.iso_week.clone(), "Hit rate".into()],
+        vec![r.label.clone(), "Hit rate".into()],
         rows,
     )
 }

@@ -1,0 +1,518 @@
+//! `cacheroi impact`: the post-launch impact report over the whole rollout.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use polars::prelude::*;
+
+use crate::cli::ImpactArgs;
+use crate::commands::weekly::{Written, weeks_between};
+use crate::config::Settings;
+use crate::deliver::files::Bundle;
+use crate::evaluate::Status;
+use crate::frames::{CACHE_ENABLED, SEGMENT, TS};
+use crate::metrics::kpi::{ALL, Kpi};
+use crate::metrics::requests::{Baseline, Measured, baseline, customer_stats, measure, measure_periods, redis_cost};
+use crate::period::{IsoWeek, Period, local_midnight};
+use crate::plan::{self, Plan};
+use crate::render::format::{kpi as fmt, money, pct};
+use crate::report::impact::*;
+use crate::report::weekly::{BaselineInfo, FeedbackSection, Generated, Inputs, SegmentRow};
+use crate::report::{evaluate_all, kpi_rows, sentence};
+use crate::sources::{self, Loaded, MicrosRange, customers};
+use crate::{metrics, render, report};
+
+/// Build the impact report over `[from, to)` (defaults: the rollout start to
+/// the day after the last request row).
+pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<ImpactReport> {
+    let tz = settings.timezone;
+    let start = from.or(settings.rollout_start).ok_or_else(|| {
+        anyhow!(
+            "impact needs --from or `[rollout] start` in {}",
+            settings.path.display()
+        )
+    })?;
+    if let Some(to) = to
+        && to <= start
+    {
+        return Err(crate::error::UsageError(format!("--to {to} must be after the window start {start}")).into());
+    }
+    let baseline_range: MicrosRange = (
+        settings.baseline.start.timestamp_micros(),
+        settings.baseline.end.timestamp_micros(),
+    );
+    let first_week = IsoWeek::of(settings.baseline.from.min(start));
+    let lower = first_week.period(tz).micros().0;
+    let upper = to.map_or(i64::MAX, |d| local_midnight(d, tz).timestamp_micros());
+    let keep = sources::in_ranges(&[baseline_range])
+        .and(col(CACHE_ENABLED).not())
+        .or(sources::in_ranges(&[(lower, upper)]));
+    let data = sources::load(settings, keep, sources::in_ranges(&[(lower, upper)]))?;
+
+    let end = match to {
+        Some(d) => d,
+        None => last_request_date(&data.requests, tz)?
+            .filter(|d| *d >= start)
+            .map(|d| d + Duration::days(1))
+            .ok_or_else(|| anyhow!("no valid request rows on or after the window start {start}: nothing to report"))?,
+    };
+    let window = Period::new(start, end, tz);
+    let base = baseline(&data.requests, baseline_range)?;
+    let this = measure(&data.requests, &data.feedback, &window, &base, &settings.costs)?;
+    let baseline_period = Period::new(settings.baseline.from, settings.baseline.to, tz);
+    let before = measure(&data.requests, &data.feedback, &baseline_period, &base, &settings.costs)?;
+
+    let weeks = weeks_between(first_week, IsoWeek::of(end - Duration::days(1)));
+    let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
+    let measured = measure_periods(&data.requests, &data.feedback, &periods, &base, &settings.costs)?;
+    let trend_range = (periods[0].micros().0, window.micros().1);
+    let trend = report::weekly::trend(settings, &weeks, &measured, &data, &base, trend_range)?;
+    let week_rows: Vec<WeekRow> = weeks
+        .iter()
+        .zip(&measured)
+        .filter(|(w, _)| w.monday() + Duration::days(7) > start)
+        .map(|(w, m)| WeekRow {
+            iso_week: w.label(),
+            rollout_week: settings
+                .rollout_start
+                .map(|s| (w.monday() - s).num_days())
+                .filter(|d| *d >= 0)
+                .map(|d| d / 7 + 1),
+            kpis: evaluate_all(&m.overall, &settings.targets),
+        })
+        .collect();
+
+    let phases = match &settings.rollout_plan {
+        Some(path) => phase_results(settings, &plan::read(path)?, &data, &base, &window)?,
+        None => Vec::new(),
+    };
+    let customers = customer_rows(settings, &data, &base, &window)?;
+    let redis = metrics::redis::measure(&data.store, &window);
+    let comments = report::weekly::recent_comments(&data.feedback, &window, data.customers.as_ref(), settings)?;
+    Ok(assemble(
+        settings, &window, this, before, base, trend, week_rows, phases, customers, redis, comments, data,
+    ))
+}
+
+/// The local date of the last valid request row.
+fn last_request_date(requests: &DataFrame, tz: chrono_tz::Tz) -> Result<Option<NaiveDate>> {
+    let max = requests.column(TS)?.i64()?.max();
+    Ok(max
+        .and_then(DateTime::<Utc>::from_timestamp_micros)
+        .map(|t| t.with_timezone(&tz).date_naive()))
+}
+
+/// Rows of the given segments (all rows when `segments` is empty).
+fn in_segments(df: &DataFrame, segments: &[String]) -> Result<DataFrame> {
+    if segments.is_empty() {
+        return Ok(df.clone());
+    }
+    let cond = segments
+        .iter()
+        .map(|s| col(SEGMENT).eq(lit(s.as_str())))
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false));
+    Ok(df.clone().lazy().filter(cond).collect()?)
+}
+
+/// Each phase of the plan over its weeks (clipped to the window), restricted
+/// to its segments, with B restricted likewise (the whole B where those
+/// segments have no baseline rows).
+fn phase_results(
+    settings: &Settings,
+    plan: &Plan,
+    data: &Loaded,
+    base: &Baseline,
+    window: &Period,
+) -> Result<Vec<PhaseResult>> {
+    let Some(rollout) = settings.rollout_start else {
+        return Ok(Vec::new());
+    };
+    let baseline_range = (
+        settings.baseline.start.timestamp_micros(),
+        settings.baseline.end.timestamp_micros(),
+    );
+    let mut out = Vec::new();
+    for phase in &plan.phases {
+        let p_from = rollout + Duration::days(7 * (i64::from(phase.first_week) - 1));
+        let p_to = rollout + Duration::days(7 * i64::from(phase.last_week));
+        let (from, to) = (p_from.max(window.start_date), p_to.min(window.end_date));
+        let in_window = from < to;
+        let kpis = if in_window {
+            let req = in_segments(&data.requests, &phase.segments)?;
+            let fb = in_segments(&data.feedback, &phase.segments)?;
+            let own = baseline(&req, baseline_range)?;
+            let b = if own.overall.rows > 0 { own } else { base.clone() };
+            let m = measure(
+                &req,
+                &fb,
+                &Period::new(from, to, settings.timezone),
+                &b,
+                &settings.costs,
+            )?;
+            evaluate_all(&m.overall, &settings.targets)
+        } else {
+            BTreeMap::new()
+        };
+        out.push(PhaseResult {
+            name: phase.name.clone(),
+            weeks: phase.weeks_label(),
+            from: p_from.to_string(),
+            to: p_to.to_string(),
+            segments: if phase.all_users() {
+                "all users".into()
+            } else {
+                phase.segments.join(", ")
+            },
+            features: phase.features.clone(),
+            success_criteria: phase.success_criteria.clone(),
+            rollback_trigger: phase.rollback_trigger.clone(),
+            in_window,
+            kpis,
+        });
+    }
+    Ok(out)
+}
+
+/// Per customer: origin calls avoided against the whole B, gross savings,
+/// the Redis cost allocated by share of |E|, net savings, p50 latency gain.
+/// The rows add up to the window's totals.
+fn customer_rows(settings: &Settings, data: &Loaded, base: &Baseline, window: &Period) -> Result<Vec<CustomerRow>> {
+    let stats = customer_stats(&data.requests, window.micros())?;
+    let names: BTreeMap<String, (String, String)> = match &data.customers {
+        Some(c) => {
+            let ids = c.column(crate::frames::CUSTOMER_ID)?.str()?;
+            let names = c.column(customers::NAME)?.str()?;
+            let tiers = c.column(customers::TIER)?.str()?;
+            (0..c.height())
+                .filter_map(|i| {
+                    let id = ids.get(i)?.to_string();
+                    Some((
+                        id,
+                        (
+                            names.get(i).unwrap_or_default().to_string(),
+                            tiers.get(i).unwrap_or_default().to_string(),
+                        ),
+                    ))
+                })
+                .collect()
+        }
+        None => BTreeMap::new(),
+    };
+    let b = &base.overall;
+    let per_request = (b.rows > 0).then(|| b.origin / b.rows as f64);
+    let total_e: u64 = stats.iter().map(|s| s.e_rows).sum();
+    let redis = redis_cost(&settings.costs, window.days());
+    Ok(stats
+        .into_iter()
+        .map(|s| {
+            let avoided = per_request.map(|m| s.e_rows as f64 * m - s.e_origin);
+            let gross = avoided.map(|a| a * settings.costs.origin_call_cost);
+            let alloc = (total_e > 0).then(|| redis * s.e_rows as f64 / total_e as f64);
+            let (name, tier) = names
+                .get(&s.customer_id)
+                .cloned()
+                .unwrap_or_else(|| (s.customer_id.clone(), String::new()));
+            CustomerRow {
+                name,
+                tier,
+                requests: s.requests,
+                cached_requests: s.e_rows,
+                origin_calls_avoided: avoided,
+                gross_savings: gross,
+                redis_cost: alloc,
+                net_savings: gross.zip(alloc).map(|(g, a)| g - a),
+                latency_improvement_p50: s.e_p50.zip(b.p50).filter(|(_, b)| *b != 0.0).map(|(e, b)| 1.0 - e / b),
+                customer_id: s.customer_id,
+            }
+        })
+        .collect())
+}
+
+fn ratio(a: f64, b: f64) -> Option<f64> {
+    (b != 0.0).then(|| a / b)
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site assembling the model from its parts"
+)]
+fn assemble(
+    settings: &Settings,
+    window: &Period,
+    this: Measured,
+    before: Measured,
+    base: Baseline,
+    trend: report::weekly::Trend,
+    weeks: Vec<WeekRow>,
+    phases: Vec<PhaseResult>,
+    customers: Vec<CustomerRow>,
+    redis: metrics::redis::RedisKpis,
+    comments: Vec<report::weekly::Comment>,
+    data: Loaded,
+) -> ImpactReport {
+    let cells = evaluate_all(&this.overall, &settings.targets);
+    let none = BTreeMap::new();
+    let rows = kpi_rows(&cells, &none);
+    let (headline, other): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.target.is_some());
+    let sentences = headline.iter().map(sentence).collect();
+    let segments: BTreeMap<String, _> = this
+        .segments
+        .iter()
+        .map(|(n, v)| (n.clone(), evaluate_all(v, &settings.targets)))
+        .collect();
+    let (b, e) = (&base.overall, &this.period);
+    let rel = |before: Option<f64>, after: Option<f64>| before.zip(after).and_then(|(b, a)| ratio(a - b, b));
+    let abs = |before: Option<f64>, after: Option<f64>| before.zip(after).map(|(b, a)| a - b);
+    let origin_b = ratio(b.origin, b.rows as f64);
+    let origin_e = ratio(e.e_origin, e.e_rows as f64);
+    let err_b = ratio(b.server_errors as f64, b.rows as f64);
+    let err_e = ratio(e.e_server_errors as f64, e.e_rows as f64);
+    let sat_b = before.overall.get(&Kpi::CustomerSatisfaction).copied().flatten();
+    let sat_e = this.overall.get(&Kpi::CustomerSatisfaction).copied().flatten();
+    let ba = |label: &str, unit: &str, before: Option<f64>, after: Option<f64>, relative: bool| BeforeAfter {
+        label: label.into(),
+        unit: unit.into(),
+        before,
+        after,
+        change: if relative {
+            rel(before, after)
+        } else {
+            abs(before, after)
+        },
+        relative,
+    };
+    let before_after = vec![
+        ba("Origin calls per request", "number", origin_b, origin_e, true),
+        ba("p50 latency", "milliseconds", b.p50, e.e_p50, true),
+        ba("p95 latency", "milliseconds", b.p95, e.e_p95, true),
+        ba("p99 latency", "milliseconds", b.p99, e.e_p99, true),
+        ba(
+            "Mean latency",
+            "milliseconds",
+            ratio(b.latency_sum, b.rows as f64),
+            ratio(e.e_latency_sum, e.e_rows as f64),
+            true,
+        ),
+        ba("Error rate (5xx)", "ratio", err_b, err_e, false),
+        ba("Customer satisfaction", "score", sat_b, sat_e, false),
+    ];
+    let cur = settings.costs.currency.as_str();
+    let value = |k: Kpi| this.overall.get(&k).copied().flatten();
+    let mut narrative = vec![format!(
+        "Over the rollout window, {} to {} ({} days), {} requests were served, {} of them with the cache on, for {} active users.",
+        window.start_date,
+        window.end_date - Duration::days(1),
+        window.days(),
+        fmt(Some(e.requests as f64), "count", cur),
+        fmt(Some(e.e_rows as f64), "count", cur),
+        fmt(Some(e.users as f64), "count", cur),
+    )];
+    if let (Some(ob), Some(oe)) = (origin_b, origin_e) {
+        narrative.push(format!(
+            "Requests with the cache made {:.2} origin calls each against {:.2} in the baseline: an API call reduction of {}, or {} origin calls avoided.",
+            oe,
+            ob,
+            pct(value(Kpi::ApiCallReduction)),
+            fmt(value(Kpi::OriginCallsAvoided), "count", cur)
+        ));
+    }
+    if let (Some(pb), Some(pe)) = (b.p50, e.e_p50) {
+        narrative.push(format!(
+            "Median latency fell from {} to {} ({}); p99 went from {} to {}.",
+            fmt(Some(pb), "milliseconds", cur),
+            fmt(Some(pe), "milliseconds", cur),
+            pct(value(Kpi::LatencyImprovementP50)),
+            fmt(b.p99, "milliseconds", cur),
+            fmt(e.e_p99, "milliseconds", cur)
+        ));
+    }
+    narrative.push(format!(
+        "The cache answered {} of lookups by the request log ({} by Redis's own counters), with an error rate of {} against {} before.",
+        pct(value(Kpi::CacheHitRate)),
+        pct(redis.hit_rate),
+        pct(err_e),
+        pct(err_b)
+    ));
+    narrative.push(format!(
+        "Customer satisfaction moved from {} to {} over {} responses; {} complaint(s) (score ≤ 2).",
+        fmt(sat_b, "score", cur),
+        fmt(sat_e, "score", cur),
+        this.feedback.responses,
+        this.feedback.complaints
+    ));
+    let gross = value(Kpi::OriginCallsAvoided).map(|a| a * settings.costs.origin_call_cost);
+    narrative.push(format!(
+        "Origin calls avoided are worth {} gross; net of the Redis cost of {} the rollout saved {} ({} a year at this rate).",
+        money(gross, cur),
+        money(Some(redis_cost(&settings.costs, window.days())), cur),
+        money(value(Kpi::CostSavings), cur),
+        money(value(Kpi::AnnualizedSavings), cur)
+    ));
+    let met = headline.iter().filter(|r| r.status == Some(Status::Met)).count();
+    let missed: Vec<&str> = headline
+        .iter()
+        .filter(|r| matches!(r.status, Some(Status::Missed | Status::AtRisk)))
+        .map(|r| r.label)
+        .collect();
+    narrative.push(if missed.is_empty() {
+        format!("All {met} targets were met.")
+    } else {
+        format!(
+            "{met} of {} targets were met; not met: {}.",
+            headline.len(),
+            missed.join(", ")
+        )
+    });
+
+    let (top_savings, bottom_savings) = top_bottom(&customers, |c| c.net_savings);
+    let (top_latency, bottom_latency) = top_bottom(&customers, |c| c.latency_improvement_p50);
+    let targets = ALL
+        .iter()
+        .filter_map(|k| {
+            settings
+                .targets
+                .get(k)
+                .map(|t| (k.label().to_string(), fmt(Some(*t), unit_name(*k), cur)))
+        })
+        .collect();
+    let metrics = ImpactMetrics {
+        window: crate::report::impact::Window {
+            from: window.start_date.to_string(),
+            to: window.end_date.to_string(),
+            days: window.days(),
+            timezone: settings.timezone.name().to_string(),
+        },
+        kpis: cells,
+        segments: segments.clone(),
+        weeks,
+        phases,
+        customers,
+        redis,
+        data_quality: data.quality.clone(),
+        baseline: BaselineInfo {
+            from: settings.baseline.from.to_string(),
+            to: settings.baseline.to.to_string(),
+            rows: b.rows,
+        },
+        generated: Generated {
+            at: Utc::now()
+                .with_timezone(&settings.timezone)
+                .format("%Y-%m-%d %H:%M %Z")
+                .to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            config: settings.path.display().to_string(),
+            config_hash: settings.hash.clone(),
+            currency: settings.costs.currency.clone(),
+        },
+    };
+    ImpactReport {
+        headline,
+        other,
+        before_after,
+        sentences,
+        narrative,
+        segments: segments
+            .into_iter()
+            .map(|(name, kpis)| SegmentRow { name, kpis })
+            .collect(),
+        top_savings,
+        bottom_savings,
+        top_latency,
+        bottom_latency,
+        feedback: FeedbackSection {
+            responses: this.feedback.responses,
+            mean: sat_e,
+            complaints: this.feedback.complaints,
+            comments,
+        },
+        inputs: Inputs {
+            requests: settings.sources.requests.clone(),
+            feedback: settings.sources.feedback.clone(),
+            customers: settings.sources.customers.clone(),
+            redis_snapshots: settings.sources.redis_snapshots.clone(),
+            by_format: data.quality.formats(),
+            rejections: data.quality.reasons(),
+            examples: data.quality.examples(),
+            files: data.files,
+        },
+        trend,
+        targets,
+        metrics,
+    }
+}
+
+fn unit_name(k: Kpi) -> &'static str {
+    use crate::metrics::kpi::Unit;
+    match k.unit() {
+        Unit::Ratio => "ratio",
+        Unit::Milliseconds => "milliseconds",
+        Unit::Score => "score",
+        Unit::Money => "money",
+        Unit::Hours => "hours",
+        Unit::Count => "count",
+    }
+}
+
+/// Every file of the impact report, rendered in memory.
+pub fn render_files(report: &ImpactReport, dir: &Path, templates: Option<&Path>) -> Result<Bundle> {
+    let tera = render::environment(templates)?;
+    let ctx = render::charts::weekly::Context {
+        trend: &report.trend,
+        targets: report
+            .metrics
+            .kpis
+            .iter()
+            .filter_map(|(k, c)| c.target.map(|t| (*k, t)))
+            .collect(),
+        label: "rollout".into(),
+        log_hit_rate: report.metrics.kpis.get(&Kpi::CacheHitRate).and_then(|c| c.value),
+        redis_hit_rate: report.metrics.redis.hit_rate,
+    };
+    let charts = render::charts::weekly::charts(&ctx)?;
+    let count = |s: Status| report.headline.iter().filter(|r| r.status == Some(s)).count();
+    #[derive(serde::Serialize)]
+    struct View<'a> {
+        #[serde(flatten)]
+        report: &'a ImpactReport,
+        met: usize,
+        with_target: usize,
+        charts: &'a [render::charts::Chart],
+        chart_prefix: &'a str,
+    }
+    let view = View {
+        report,
+        met: count(Status::Met),
+        with_target: report.headline.len(),
+        charts: &charts,
+        chart_prefix: "charts/",
+    };
+    let mut bundle = Bundle::default();
+    let mut json = serde_json::to_string_pretty(&report.metrics)?;
+    json.push('\n');
+    bundle.add(dir.join("metrics.json"), json);
+    bundle.add(dir.join("impact.md"), render::render(&tera, "impact.md", &view)?);
+    bundle.add(dir.join("impact.html"), render::render(&tera, "impact.html", &view)?);
+    for c in &charts {
+        bundle.add(dir.join("charts").join(format!("{}.png", c.name)), c.png.clone());
+        bundle.add(dir.join("charts").join(format!("{}.svg", c.name)), c.svg.clone());
+    }
+    Ok(bundle)
+}
+
+/// `cacheroi impact`.
+pub fn run(settings: &Settings, args: &ImpactArgs) -> Result<Written> {
+    let report = build(settings, args.from, args.to)?;
+    let out: PathBuf = args.out.clone().unwrap_or_else(|| settings.output_dir.clone());
+    let dir = out.join("impact");
+    let bundle = render_files(&report, &dir, settings.templates_dir.as_deref())?;
+    bundle.write()?;
+    let mut files: Vec<PathBuf> = bundle.files.into_iter().map(|(p, _)| p).collect();
+    files.extend(crate::report::archive::rebuild(
+        &out,
+        settings.templates_dir.as_deref(),
+    )?);
+    Ok(Written { dir, files })
+}
