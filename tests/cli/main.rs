@@ -2,7 +2,9 @@
 //! the real `cacheroi` executable over temporary folders.
 
 mod errors;
+mod golden;
 mod html;
+mod impact;
 mod weekly;
 
 use std::path::Path;

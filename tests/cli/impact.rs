@@ -1,0 +1,106 @@
+//! `impact` over the sample rollout: the window, the phases of the plan,
+//! customers that add up to the total, and the archive.
+
+use std::fs;
+
+use scraper::Html;
+use serde_json::Value;
+
+use super::{cacheroi, sample};
+
+#[test]
+fn impact_covers_the_rollout_and_customers_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    sample(dir.path(), 80);
+    let run = cacheroi(dir.path())
+        .args(["-q", "impact", "--config", "data/cacheroi.toml", "--out", "out"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let out = dir.path().join("out/impact");
+    let m: Value = serde_json::from_slice(&fs::read(out.join("metrics.json")).unwrap()).unwrap();
+    // Default window: rollout start to the day after the last request row.
+    assert_eq!(m["window"]["from"], "2026-10-05");
+    assert_eq!(m["window"]["to"], "2026-11-16");
+    assert_eq!(m["window"]["days"], 42);
+    for key in [
+        "api_call_reduction",
+        "cache_hit_rate",
+        "cost_savings",
+        "latency_improvement_p50",
+    ] {
+        assert!(m["kpis"][key]["value"].is_number(), "{key}");
+    }
+    // Four phases of the plan, all inside the window, with their own KPIs.
+    let phases = m["phases"].as_array().unwrap();
+    assert_eq!(phases.len(), 4);
+    assert!(phases.iter().all(|p| p["in_window"] == true));
+    assert_eq!(phases[1]["weeks"], "weeks 2–3");
+    assert_eq!(phases[3]["segments"], "all users");
+    // Customers use the whole B and allocate Redis by share of |E|: they add up.
+    let customers = m["customers"].as_array().unwrap();
+    let net: f64 = customers.iter().map(|c| c["net_savings"].as_f64().unwrap()).sum();
+    let total = m["kpis"]["cost_savings"]["value"].as_f64().unwrap();
+    assert!((net - total).abs() < 1e-6 * total.abs().max(1.0), "{net} vs {total}");
+    let avoided: f64 = customers
+        .iter()
+        .map(|c| c["origin_calls_avoided"].as_f64().unwrap())
+        .sum();
+    let total_avoided = m["kpis"]["origin_calls_avoided"]["value"].as_f64().unwrap();
+    assert!((avoided - total_avoided).abs() < 1e-6 * total_avoided);
+    // Weeks of the rollout, numbered.
+    let weeks = m["weeks"].as_array().unwrap();
+    assert_eq!(weeks.len(), 6);
+    assert_eq!(weeks[0]["rollout_week"], 1);
+
+    let html = fs::read_to_string(out.join("impact.html")).unwrap();
+    let doc = Html::parse_document(&html);
+    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    assert!(html.contains("Methodology") && html.contains("phase_2_early_adopters"));
+    let md = fs::read_to_string(out.join("impact.md")).unwrap();
+    assert!(md.contains("## What changed") && md.contains("## Before and after") && md.contains("## Methodology"));
+    assert_eq!(fs::read_dir(out.join("charts")).unwrap().count(), 10);
+    // The archive lists the impact report.
+    let index = fs::read_to_string(dir.path().join("out/index.md")).unwrap();
+    assert!(index.contains("(impact/impact.html)"), "{index}");
+}
+
+#[test]
+fn impact_with_an_explicit_window_and_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    sample(dir.path(), 30);
+    cacheroi(dir.path())
+        .args([
+            "-q",
+            "impact",
+            "--config",
+            "data/cacheroi.toml",
+            "--out",
+            "out",
+            "--from",
+            "2026-10-19",
+            "--to",
+            "2026-11-02",
+        ])
+        .assert()
+        .success();
+    let m: Value = serde_json::from_slice(&fs::read(dir.path().join("out/impact/metrics.json")).unwrap()).unwrap();
+    assert_eq!(
+        (m["window"]["from"].as_str(), m["window"]["days"].as_i64()),
+        (Some("2026-10-19"), Some(14))
+    );
+    // Phase 1 (week 1) lies before the window.
+    assert_eq!(m["phases"][0]["in_window"], false);
+    cacheroi(dir.path())
+        .args([
+            "impact",
+            "--config",
+            "data/cacheroi.toml",
+            "--from",
+            "2026-11-02",
+            "--to",
+            "2026-10-19",
+        ])
+        .assert()
+        .code(2);
+}
