@@ -158,3 +158,57 @@ document.getElementById('f').addEventListener('load', function () {{
     assert_eq!(v["scripts"], 0, "{v}");
     assert_eq!(v["alerts"], -1, "{v}");
 }
+
+#[test]
+fn impact_html_and_markdown_escape_customer_text_too() {
+    let dir = tempfile::tempdir().unwrap();
+    hostile_week(dir.path());
+    cacheroi(dir.path())
+        .args(["-q", "impact", "--config", "data/cacheroi.toml", "--out", "out"])
+        .assert()
+        .success();
+    let html = fs::read_to_string(dir.path().join("out/impact/impact.html")).unwrap();
+    // The renamed customer is in the customer tables and the comments.
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!html.contains("<img src=x") && !html.contains("<script>"));
+    let doc = Html::parse_document(&html);
+    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    let md = fs::read_to_string(dir.path().join("out/impact/impact.md")).unwrap();
+    assert!(md.contains("&lt;img src=x onerror=alert\\(1\\)&gt;"));
+    assert!(!md.contains("<img") && !md.contains("<script>"));
+}
+
+#[test]
+fn a_templates_dir_replaces_bundled_templates_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    sample(dir.path(), 30);
+    let brand = dir.path().join("data/brand");
+    fs::create_dir_all(&brand).unwrap();
+    let base = include_str!("../../templates/base.html")
+        .replace("{% block content %}", "<p>ACME Corp reporting</p>{% block content %}");
+    fs::write(brand.join("base.html"), base).unwrap();
+    let cfg = dir.path().join("data/cacheroi.toml");
+    let text = fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("output_dir = ", "templates_dir = \"brand\"\noutput_dir = ");
+    fs::write(&cfg, text).unwrap();
+    cacheroi(dir.path())
+        .args([
+            "-q",
+            "weekly",
+            "--week",
+            "2026-W46",
+            "--config",
+            "data/cacheroi.toml",
+            "--out",
+            "out",
+        ])
+        .assert()
+        .success();
+    let html = fs::read_to_string(dir.path().join("out/weekly/2026-W46/summary.html")).unwrap();
+    assert!(html.contains("<p>ACME Corp reporting</p>"));
+    // The other templates still come from the bundle.
+    assert!(html.contains("Headline KPIs"));
+    let index = fs::read_to_string(dir.path().join("out/index.html")).unwrap();
+    assert!(index.contains("ACME Corp reporting"));
+}
