@@ -68,7 +68,8 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
     let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
     let measured = measure_periods(&data.requests, &data.feedback, &periods, &base, &settings.costs)?;
     let trend_range = (periods[0].micros().0, window.micros().1);
-    let trend = report::weekly::trend(settings, &weeks, &measured, &data, &base, trend_range)?;
+    let points: Vec<metrics::requests::TrendPoint> = measured.iter().map(Into::into).collect();
+    let trend = report::weekly::trend(settings, &weeks, &points, &this, &data, &base, trend_range)?;
     let week_rows: Vec<WeekRow> = weeks
         .iter()
         .zip(&measured)

@@ -55,11 +55,38 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         .and(col(CACHE_ENABLED).not())
         .or(sources::in_ranges(&[trend_range]));
     let data = sources::load(settings, keep, sources::in_ranges(&[trend_range]))?;
+    let t = std::time::Instant::now();
     let base = metrics::requests::baseline(&data.requests, baseline)?;
-    let mut measured = measure_periods(&data.requests, &data.feedback, &periods, &base, &settings.costs)?;
-    let trend = report::weekly::trend(settings, &weeks, &measured, &data, &base, trend_range)?;
+    // Full KPIs for the week and the one before, and the light trend for
+    // every week, side by side: both only read the rows.
+    let n = periods.len();
+    let rollout_from = settings.rollout_start.map_or(0, |start| {
+        weeks
+            .iter()
+            .take_while(|w| w.monday() + chrono::Duration::days(7) <= start)
+            .count()
+    });
+    let (measured, points) = std::thread::scope(|scope| {
+        let trend = scope.spawn(|| metrics::requests::trend_points(&data.requests, &periods, &base, rollout_from));
+        let kpis = measure_periods(
+            &data.requests,
+            &data.feedback,
+            &periods[n - 2..],
+            &base,
+            &settings.costs,
+        );
+        let points = trend
+            .join()
+            .map_err(|_| anyhow::anyhow!("the trend computation panicked"));
+        (kpis, points)
+    });
+    let mut measured = measured?;
+    let points = points??;
     let this = measured.pop().unwrap_or_default();
     let before = measured.pop().unwrap_or_default();
+    tracing::debug!(elapsed = ?t.elapsed(), "KPIs and trend points");
+    let trend = report::weekly::trend(settings, &weeks, &points, &this, &data, &base, trend_range)?;
+    tracing::debug!(elapsed = ?t.elapsed(), "trend");
     let redis = metrics::redis::measure(&data.store, &period);
     let comments = report::weekly::recent_comments(&data.feedback, &period, data.customers.as_ref(), settings)?;
     Ok(report::weekly::assemble(
@@ -126,7 +153,9 @@ pub fn run(settings: &Settings, args: &WeeklyArgs) -> Result<Written> {
     let report = build(settings, week)?;
     let out = args.out.clone().unwrap_or_else(|| settings.output_dir.clone());
     let dir = out.join("weekly").join(week.label());
+    let t = std::time::Instant::now();
     let bundle = render_files(&report, &dir, settings.templates_dir.as_deref())?;
+    tracing::debug!(elapsed = ?t.elapsed(), "rendered");
     bundle.write()?;
     let mut files: Vec<PathBuf> = bundle.files.into_iter().map(|(p, _)| p).collect();
     files.extend(crate::report::archive::rebuild(

@@ -10,7 +10,9 @@ use polars::prelude::*;
 use super::kpi::{ALL, Kpi};
 use super::stats::{BaselineStats, FeedbackStats, PeriodStats, baseline_aggs, feedback_aggs, period_aggs};
 use crate::config::Costs;
-use crate::frames::{CACHE_ENABLED, CUSTOMER_ID, LATENCY_MS, SEGMENT, TS, UPSTREAM_CALLS};
+use crate::frames::{
+    CACHE_ENABLED, CACHE_STATUS, CUSTOMER_ID, CacheStatus, LATENCY_MS, SEGMENT, TS, UPSTREAM_CALLS, USER_ID, cache_code,
+};
 use crate::period::Period;
 use crate::sources::MicrosRange;
 
@@ -304,6 +306,183 @@ pub fn measure_periods(
         });
     }
     Ok(out)
+}
+
+/// The figures of one week of a trend chart: the headline KPIs that need
+/// only counts, sums and the p50, and adoption per segment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrendPoint {
+    pub kpis: BTreeMap<Kpi, Option<f64>>,
+    pub segment_adoption: BTreeMap<String, Option<f64>>,
+}
+
+/// The KPIs a trend point carries.
+pub const TREND_KPIS: [Kpi; 4] = [
+    Kpi::ApiCallReduction,
+    Kpi::CacheHitRate,
+    Kpi::LatencyImprovementP50,
+    Kpi::Adoption,
+];
+
+impl From<&Measured> for TrendPoint {
+    fn from(m: &Measured) -> Self {
+        TrendPoint {
+            kpis: TREND_KPIS
+                .iter()
+                .map(|k| (*k, m.overall.get(k).copied().flatten()))
+                .collect(),
+            segment_adoption: m
+                .segments
+                .iter()
+                .map(|(s, k)| (s.clone(), k.get(&Kpi::Adoption).copied().flatten()))
+                .collect(),
+        }
+    }
+}
+
+/// Trend points for many periods over many rows, cheaply: plain group-bys
+/// on all rows and on E rows (no filters inside aggregations), one quantile.
+/// Adoption per segment is computed from period `segments_from` on (the
+/// rollout weeks; before them nobody has the cache).
+pub fn trend_points(
+    requests: &DataFrame,
+    periods: &[Period],
+    base: &Baseline,
+    segments_from: usize,
+) -> Result<Vec<TrendPoint>> {
+    // The period of each row as one extra column (the other columns are
+    // shared, not copied); rows outside every period have none.
+    let period = requests.clone().lazy().select([period_index(periods)]).collect()?;
+    let mut with_period = requests.clone();
+    with_period.with_column(period.column(PERIOD)?.clone())?;
+    let tagged = with_period.lazy();
+    let in_any = col(PERIOD).is_not_null();
+    let e = tagged.clone().filter(col(CACHE_ENABLED).and(in_any.clone()));
+    let tagged_all = tagged.clone().filter(in_any);
+    let all = tagged_all
+        .group_by([col(PERIOD)])
+        .agg([col(USER_ID).n_unique().alias("users")])
+        .collect()?;
+    let from = lit(segments_from as i32);
+    let all_seg = tagged
+        .clone()
+        .filter(col(PERIOD).gt_eq(from.clone()))
+        .group_by([col(SEGMENT), col(PERIOD)])
+        .agg([col(USER_ID).n_unique().alias("users")])
+        .collect()?;
+    let served = cache_in(&[CacheStatus::Hit, CacheStatus::Stale]);
+    let looked_up = cache_in(&[
+        CacheStatus::Hit,
+        CacheStatus::Stale,
+        CacheStatus::Miss,
+        CacheStatus::Error,
+    ]);
+    let e_all = e
+        .clone()
+        .group_by([col(PERIOD)])
+        .agg([
+            len().cast(DataType::Int64).alias("e_rows"),
+            col(USER_ID).n_unique().alias("e_users"),
+            served.cast(DataType::Int64).sum().alias("e_hits"),
+            looked_up.cast(DataType::Int64).sum().alias("e_lookups"),
+            col(UPSTREAM_CALLS).cast(DataType::Float64).sum().alias("e_origin"),
+        ])
+        .collect()?;
+    // The p50 per period by selection, not by a grouped sort (far faster here).
+    let e_lat = e.clone().select([col(PERIOD), col(LATENCY_MS)]).collect()?;
+    let mut by_period: Vec<Vec<f64>> = vec![Vec::new(); periods.len()];
+    for (p, l) in e_lat
+        .column(PERIOD)?
+        .i32()?
+        .iter()
+        .zip(e_lat.column(LATENCY_MS)?.f64()?.iter())
+    {
+        if let (Some(p), Some(l)) = (p, l) {
+            by_period[p as usize].push(l);
+        }
+    }
+    let p50s: Vec<Option<f64>> = by_period
+        .iter_mut()
+        .map(|v| super::stats::linear_quantile(v, 0.5))
+        .collect();
+    let e_seg = e
+        .filter(col(PERIOD).gt_eq(from))
+        .group_by([col(SEGMENT), col(PERIOD)])
+        .agg([col(USER_ID).n_unique().alias("e_users")])
+        .collect()?;
+    let u = |df: &DataFrame, name: &str, row: usize| -> Result<f64> {
+        Ok(df
+            .column(name)?
+            .cast(&DataType::Float64)?
+            .f64()?
+            .get(row)
+            .unwrap_or(0.0))
+    };
+    let mut out = vec![TrendPoint::default(); periods.len()];
+    let mut users = vec![0.0; periods.len()];
+    for row in 0..all.height() {
+        users[index_of(&all, row)?] = u(&all, "users", row)?;
+    }
+    let b_per_request = ratio(base.overall.origin, base.overall.rows as f64);
+    for (i, p) in out.iter_mut().enumerate() {
+        for k in TREND_KPIS {
+            p.kpis.insert(k, None);
+        }
+        p.kpis.insert(Kpi::Adoption, ratio(0.0, users[i]));
+    }
+    for row in 0..e_all.height() {
+        let i = index_of(&e_all, row)?;
+        let e_rows = u(&e_all, "e_rows", row)?;
+        let p50 = p50s[i];
+        let kpis = &mut out[i].kpis;
+        kpis.insert(Kpi::Adoption, ratio(u(&e_all, "e_users", row)?, users[i]));
+        kpis.insert(
+            Kpi::CacheHitRate,
+            ratio(u(&e_all, "e_hits", row)?, u(&e_all, "e_lookups", row)?),
+        );
+        let per_request = ratio(u(&e_all, "e_origin", row)?, e_rows);
+        kpis.insert(
+            Kpi::ApiCallReduction,
+            per_request
+                .zip(b_per_request)
+                .and_then(|(e, b)| ratio(e, b))
+                .map(|r| 1.0 - r),
+        );
+        kpis.insert(
+            Kpi::LatencyImprovementP50,
+            p50.zip(base.overall.p50)
+                .and_then(|(e, b)| ratio(e, b))
+                .map(|r| 1.0 - r),
+        );
+    }
+    let mut seg_users: BTreeMap<(usize, String), (f64, f64)> = BTreeMap::new();
+    for (row, name) in all_seg.column(SEGMENT)?.str()?.iter().enumerate() {
+        let Some(name) = name else { continue };
+        seg_users
+            .entry((index_of(&all_seg, row)?, name.to_string()))
+            .or_default()
+            .0 = u(&all_seg, "users", row)?;
+    }
+    for (row, name) in e_seg.column(SEGMENT)?.str()?.iter().enumerate() {
+        let Some(name) = name else { continue };
+        seg_users
+            .entry((index_of(&e_seg, row)?, name.to_string()))
+            .or_default()
+            .1 = u(&e_seg, "e_users", row)?;
+    }
+    for ((i, name), (users, e_users)) in seg_users {
+        out[i].segment_adoption.insert(name, ratio(e_users, users));
+    }
+    Ok(out)
+}
+
+fn cache_in(statuses: &[CacheStatus]) -> Expr {
+    statuses
+        .iter()
+        .map(|s| col(CACHE_STATUS).eq(lit(cache_code(*s))))
+        .reduce(|a, b| a.or(b))
+        .expect("statuses")
+        .fill_null(lit(false))
 }
 
 /// One customer's request figures over a window (CONTRACT §4: customers
@@ -646,6 +825,29 @@ mod tests {
     fn segments_are_those_with_rows_in_p() {
         let m = measured();
         assert_eq!(m.segments.keys().collect::<Vec<_>>(), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn trend_points_agree_with_the_full_measure() {
+        // The light trend of W47 gives the same four KPIs and segment adoption
+        // as the full measure (hand values above: 7/12, 0.5, 0.5, 0.75; a 1.0, b 0.5).
+        let weeks: Vec<_> = [46, 47]
+            .iter()
+            .map(|w| IsoWeek { year: 2026, week: *w }.period(chrono_tz::UTC))
+            .collect();
+        let window = (us("2026-09-07T00:00:00Z"), us("2026-10-05T00:00:00Z"));
+        let base = baseline(&requests(), window).unwrap();
+        let points = trend_points(&requests(), &weeks, &base, 1).unwrap();
+        let full = TrendPoint::from(&measured());
+        for k in TREND_KPIS {
+            let (a, b) = (points[1].kpis[&k].unwrap(), full.kpis[&k].unwrap());
+            assert!((a - b).abs() < 1e-12, "{k:?}: {a} vs {b}");
+        }
+        close(points[1].kpis[&Kpi::ApiCallReduction], 7.0 / 12.0);
+        assert_eq!(points[1].segment_adoption, full.segment_adoption);
+        // W46 has no rows: no data, and segments before `segments_from` are not computed.
+        assert_eq!(points[0].kpis[&Kpi::CacheHitRate], None);
+        assert!(points[0].segment_adoption.is_empty());
     }
 
     #[test]

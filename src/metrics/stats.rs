@@ -137,6 +137,26 @@ pub fn feedback_aggs() -> Vec<Expr> {
     ]
 }
 
+/// The `q` quantile of `values` with linear interpolation between order
+/// statistics (numpy `linear`, Polars `QuantileMethod::Linear`), by
+/// selection in O(n); reorders `values`. None for no values.
+pub fn linear_quantile(values: &mut [f64], q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let pos = q.clamp(0.0, 1.0) * (values.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let cmp = |a: &f64, b: &f64| a.total_cmp(b);
+    let (_, lo_value, right) = values.select_nth_unstable_by(lo, cmp);
+    let lo_value = *lo_value;
+    let frac = pos - lo as f64;
+    if frac == 0.0 || right.is_empty() {
+        return Some(lo_value);
+    }
+    let hi_value = right.iter().copied().min_by(cmp).unwrap_or(lo_value);
+    Some(lo_value + (hi_value - lo_value) * frac)
+}
+
 fn get_u64(df: &DataFrame, name: &str, row: usize) -> Result<u64> {
     let v = df.column(name)?.cast(&DataType::Int64)?.i64()?.get(row).unwrap_or(0);
     Ok(u64::try_from(v).unwrap_or(0))
@@ -188,5 +208,38 @@ impl FeedbackStats {
             score_sum: get_f64(df, "score_sum", row)?.unwrap_or(0.0),
             complaints: get_u64(df, "complaints", row)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_quantile_matches_numpy_linear() {
+        // Sorted 10 20 90 110 120 150: p50 at 2.5 → 100; p95 at 4.75 → 142.5; p99 at 4.95 → 148.5.
+        let v = [110.0, 10.0, 150.0, 20.0, 120.0, 90.0];
+        assert_eq!(linear_quantile(&mut v.clone(), 0.5), Some(100.0));
+        assert_eq!(linear_quantile(&mut v.clone(), 0.95), Some(142.5));
+        assert!((linear_quantile(&mut v.clone(), 0.99).unwrap() - 148.5).abs() < 1e-9);
+        assert_eq!(linear_quantile(&mut [7.0], 0.5), Some(7.0));
+        assert_eq!(linear_quantile(&mut [], 0.5), None);
+    }
+
+    #[test]
+    fn linear_quantile_agrees_with_polars() {
+        let values: Vec<f64> = (0..1001).map(|i| ((i * 7919) % 1009) as f64 / 3.0).collect();
+        let df = df!("x" => values.clone()).unwrap();
+        for q in [0.5, 0.95, 0.99] {
+            let p = df
+                .clone()
+                .lazy()
+                .select([col("x").quantile(lit(q), QUANTILE)])
+                .collect()
+                .unwrap();
+            let want = p.column("x").unwrap().f64().unwrap().get(0).unwrap();
+            let got = linear_quantile(&mut values.clone(), q).unwrap();
+            assert!((got - want).abs() < 1e-9, "q {q}: {got} vs {want}");
+        }
     }
 }

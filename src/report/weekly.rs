@@ -321,7 +321,8 @@ pub fn recent_comments(
 pub fn trend(
     settings: &Settings,
     weeks: &[IsoWeek],
-    measured: &[Measured],
+    points: &[crate::metrics::requests::TrendPoint],
+    this: &Measured,
     data: &crate::sources::Loaded,
     base: &crate::metrics::requests::Baseline,
     range: crate::sources::MicrosRange,
@@ -336,16 +337,12 @@ pub fn trend(
     };
     let weeks = weeks
         .iter()
-        .zip(measured)
+        .zip(points)
         .map(|(w, m)| WeekPoint {
             iso_week: w.label(),
             rollout_week: rollout_week(w.monday()),
-            kpis: m.overall.clone(),
-            segment_adoption: m
-                .segments
-                .iter()
-                .map(|(s, k)| (s.clone(), k.get(&Kpi::Adoption).copied().flatten()))
-                .collect(),
+            kpis: m.kpis.clone(),
+            segment_adoption: m.segment_adoption.clone(),
         })
         .collect();
     let days = crate::metrics::requests::daily(&data.requests, range, tz)?
@@ -361,13 +358,12 @@ pub fn trend(
         })
         .collect();
     let baseline_days = (settings.baseline.to - settings.baseline.from).num_days();
-    let this = measured.last();
     Ok(Trend {
         weeks,
         days,
         baseline_origin_per_day: (base.overall.rows > 0 && baseline_days > 0)
             .then(|| base.overall.origin / baseline_days as f64),
         baseline_latency: [base.overall.p50, base.overall.p95, base.overall.p99],
-        week_latency: this.map_or([None; 3], |m| [m.period.e_p50, m.period.e_p95, m.period.e_p99]),
+        week_latency: [this.period.e_p50, this.period.e_p95, this.period.e_p99],
     })
 }
