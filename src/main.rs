@@ -11,6 +11,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     init_logging(cli.global.verbose, cli.global.quiet);
     match run(&cli) {
@@ -36,6 +37,17 @@ fn main() -> ExitCode {
             };
             ExitCode::from(code as u8)
         }
+    }
+}
+
+/// glibc gives every thread that allocates its own arena; with Polars' pool
+/// that inflates the resident size by hundreds of MiB for nothing. Two
+/// arenas keep a 10 M-row week under 2 GiB at the same speed (README).
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only tunes the allocator; called first, before any thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }
 

@@ -54,11 +54,12 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let keep = sources::in_ranges(&[baseline])
         .and(col(CACHE_ENABLED).not())
         .or(sources::in_ranges(&[trend_range]));
-    let data = sources::load(settings, keep, sources::in_ranges(&[trend_range]))?;
+    let mut data = sources::load(settings, keep, sources::in_ranges(&[trend_range]))?;
+    // The weekly report needs no per-customer figures: free that column.
+    data.requests = data.requests.drop(crate::frames::CUSTOMER_ID)?;
     let t = std::time::Instant::now();
     let base = metrics::requests::baseline(&data.requests, baseline)?;
-    // Full KPIs for the week and the one before, and the light trend for
-    // every week, side by side: both only read the rows.
+    // Full KPIs for the week and the one before; the light trend for every week.
     let n = periods.len();
     let rollout_from = settings.rollout_start.map_or(0, |start| {
         weeks
@@ -66,6 +67,7 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
             .take_while(|w| w.monday() + chrono::Duration::days(7) <= start)
             .count()
     });
+    // Both only read the rows: side by side on the two cores.
     let (measured, points) = std::thread::scope(|scope| {
         let trend = scope.spawn(|| metrics::requests::trend_points(&data.requests, &periods, &base, rollout_from));
         let kpis = measure_periods(
@@ -75,10 +77,12 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
             &base,
             &settings.costs,
         );
-        let points = trend
-            .join()
-            .map_err(|_| anyhow::anyhow!("the trend computation panicked"));
-        (kpis, points)
+        (
+            kpis,
+            trend
+                .join()
+                .map_err(|_| anyhow::anyhow!("the trend computation panicked")),
+        )
     });
     let mut measured = measured?;
     let points = points??;
