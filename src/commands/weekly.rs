@@ -58,8 +58,6 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     // The weekly report needs no per-customer figures: free that column.
     data.requests = data.requests.drop(crate::frames::CUSTOMER_ID)?;
     let t = std::time::Instant::now();
-    let base = metrics::requests::baseline(&data.requests, baseline)?;
-    // Full KPIs for the week and the one before; the light trend for every week.
     let n = periods.len();
     let rollout_from = settings.rollout_start.map_or(0, |start| {
         weeks
@@ -67,16 +65,20 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
             .take_while(|w| w.monday() + chrono::Duration::days(7) <= start)
             .count()
     });
-    // Both only read the rows: side by side on the two cores.
+    // The light trend of every week beside B and the full KPIs of the week and
+    // the one before: all only read the rows, so they share the two cores.
     let (measured, points) = std::thread::scope(|scope| {
-        let trend = scope.spawn(|| metrics::requests::trend_points(&data.requests, &periods, &base, rollout_from));
-        let kpis = measure_periods(
-            &data.requests,
-            &data.feedback,
-            &periods[n - 2..],
-            &base,
-            &settings.costs,
-        );
+        let trend = scope.spawn(|| metrics::requests::trend_points(&data.requests, &periods, rollout_from));
+        let kpis = metrics::requests::baseline(&data.requests, baseline).and_then(|base| {
+            let m = measure_periods(
+                &data.requests,
+                &data.feedback,
+                &periods[n - 2..],
+                &base,
+                &settings.costs,
+            )?;
+            Ok((base, m))
+        });
         (
             kpis,
             trend
@@ -84,8 +86,9 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
                 .map_err(|_| anyhow::anyhow!("the trend computation panicked")),
         )
     });
-    let mut measured = measured?;
-    let points = points??;
+    let (base, mut measured) = measured?;
+    let mut points = points??;
+    metrics::requests::against_baseline(&mut points, &base);
     let this = measured.pop().unwrap_or_default();
     let before = measured.pop().unwrap_or_default();
     tracing::debug!(elapsed = ?t.elapsed(), "KPIs and trend points");

@@ -314,6 +314,34 @@ pub fn measure_periods(
 pub struct TrendPoint {
     pub kpis: BTreeMap<Kpi, Option<f64>>,
     pub segment_adoption: BTreeMap<String, Option<f64>>,
+    /// Origin calls per request and p50 over E, until compared with B by
+    /// [`against_baseline`].
+    pub e_origin_per_request: Option<f64>,
+    pub e_p50: Option<f64>,
+}
+
+/// Fill the KPIs that compare a trend point with the baseline (API call
+/// reduction, p50 latency improvement), so the points can be computed
+/// while B still is.
+pub fn against_baseline(points: &mut [TrendPoint], base: &Baseline) {
+    let b_per_request = ratio(base.overall.origin, base.overall.rows as f64);
+    for p in points
+        .iter_mut()
+        .filter(|p| p.e_origin_per_request.is_some() || p.e_p50.is_some())
+    {
+        let reduction = p
+            .e_origin_per_request
+            .zip(b_per_request)
+            .and_then(|(e, b)| ratio(e, b))
+            .map(|r| 1.0 - r);
+        let gain = p
+            .e_p50
+            .zip(base.overall.p50)
+            .and_then(|(e, b)| ratio(e, b))
+            .map(|r| 1.0 - r);
+        p.kpis.insert(Kpi::ApiCallReduction, reduction);
+        p.kpis.insert(Kpi::LatencyImprovementP50, gain);
+    }
 }
 
 /// The KPIs a trend point carries.
@@ -336,6 +364,8 @@ impl From<&Measured> for TrendPoint {
                 .iter()
                 .map(|(s, k)| (s.clone(), k.get(&Kpi::Adoption).copied().flatten()))
                 .collect(),
+            e_origin_per_request: None,
+            e_p50: None,
         }
     }
 }
@@ -344,12 +374,7 @@ impl From<&Measured> for TrendPoint {
 /// on all rows and on E rows (no filters inside aggregations), one quantile.
 /// Adoption per segment is computed from period `segments_from` on (the
 /// rollout weeks; before them nobody has the cache).
-pub fn trend_points(
-    requests: &DataFrame,
-    periods: &[Period],
-    base: &Baseline,
-    segments_from: usize,
-) -> Result<Vec<TrendPoint>> {
+pub fn trend_points(requests: &DataFrame, periods: &[Period], segments_from: usize) -> Result<Vec<TrendPoint>> {
     // The period of each row as one extra column (the other columns are
     // shared, not copied); rows outside every period have none.
     let period = requests.clone().lazy().select([period_index(periods)]).collect()?;
@@ -423,7 +448,6 @@ pub fn trend_points(
     for row in 0..all.height() {
         users[index_of(&all, row)?] = u(&all, "users", row)?;
     }
-    let b_per_request = ratio(base.overall.origin, base.overall.rows as f64);
     for (i, p) in out.iter_mut().enumerate() {
         for k in TREND_KPIS {
             p.kpis.insert(k, None);
@@ -440,20 +464,8 @@ pub fn trend_points(
             Kpi::CacheHitRate,
             ratio(u(&e_all, "e_hits", row)?, u(&e_all, "e_lookups", row)?),
         );
-        let per_request = ratio(u(&e_all, "e_origin", row)?, e_rows);
-        kpis.insert(
-            Kpi::ApiCallReduction,
-            per_request
-                .zip(b_per_request)
-                .and_then(|(e, b)| ratio(e, b))
-                .map(|r| 1.0 - r),
-        );
-        kpis.insert(
-            Kpi::LatencyImprovementP50,
-            p50.zip(base.overall.p50)
-                .and_then(|(e, b)| ratio(e, b))
-                .map(|r| 1.0 - r),
-        );
+        out[i].e_origin_per_request = ratio(u(&e_all, "e_origin", row)?, e_rows);
+        out[i].e_p50 = p50;
     }
     let mut seg_users: BTreeMap<(usize, String), (f64, f64)> = BTreeMap::new();
     for (row, name) in all_seg.column(SEGMENT)?.str()?.iter().enumerate() {
@@ -837,7 +849,8 @@ mod tests {
             .collect();
         let window = (us("2026-09-07T00:00:00Z"), us("2026-10-05T00:00:00Z"));
         let base = baseline(&requests(), window).unwrap();
-        let points = trend_points(&requests(), &weeks, &base, 1).unwrap();
+        let mut points = trend_points(&requests(), &weeks, 1).unwrap();
+        against_baseline(&mut points, &base);
         let full = TrendPoint::from(&measured());
         for k in TREND_KPIS {
             let (a, b) = (points[1].kpis[&k].unwrap(), full.kpis[&k].unwrap());
