@@ -376,7 +376,7 @@ fn assemble(
             settings
                 .targets
                 .get(k)
-                .map(|t| (k.label().to_string(), fmt(Some(*t), unit_name(*k), cur)))
+                .map(|t| (k.label().to_string(), fmt(Some(*t), k.unit().name(), cur)))
         })
         .collect();
     let metrics = ImpactMetrics {
@@ -398,16 +398,7 @@ fn assemble(
             to: settings.baseline.to.to_string(),
             rows: b.rows,
         },
-        generated: Generated {
-            at: Utc::now()
-                .with_timezone(&settings.timezone)
-                .format("%Y-%m-%d %H:%M %Z")
-                .to_string(),
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            config: settings.path.display().to_string(),
-            config_hash: settings.hash.clone(),
-            currency: settings.costs.currency.clone(),
-        },
+        generated: Generated::new(settings),
     };
     ImpactReport {
         headline,
@@ -445,18 +436,6 @@ fn assemble(
     }
 }
 
-fn unit_name(k: Kpi) -> &'static str {
-    use crate::metrics::kpi::Unit;
-    match k.unit() {
-        Unit::Ratio => "ratio",
-        Unit::Milliseconds => "milliseconds",
-        Unit::Score => "score",
-        Unit::Money => "money",
-        Unit::Hours => "hours",
-        Unit::Count => "count",
-    }
-}
-
 /// Every file of the impact report, rendered in memory.
 pub fn render_files(report: &ImpactReport, dir: &Path, templates: Option<&Path>) -> Result<Bundle> {
     let tera = render::environment(templates)?;
@@ -491,15 +470,10 @@ pub fn render_files(report: &ImpactReport, dir: &Path, templates: Option<&Path>)
         chart_prefix: "charts/",
     };
     let mut bundle = Bundle::default();
-    let mut json = serde_json::to_string_pretty(&report.metrics)?;
-    json.push('\n');
-    bundle.add(dir.join("metrics.json"), json);
+    bundle.add_json(dir.join("metrics.json"), &report.metrics)?;
     bundle.add(dir.join("impact.md"), render::render(&tera, "impact.md", &view)?);
     bundle.add(dir.join("impact.html"), render::render(&tera, "impact.html", &view)?);
-    for c in &charts {
-        bundle.add(dir.join("charts").join(format!("{}.png", c.name)), c.png.clone());
-        bundle.add(dir.join("charts").join(format!("{}.svg", c.name)), c.svg.clone());
-    }
+    bundle.add_charts(&dir.join("charts"), &charts);
     Ok(bundle)
 }
 

@@ -142,15 +142,10 @@ pub fn render_files(
         chart_prefix: "charts/",
     };
     let mut bundle = Bundle::default();
-    let mut json = serde_json::to_string_pretty(&report.metrics)?;
-    json.push('\n');
-    bundle.add(dir.join("metrics.json"), json);
+    bundle.add_json(dir.join("metrics.json"), &report.metrics)?;
     bundle.add(dir.join("summary.md"), render::render(&tera, "weekly.md", &view)?);
     bundle.add(dir.join("summary.html"), render::render(&tera, "weekly.html", &view)?);
-    for c in &charts {
-        bundle.add(dir.join("charts").join(format!("{}.png", c.name)), c.png.clone());
-        bundle.add(dir.join("charts").join(format!("{}.svg", c.name)), c.svg.clone());
-    }
+    bundle.add_charts(&dir.join("charts"), &charts);
     Ok(bundle)
 }
 

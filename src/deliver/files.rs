@@ -46,6 +46,22 @@ impl Bundle {
         self.files.push((path, bytes.into()));
     }
 
+    /// metrics.json and friends: pretty JSON with a final newline.
+    pub fn add_json<T: serde::Serialize>(&mut self, path: PathBuf, value: &T) -> Result<()> {
+        let mut json = serde_json::to_string_pretty(value)?;
+        json.push('\n');
+        self.add(path, json);
+        Ok(())
+    }
+
+    /// Every chart as `<name>.png` and `<name>.svg` in `dir`.
+    pub fn add_charts(&mut self, dir: &Path, charts: &[crate::render::charts::Chart]) {
+        for c in charts {
+            self.add(dir.join(format!("{}.png", c.name)), c.png.clone());
+            self.add(dir.join(format!("{}.svg", c.name)), c.svg.clone());
+        }
+    }
+
     pub fn write(&self) -> Result<()> {
         for (path, bytes) in &self.files {
             write_atomic(path, bytes)?;

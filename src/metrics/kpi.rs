@@ -24,6 +24,20 @@ pub enum Unit {
     Hours,
 }
 
+impl Unit {
+    /// The unit's name for the formatting filters (`kpi(unit=…)`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Count => "count",
+            Unit::Ratio => "ratio",
+            Unit::Milliseconds => "milliseconds",
+            Unit::Score => "score",
+            Unit::Money => "money",
+            Unit::Hours => "hours",
+        }
+    }
+}
+
 macro_rules! kpis {
     ($( $variant:ident => $key:literal, $label:literal, $unit:ident, $dir:ident, $target:expr; )*) => {
         /// One KPI of CONTRACT §4.

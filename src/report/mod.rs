@@ -92,14 +92,7 @@ pub fn sentence(r: &KpiRow) -> String {
         return format!("{}: no data this period.", r.label);
     };
     let t = r.target;
-    let unit = match r.unit {
-        Unit::Ratio => "ratio",
-        Unit::Milliseconds => "milliseconds",
-        Unit::Score => "score",
-        Unit::Money => "money",
-        Unit::Hours => "hours",
-        Unit::Count => "count",
-    };
+    let unit = r.unit.name();
     let target = t.map(|t| fmt(Some(t), unit, "")).unwrap_or_default();
     match r.key {
         "api_call_reduction" if v >= 0.0 => {

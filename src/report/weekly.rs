@@ -60,6 +60,22 @@ pub struct BaselineInfo {
     pub rows: u64,
 }
 
+impl Generated {
+    /// Now, this tool, this configuration.
+    pub fn new(settings: &Settings) -> Self {
+        Generated {
+            at: Utc::now()
+                .with_timezone(&settings.timezone)
+                .format("%Y-%m-%d %H:%M %Z")
+                .to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            config: settings.path.display().to_string(),
+            config_hash: settings.hash.clone(),
+            currency: settings.costs.currency.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Generated {
     pub at: String,
@@ -221,16 +237,7 @@ pub fn assemble(
             to: settings.baseline.to.to_string(),
             rows: this.baseline.rows,
         },
-        generated: Generated {
-            at: Utc::now()
-                .with_timezone(&settings.timezone)
-                .format("%Y-%m-%d %H:%M %Z")
-                .to_string(),
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            config: settings.path.display().to_string(),
-            config_hash: settings.hash.clone(),
-            currency: settings.costs.currency.clone(),
-        },
+        generated: Generated::new(settings),
     };
     let feedback = FeedbackSection {
         responses: this.feedback.responses,
