@@ -37,6 +37,8 @@ pub enum Command {
     /// Post-launch impact report over the whole rollout: impact.html, impact.md,
     /// metrics.json and charts under <out>/impact/.
     Impact(ImpactArgs),
+    /// Capture INFO from each Redis instance into the snapshot store (for cron).
+    Snapshot(SnapshotArgs),
     /// Generate deterministic sample data (requests, feedback, customers, Redis
     /// snapshots, rollout plan, config) for demos and benchmarks.
     Sample(SampleArgs),
@@ -64,6 +66,24 @@ pub struct ImpactArgs {
     /// Output folder (default: `output_dir` of the configuration).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Redis URL to capture (repeatable; default: `[redis] urls`):
+    /// redis://[user:password@]host:port, rediss:// for TLS,
+    /// redis+cluster:// (or rediss+cluster://) for every node of a cluster.
+    #[arg(long = "redis", value_name = "URL")]
+    pub redis: Vec<String>,
+    /// Drop captures older than this (e.g. 400d, 12w) after capturing.
+    #[arg(long, value_name = "AGE")]
+    pub retain: Option<String>,
+    /// Connect timeout in seconds (the reply may take 2.5 times as long).
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    pub timeout: f64,
+    /// Attempts per instance, with back-off between them.
+    #[arg(long, default_value_t = 3)]
+    pub tries: u32,
 }
 
 #[derive(Debug, Args)]

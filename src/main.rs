@@ -83,6 +83,11 @@ fn run(cli: &Cli) -> anyhow::Result<Vec<String>> {
             let written = commands::impact::run(&settings, args)?;
             Ok(written.files.iter().map(|p| p.display().to_string()).collect())
         }
+        Command::Snapshot(args) => {
+            let path = config::locate(cli.global.config.as_deref())?;
+            let settings = config::load(&path)?;
+            commands::snapshot::run(&settings, args)
+        }
         Command::Sample(args) => {
             let written = commands::sample::run(args)?;
             Ok(written.iter().map(|p| p.display().to_string()).collect())

@@ -3,4 +3,5 @@
 
 pub mod impact;
 pub mod sample;
+pub mod snapshot;
 pub mod weekly;

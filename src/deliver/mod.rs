@@ -2,3 +2,4 @@
 //! network).
 
 pub mod files;
+pub mod store;

@@ -4,6 +4,7 @@
 
 pub mod customers;
 pub mod feedback;
+pub mod redis_live;
 pub mod redis_store;
 pub mod request_log;
 

@@ -5,6 +5,7 @@ mod errors;
 mod golden;
 mod html;
 mod impact;
+mod snapshot;
 mod weekly;
 
 use std::path::Path;

@@ -1,0 +1,157 @@
+//! Appending to the Redis snapshot store (CONTRACT §1.4) safely: every writer
+//! takes an exclusive lock on `<store>.lock`, so two captures that overlap
+//! (cron and a manual run) never interleave; each batch is one `write` of
+//! whole lines followed by `fsync`; a torn last line left by an older crash
+//! gets a line break first, so it stays one bad line (counted by the reader)
+//! instead of swallowing a good one. Retention rewrites the store through a
+//! temporary file and a rename under the same lock.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+
+/// An exclusive lock on `<store>.lock`, released on drop.
+pub struct StoreLock {
+    _file: File,
+}
+
+fn lock_path(store: &Path) -> PathBuf {
+    let mut name = store.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".lock");
+    store.with_file_name(name)
+}
+
+impl StoreLock {
+    pub fn acquire(store: &Path) -> Result<StoreLock> {
+        let path = lock_path(store);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create folder", dir.display()))?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("{}: cannot open lock file", path.display()))?;
+        lock_exclusive(&file).with_context(|| format!("{}: cannot lock", path.display()))?;
+        Ok(StoreLock { _file: file })
+    }
+}
+
+#[cfg(unix)]
+fn lock_exclusive(file: &File) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a file descriptor we own; blocks until the lock is ours.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(unix))]
+fn lock_exclusive(_file: &File) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Append whole lines (each without its newline) to the store.
+pub fn append(store: &Path, lines: &[String]) -> Result<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let _lock = StoreLock::acquire(store)?;
+    let mut file = OpenOptions::new()
+        .create(true)
+        .read(true)
+        .append(true)
+        .open(store)
+        .with_context(|| format!("{}: cannot open the snapshot store", store.display()))?;
+    let mut batch = String::new();
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > 0 {
+        let mut last = [0u8; 1];
+        file.seek(SeekFrom::Start(len - 1))?;
+        file.read_exact(&mut last)?;
+        if last[0] != b'\n' {
+            batch.push('\n');
+        }
+    }
+    for line in lines {
+        batch.push_str(line);
+        batch.push('\n');
+    }
+    file.write_all(batch.as_bytes())
+        .and_then(|_| file.sync_all())
+        .with_context(|| format!("{}: cannot append", store.display()))?;
+    Ok(())
+}
+
+/// Drop captures older than `cutoff`; lines whose time cannot be read are
+/// kept (they are counted by the reader, never silently lost). Returns the
+/// number of lines dropped.
+pub fn retain(store: &Path, cutoff: DateTime<Utc>) -> Result<usize> {
+    let _lock = StoreLock::acquire(store)?;
+    let text = match std::fs::read_to_string(store) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e).with_context(|| format!("{}: cannot read", store.display())),
+    };
+    #[derive(serde::Deserialize)]
+    struct Ts {
+        ts: String,
+    }
+    let mut kept = String::with_capacity(text.len());
+    let mut dropped = 0;
+    for line in text.lines() {
+        let old = serde_json::from_str::<Ts>(line)
+            .ok()
+            .and_then(|t| crate::frames::parse_rfc3339_micros(&t.ts))
+            .is_some_and(|us| us < cutoff.timestamp_micros());
+        if old {
+            dropped += 1;
+        } else {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    if dropped > 0 {
+        super::files::write_atomic(store, kept.as_bytes())?;
+    }
+    Ok(dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appends_after_a_torn_line_and_retains_by_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("s.ndjson");
+        std::fs::write(
+            &store,
+            "{\"ts\":\"2020-01-01T00:00:00Z\",\"instance\":\"a:1\",\"error\":\"x\"}\n{\"ts\":\"2026-",
+        )
+        .unwrap();
+        append(
+            &store,
+            &["{\"ts\":\"2026-11-20T00:00:00Z\",\"instance\":\"a:1\",\"error\":\"y\"}".into()],
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&store).unwrap();
+        assert_eq!(text.lines().count(), 3);
+        assert!(text.lines().nth(2).unwrap().starts_with("{\"ts\":\"2026-11-20"));
+        let cutoff = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(retain(&store, cutoff).unwrap(), 1);
+        let text = std::fs::read_to_string(&store).unwrap();
+        // The torn line (no readable time) is kept; the 2020 capture is gone.
+        assert_eq!(text.lines().count(), 2);
+        assert!(!text.contains("2020-01-01"));
+    }
+}
