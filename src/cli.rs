@@ -84,6 +84,10 @@ pub struct SnapshotArgs {
     /// Attempts per instance, with back-off between them.
     #[arg(long, default_value_t = 3)]
     pub tries: u32,
+    /// PEM file of the CA to trust for rediss:// (default: `[redis] ca_file`,
+    /// else the public roots).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

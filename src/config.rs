@@ -49,6 +49,8 @@ struct SourcesModel {
 struct RedisModel {
     #[serde(default)]
     urls: Vec<String>,
+    /// PEM file of the CA to trust for rediss:// (self-signed servers).
+    ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,6 +138,8 @@ pub struct Settings {
     pub templates_dir: Option<PathBuf>,
     pub sources: Sources,
     pub redis_urls: Vec<String>,
+    /// CA certificates (PEM) to trust for rediss:// instead of the public roots.
+    pub redis_ca_file: Option<PathBuf>,
     pub baseline: DateWindow,
     pub rollout_start: Option<NaiveDate>,
     pub rollout_plan: Option<PathBuf>,
@@ -327,6 +331,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         output_dir,
         templates_dir: model.templates_dir.map(|p| clean(&dir.join(p))),
         sources,
+        redis_ca_file: model
+            .redis
+            .as_ref()
+            .and_then(|r| r.ca_file.as_ref())
+            .map(|p| clean(&dir.join(p))),
         redis_urls: model.redis.unwrap_or_default().urls,
         baseline,
         rollout_start,

@@ -97,10 +97,17 @@ pub fn run(settings: &Settings, args: &SnapshotArgs) -> Result<Vec<String>> {
         }
         None => None,
     };
-    let targets = urls
+    let mut targets = urls
         .iter()
         .map(|u| Target::parse(u).map_err(|e| UsageError(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(ca) = args.ca_file.as_ref().or(settings.redis_ca_file.as_ref()) {
+        let pem = std::fs::read(ca).map_err(|e| anyhow!("{}: cannot read the CA file: {e}", ca.display()))?;
+        let pem = std::sync::Arc::new(pem);
+        for t in &mut targets {
+            t.root_cert = Some(pem.clone());
+        }
+    }
     let limits = Limits {
         connect_timeout: std::time::Duration::from_secs_f64(args.timeout),
         response_timeout: std::time::Duration::from_secs_f64(args.timeout.max(1.0) * 2.5),

@@ -40,6 +40,9 @@ pub struct Target {
     pub db: i64,
     /// `redis+cluster://`: capture every node the seed knows.
     pub cluster: bool,
+    /// PEM certificates to trust for TLS instead of the public roots (a
+    /// self-signed or private CA).
+    pub root_cert: Option<std::sync::Arc<Vec<u8>>>,
 }
 
 impl Target {
@@ -66,6 +69,7 @@ impl Target {
         Ok(Target {
             tls,
             cluster,
+            root_cert: None,
             username: Some(parsed.username()).filter(|u| !u.is_empty()).map(decode),
             password: parsed.password().map(decode),
             host: host.trim_start_matches('[').trim_end_matches(']').to_string(),
@@ -134,7 +138,16 @@ impl Target {
             redis_info = redis_info.set_password(p.clone());
         }
         let info = redis::IntoConnectionInfo::into_connection_info(addr)?.set_redis_settings(redis_info);
-        redis::Client::open(info)
+        match (&self.root_cert, self.tls) {
+            (Some(pem), true) => redis::Client::build_with_tls(
+                info,
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem.to_vec()),
+                },
+            ),
+            _ => redis::Client::open(info),
+        }
     }
 }
 

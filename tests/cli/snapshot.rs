@@ -340,3 +340,93 @@ fn no_redis_to_capture_is_a_usage_error() {
         .assert()
         .code(2);
 }
+
+/// A private CA and a server certificate for 127.0.0.1 signed by it (PEM).
+fn test_certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType,
+    };
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    ca_params.distinguished_name = DistinguishedName::new();
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "cacheroi test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params
+        .subject_alt_names
+        .push(SanType::IpAddress("127.0.0.1".parse().unwrap()));
+    params.distinguished_name = DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, "localhost");
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    let (ca, crt, pem_key) = (dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key"));
+    fs::write(&ca, ca_cert.pem()).unwrap();
+    fs::write(&crt, cert.pem()).unwrap();
+    fs::write(&pem_key, key.serialize_pem()).unwrap();
+    (ca, crt, pem_key)
+}
+
+#[test]
+fn a_tls_instance_with_a_private_ca_is_captured() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    config(dir);
+    let (ca, crt, key) = test_certificates(dir);
+    let tls_port = free_port();
+    let s = Server::start(
+        dir,
+        &[
+            "--tls-port",
+            &tls_port.to_string(),
+            "--tls-cert-file",
+            crt.to_str().unwrap(),
+            "--tls-key-file",
+            key.to_str().unwrap(),
+            "--tls-ca-cert-file",
+            ca.to_str().unwrap(),
+            "--tls-auth-clients",
+            "no",
+        ],
+    );
+    let url = format!("rediss://127.0.0.1:{tls_port}");
+    let out = cacheroi(dir)
+        .args([
+            "-q",
+            "snapshot",
+            "--config",
+            "cacheroi.toml",
+            "--redis",
+            &url,
+            "--ca-file",
+        ])
+        .arg(&ca)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let st = store(dir);
+    assert_eq!(st.captures.len(), 1);
+    assert_eq!(st.captures[0].instance, format!("127.0.0.1:{tls_port}"));
+    assert!(st.captures[0].redis_version.is_some());
+    // Without the private CA the certificate is not trusted: a failure record.
+    let out = cacheroi(dir)
+        .args([
+            "-q",
+            "snapshot",
+            "--config",
+            "cacheroi.toml",
+            "--tries",
+            "1",
+            "--redis",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(store(dir).failures.len(), 1);
+    drop(s);
+}
