@@ -28,6 +28,18 @@ pub struct InstanceKpis {
     pub maxmemory_bytes: Option<u64>,
     /// mem_fragmentation_ratio of the last capture.
     pub mem_fragmentation_ratio: Option<f64>,
+    /// Peak used memory / maxmemory (None when no limit is set).
+    pub peak_memory_share: Option<f64>,
+    /// Mean of instantaneous_ops_per_sec over the captures.
+    pub mean_ops_per_sec: Option<f64>,
+    /// Role of the last capture (`master`, `slave`).
+    pub role: Option<String>,
+    /// Pairs of captures in which the role changed without a restart.
+    pub failovers: u64,
+    /// Hours of the period with at least one capture / hours in the period.
+    pub coverage: f64,
+    /// Redis 7 per-command latency of the last capture, busiest commands first (at most 5).
+    pub command_latency: Vec<crate::sources::redis_store::CommandLatency>,
 }
 
 /// The `redis` block of metrics.json.
@@ -39,9 +51,12 @@ pub struct RedisKpis {
     pub evicted_keys: u64,
     pub expired_keys: u64,
     pub restarts: u64,
+    pub failovers: u64,
     pub peak_used_memory_bytes: u64,
     pub snapshots: u64,
     pub failed_captures: u64,
+    /// Mean capture coverage over instances (share of the period's hours captured).
+    pub coverage: Option<f64>,
     /// Store lines that were not captures (torn writes), over the whole store.
     pub unreadable_lines: u64,
     pub instances: Vec<InstanceKpis>,
@@ -102,6 +117,8 @@ pub fn measure(store: &Store, period: &Period) -> RedisKpis {
             let (a, b) = (pair[0], pair[1]);
             let r = restarted(a, b);
             k.restarts += u64::from(r);
+            let role_changed = matches!((&a.role, &b.role), (Some(x), Some(y)) if x != y);
+            k.failovers += u64::from(role_changed && !r);
             k.keyspace_hits += delta(a.keyspace_hits, b.keyspace_hits, r);
             k.keyspace_misses += delta(a.keyspace_misses, b.keyspace_misses, r);
             k.evicted_keys += delta(a.evicted_keys, b.evicted_keys, r);
@@ -113,18 +130,42 @@ pub fn measure(store: &Store, period: &Period) -> RedisKpis {
             k.redis_version = last.redis_version.clone();
             k.maxmemory_bytes = last.maxmemory;
             k.mem_fragmentation_ratio = last.mem_fragmentation_ratio;
+            k.role = last.role.clone();
+            k.command_latency = last.command_latency.iter().take(5).cloned().collect();
         }
+        k.peak_memory_share = k
+            .maxmemory_bytes
+            .filter(|m| *m > 0)
+            .map(|m| k.peak_used_memory_bytes as f64 / m as f64);
+        let ops: Vec<f64> = caps
+            .iter()
+            .filter_map(|c| c.instantaneous_ops_per_sec)
+            .map(|o| o as f64)
+            .collect();
+        k.mean_ops_per_sec = (!ops.is_empty()).then(|| ops.iter().sum::<f64>() / ops.len() as f64);
+        let hours = ((period.end - period.start).num_seconds() as f64 / 3600.0)
+            .ceil()
+            .max(1.0);
+        let mut captured_hours: Vec<i64> = caps
+            .iter()
+            .map(|c| (c.ts - period.start).num_seconds() / 3600)
+            .collect();
+        captured_hours.dedup();
+        k.coverage = (captured_hours.len() as f64 / hours).min(1.0);
         out.keyspace_hits += k.keyspace_hits;
         out.keyspace_misses += k.keyspace_misses;
         out.evicted_keys += k.evicted_keys;
         out.expired_keys += k.expired_keys;
         out.restarts += k.restarts;
+        out.failovers += k.failovers;
         out.peak_used_memory_bytes += k.peak_used_memory_bytes;
         out.snapshots += k.snapshots;
         out.failed_captures += k.failed_captures;
         out.instances.push(k);
     }
     out.hit_rate = ratio(out.keyspace_hits, out.keyspace_hits + out.keyspace_misses);
+    out.coverage = (!out.instances.is_empty())
+        .then(|| out.instances.iter().map(|i| i.coverage).sum::<f64>() / out.instances.len() as f64);
     out
 }
 
@@ -155,6 +196,8 @@ mod tests {
             instantaneous_ops_per_sec: None,
             total_commands_processed: None,
             connected_clients: None,
+            role: Some("master".into()),
+            command_latency: Vec::new(),
         }
     }
 
@@ -191,6 +234,24 @@ mod tests {
         assert_eq!(k.snapshots, 5);
         // Peak memory: max of a in P (50) + max of b in P (100) = 150.
         assert_eq!(k.peak_used_memory_bytes, 150);
+        // Coverage: a was captured in 3 of the week's 168 hours, b in 2.
+        assert!((k.instances[0].coverage - 3.0 / 168.0).abs() < 1e-12);
+        assert!((k.coverage.unwrap() - (3.0 + 2.0) / 2.0 / 168.0).abs() < 1e-12);
+        assert_eq!(k.failovers, 0);
+    }
+
+    #[test]
+    fn a_role_change_without_restart_is_a_failover() {
+        let period = IsoWeek { year: 2026, week: 47 }.period(chrono_tz::UTC);
+        let mut replica = cap("2026-11-16T01:00:00Z", "a:1", "r1", 7300, 900, 170, 3, 50);
+        replica.role = Some("slave".into());
+        let store = Store {
+            captures: vec![cap("2026-11-16T00:00:00Z", "a:1", "r1", 3700, 600, 120, 1, 20), replica],
+            ..Default::default()
+        };
+        let k = measure(&store, &period);
+        assert_eq!((k.failovers, k.restarts), (1, 0));
+        assert_eq!(k.instances[0].role.as_deref(), Some("slave"));
     }
 
     #[test]

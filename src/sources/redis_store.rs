@@ -70,6 +70,52 @@ pub struct Capture {
     pub instantaneous_ops_per_sec: Option<u64>,
     pub total_commands_processed: Option<u64>,
     pub connected_clients: Option<u64>,
+    /// `master` or `slave` (replica).
+    pub role: Option<String>,
+    /// Redis 7's per-command latency percentiles, busiest commands first.
+    pub command_latency: Vec<CommandLatency>,
+}
+
+/// One command's latency percentiles (Redis 7 `Latencystats`) and its call
+/// count (`Commandstats`), microseconds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommandLatency {
+    pub command: String,
+    pub calls: Option<u64>,
+    pub p50_usec: Option<f64>,
+    pub p99_usec: Option<f64>,
+    pub p999_usec: Option<f64>,
+}
+
+/// `key=value,key=value` fields of an INFO line.
+fn subfields(v: &str) -> impl Iterator<Item = (&str, &str)> {
+    v.split(',').filter_map(|kv| kv.split_once('='))
+}
+
+/// Per-command latency percentiles, by calls (most first).
+pub fn command_latency(info: &Info) -> Vec<CommandLatency> {
+    let mut out: Vec<CommandLatency> = info
+        .fields
+        .iter()
+        .filter_map(|(k, v)| {
+            let command = k.strip_prefix("latency_percentiles_usec_")?;
+            let p = |name: &str| subfields(v).find(|(k, _)| *k == name).and_then(|(_, x)| x.parse().ok());
+            let calls = info.get(&format!("cmdstat_{command}")).and_then(|c| {
+                subfields(c)
+                    .find(|(k, _)| *k == "calls")
+                    .and_then(|(_, x)| x.parse().ok())
+            });
+            Some(CommandLatency {
+                command: command.to_string(),
+                calls,
+                p50_usec: p("p50"),
+                p99_usec: p("p99"),
+                p999_usec: p("p99.9"),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.command.cmp(&b.command)));
+    out
 }
 
 impl Capture {
@@ -90,6 +136,8 @@ impl Capture {
             instantaneous_ops_per_sec: info.u64("instantaneous_ops_per_sec"),
             total_commands_processed: info.u64("total_commands_processed"),
             connected_clients: info.u64("connected_clients"),
+            role: info.get("role").map(str::to_string),
+            command_latency: command_latency(info),
         }
     }
 }
@@ -225,6 +273,25 @@ mod tests {
             let crlf = Info::parse(&text.replace('\n', "\r\n"));
             assert_eq!(crlf.fields, info.fields, "{file}: CRLF");
         }
+    }
+
+    #[test]
+    fn redis7_latency_percentiles_come_busiest_first() {
+        let info = Info::parse(&fixture("redis-7.4.0.txt"));
+        let lat = command_latency(&info);
+        assert_eq!(lat.len(), 86);
+        // restore has the most calls (43,884,842), then setex, get.
+        assert_eq!(lat[0].command, "restore");
+        assert_eq!(lat[0].calls, Some(43_884_842));
+        let get = lat.iter().find(|c| c.command == "get").unwrap();
+        assert_eq!(
+            (get.p50_usec, get.p99_usec, get.p999_usec),
+            (Some(6.015), Some(57.087), Some(387.071))
+        );
+        assert_eq!(get.calls, Some(32_163_539));
+        // Redis 5 and 6 have none.
+        assert!(command_latency(&Info::parse(&fixture("redis-6.0.9.txt"))).is_empty());
+        assert_eq!(Info::parse(&fixture("redis-5.0.4.txt")).get("role"), Some("master"));
     }
 
     #[test]
