@@ -37,6 +37,9 @@ pub enum Command {
     /// Post-launch impact report over the whole rollout: impact.html, impact.md,
     /// metrics.json and charts under <out>/impact/.
     Impact(ImpactArgs),
+    /// Evaluate the rollout plan's phase for a week: exit 0 proceed, 3 hold
+    /// (criteria not yet met), 4 rollback (a trigger fired).
+    Gate(GateArgs),
     /// Capture INFO from each Redis instance into the snapshot store (for cron).
     Snapshot(SnapshotArgs),
     /// Generate deterministic sample data (requests, feedback, customers, Redis
@@ -66,6 +69,19 @@ pub struct ImpactArgs {
     /// Output folder (default: `output_dir` of the configuration).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// ISO week to decide on, e.g. 2026-W46, or `last`.
+    #[arg(long, default_value = "last", value_name = "WEEK")]
+    pub week: String,
+    /// Answer a manual check of the plan, e.g. security_incident=false (repeatable).
+    #[arg(long, value_name = "NAME=true|false")]
+    pub attest: Vec<String>,
+    /// Print the decision as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.global.verbose, cli.global.quiet);
     match run(&cli) {
-        Ok(lines) => {
+        Ok((lines, code)) => {
             let mut out = std::io::stdout().lock();
             for line in lines {
                 // A closed pipe (`cacheroi weekly | head -1`) is not an error.
@@ -23,7 +23,7 @@ fn main() -> ExitCode {
                     break;
                 }
             }
-            ExitCode::from(exit::SUCCESS as u8)
+            ExitCode::from(code as u8)
         }
         Err(err) => {
             eprintln!("error: {err}");
@@ -68,29 +68,16 @@ fn init_logging(verbose: u8, quiet: bool) {
         .init();
 }
 
-/// Run the command; the lines returned are its stdout.
-fn run(cli: &Cli) -> anyhow::Result<Vec<String>> {
-    match &cli.command {
-        Command::Weekly(args) => {
-            let path = config::locate(cli.global.config.as_deref())?;
-            let settings = config::load(&path)?;
-            let written = commands::weekly::run(&settings, args)?;
-            Ok(written.files.iter().map(|p| p.display().to_string()).collect())
-        }
-        Command::Impact(args) => {
-            let path = config::locate(cli.global.config.as_deref())?;
-            let settings = config::load(&path)?;
-            let written = commands::impact::run(&settings, args)?;
-            Ok(written.files.iter().map(|p| p.display().to_string()).collect())
-        }
-        Command::Snapshot(args) => {
-            let path = config::locate(cli.global.config.as_deref())?;
-            let settings = config::load(&path)?;
-            commands::snapshot::run(&settings, args)
-        }
-        Command::Sample(args) => {
-            let written = commands::sample::run(args)?;
-            Ok(written.iter().map(|p| p.display().to_string()).collect())
-        }
-    }
+/// Run the command: its stdout lines and its exit code.
+fn run(cli: &Cli) -> anyhow::Result<(Vec<String>, i32)> {
+    let settings =
+        || -> anyhow::Result<config::Settings> { config::load(&config::locate(cli.global.config.as_deref())?) };
+    let paths = |files: Vec<std::path::PathBuf>| files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+    Ok(match &cli.command {
+        Command::Weekly(args) => (paths(commands::weekly::run(&settings()?, args)?.files), exit::SUCCESS),
+        Command::Impact(args) => (paths(commands::impact::run(&settings()?, args)?.files), exit::SUCCESS),
+        Command::Gate(args) => commands::gate::run(&settings()?, args)?,
+        Command::Snapshot(args) => (commands::snapshot::run(&settings()?, args)?, exit::SUCCESS),
+        Command::Sample(args) => (paths(commands::sample::run(args)?), exit::SUCCESS),
+    })
 }

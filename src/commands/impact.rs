@@ -106,7 +106,7 @@ fn last_request_date(requests: &DataFrame, tz: chrono_tz::Tz) -> Result<Option<N
 }
 
 /// Rows of the given segments (all rows when `segments` is empty).
-fn in_segments(df: &DataFrame, segments: &[String]) -> Result<DataFrame> {
+pub fn in_segments(df: &DataFrame, segments: &[String]) -> Result<DataFrame> {
     if segments.is_empty() {
         return Ok(df.clone());
     }

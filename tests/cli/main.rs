@@ -2,6 +2,7 @@
 //! the real `cacheroi` executable over temporary folders.
 
 mod errors;
+mod gate;
 mod golden;
 mod html;
 mod impact;

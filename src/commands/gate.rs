@@ -1,0 +1,165 @@
+//! `cacheroi gate`: the rollout plan's phase for a week, its success criteria
+//! and every rollback trigger so far, evaluated on that week's KPIs
+//! restricted to the phase's segments (CONTRACT §6).
+
+use std::collections::BTreeMap;
+
+use anyhow::{Result, anyhow};
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::cli::GateArgs;
+use crate::commands::impact::in_segments;
+use crate::config::Settings;
+use crate::error::UsageError;
+use crate::frames::CACHE_ENABLED;
+use crate::gate::{Outcome, Verdict, evaluate, verdict};
+use crate::metrics::requests::{baseline, measure};
+use crate::period::resolve_week;
+use crate::report::evaluate_all;
+use crate::sources::{self, MicrosRange};
+
+/// What `gate` decided, as `--json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct GateResult {
+    pub iso_week: String,
+    pub rollout_week: i64,
+    pub phase: String,
+    pub segments: String,
+    pub verdict: Verdict,
+    pub exit_code: i32,
+    pub criteria: Vec<Outcome>,
+}
+
+fn parse_attest(items: &[String]) -> Result<BTreeMap<String, bool>, UsageError> {
+    items
+        .iter()
+        .map(|a| {
+            let (name, value) = a
+                .split_once('=')
+                .ok_or_else(|| UsageError(format!("--attest `{a}` is not NAME=true|false")))?;
+            let v = match value.trim().to_ascii_lowercase().as_str() {
+                "true" | "yes" | "1" => true,
+                "false" | "no" | "0" => false,
+                _ => return Err(UsageError(format!("--attest `{a}`: the value must be true or false"))),
+            };
+            Ok((name.trim().to_string(), v))
+        })
+        .collect()
+}
+
+/// Evaluate the gate for `args.week`.
+pub fn decide(settings: &Settings, args: &GateArgs) -> Result<GateResult> {
+    let attested = parse_attest(&args.attest)?;
+    let week = resolve_week(&args.week, settings.now(), settings.timezone)?;
+    let start = settings
+        .rollout_start
+        .ok_or_else(|| anyhow!("gate needs `[rollout] start` in {}", settings.path.display()))?;
+    let plan_path = settings
+        .rollout_plan
+        .as_ref()
+        .ok_or_else(|| anyhow!("gate needs `[rollout] plan` in {}", settings.path.display()))?;
+    let plan = crate::plan::read(plan_path)?;
+    let days = (week.monday() - start).num_days();
+    if days < 0 {
+        return Err(anyhow!(
+            "{} is before rollout week 1 (the rollout starts {start})",
+            week.label()
+        ));
+    }
+    let rollout_week = days / 7 + 1;
+    let phase = plan
+        .phase_of(rollout_week as u32)
+        .ok_or_else(|| {
+            anyhow!(
+                "{}: no phase of the plan covers rollout week {rollout_week}",
+                plan_path.display()
+            )
+        })?
+        .clone();
+
+    let tz = settings.timezone;
+    let period = week.period(tz);
+    let b: MicrosRange = (
+        settings.baseline.start.timestamp_micros(),
+        settings.baseline.end.timestamp_micros(),
+    );
+    let keep = sources::in_ranges(&[b])
+        .and(col(CACHE_ENABLED).not())
+        .or(sources::in_ranges(&[period.micros()]));
+    let data = sources::load(settings, keep, sources::in_ranges(&[period.micros()]))?;
+    let req = in_segments(&data.requests, &phase.segments)?;
+    let fb = in_segments(&data.feedback, &phase.segments)?;
+    let own = baseline(&req, b)?;
+    let base = if own.overall.rows > 0 {
+        own
+    } else {
+        baseline(&data.requests, b)?
+    };
+    let m = measure(&req, &fb, &period, &base, &settings.costs)?;
+    let cells = evaluate_all(&m.overall, &settings.targets);
+
+    let mut outcomes: Vec<Outcome> = phase
+        .success_criteria
+        .iter()
+        .map(|c| evaluate(c, "success", &phase.name, &cells, &attested))
+        .collect();
+    // Guardrails accumulate: the triggers of this phase and every earlier one.
+    for earlier in plan.phases.iter().filter(|p| p.first_week <= phase.first_week) {
+        outcomes.extend(
+            earlier
+                .rollback_trigger
+                .iter()
+                .map(|c| evaluate(c, "rollback", &earlier.name, &cells, &attested)),
+        );
+    }
+    let v = verdict(&outcomes);
+    Ok(GateResult {
+        iso_week: week.label(),
+        rollout_week,
+        segments: if phase.all_users() {
+            "all users".into()
+        } else {
+            phase.segments.join(", ")
+        },
+        phase: phase.name,
+        verdict: v,
+        exit_code: v.exit_code(),
+        criteria: outcomes,
+    })
+}
+
+/// `cacheroi gate`: the lines for stdout and the exit code.
+pub fn run(settings: &Settings, args: &GateArgs) -> Result<(Vec<String>, i32)> {
+    let r = decide(settings, args)?;
+    if args.json {
+        return Ok((vec![serde_json::to_string_pretty(&r)?], r.exit_code));
+    }
+    let mut lines = vec![format!(
+        "{} · rollout week {} · phase {} ({})",
+        r.iso_week, r.rollout_week, r.phase, r.segments
+    )];
+    for o in &r.criteria {
+        let mark = match o.holds {
+            Some(true) => "yes",
+            Some(false) => "no ",
+            None => " ? ",
+        };
+        let from = if o.kind == "rollback" && o.phase != r.phase {
+            format!("  [{}]", o.phase)
+        } else {
+            String::new()
+        };
+        lines.push(format!(
+            "  {:<8} {mark}  {:<28} {}{from}",
+            o.kind, o.criterion, o.measured
+        ));
+    }
+    let verdict = match r.verdict {
+        Verdict::Proceed => "proceed",
+        Verdict::Hold => "hold",
+        Verdict::Rollback => "rollback",
+    };
+    lines.push(format!("verdict: {verdict} (exit {})", r.exit_code));
+    Ok((lines, r.exit_code))
+}
