@@ -97,6 +97,17 @@ impl IsoWeek {
         Period::new(monday, monday + Duration::days(7), tz)
     }
 
+    /// Every ISO week from `first` to `last`, both included.
+    pub fn range(first: IsoWeek, last: IsoWeek) -> Vec<IsoWeek> {
+        let mut out = Vec::new();
+        let mut monday = first.monday();
+        while monday <= last.monday() {
+            out.push(IsoWeek::of(monday));
+            monday += Duration::days(7);
+        }
+        out
+    }
+
     pub fn label(&self) -> String {
         format!("{}-W{:02}", self.year, self.week)
     }
@@ -127,6 +138,12 @@ mod tests {
         assert_eq!(IsoWeek::parse("2026-W54"), None);
         assert_eq!(IsoWeek::parse("last week"), None);
         assert_eq!(IsoWeek::parse("2026-W47").unwrap().monday(), d(2026, 11, 16));
+        // Across a year end: 2026-W52, 2026-W53, 2027-W01.
+        let r = IsoWeek::range(IsoWeek { year: 2026, week: 52 }, IsoWeek { year: 2027, week: 1 });
+        assert_eq!(
+            r.iter().map(|w| w.label()).collect::<Vec<_>>(),
+            vec!["2026-W52", "2026-W53", "2027-W01"]
+        );
     }
 
     #[test]

@@ -9,7 +9,6 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::cli::GateArgs;
-use crate::commands::impact::in_segments;
 use crate::config::Settings;
 use crate::error::UsageError;
 use crate::frames::CACHE_ENABLED;
@@ -88,8 +87,8 @@ pub fn decide(settings: &Settings, args: &GateArgs) -> Result<GateResult> {
         .and(col(CACHE_ENABLED).not())
         .or(sources::in_ranges(&[period.micros()]));
     let data = sources::load(settings, keep, sources::in_ranges(&[period.micros()]))?;
-    let req = in_segments(&data.requests, &phase.segments)?;
-    let fb = in_segments(&data.feedback, &phase.segments)?;
+    let req = sources::in_segments(&data.requests, &phase.segments)?;
+    let fb = sources::in_segments(&data.feedback, &phase.segments)?;
     let own = baseline(&req, b)?;
     let base = if own.overall.rows > 0 {
         own

@@ -8,11 +8,11 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use polars::prelude::*;
 
 use crate::cli::ImpactArgs;
-use crate::commands::weekly::{Written, weeks_between};
+use crate::commands::weekly::Written;
 use crate::config::Settings;
 use crate::deliver::files::Bundle;
 use crate::evaluate::Status;
-use crate::frames::{CACHE_ENABLED, SEGMENT, TS};
+use crate::frames::{CACHE_ENABLED, TS};
 use crate::metrics::kpi::{ALL, Kpi};
 use crate::metrics::requests::{Baseline, Measured, baseline, customer_stats, measure, measure_periods, redis_cost};
 use crate::period::{IsoWeek, Period, local_midnight};
@@ -64,7 +64,7 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
     let baseline_period = Period::new(settings.baseline.from, settings.baseline.to, tz);
     let before = measure(&data.requests, &data.feedback, &baseline_period, &base, &settings.costs)?;
 
-    let weeks = weeks_between(first_week, IsoWeek::of(end - Duration::days(1)));
+    let weeks = IsoWeek::range(first_week, IsoWeek::of(end - Duration::days(1)));
     let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
     let measured = measure_periods(&data.requests, &data.feedback, &periods, &base, &settings.costs)?;
     let trend_range = (periods[0].micros().0, window.micros().1);
@@ -105,19 +105,6 @@ fn last_request_date(requests: &DataFrame, tz: chrono_tz::Tz) -> Result<Option<N
         .map(|t| t.with_timezone(&tz).date_naive()))
 }
 
-/// Rows of the given segments (all rows when `segments` is empty).
-pub fn in_segments(df: &DataFrame, segments: &[String]) -> Result<DataFrame> {
-    if segments.is_empty() {
-        return Ok(df.clone());
-    }
-    let cond = segments
-        .iter()
-        .map(|s| col(SEGMENT).eq(lit(s.as_str())))
-        .reduce(|a, b| a.or(b))
-        .unwrap_or(lit(false));
-    Ok(df.clone().lazy().filter(cond).collect()?)
-}
-
 /// Each phase of the plan over its weeks (clipped to the window), restricted
 /// to its segments, with B restricted likewise (the whole B where those
 /// segments have no baseline rows).
@@ -142,8 +129,8 @@ fn phase_results(
         let (from, to) = (p_from.max(window.start_date), p_to.min(window.end_date));
         let in_window = from < to;
         let kpis = if in_window {
-            let req = in_segments(&data.requests, &phase.segments)?;
-            let fb = in_segments(&data.feedback, &phase.segments)?;
+            let req = sources::in_segments(&data.requests, &phase.segments)?;
+            let fb = sources::in_segments(&data.feedback, &phase.segments)?;
             let own = baseline(&req, baseline_range)?;
             let b = if own.overall.rows > 0 { own } else { base.clone() };
             let m = measure(
@@ -452,23 +439,7 @@ pub fn render_files(report: &ImpactReport, dir: &Path, templates: Option<&Path>)
         redis_hit_rate: report.metrics.redis.hit_rate,
     };
     let charts = render::charts::weekly::charts(&ctx)?;
-    let count = |s: Status| report.headline.iter().filter(|r| r.status == Some(s)).count();
-    #[derive(serde::Serialize)]
-    struct View<'a> {
-        #[serde(flatten)]
-        report: &'a ImpactReport,
-        met: usize,
-        with_target: usize,
-        charts: &'a [render::charts::Chart],
-        chart_prefix: &'a str,
-    }
-    let view = View {
-        report,
-        met: count(Status::Met),
-        with_target: report.headline.len(),
-        charts: &charts,
-        chart_prefix: "charts/",
-    };
+    let view = render::View::new(report, &report.headline, &charts);
     let mut bundle = Bundle::default();
     bundle.add_json(dir.join("metrics.json"), &report.metrics)?;
     bundle.add(dir.join("impact.md"), render::render(&tera, "impact.md", &view)?);
@@ -483,11 +454,6 @@ pub fn run(settings: &Settings, args: &ImpactArgs) -> Result<Written> {
     let out: PathBuf = args.out.clone().unwrap_or_else(|| settings.output_dir.clone());
     let dir = out.join("impact");
     let bundle = render_files(&report, &dir, settings.templates_dir.as_deref())?;
-    bundle.write()?;
-    let mut files: Vec<PathBuf> = bundle.files.into_iter().map(|(p, _)| p).collect();
-    files.extend(crate::report::archive::rebuild(
-        &out,
-        settings.templates_dir.as_deref(),
-    )?);
+    let files = super::write_with_archive(&bundle, &out, settings.templates_dir.as_deref())?;
     Ok(Written { dir, files })
 }

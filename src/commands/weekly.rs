@@ -8,7 +8,6 @@ use polars::prelude::*;
 use crate::cli::WeeklyArgs;
 use crate::config::Settings;
 use crate::deliver::files::Bundle;
-use crate::evaluate::Status;
 use crate::frames::CACHE_ENABLED;
 use crate::metrics::requests::measure_periods;
 use crate::metrics::{self};
@@ -24,17 +23,6 @@ pub struct Written {
     pub files: Vec<PathBuf>,
 }
 
-/// Every ISO week from `first` to `last`, both included.
-pub fn weeks_between(first: IsoWeek, last: IsoWeek) -> Vec<IsoWeek> {
-    let mut out = Vec::new();
-    let mut monday = first.monday();
-    while monday <= last.monday() {
-        out.push(IsoWeek::of(monday));
-        monday += chrono::Duration::days(7);
-    }
-    out
-}
-
 /// Everything read and computed for one week: the input of every renderer.
 pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let tz = settings.timezone;
@@ -45,7 +33,7 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         settings.baseline.end.timestamp_micros(),
     );
     // The trend runs from the first baseline week to the reported week.
-    let weeks = weeks_between(IsoWeek::of(settings.baseline.from).min(previous_week), week);
+    let weeks = IsoWeek::range(IsoWeek::of(settings.baseline.from).min(previous_week), week);
     let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
     let trend_range: MicrosRange = (periods[0].micros().0, period.micros().1);
 
@@ -120,27 +108,7 @@ pub fn render_files(
 ) -> Result<Bundle> {
     let tera = render::environment(templates)?;
     let charts = render::charts::weekly::charts(&render::charts::weekly::Context::weekly(report))?;
-    let count = |s: Status| report.headline.iter().filter(|r| r.status == Some(s)).count();
-    #[derive(serde::Serialize)]
-    struct View<'a> {
-        #[serde(flatten)]
-        report: &'a WeeklyReport,
-        met: usize,
-        at_risk: usize,
-        no_data: usize,
-        with_target: usize,
-        charts: &'a [render::charts::Chart],
-        chart_prefix: &'a str,
-    }
-    let view = View {
-        report,
-        met: count(Status::Met),
-        at_risk: count(Status::AtRisk),
-        no_data: count(Status::NoData),
-        with_target: report.headline.len(),
-        charts: &charts,
-        chart_prefix: "charts/",
-    };
+    let view = render::View::new(report, &report.headline, &charts);
     let mut bundle = Bundle::default();
     bundle.add_json(dir.join("metrics.json"), &report.metrics)?;
     bundle.add(dir.join("summary.md"), render::render(&tera, "weekly.md", &view)?);
@@ -158,11 +126,6 @@ pub fn run(settings: &Settings, args: &WeeklyArgs) -> Result<Written> {
     let t = std::time::Instant::now();
     let bundle = render_files(&report, &dir, settings.templates_dir.as_deref())?;
     tracing::debug!(elapsed = ?t.elapsed(), "rendered");
-    bundle.write()?;
-    let mut files: Vec<PathBuf> = bundle.files.into_iter().map(|(p, _)| p).collect();
-    files.extend(crate::report::archive::rebuild(
-        &out,
-        settings.templates_dir.as_deref(),
-    )?);
+    let files = super::write_with_archive(&bundle, &out, settings.templates_dir.as_deref())?;
     Ok(Written { dir, files })
 }

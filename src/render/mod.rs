@@ -88,6 +88,37 @@ fn register_filters(tera: &mut Tera) {
     });
 }
 
+/// What a report template sees: the report model, how many of its headline
+/// targets are met / at risk / without data, and its charts.
+#[derive(Serialize)]
+pub struct View<'a, T: Serialize> {
+    #[serde(flatten)]
+    pub report: &'a T,
+    pub met: usize,
+    pub at_risk: usize,
+    pub no_data: usize,
+    pub with_target: usize,
+    pub charts: &'a [charts::Chart],
+    /// Where the chart files sit relative to the page.
+    pub chart_prefix: &'a str,
+}
+
+impl<'a, T: Serialize> View<'a, T> {
+    pub fn new(report: &'a T, headline: &[crate::report::KpiRow], charts: &'a [charts::Chart]) -> Self {
+        use crate::evaluate::Status;
+        let count = |s: Status| headline.iter().filter(|r| r.status == Some(s)).count();
+        View {
+            report,
+            met: count(Status::Met),
+            at_risk: count(Status::AtRisk),
+            no_data: count(Status::NoData),
+            with_target: headline.len(),
+            charts,
+            chart_prefix: "charts/",
+        }
+    }
+}
+
 /// Render a bundled template with a serialisable model as its context.
 pub fn render<T: Serialize>(tera: &Tera, template: &str, model: &T) -> Result<String> {
     let ctx = tera::Context::from_serialize(model).context("report model")?;

@@ -232,6 +232,20 @@ fn collect_rejects(
     Ok((by_reason, examples))
 }
 
+/// Rows of the given segments (all rows when `segments` is empty, as for
+/// a plan phase of `all_users`).
+pub fn in_segments(df: &DataFrame, segments: &[String]) -> Result<DataFrame> {
+    if segments.is_empty() {
+        return Ok(df.clone());
+    }
+    let cond = segments
+        .iter()
+        .map(|s| col(crate::frames::SEGMENT).eq(lit(s.as_str())))
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false));
+    Ok(df.clone().lazy().filter(cond).collect()?)
+}
+
 /// Every input of a report, read once: request and feedback rows (with
 /// segments assigned) kept by their predicates, customers, the Redis store,
 /// and the data quality over every row.

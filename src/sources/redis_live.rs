@@ -178,15 +178,20 @@ pub struct Captured {
     pub outcome: Result<String, String>,
 }
 
-async fn info_once(target: &Target, limits: Limits) -> Result<String, String> {
+/// One connection with the connect and reply timeouts applied.
+async fn connect(target: &Target, limits: Limits) -> Result<redis::aio::MultiplexedConnection, String> {
     let client = target.client().map_err(|e| e.to_string())?;
     let config = redis::AsyncConnectionConfig::new()
         .set_connection_timeout(Some(limits.connect_timeout))
         .set_response_timeout(Some(limits.response_timeout));
-    let mut con = client
+    client
         .get_multiplexed_async_connection_with_config(&config)
         .await
-        .map_err(describe)?;
+        .map_err(describe)
+}
+
+async fn info_once(target: &Target, limits: Limits) -> Result<String, String> {
+    let mut con = connect(target, limits).await?;
     redis::cmd("INFO")
         .arg("everything")
         .query_async::<String>(&mut con)
@@ -248,14 +253,7 @@ pub async fn capture(target: &Target, limits: Limits) -> Captured {
 /// The members of a cluster, from the seed's `CLUSTER NODES` (primaries and
 /// replicas; failed nodes and nodes without an address are left out).
 pub async fn cluster_members(seed: &Target, limits: Limits) -> Result<Vec<Target>, String> {
-    let client = seed.client().map_err(|e| e.to_string())?;
-    let config = redis::AsyncConnectionConfig::new()
-        .set_connection_timeout(Some(limits.connect_timeout))
-        .set_response_timeout(Some(limits.response_timeout));
-    let mut con = client
-        .get_multiplexed_async_connection_with_config(&config)
-        .await
-        .map_err(describe)?;
+    let mut con = connect(seed, limits).await?;
     let nodes: String = redis::cmd("CLUSTER")
         .arg("NODES")
         .query_async(&mut con)
