@@ -195,6 +195,18 @@ pub fn evaluate(
     }
 }
 
+/// What `gate` decided for a week, as `--json` prints it and the reports show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateResult {
+    pub iso_week: String,
+    pub rollout_week: i64,
+    pub phase: String,
+    pub segments: String,
+    pub verdict: Verdict,
+    pub exit_code: i32,
+    pub criteria: Vec<Outcome>,
+}
+
 /// The gate's decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -205,6 +217,14 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Proceed => "proceed",
+            Verdict::Hold => "hold",
+            Verdict::Rollback => "roll back",
+        }
+    }
+
     /// CONTRACT §2: 0 proceed, 3 hold, 4 rollback.
     pub fn exit_code(self) -> i32 {
         match self {

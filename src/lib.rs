@@ -22,3 +22,4 @@ pub mod render;
 pub mod report;
 pub mod sample;
 pub mod sources;
+pub mod stats;

@@ -6,29 +6,17 @@ use std::collections::BTreeMap;
 
 use anyhow::{Result, anyhow};
 use polars::prelude::*;
-use serde::Serialize;
 
 use crate::cli::GateArgs;
 use crate::config::Settings;
 use crate::error::UsageError;
 use crate::frames::CACHE_ENABLED;
-use crate::gate::{Outcome, Verdict, evaluate, verdict};
+use crate::gate::{GateResult, Outcome, Verdict, evaluate, verdict};
 use crate::metrics::requests::{baseline, measure};
-use crate::period::resolve_week;
+use crate::period::{IsoWeek, resolve_week};
+use crate::plan::{Phase, Plan};
 use crate::report::evaluate_all;
 use crate::sources::{self, MicrosRange};
-
-/// What `gate` decided, as `--json` prints it.
-#[derive(Debug, Clone, Serialize)]
-pub struct GateResult {
-    pub iso_week: String,
-    pub rollout_week: i64,
-    pub phase: String,
-    pub segments: String,
-    pub verdict: Verdict,
-    pub exit_code: i32,
-    pub criteria: Vec<Outcome>,
-}
 
 fn parse_attest(items: &[String]) -> Result<BTreeMap<String, bool>, UsageError> {
     items
@@ -47,18 +35,11 @@ fn parse_attest(items: &[String]) -> Result<BTreeMap<String, bool>, UsageError> 
         .collect()
 }
 
-/// Evaluate the gate for `args.week`.
-pub fn decide(settings: &Settings, args: &GateArgs) -> Result<GateResult> {
-    let attested = parse_attest(&args.attest)?;
-    let week = resolve_week(&args.week, settings.now(), settings.timezone)?;
+/// The plan's phase for `week` and its rollout week number (1-based).
+pub fn phase_for(settings: &Settings, plan: &Plan, week: IsoWeek) -> Result<(i64, Phase)> {
     let start = settings
         .rollout_start
         .ok_or_else(|| anyhow!("gate needs `[rollout] start` in {}", settings.path.display()))?;
-    let plan_path = settings
-        .rollout_plan
-        .as_ref()
-        .ok_or_else(|| anyhow!("gate needs `[rollout] plan` in {}", settings.path.display()))?;
-    let plan = crate::plan::read(plan_path)?;
     let days = (week.monday() - start).num_days();
     if days < 0 {
         return Err(anyhow!(
@@ -67,33 +48,51 @@ pub fn decide(settings: &Settings, args: &GateArgs) -> Result<GateResult> {
         ));
     }
     let rollout_week = days / 7 + 1;
-    let phase = plan
-        .phase_of(rollout_week as u32)
-        .ok_or_else(|| {
-            anyhow!(
-                "{}: no phase of the plan covers rollout week {rollout_week}",
-                plan_path.display()
-            )
-        })?
-        .clone();
+    let phase = plan.phase_of(rollout_week as u32).ok_or_else(|| {
+        anyhow!(
+            "{}: no phase of the plan covers rollout week {rollout_week}",
+            settings
+                .rollout_plan
+                .as_deref()
+                .unwrap_or(std::path::Path::new("plan"))
+                .display()
+        )
+    })?;
+    Ok((rollout_week, phase.clone()))
+}
 
-    let tz = settings.timezone;
-    let period = week.period(tz);
+/// The rollout plan of the configuration.
+pub fn read_plan(settings: &Settings) -> Result<Plan> {
+    let path = settings
+        .rollout_plan
+        .as_ref()
+        .ok_or_else(|| anyhow!("gate needs `[rollout] plan` in {}", settings.path.display()))?;
+    crate::plan::read(path)
+}
+
+/// Evaluate the gate of `week` on rows already loaded (they must hold the
+/// week and the baseline window's cache-off rows).
+pub fn decide_on(
+    settings: &Settings,
+    plan: &Plan,
+    week: IsoWeek,
+    requests: &DataFrame,
+    feedback: &DataFrame,
+    attested: &BTreeMap<String, bool>,
+) -> Result<GateResult> {
+    let (rollout_week, phase) = phase_for(settings, plan, week)?;
+    let period = week.period(settings.timezone);
     let b: MicrosRange = (
         settings.baseline.start.timestamp_micros(),
         settings.baseline.end.timestamp_micros(),
     );
-    let keep = sources::in_ranges(&[b])
-        .and(col(CACHE_ENABLED).not())
-        .or(sources::in_ranges(&[period.micros()]));
-    let data = sources::load(settings, keep, sources::in_ranges(&[period.micros()]))?;
-    let req = sources::in_segments(&data.requests, &phase.segments)?;
-    let fb = sources::in_segments(&data.feedback, &phase.segments)?;
+    let req = sources::in_segments(requests, &phase.segments)?;
+    let fb = sources::in_segments(feedback, &phase.segments)?;
     let own = baseline(&req, b)?;
     let base = if own.overall.rows > 0 {
         own
     } else {
-        baseline(&data.requests, b)?
+        baseline(requests, b)?
     };
     let m = measure(&req, &fb, &period, &base, &settings.costs)?;
     let cells = evaluate_all(&m.overall, &settings.targets);
@@ -101,7 +100,7 @@ pub fn decide(settings: &Settings, args: &GateArgs) -> Result<GateResult> {
     let mut outcomes: Vec<Outcome> = phase
         .success_criteria
         .iter()
-        .map(|c| evaluate(c, "success", &phase.name, &cells, &attested))
+        .map(|c| evaluate(c, "success", &phase.name, &cells, attested))
         .collect();
     // Guardrails accumulate: the triggers of this phase and every earlier one.
     for earlier in plan.phases.iter().filter(|p| p.first_week <= phase.first_week) {
@@ -109,7 +108,7 @@ pub fn decide(settings: &Settings, args: &GateArgs) -> Result<GateResult> {
             earlier
                 .rollback_trigger
                 .iter()
-                .map(|c| evaluate(c, "rollback", &earlier.name, &cells, &attested)),
+                .map(|c| evaluate(c, "rollback", &earlier.name, &cells, attested)),
         );
     }
     let v = verdict(&outcomes);
@@ -126,6 +125,25 @@ pub fn decide(settings: &Settings, args: &GateArgs) -> Result<GateResult> {
         exit_code: v.exit_code(),
         criteria: outcomes,
     })
+}
+
+/// Evaluate the gate for `args.week`.
+pub fn decide(settings: &Settings, args: &GateArgs) -> Result<GateResult> {
+    let attested = parse_attest(&args.attest)?;
+    let week = resolve_week(&args.week, settings.now(), settings.timezone)?;
+    let plan = read_plan(settings)?;
+    // Fail on the plan and the week before reading any data.
+    phase_for(settings, &plan, week)?;
+    let period = week.period(settings.timezone);
+    let b: MicrosRange = (
+        settings.baseline.start.timestamp_micros(),
+        settings.baseline.end.timestamp_micros(),
+    );
+    let keep = sources::in_ranges(&[b])
+        .and(col(CACHE_ENABLED).not())
+        .or(sources::in_ranges(&[period.micros()]));
+    let data = sources::load(settings, keep, sources::in_ranges(&[period.micros()]))?;
+    decide_on(settings, &plan, week, &data.requests, &data.feedback, &attested)
 }
 
 /// `cacheroi gate`: the lines for stdout and the exit code.

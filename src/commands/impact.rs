@@ -81,20 +81,65 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
                 .map(|s| (w.monday() - s).num_days())
                 .filter(|d| *d >= 0)
                 .map(|d| d / 7 + 1),
+            gate: None,
             kpis: evaluate_all(&m.overall, &settings.targets),
         })
         .collect();
+    let mut week_rows = week_rows;
 
-    let phases = match &settings.rollout_plan {
-        Some(path) => phase_results(settings, &plan::read(path)?, &data, &base, &window)?,
+    let plan = settings.rollout_plan.as_deref().map(plan::read).transpose()?;
+    let phases = match &plan {
+        Some(plan) => phase_results(settings, plan, &data, &base, &window)?,
         None => Vec::new(),
     };
+    // The gate of every rollout week, as `cacheroi gate` decides it.
+    if let Some(plan) = &plan {
+        for (row, week) in week_rows
+            .iter_mut()
+            .zip(weeks.iter().filter(|w| w.monday() + Duration::days(7) > start))
+        {
+            if row.rollout_week.is_some() {
+                row.gate = Some(super::gate::decide_on(
+                    settings,
+                    plan,
+                    *week,
+                    &data.requests,
+                    &data.feedback,
+                    &BTreeMap::new(),
+                )?);
+            }
+        }
+    }
+    let seed = metrics::experiment::seed_for(window.micros());
+    let groups = metrics::experiment::groups(&data.requests, &data.feedback, window.micros(), baseline_range, seed)?;
+    let statistics = metrics::experiment::analyze(&groups, settings.planned_share, seed);
     let customers = customer_rows(settings, &data, &base, &window)?;
     let redis = metrics::redis::measure(&data.store, &window);
     let comments = report::weekly::recent_comments(&data.feedback, &window, data.customers.as_ref(), settings)?;
-    Ok(assemble(
+    let mut report = assemble(
         settings, &window, this, before, base, trend, week_rows, phases, customers, redis, comments, data,
-    ))
+    );
+    let stats = report::inference::view(&statistics);
+    // The headline gains with their uncertainty, and whether the split held.
+    let at = report.narrative.len().saturating_sub(1);
+    let mut extra = Vec::new();
+    if !stats.gains.is_empty() {
+        extra.push(format!(
+            "Against the baseline, with 95 % confidence intervals: {}.",
+            stats.gains.join("; ")
+        ));
+    }
+    if let Some(srm) = &stats.srm {
+        extra.push(if stats.srm_mismatch {
+            format!("Sample ratio mismatch: {srm}")
+        } else {
+            format!("Split check: {srm}")
+        });
+    }
+    report.narrative.splice(at..at, extra);
+    report.stats = stats;
+    report.metrics.statistics = statistics;
+    Ok(report)
 }
 
 /// The local date of the last valid request row.
@@ -385,6 +430,7 @@ fn assemble(
             to: settings.baseline.to.to_string(),
             rows: b.rows,
         },
+        statistics: Default::default(),
         generated: Generated::new(settings),
     };
     ImpactReport {
@@ -393,6 +439,7 @@ fn assemble(
         before_after,
         sentences,
         narrative,
+        stats: Default::default(),
         segments: segments
             .into_iter()
             .map(|(name, kpis)| SegmentRow { name, kpis })

@@ -9,6 +9,7 @@ use crate::cli::WeeklyArgs;
 use crate::config::Settings;
 use crate::deliver::files::Bundle;
 use crate::frames::CACHE_ENABLED;
+use crate::gate::GateResult;
 use crate::metrics::requests::measure_periods;
 use crate::metrics::{self};
 use crate::period::{IsoWeek, Period, resolve_week};
@@ -84,7 +85,12 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     tracing::debug!(elapsed = ?t.elapsed(), "trend");
     let redis = metrics::redis::measure(&data.store, &period);
     let comments = report::weekly::recent_comments(&data.feedback, &period, data.customers.as_ref(), settings)?;
-    Ok(report::weekly::assemble(
+    let seed = metrics::experiment::seed_for(period.micros());
+    let groups = metrics::experiment::groups(&data.requests, &data.feedback, period.micros(), baseline, seed)?;
+    let statistics = metrics::experiment::analyze(&groups, settings.planned_share, seed);
+    tracing::debug!(elapsed = ?t.elapsed(), "statistics");
+    let gate = gate_of(settings, week, &data)?;
+    let mut report = report::weekly::assemble(
         settings,
         week,
         &period,
@@ -96,7 +102,31 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         comments,
         data.files,
         trend,
-    ))
+    );
+    report.stats = report::inference::view(&statistics);
+    report.metrics.statistics = statistics;
+    report.metrics.gate = gate;
+    Ok(report)
+}
+
+/// The gate of `week` when the configuration has a plan and the week is in
+/// the rollout (no manual check attested).
+pub fn gate_of(settings: &Settings, week: IsoWeek, data: &sources::Loaded) -> Result<Option<GateResult>> {
+    match (&settings.rollout_plan, settings.rollout_start) {
+        (Some(_), Some(start)) if week.monday() >= start => {
+            let plan = super::gate::read_plan(settings)?;
+            let r = super::gate::decide_on(
+                settings,
+                &plan,
+                week,
+                &data.requests,
+                &data.feedback,
+                &std::collections::BTreeMap::new(),
+            )?;
+            Ok(Some(r))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Every file of the weekly report, rendered in memory: metrics.json,

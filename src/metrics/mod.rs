@@ -2,6 +2,7 @@
 //! aggregation (`stats`), KPIs derived from them (`requests`), Redis KPIs from
 //! the snapshot store (`redis`).
 
+pub mod experiment;
 pub mod kpi;
 pub mod redis;
 pub mod requests;

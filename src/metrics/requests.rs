@@ -435,14 +435,7 @@ pub fn trend_points(requests: &DataFrame, periods: &[Period], segments_from: usi
         .group_by([col(SEGMENT), col(PERIOD)])
         .agg([col(USER_ID).n_unique().alias("e_users")])
         .collect()?;
-    let u = |df: &DataFrame, name: &str, row: usize| -> Result<f64> {
-        Ok(df
-            .column(name)?
-            .cast(&DataType::Float64)?
-            .f64()?
-            .get(row)
-            .unwrap_or(0.0))
-    };
+    let u = super::stats::cell_f64;
     let mut out = vec![TrendPoint::default(); periods.len()];
     let mut users = vec![0.0; periods.len()];
     for row in 0..all.height() {

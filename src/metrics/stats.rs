@@ -157,6 +157,11 @@ pub fn linear_quantile(values: &mut [f64], q: f64) -> Option<f64> {
     Some(lo_value + (hi_value - lo_value) * frac)
 }
 
+/// A number of a frame's cell as f64 (0 for null).
+pub fn cell_f64(df: &DataFrame, name: &str, row: usize) -> Result<f64> {
+    Ok(get_f64(df, name, row)?.unwrap_or(0.0))
+}
+
 fn get_u64(df: &DataFrame, name: &str, row: usize) -> Result<u64> {
     let v = df.column(name)?.cast(&DataType::Int64)?.i64()?.get(row).unwrap_or(0);
     Ok(u64::try_from(v).unwrap_or(0))

@@ -30,6 +30,22 @@ pub fn pct(v: Option<f64>) -> String {
     )
 }
 
+/// A relative change with its sign: −0.741 → "−74.1 %", 0.032 → "+3.2 %".
+pub fn signed_pct(x: f64) -> String {
+    let p = x * 100.0;
+    let sign = if p < 0.0 { "−" } else { "+" };
+    if p != 0.0 && p.abs() < 1.0 {
+        format!("{sign}{:.2} %", p.abs())
+    } else {
+        format!("{sign}{:.1} %", p.abs())
+    }
+}
+
+/// A p-value: "< 0.001" below a thousandth, else three decimals.
+pub fn p_value(p: f64) -> String {
+    if p < 0.001 { "< 0.001".into() } else { format!("{p:.3}") }
+}
+
 pub fn money(v: Option<f64>, currency: &str) -> String {
     v.map_or_else(
         || "—".into(),

@@ -25,6 +25,8 @@ pub struct Window {
 pub struct WeekRow {
     pub iso_week: String,
     pub rollout_week: Option<i64>,
+    /// The rollout gate of the week (None before the rollout or without a plan).
+    pub gate: Option<crate::gate::GateResult>,
     pub kpis: BTreeMap<Kpi, KpiCell>,
 }
 
@@ -87,6 +89,8 @@ pub struct ImpactMetrics {
     pub redis: RedisKpis,
     pub data_quality: DataQuality,
     pub baseline: super::weekly::BaselineInfo,
+    /// Baseline against the window, cache on against off, the split check.
+    pub statistics: crate::metrics::experiment::Statistics,
     pub generated: Generated,
 }
 
@@ -99,6 +103,7 @@ pub struct ImpactReport {
     pub before_after: Vec<BeforeAfter>,
     pub sentences: Vec<String>,
     pub narrative: Vec<String>,
+    pub stats: super::inference::StatsView,
     pub segments: Vec<SegmentRow>,
     pub top_savings: Vec<CustomerRow>,
     pub bottom_savings: Vec<CustomerRow>,

@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod impact;
+pub mod inference;
 pub mod weekly;
 
 use std::collections::BTreeMap;

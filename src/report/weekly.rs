@@ -7,6 +7,10 @@ use chrono::{DateTime, Utc};
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::inference::StatsView;
+use crate::gate::GateResult;
+use crate::metrics::experiment::Statistics;
+
 use super::{KpiCell, KpiRow, evaluate_all, kpi_rows};
 use crate::config::Settings;
 use crate::frames::{COMMENT, CUSTOMER_ID, SCORE, SEGMENT, TS};
@@ -42,6 +46,11 @@ pub struct WeeklyMetrics {
     pub data_quality: DataQuality,
     pub previous_week: PreviousWeek,
     pub baseline: BaselineInfo,
+    /// Is the gain real: baseline against the week, treatment against
+    /// control, and the sample-ratio check.
+    pub statistics: Statistics,
+    /// The rollout gate of the week (null before the rollout or without a plan).
+    pub gate: Option<GateResult>,
     pub generated: Generated,
 }
 
@@ -160,6 +169,8 @@ pub struct WeeklyReport {
     pub trend: Trend,
     /// One sentence per KPI with a target, for the headline.
     pub sentences: Vec<String>,
+    /// The statistics as the tables show them.
+    pub stats: StatsView,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -237,6 +248,8 @@ pub fn assemble(
             to: settings.baseline.to.to_string(),
             rows: this.baseline.rows,
         },
+        statistics: Statistics::default(),
+        gate: None,
         generated: Generated::new(settings),
     };
     let feedback = FeedbackSection {
@@ -250,6 +263,7 @@ pub fn assemble(
         other,
         trend,
         sentences,
+        stats: StatsView::default(),
         segments: segments
             .into_iter()
             .map(|(name, kpis)| SegmentRow { name, kpis })

@@ -61,6 +61,9 @@ const COMMENTS: [&str; 14] = [
     "Slow again today 😞",
 ];
 
+/// The planted complaint of the stale-data incident in rollout week 3.
+const STALE_COMPLAINT: &str = "Status page showed yesterday's numbers all morning (stale cache?)";
+
 /// Bad request rows for day `d` (comma-separated, with segment, 10 fields),
 /// one of each reject reason of CONTRACT §5, on a few fixed days.
 pub fn bad_request_lines(d: i64) -> Vec<String> {
@@ -94,9 +97,9 @@ pub fn bad_request_lines(d: i64) -> Vec<String> {
 
 fn score(rng: &mut ChaCha8Rng, cached: bool) -> i64 {
     let weights: [f64; 5] = if cached {
-        [0.01, 0.03, 0.06, 0.30, 0.60]
+        [0.002, 0.005, 0.083, 0.31, 0.60]
     } else {
-        [0.03, 0.07, 0.20, 0.40, 0.30]
+        [0.015, 0.035, 0.25, 0.40, 0.30]
     };
     let x: f64 = rng.random();
     let mut acc = 0.0;
@@ -155,6 +158,21 @@ pub fn write_feedback(
         answers.sort();
         for (ts, cid, uid, s, comment) in answers {
             w.write_record([ts.format("%Y-%m-%dT%H:%M:%SZ").to_string(), cid, uid, s, comment])?;
+        }
+        // Rollout week 3, Wednesday: the early adopters see stale data after
+        // a deploy (the plan's complaint trigger fires: a rollback week).
+        if week == 3 && date.format("%u").to_string() == "3" {
+            for (i, c) in custs
+                .iter()
+                .filter(|c| c.segment == "early_adopters")
+                .cycle()
+                .take(5)
+                .enumerate()
+            {
+                let t = format!("{date}T{:02}:15:00Z", 10 + i);
+                let user = format!("{}-u{:03}", c.id, i % c.users as usize);
+                w.write_record([t.as_str(), c.id.as_str(), user.as_str(), "1", STALE_COMPLAINT])?;
+            }
         }
         if d == 20 {
             let t = format!("{date}T12:00:00Z");

@@ -7,6 +7,7 @@ mod golden;
 mod html;
 mod impact;
 mod snapshot;
+mod statistics;
 mod weekly;
 
 use std::path::Path;

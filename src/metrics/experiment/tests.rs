@@ -1,0 +1,230 @@
+//! Period W47 (2026-11-16 … 23), baseline 2026-09-07 … 10-05.
+//! Baseline (cache off), segment a: u1 (100 ms, 2 calls), (200 ms, 1 call, 500); u2 (300 ms, 3 calls).
+//! Period, segment a, cache on: u1 (10 ms, 0), (30 ms, 2); u3 (20 ms, 1, 503); u7 (40 ms, 1).
+//! Period, segment a, cache off: u4 (150 ms, 1); u5 (100 ms, 2), (50 ms, 1); u7 (60 ms, 1).
+//! Period, segment b, cache on: u6 (5 ms, 0).
+//! Period, segment c, cache off: u8 (500 ms, 4) — c is not in the rollout.
+//! Feedback in P: u1 5, u3 4 (treatment), u4 2 (control), u7 1 (both arms: no arm), no user 3;
+//! in the baseline window: u2 3. u8 (segment c, not rolled out) answers 1: no control.
+
+use super::*;
+use crate::frames::*;
+use crate::period::IsoWeek;
+
+fn us(s: &str) -> i64 {
+    parse_rfc3339_micros(s).expect("ts")
+}
+
+type Row<'a> = (&'a str, &'a str, &'a str, bool, f64, i64, i64);
+
+fn frame(rows: &[Row]) -> DataFrame {
+    df!(
+        TS => rows.iter().map(|r| us(r.0)).collect::<Vec<_>>(),
+        USER_ID => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        SEGMENT => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        STATUS => rows.iter().map(|r| r.6).collect::<Vec<_>>(),
+        LATENCY_MS => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+        CACHE_ENABLED => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        UPSTREAM_CALLS => rows.iter().map(|r| r.5).collect::<Vec<_>>(),
+    )
+    .unwrap()
+}
+
+fn requests() -> DataFrame {
+    frame(&[
+        ("2026-09-08T10:00:00Z", "a", "u1", false, 100.0, 2, 200),
+        ("2026-09-09T10:00:00Z", "a", "u1", false, 200.0, 1, 500),
+        ("2026-09-10T10:00:00Z", "a", "u2", false, 300.0, 3, 200),
+        ("2026-11-16T10:00:00Z", "a", "u1", true, 10.0, 0, 200),
+        ("2026-11-17T10:00:00Z", "a", "u1", true, 30.0, 2, 200),
+        ("2026-11-17T11:00:00Z", "a", "u3", true, 20.0, 1, 503),
+        ("2026-11-18T10:00:00Z", "a", "u7", true, 40.0, 1, 200),
+        ("2026-11-18T11:00:00Z", "a", "u4", false, 150.0, 1, 200),
+        ("2026-11-19T10:00:00Z", "a", "u5", false, 100.0, 2, 200),
+        ("2026-11-19T11:00:00Z", "a", "u5", false, 50.0, 1, 200),
+        ("2026-11-20T10:00:00Z", "a", "u7", false, 60.0, 1, 200),
+        ("2026-11-21T10:00:00Z", "b", "u6", true, 5.0, 0, 200),
+        // Segment c has no cache this week: its users are no control.
+        ("2026-11-21T11:00:00Z", "c", "u8", false, 500.0, 4, 200),
+        // Outside both windows: in no arm.
+        ("2026-10-20T10:00:00Z", "a", "u1", true, 1.0, 0, 200),
+    ])
+}
+
+fn feedback() -> DataFrame {
+    df!(
+        TS => [us("2026-11-16T12:00:00Z"), us("2026-11-17T12:00:00Z"), us("2026-11-18T12:00:00Z"),
+               us("2026-11-20T12:00:00Z"), us("2026-11-20T13:00:00Z"), us("2026-09-09T12:00:00Z"),
+               us("2026-11-21T12:00:00Z")],
+        USER_ID => [Some("u1"), Some("u3"), Some("u4"), Some("u7"), None, Some("u2"), Some("u8")],
+        SCORE => [5i64, 4, 2, 1, 3, 3, 1],
+        SEGMENT => ["a", "a", "a", "a", "a", "a", "c"],
+    )
+    .unwrap()
+}
+
+fn windows() -> (MicrosRange, MicrosRange) {
+    let p = IsoWeek { year: 2026, week: 47 }.period(chrono_tz::UTC).micros();
+    (p, (us("2026-09-07T00:00:00Z"), us("2026-10-05T00:00:00Z")))
+}
+
+fn m(n: f64, sum: f64, sum_sq: f64) -> Moments {
+    Moments { n, sum, sum_sq }
+}
+
+#[test]
+fn per_user_sums_by_arm_and_segment() {
+    let (p, b) = windows();
+    let g = groups(&requests(), &feedback(), p, b, 1).unwrap();
+    let key = |arm, s: &str| (arm, s.to_string());
+    // Treatment a: u1 (n 2, 40 ms, 2 calls, 0 errors), u3 (1, 20, 1, 1), u7 (1, 40, 1, 0).
+    // Σn 4, Σn² 4+1+1 = 6; latency Σ 100, Σ² 1600+400+1600 = 3600, Σ·n 80+20+40 = 140;
+    // origin Σ 4, Σ² 4+1+1 = 6, Σ·n 4+1+1 = 6; 5xx Σ 1, Σ² 1, Σ·n 1.
+    assert_eq!(
+        g.requests[&key(Arm::Treatment, "a")],
+        ArmSums {
+            units: 3,
+            requests: m(3.0, 4.0, 6.0),
+            latency: [100.0, 3600.0, 140.0],
+            origin: [4.0, 6.0, 6.0],
+            errors: [1.0, 1.0, 1.0],
+        }
+    );
+    // Control a: u4 (1, 150, 1), u5 (2, 150, 3), u7 (1, 60, 1): Σn 4, Σn² 6;
+    // latency 360, 22500+22500+3600 = 48600, 150+300+60 = 510; origin 5, 1+9+1 = 11, 1+6+1 = 8.
+    assert_eq!(
+        g.requests[&key(Arm::Control, "a")],
+        ArmSums {
+            units: 3,
+            requests: m(3.0, 4.0, 6.0),
+            latency: [360.0, 48600.0, 510.0],
+            origin: [5.0, 11.0, 8.0],
+            errors: [0.0, 0.0, 0.0],
+        }
+    );
+    // Baseline a: u1 (2, 300 ms, 3 calls, 1 error), u2 (1, 300, 3, 0): Σn 3, Σn² 5;
+    // latency 600, 90000·2 = 180000, 600+300 = 900; origin 6, 18, 6+3 = 9; 5xx 1, 1, 2.
+    assert_eq!(
+        g.requests[&key(Arm::Baseline, "a")],
+        ArmSums {
+            units: 2,
+            requests: m(2.0, 3.0, 5.0),
+            latency: [600.0, 180000.0, 900.0],
+            origin: [6.0, 18.0, 9.0],
+            errors: [1.0, 1.0, 2.0],
+        }
+    );
+    assert_eq!(g.requests[&key(Arm::Treatment, "b")].units, 1);
+    assert!(!g.requests.contains_key(&key(Arm::Control, "b")));
+    assert!(
+        !g.requests.contains_key(&key(Arm::Control, "c")),
+        "not rolled out: no control"
+    );
+    // Feedback: u1 5 and u3 4 treatment; u4 2 control (a complaint); u7 (both
+    // arms) and the answer without a user in no arm; u2 3 baseline.
+    assert_eq!(
+        g.feedback[&key(Arm::Treatment, "a")],
+        ScoreSums {
+            scores: m(2.0, 9.0, 41.0),
+            complaints: 0
+        }
+    );
+    assert_eq!(
+        g.feedback[&key(Arm::Control, "a")],
+        ScoreSums {
+            scores: m(1.0, 2.0, 4.0),
+            complaints: 1
+        }
+    );
+    assert_eq!(g.feedback[&key(Arm::Baseline, "a")].scores, m(1.0, 3.0, 9.0));
+    assert!(!g.feedback.contains_key(&key(Arm::Control, "c")));
+    // Latency samples hold every row when under the cap.
+    let mut t = g.latencies_overall[&Arm::Treatment].sample.clone();
+    t.sort_by(f64::total_cmp);
+    assert_eq!(t, vec![5.0, 10.0, 20.0, 30.0, 40.0]);
+}
+
+#[test]
+fn small_arms_give_values_but_not_enough_data() {
+    let (p, b) = windows();
+    let g = groups(&requests(), &feedback(), p, b, 1).unwrap();
+    let s = analyze(&g, Some(0.5), 1);
+    let origin = &s.treatment_vs_control.overall[0];
+    assert_eq!(origin.metric, "origin_calls_per_request");
+    // Treatment: (4 + 0) calls / (4 + 1) requests = 0.8; control 5 / 4 = 1.25.
+    assert_eq!(origin.treatment, Some(0.8));
+    assert_eq!(origin.control, Some(1.25));
+    assert_eq!((origin.control_n, origin.treatment_n), (3, 4));
+    assert_eq!(origin.effect, None, "fewer than 30 users per arm");
+    // Before/after: baseline 6 calls / 3 requests = 2.
+    assert_eq!(s.before_after("origin_calls_per_request").unwrap().control, Some(2.0));
+    // p50 of treatment latencies 5 10 20 30 40 = 20; control 150 100 50 60 → 80.
+    let p50 = s
+        .treatment_vs_control
+        .overall
+        .iter()
+        .find(|c| c.metric == "p50_latency_ms")
+        .unwrap();
+    assert_eq!((p50.control, p50.treatment), (Some(80.0), Some(20.0)));
+    // Segment b has no control users: no comparison, but an SRM line.
+    assert!(s.treatment_vs_control.segments.contains_key("a"));
+    assert!(!s.treatment_vs_control.segments.contains_key("b"));
+    let srm = s.srm.as_ref().unwrap();
+    // scipy.stats.chisquare([1,0],[0.5,0.5]): statistic 1.0, pvalue 0.31731050786291115
+    assert!((srm.segments["b"].p_value - 0.31731050786291115).abs() < 1e-9);
+    // Overall over segments in the rollout: 4 treatment, 3 control users.
+    // scipy.stats.chisquare([4,3],[3.5,3.5]): 0.14285714285714285, pvalue 0.7054569861112734
+    let o = srm.overall.unwrap();
+    assert_eq!((o.treatment, o.control), (4, 3));
+    assert!((o.p_value - 0.7054569861112734).abs() < 1e-9);
+    assert!(!srm.mismatch());
+    assert_eq!(analyze(&g, None, 1).srm, None);
+}
+
+#[test]
+fn large_arms_are_compared_from_the_polars_sums() {
+    // 40 users per arm, user i with 1 + i % 4 requests; treatment rows make
+    // i % 2 origin calls, control rows 1 + i % 3. The sums computed here
+    // directly must equal the grouped ones, and the effect must be
+    // stats::delta_ratio of them.
+    let mut rows = Vec::new();
+    let users: Vec<String> = (0..80).map(|i| format!("u{i}")).collect();
+    let mut direct = [ArmSums::default(), ArmSums::default()];
+    for (i, user) in users.iter().enumerate() {
+        let treated = i < 40;
+        let n = 1 + i % 4;
+        let calls = if treated { i % 2 } else { 1 + i % 3 } as i64;
+        let lat = if treated { 20.0 } else { 100.0 } + i as f64;
+        for _ in 0..n {
+            rows.push(("2026-11-18T10:00:00Z", "a", user.as_str(), treated, lat, calls, 200));
+        }
+        let d = &mut direct[usize::from(treated)];
+        let (nf, o, l) = (n as f64, calls as f64 * n as f64, lat * n as f64);
+        d.units += 1;
+        d.requests = m(d.requests.n + 1.0, d.requests.sum + nf, d.requests.sum_sq + nf * nf);
+        d.origin = [d.origin[0] + o, d.origin[1] + o * o, d.origin[2] + o * nf];
+        d.latency = [d.latency[0] + l, d.latency[1] + l * l, d.latency[2] + l * nf];
+    }
+    let (p, b) = windows();
+    let fb = feedback().head(Some(0));
+    let g = groups(&frame(&rows), &fb, p, b, 1).unwrap();
+    let got_c = g.requests[&(Arm::Control, "a".to_string())];
+    let got_t = g.requests[&(Arm::Treatment, "a".to_string())];
+    assert_eq!(got_c, direct[0]);
+    assert_eq!(got_t, direct[1]);
+    let s = analyze(&g, Some(0.5), 1);
+    let origin = &s.treatment_vs_control.overall[0];
+    let want = stats::delta_ratio(&direct[0].ratio(direct[0].origin), &direct[1].ratio(direct[1].origin)).unwrap();
+    assert_eq!(origin.effect, Some(want));
+    assert!(want.p_value < 1e-6 && want.rel.unwrap() < -0.5);
+    // Feedback: none, so not enough data — a value of None, never a number.
+    let sat = s
+        .treatment_vs_control
+        .overall
+        .iter()
+        .find(|c| c.metric == "customer_satisfaction")
+        .unwrap();
+    assert_eq!((sat.control, sat.treatment, sat.effect), (None, None, None));
+    // 40 / 40 users against a planned 50 %: no mismatch (χ² = 0, p = 1).
+    assert_eq!(s.srm.unwrap().overall.unwrap().p_value, 1.0);
+}

@@ -1,0 +1,322 @@
+//! "Is the gain real?": the comparisons of [`crate::metrics::experiment`]
+//! formatted for the reports — values, change with its 95 % interval,
+//! p-value, or "not enough data" — and the sample-ratio verdict.
+
+use serde::Serialize;
+
+use crate::metrics::experiment::{Comparison, Statistics};
+use crate::render::format::{p_value, signed_pct};
+use crate::stats::Effect;
+
+/// Significance level of the "significant" mark.
+const ALPHA: f64 = 0.05;
+
+/// One comparison as the tables show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComparisonRow {
+    pub metric: String,
+    pub label: String,
+    pub control: String,
+    pub treatment: String,
+    /// Relative change (ms and per-request ratios) or absolute (shares in
+    /// points, scores), signed.
+    pub change: String,
+    /// "−76.0 % to −72.2 %", or empty.
+    pub ci: String,
+    pub p: String,
+    pub enough: bool,
+    /// p < 0.05.
+    pub significant: bool,
+    /// The change points the good way (None: no change measured).
+    pub better: Option<bool>,
+    /// "62 / 540 users".
+    pub n: String,
+    pub method: String,
+}
+
+/// A segment's split check and its main differences.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SegmentStatRow {
+    pub name: String,
+    pub users: String,
+    pub srm: String,
+    pub srm_mismatch: bool,
+    pub origin: String,
+    pub p50: String,
+}
+
+/// Everything a report shows of the statistics.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct StatsView {
+    /// "Treatment share 90.2 % of users (planned 90 %), χ² p = 0.71: no mismatch."
+    pub srm: Option<String>,
+    pub srm_mismatch: bool,
+    /// Segments whose split is broken.
+    pub srm_segments: Vec<String>,
+    pub before_after: Vec<ComparisonRow>,
+    pub treatment_vs_control: Vec<ComparisonRow>,
+    pub segments: Vec<SegmentStatRow>,
+    /// Headline gains against the baseline with their intervals.
+    pub gains: Vec<String>,
+}
+
+fn value(v: Option<f64>, unit: &str) -> String {
+    let Some(x) = v else { return "—".into() };
+    match unit {
+        "ms" => format!("{x:.1} ms"),
+        "ratio" => format!("{x:.3}"),
+        "share" => crate::render::format::pct(Some(x)),
+        _ => format!("{x:.2}"),
+    }
+}
+
+/// Whether `metric` improves when it goes down.
+fn lower_is_better(metric: &str) -> bool {
+    metric != "customer_satisfaction"
+}
+
+/// Change and interval: relative for ms and per-request ratios, absolute
+/// for shares (points) and scores.
+fn change_text(unit: &str, e: &Effect) -> (String, String) {
+    let abs_fmt = |x: f64| {
+        let shown = if unit == "share" { x * 100.0 } else { x };
+        // No sign on what rounds to zero.
+        let sign = if format!("{:.2}", shown.abs()) == "0.00" {
+            ""
+        } else if x < 0.0 {
+            "−"
+        } else {
+            "+"
+        };
+        let suffix = if unit == "share" { " pts" } else { "" };
+        format!("{sign}{:.2}{suffix}", shown.abs())
+    };
+    match (unit, e.rel, e.rel_ci) {
+        ("ms" | "ratio", Some(rel), Some(ci)) => (
+            signed_pct(rel),
+            format!("{} to {}", signed_pct(ci[0]), signed_pct(ci[1])),
+        ),
+        _ => (
+            abs_fmt(e.abs),
+            format!("{} to {}", abs_fmt(e.abs_ci[0]), abs_fmt(e.abs_ci[1])),
+        ),
+    }
+}
+
+fn row(c: &Comparison, unit_name: &str) -> ComparisonRow {
+    let (change, ci, p, better) = match &c.effect {
+        Some(e) => {
+            let (change, ci) = change_text(c.unit, e);
+            let better = (e.abs != 0.0).then_some((e.abs < 0.0) == lower_is_better(c.metric));
+            (change, ci, p_value(e.p_value), better)
+        }
+        None => ("not enough data".into(), String::new(), String::new(), None),
+    };
+    ComparisonRow {
+        metric: c.metric.to_string(),
+        label: c.label.to_string(),
+        control: value(c.control, c.unit),
+        treatment: value(c.treatment, c.unit),
+        change,
+        ci,
+        p,
+        enough: c.effect.is_some(),
+        significant: c.effect.is_some_and(|e| e.p_value < ALPHA),
+        better,
+        n: format!("{} / {} {unit_name}", c.control_n, c.treatment_n),
+        method: c.method.label().to_string(),
+    }
+}
+
+/// What a comparison counts: feedback answers or users.
+fn units_of(c: &Comparison) -> &'static str {
+    if matches!(c.metric, "customer_satisfaction" | "complaint_share") {
+        "answers"
+    } else {
+        "users"
+    }
+}
+
+fn rows(cs: &[Comparison]) -> Vec<ComparisonRow> {
+    cs.iter().map(|c| row(c, units_of(c))).collect()
+}
+
+/// "API calls per request −74.1 % (95 % CI −76.0 % to −72.2 %)".
+pub fn gain_sentence(c: &Comparison) -> String {
+    let label = match c.metric {
+        "origin_calls_per_request" => "API calls per request",
+        "p50_latency_ms" => "Median latency",
+        "p95_latency_ms" => "p95 latency",
+        "mean_latency_ms" => "Mean latency",
+        "error_rate" => "5xx per request",
+        "customer_satisfaction" => "Satisfaction",
+        other => other,
+    };
+    match &c.effect {
+        Some(e) => {
+            let (change, ci) = change_text(c.unit, e);
+            format!("{label} {change} (95 % CI {ci}, p {})", p_value(e.p_value))
+        }
+        None => format!(
+            "{label}: not enough data for an interval ({} / {} {})",
+            c.control_n,
+            c.treatment_n,
+            units_of(c)
+        ),
+    }
+}
+
+/// The view of `s`: tables, SRM verdict and headline gains.
+pub fn view(s: &Statistics) -> StatsView {
+    let srm = s.srm.as_ref();
+    let srm_line = srm.map(|check| match &check.overall {
+        Some(o) => format!(
+            "Cache on for {} of {} users in the rollout's segments ({} observed, {} planned): χ² p {}{}.",
+            o.treatment,
+            o.treatment + o.control,
+            crate::render::format::pct(Some(o.observed_share)),
+            crate::render::format::pct(Some(o.planned_share)),
+            p_value(o.p_value),
+            if o.mismatch {
+                " — sample ratio mismatch: the split is broken and no comparison below can be trusted"
+            } else {
+                ", no sample ratio mismatch"
+            }
+        ),
+        None => "No users with the cache in this period: no split to check.".into(),
+    });
+    let srm_segments = srm
+        .map(|c| {
+            c.segments
+                .iter()
+                .filter(|(_, s)| s.mismatch)
+                .map(|(n, _)| n.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let short = |cs: &[Comparison], metric: &str| {
+        cs.iter()
+            .find(|c| c.metric == metric)
+            .map(|c| match &c.effect {
+                Some(e) => {
+                    let (change, ci) = change_text(c.unit, e);
+                    format!("{change} ({ci})")
+                }
+                None => "not enough data".into(),
+            })
+            .unwrap_or_default()
+    };
+    let mut names: Vec<&String> = s.treatment_vs_control.segments.keys().collect();
+    if let Some(c) = srm {
+        names.extend(c.segments.keys());
+    }
+    names.sort();
+    names.dedup();
+    let segments = names
+        .into_iter()
+        .map(|name| {
+            let cs = s
+                .treatment_vs_control
+                .segments
+                .get(name)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let split = srm.and_then(|c| c.segments.get(name));
+            SegmentStatRow {
+                name: name.clone(),
+                users: split
+                    .map(|x| format!("{} / {}", x.control, x.treatment))
+                    .or_else(|| cs.first().map(|c| format!("{} / {}", c.control_n, c.treatment_n)))
+                    .unwrap_or_default(),
+                srm: split.map_or_else(|| "—".into(), |x| p_value(x.p_value)),
+                srm_mismatch: split.is_some_and(|x| x.mismatch),
+                origin: if cs.is_empty() {
+                    "no control users".into()
+                } else {
+                    short(cs, "origin_calls_per_request")
+                },
+                p50: if cs.is_empty() {
+                    "no control users".into()
+                } else {
+                    short(cs, "p50_latency_ms")
+                },
+            }
+        })
+        .collect();
+    let gains = [
+        "origin_calls_per_request",
+        "p50_latency_ms",
+        "p95_latency_ms",
+        "error_rate",
+        "customer_satisfaction",
+    ]
+    .iter()
+    .filter_map(|m| s.before_after(m))
+    .map(gain_sentence)
+    .collect();
+    StatsView {
+        srm_mismatch: srm.is_some_and(|c| c.mismatch()),
+        srm: srm_line,
+        srm_segments,
+        before_after: rows(&s.before_after),
+        treatment_vs_control: rows(&s.treatment_vs_control.overall),
+        segments,
+        gains,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Method;
+
+    fn comparison(unit: &'static str, effect: Option<Effect>) -> Comparison {
+        Comparison {
+            metric: "origin_calls_per_request",
+            label: "Origin calls per request",
+            unit,
+            method: Method::DeltaRatio,
+            control: Some(1.6),
+            treatment: Some(0.4),
+            control_n: 400,
+            treatment_n: 3600,
+            effect,
+        }
+    }
+
+    #[test]
+    fn gains_read_as_the_issue_asks() {
+        let e = Effect {
+            abs: -1.2,
+            abs_ci: [-1.25, -1.15],
+            rel: Some(-0.74),
+            rel_ci: Some([-0.76, -0.72]),
+            p_value: 1e-9,
+        };
+        assert_eq!(
+            gain_sentence(&comparison("ratio", Some(e))),
+            "API calls per request −74.0 % (95 % CI −76.0 % to −72.0 %, p < 0.001)"
+        );
+        let r = row(&comparison("ratio", Some(e)), "users");
+        assert_eq!(
+            (r.change.as_str(), r.better, r.significant),
+            ("−74.0 %", Some(true), true)
+        );
+        let none = row(&comparison("ratio", None), "users");
+        assert_eq!(none.change, "not enough data");
+        assert_eq!((none.ci.as_str(), none.p.as_str(), none.enough), ("", "", false));
+        // Shares change in points.
+        let s = Effect {
+            abs: 0.0004,
+            abs_ci: [-0.0001, 0.0009],
+            rel: Some(0.5),
+            rel_ci: Some([-0.2, 1.2]),
+            p_value: 0.1234,
+        };
+        assert_eq!(
+            change_text("share", &s),
+            ("+0.04 pts".to_string(), "−0.01 pts to +0.09 pts".to_string())
+        );
+        assert_eq!(p_value(0.1234), "0.123");
+    }
+}
