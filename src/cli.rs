@@ -37,6 +37,9 @@ pub enum Command {
     /// Post-launch impact report over the whole rollout: impact.html, impact.md,
     /// metrics.json and charts under <out>/impact/.
     Impact(ImpactArgs),
+    /// Finance ROI over a window: roi.html, roi.md, roi.csv, roi.xlsx (live
+    /// formulas) and metrics.json under <out>/roi/.
+    Roi(RoiArgs),
     /// Evaluate the rollout plan's phase for a week: exit 0 proceed, 3 hold
     /// (criteria not yet met), 4 rollback (a trigger fired).
     Gate(GateArgs),
@@ -60,6 +63,19 @@ pub struct WeeklyArgs {
 
 #[derive(Debug, Args)]
 pub struct ImpactArgs {
+    /// First day of the window (default: `[rollout] start`).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<chrono::NaiveDate>,
+    /// Day after the window, exclusive (default: the day after the last request row).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<chrono::NaiveDate>,
+    /// Output folder (default: `output_dir` of the configuration).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RoiArgs {
     /// First day of the window (default: `[rollout] start`).
     #[arg(long, value_name = "DATE")]
     pub from: Option<chrono::NaiveDate>,

@@ -32,7 +32,18 @@ struct FileModel {
     rollout: Option<RolloutModel>,
     targets: Option<BTreeMap<String, f64>>,
     costs: Option<CostsModel>,
+    roi: Option<RoiModel>,
     email: Option<EmailModel>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoiModel {
+    low_origin_call_cost_factor: Option<f64>,
+    high_origin_call_cost_factor: Option<f64>,
+    sensitivity_swing: Option<f64>,
+    npv_horizon_years: Option<u32>,
+    discount_rate: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,7 +112,7 @@ pub struct Sources {
 }
 
 /// Unit costs (CONTRACT §1.5 `[costs]`), in `currency`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Costs {
     pub currency: String,
     /// Cost of one origin/back-end call.
@@ -147,7 +158,35 @@ pub struct Settings {
     /// Target per KPI: the defaults of CONTRACT §1.5 with `[targets]` applied.
     pub targets: BTreeMap<Kpi, f64>,
     pub costs: Costs,
+    pub roi: RoiSettings,
     pub email: Option<EmailModel>,
+}
+
+/// `[roi]`: scenarios, sensitivity and NPV of the finance report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoiSettings {
+    /// Origin call cost of the low and high scenarios, as factors of the
+    /// configured cost (default 0.5 and 1.5).
+    pub low_origin_call_cost_factor: f64,
+    pub high_origin_call_cost_factor: f64,
+    /// ± swing of the Redis cost and the request volume in the sensitivity
+    /// table (default 0.25).
+    pub sensitivity_swing: f64,
+    /// NPV horizon in years (default 3) and annual discount rate (default 0.10).
+    pub npv_horizon_years: u32,
+    pub discount_rate: f64,
+}
+
+impl Default for RoiSettings {
+    fn default() -> Self {
+        RoiSettings {
+            low_origin_call_cost_factor: 0.5,
+            high_origin_call_cost_factor: 1.5,
+            sensitivity_swing: 0.25,
+            npv_horizon_years: 3,
+            discount_rate: 0.10,
+        }
+    }
 }
 
 impl Settings {
@@ -314,6 +353,34 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         }
     }
 
+    let d = RoiSettings::default();
+    let roi = match &model.roi {
+        Some(r) => RoiSettings {
+            low_origin_call_cost_factor: r.low_origin_call_cost_factor.unwrap_or(d.low_origin_call_cost_factor),
+            high_origin_call_cost_factor: r.high_origin_call_cost_factor.unwrap_or(d.high_origin_call_cost_factor),
+            sensitivity_swing: r.sensitivity_swing.unwrap_or(d.sensitivity_swing),
+            npv_horizon_years: r.npv_horizon_years.unwrap_or(d.npv_horizon_years),
+            discount_rate: r.discount_rate.unwrap_or(d.discount_rate),
+        },
+        None => d,
+    };
+    for (key, v) in [
+        ("low_origin_call_cost_factor", roi.low_origin_call_cost_factor),
+        ("high_origin_call_cost_factor", roi.high_origin_call_cost_factor),
+        ("sensitivity_swing", roi.sensitivity_swing),
+        ("discount_rate", roi.discount_rate),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(here(format!("roi.{key} must be a number ≥ 0, got {v}")));
+        }
+    }
+    if roi.npv_horizon_years == 0 || roi.npv_horizon_years > 50 {
+        return Err(here(format!(
+            "roi.npv_horizon_years must be 1 to 50, got {}",
+            roi.npv_horizon_years
+        )));
+    }
+
     if let Some(email) = &model.email
         && let Some(tls) = email.tls.as_deref()
         && !matches!(tls, "none" | "starttls" | "tls")
@@ -343,6 +410,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         planned_share,
         targets,
         costs,
+        roi,
         email: model.email,
     })
 }

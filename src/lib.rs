@@ -20,6 +20,7 @@ pub mod plan;
 pub mod quality;
 pub mod render;
 pub mod report;
+pub mod roi;
 pub mod sample;
 pub mod sources;
 pub mod stats;

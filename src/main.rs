@@ -76,6 +76,7 @@ fn run(cli: &Cli) -> anyhow::Result<(Vec<String>, i32)> {
     Ok(match &cli.command {
         Command::Weekly(args) => (paths(commands::weekly::run(&settings()?, args)?.files), exit::SUCCESS),
         Command::Impact(args) => (paths(commands::impact::run(&settings()?, args)?.files), exit::SUCCESS),
+        Command::Roi(args) => (paths(commands::roi::run(&settings()?, args)?), exit::SUCCESS),
         Command::Gate(args) => commands::gate::run(&settings()?, args)?,
         Command::Snapshot(args) => (commands::snapshot::run(&settings()?, args)?, exit::SUCCESS),
         Command::Sample(args) => (paths(commands::sample::run(args)?), exit::SUCCESS),

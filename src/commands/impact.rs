@@ -24,16 +24,28 @@ use crate::report::{evaluate_all, kpi_rows, sentence};
 use crate::sources::{self, Loaded, MicrosRange, customers};
 use crate::{metrics, render, report};
 
-/// Build the impact report over `[from, to)` (defaults: the rollout start to
-/// the day after the last request row).
-pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<ImpactReport> {
+/// A report window with its rows: B (baseline window, cache off) and every
+/// row from `lower` (default: the window start) to the window's end.
+pub(crate) struct WindowData {
+    pub start: NaiveDate,
+    pub window: Period,
+    pub data: Loaded,
+    pub baseline_range: MicrosRange,
+}
+
+/// Resolve `[from, to)` (defaults: the rollout start to the day after the
+/// last request row) and load its rows; with `from_baseline`, rows from the
+/// first baseline week on (for week-by-week trends).
+pub(crate) fn load_window(
+    settings: &Settings,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    from_baseline: bool,
+) -> Result<WindowData> {
     let tz = settings.timezone;
-    let start = from.or(settings.rollout_start).ok_or_else(|| {
-        anyhow!(
-            "impact needs --from or `[rollout] start` in {}",
-            settings.path.display()
-        )
-    })?;
+    let start = from
+        .or(settings.rollout_start)
+        .ok_or_else(|| anyhow!("needs --from or `[rollout] start` in {}", settings.path.display()))?;
     if let Some(to) = to
         && to <= start
     {
@@ -43,14 +55,16 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
         settings.baseline.start.timestamp_micros(),
         settings.baseline.end.timestamp_micros(),
     );
-    let first_week = IsoWeek::of(settings.baseline.from.min(start));
-    let lower = first_week.period(tz).micros().0;
+    let first = if from_baseline {
+        IsoWeek::of(settings.baseline.from.min(start)).period(tz).micros().0
+    } else {
+        local_midnight(start, tz).timestamp_micros()
+    };
     let upper = to.map_or(i64::MAX, |d| local_midnight(d, tz).timestamp_micros());
     let keep = sources::in_ranges(&[baseline_range])
         .and(col(CACHE_ENABLED).not())
-        .or(sources::in_ranges(&[(lower, upper)]));
-    let data = sources::load(settings, keep, sources::in_ranges(&[(lower, upper)]))?;
-
+        .or(sources::in_ranges(&[(first, upper)]));
+    let data = sources::load(settings, keep, sources::in_ranges(&[(first, upper)]))?;
     let end = match to {
         Some(d) => d,
         None => last_request_date(&data.requests, tz)?
@@ -58,7 +72,26 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
             .map(|d| d + Duration::days(1))
             .ok_or_else(|| anyhow!("no valid request rows on or after the window start {start}: nothing to report"))?,
     };
-    let window = Period::new(start, end, tz);
+    Ok(WindowData {
+        start,
+        window: Period::new(start, end, tz),
+        data,
+        baseline_range,
+    })
+}
+
+/// Build the impact report over `[from, to)` (defaults: the rollout start to
+/// the day after the last request row).
+pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<ImpactReport> {
+    let tz = settings.timezone;
+    let WindowData {
+        start,
+        window,
+        data,
+        baseline_range,
+    } = load_window(settings, from, to, true)?;
+    let first_week = IsoWeek::of(settings.baseline.from.min(start));
+    let end = window.end_date;
     let base = baseline(&data.requests, baseline_range)?;
     let this = measure(&data.requests, &data.feedback, &window, &base, &settings.costs)?;
     let baseline_period = Period::new(settings.baseline.from, settings.baseline.to, tz);
@@ -214,26 +247,7 @@ fn phase_results(
 /// The rows add up to the window's totals.
 fn customer_rows(settings: &Settings, data: &Loaded, base: &Baseline, window: &Period) -> Result<Vec<CustomerRow>> {
     let stats = customer_stats(&data.requests, window.micros())?;
-    let names: BTreeMap<String, (String, String)> = match &data.customers {
-        Some(c) => {
-            let ids = c.column(crate::frames::CUSTOMER_ID)?.str()?;
-            let names = c.column(customers::NAME)?.str()?;
-            let tiers = c.column(customers::TIER)?.str()?;
-            (0..c.height())
-                .filter_map(|i| {
-                    let id = ids.get(i)?.to_string();
-                    Some((
-                        id,
-                        (
-                            names.get(i).unwrap_or_default().to_string(),
-                            tiers.get(i).unwrap_or_default().to_string(),
-                        ),
-                    ))
-                })
-                .collect()
-        }
-        None => BTreeMap::new(),
-    };
+    let names = customers::names_and_tiers(data.customers.as_ref())?;
     let b = &base.overall;
     let per_request = (b.rows > 0).then(|| b.origin / b.rows as f64);
     let total_e: u64 = stats.iter().map(|s| s.e_rows).sum();

@@ -3,6 +3,7 @@
 
 pub mod gate;
 pub mod impact;
+pub mod roi;
 pub mod sample;
 pub mod snapshot;
 pub mod weekly;

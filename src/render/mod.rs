@@ -27,6 +27,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("methodology.md", include_str!("../../templates/methodology.md")),
     ("impact.html", include_str!("../../templates/impact.html")),
     ("impact.md", include_str!("../../templates/impact.md")),
+    ("roi.html", include_str!("../../templates/roi.html")),
+    ("roi.md", include_str!("../../templates/roi.md")),
     ("index.html", include_str!("../../templates/index.html")),
     ("index.md", include_str!("../../templates/index.md")),
 ];

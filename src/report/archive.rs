@@ -37,10 +37,21 @@ pub struct ImpactLink {
     pub html: String,
 }
 
+/// The finance report, if one was written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoiLink {
+    pub from: String,
+    pub to: String,
+    pub annualized_net_savings: Option<f64>,
+    pub html: String,
+    pub md: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Archive {
     pub weeks: Vec<ArchiveRow>,
     pub impact: Option<ImpactLink>,
+    pub roi: Option<RoiLink>,
     pub currency: String,
 }
 
@@ -110,6 +121,17 @@ pub fn scan(out: &Path) -> Result<Archive> {
             met,
             with_target,
             html: "impact/impact.html".into(),
+        });
+    }
+    if let Ok(text) = std::fs::read_to_string(out.join("roi/metrics.json"))
+        && let Ok(m) = serde_json::from_str::<Value>(&text)
+    {
+        archive.roi = Some(RoiLink {
+            from: m["window"]["from"].as_str().unwrap_or_default().to_string(),
+            to: m["window"]["to"].as_str().unwrap_or_default().to_string(),
+            annualized_net_savings: m["roi"]["annualized_net_savings"].as_f64(),
+            html: "roi/roi.html".into(),
+            md: "roi/roi.md".into(),
         });
     }
     if archive.currency.is_empty() {

@@ -94,3 +94,25 @@ pub fn assign_segments(rows: DataFrame, customers: Option<&DataFrame>) -> Result
         .drop(cols([CUSTOMER_SEGMENT]));
     Ok(joined.collect()?)
 }
+
+/// customer_id → (name, tier) from the customers table (empty without one).
+pub fn names_and_tiers(customers: Option<&DataFrame>) -> Result<std::collections::BTreeMap<String, (String, String)>> {
+    let Some(c) = customers else {
+        return Ok(Default::default());
+    };
+    let ids = c.column(crate::frames::CUSTOMER_ID)?.str()?;
+    let names = c.column(NAME)?.str()?;
+    let tiers = c.column(TIER)?.str()?;
+    Ok((0..c.height())
+        .filter_map(|i| {
+            let id = ids.get(i)?.to_string();
+            Some((
+                id,
+                (
+                    names.get(i).unwrap_or_default().to_string(),
+                    tiers.get(i).unwrap_or_default().to_string(),
+                ),
+            ))
+        })
+        .collect())
+}

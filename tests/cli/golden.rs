@@ -50,6 +50,7 @@ fn every_report_kind_in_every_format() {
     weekly.extend(["--week", "2026-W46"]);
     cacheroi(&tmp).args(weekly).assert().success();
     cacheroi(&tmp).args(args("impact")).assert().success();
+    cacheroi(&tmp).args(args("roi")).assert().success();
     let out = tmp.join("out");
     let text = |p: &str| scrub(&fs::read_to_string(out.join(p)).unwrap(), &tmp);
 
@@ -66,6 +67,10 @@ fn every_report_kind_in_every_format() {
     insta::assert_snapshot!("impact_md", text("impact/impact.md"));
     insta::assert_snapshot!("impact_html", text("impact/impact.html"));
     insta::assert_snapshot!("impact_metrics_json", json(&out.join("impact/metrics.json"), &tmp));
+    insta::assert_snapshot!("roi_md", text("roi/roi.md"));
+    insta::assert_snapshot!("roi_html", text("roi/roi.html"));
+    insta::assert_snapshot!("roi_metrics_json", json(&out.join("roi/metrics.json"), &tmp));
+    insta::assert_snapshot!("roi_csv", text("roi/roi.csv"));
     insta::assert_snapshot!("index_md", text("index.md"));
     insta::assert_snapshot!("index_html", text("index.html"));
 }

@@ -179,6 +179,29 @@ fn impact_html_and_markdown_escape_customer_text_too() {
 }
 
 #[test]
+fn roi_html_and_markdown_escape_customer_names_and_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    hostile_week(dir.path());
+    cacheroi(dir.path())
+        .args(["-q", "roi", "--config", "data/cacheroi.toml", "--out", "out"])
+        .assert()
+        .success();
+    let roi = dir.path().join("out/roi");
+    let html = fs::read_to_string(roi.join("roi.html")).unwrap();
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!html.contains("<img src=x"));
+    let doc = Html::parse_document(&html);
+    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    let imgs: Vec<_> = doc.select(&Selector::parse("img").unwrap()).collect();
+    assert_eq!(imgs.len(), 1, "the tornado chart");
+    let png = image::open(roi.join(imgs[0].value().attr("src").unwrap())).unwrap();
+    assert_eq!((png.width(), png.height()), (1200, 600));
+    let md = fs::read_to_string(roi.join("roi.md")).unwrap();
+    assert!(md.contains("&lt;img src=x onerror=alert\\(1\\)&gt;"));
+    assert!(!md.contains("<img"));
+}
+
+#[test]
 fn a_templates_dir_replaces_bundled_templates_by_name() {
     let dir = tempfile::tempdir().unwrap();
     sample(dir.path(), 30);

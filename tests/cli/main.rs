@@ -6,6 +6,7 @@ mod gate;
 mod golden;
 mod html;
 mod impact;
+mod roi;
 mod snapshot;
 mod statistics;
 mod weekly;
@@ -36,4 +37,17 @@ pub fn sample(dir: &Path, per_day: u64) {
         .arg(dir.join("data"))
         .assert()
         .success();
+}
+
+/// Copy a folder tree (the bundled sample, to change a copy of it).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::cacheroi;
+use super::{cacheroi, copy_dir};
 
 fn bundled() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/cacheroi.toml")
@@ -161,16 +161,4 @@ fn a_broken_split_is_flagged_prominently() {
     let html = fs::read_to_string(week.join("summary.html")).unwrap();
     let banner = html.find("Sample ratio mismatch").unwrap();
     assert!(banner < html.find("Headline KPIs").unwrap(), "flagged before the KPIs");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
 }

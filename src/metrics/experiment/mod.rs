@@ -138,6 +138,9 @@ pub struct LatencySample {
 
 impl LatencySample {
     fn new(mut values: Vec<f64>, seed: u64) -> Self {
+        // Sorted first: the sample and its resamples must not depend on the
+        // order Polars returned the rows in.
+        values.sort_unstable_by(f64::total_cmp);
         let quantiles = QUANTILES.map(|q| crate::metrics::stats::linear_quantile(&mut values, q).unwrap_or(f64::NAN));
         LatencySample {
             sample: stats::bounded_sample(&values, BOOTSTRAP_CAP, seed),
@@ -187,56 +190,44 @@ fn keys(df: &DataFrame) -> Result<Vec<Option<(Arm, String)>>> {
 /// Per-user sums of the request rows of `period` (control and treatment)
 /// and of the baseline window (cache off), per arm and segment.
 fn request_sums(rows: &LazyFrame) -> Result<BTreeMap<(Arm, String), ArmSums>> {
-    let per_user = rows.clone().group_by([col(ARM), col(SEGMENT), col(USER_ID)]).agg([
-        len().cast(DataType::Float64).alias("n"),
-        col(LATENCY_MS).sum().alias("lat"),
-        col(UPSTREAM_CALLS).cast(DataType::Float64).sum().alias("origin"),
-        col(STATUS).gt_eq(lit(500)).cast(DataType::Float64).sum().alias("err"),
-    ]);
-    let sq = |c: &str| (col(c) * col(c)).sum();
-    let by_n = |c: &str| (col(c) * col("n")).sum();
-    let df = per_user
-        .group_by([col(ARM), col(SEGMENT)])
+    // Per user in Polars; the fold over users in Rust, in a fixed order, so
+    // that a rerun gives the same last digit (a parallel float sum need not).
+    let per_user = rows
+        .clone()
+        .group_by([col(ARM), col(SEGMENT), col(USER_ID)])
         .agg([
-            len().cast(DataType::Int64).alias("units"),
-            col("n").sum().alias("n_sum"),
-            sq("n").alias("n_sq"),
-            col("lat").sum().alias("lat_sum"),
-            sq("lat").alias("lat_sq"),
-            by_n("lat").alias("lat_n"),
-            col("origin").sum().alias("origin_sum"),
-            sq("origin").alias("origin_sq"),
-            by_n("origin").alias("origin_n"),
-            col("err").sum().alias("err_sum"),
-            sq("err").alias("err_sq"),
-            by_n("err").alias("err_n"),
+            len().cast(DataType::Float64).alias("n"),
+            col(LATENCY_MS).sum().alias("lat"),
+            col(UPSTREAM_CALLS).cast(DataType::Float64).sum().alias("origin"),
+            col(STATUS).gt_eq(lit(500)).cast(DataType::Float64).sum().alias("err"),
         ])
+        .sort(
+            [ARM, SEGMENT, USER_ID],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
         .collect()?;
-    let mut out = BTreeMap::new();
-    for (row, key) in keys(&df)?.into_iter().enumerate() {
+    let column = |name: &str| -> Result<Vec<f64>> {
+        Ok(per_user.column(name)?.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect())
+    };
+    let (n, lat, origin, err) = (column("n")?, column("lat")?, column("origin")?, column("err")?);
+    let mut out: BTreeMap<(Arm, String), ArmSums> = BTreeMap::new();
+    for (row, key) in keys(&per_user)?.into_iter().enumerate() {
         let Some(key) = key else { continue };
-        let units = f(&df, "units", row)?;
-        let triple = |p: &str| -> Result<[f64; 3]> {
-            Ok([
-                f(&df, &format!("{p}_sum"), row)?,
-                f(&df, &format!("{p}_sq"), row)?,
-                f(&df, &format!("{p}_n"), row)?,
-            ])
-        };
-        out.insert(
-            key,
-            ArmSums {
-                units: units as u64,
-                requests: Moments {
-                    n: units,
-                    sum: f(&df, "n_sum", row)?,
-                    sum_sq: f(&df, "n_sq", row)?,
-                },
-                latency: triple("lat")?,
-                origin: triple("origin")?,
-                errors: triple("err")?,
-            },
-        );
+        let a = out.entry(key).or_default();
+        let k = n[row];
+        a.units += 1;
+        a.requests.n += 1.0;
+        a.requests.sum += k;
+        a.requests.sum_sq += k * k;
+        for (acc, x) in [
+            (&mut a.latency, lat[row]),
+            (&mut a.origin, origin[row]),
+            (&mut a.errors, err[row]),
+        ] {
+            acc[0] += x;
+            acc[1] += x * x;
+            acc[2] += x * k;
+        }
     }
     Ok(out)
 }

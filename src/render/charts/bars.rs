@@ -63,21 +63,12 @@ impl Draw for BarChart {
                 let x0 = ci as f64 + 0.15 + gi as f64 * width;
                 Some(Rectangle::new([(x0, 0.0), (x0 + width * 0.92, v)], color.filled()))
             });
-            chart.draw_series(bars).map_err(err)?.label(name).legend(move |(x, y)| {
-                Rectangle::new(
-                    [(x, y - (4 * s) as i32), (x + (12 * s) as i32, y + (4 * s) as i32)],
-                    color.filled(),
-                )
-            });
+            chart
+                .draw_series(bars)
+                .map_err(err)?
+                .label(name)
+                .legend(super::swatch(color, s));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(font(10))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()
-            .map_err(err)?;
-        Ok(())
+        super::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, s)
     }
 }

@@ -109,14 +109,6 @@ impl Draw for LineChart {
                 }
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(font(10))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()
-            .map_err(err)?;
-        Ok(())
+        super::draw_legend(&mut chart, SeriesLabelPosition::LowerRight, s)
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod bars;
 pub mod line;
+pub mod tornado;
 pub mod weekly;
 
 use std::sync::Once;
@@ -134,4 +135,31 @@ pub fn y_range(values: impl Iterator<Item = f64>, fmt: YFormat) -> (f64, f64) {
     }
     let pad = ((hi - lo) * 0.08).max(1e-9);
     (if lo < 0.0 { lo - pad } else { lo }, hi + pad)
+}
+
+/// A filled square legend swatch of `color` at scale `s`.
+pub fn swatch(color: RGBColor, s: u32) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| {
+        Rectangle::new(
+            [(x, y - (4 * s) as i32), (x + (12 * s) as i32, y + (4 * s) as i32)],
+            color.filled(),
+        )
+    }
+}
+
+/// Draw the series legend of `chart` at `position`, in the charts' style.
+pub fn draw_legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    position: SeriesLabelPosition,
+    s: u32,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(("sans-serif", (10 * s) as f64))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()
+        .map_err(err)?;
+    Ok(())
 }

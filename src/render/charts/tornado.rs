@@ -1,0 +1,100 @@
+//! A tornado chart: per driver, a bar from the base value to the value with
+//! the driver at its low end and one to its high end, widest at the top.
+
+use anyhow::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{Draw, PALETTE, YFormat, err};
+
+pub struct Tornado {
+    pub title: String,
+    pub x_desc: String,
+    /// The base case.
+    pub base: f64,
+    /// (driver, value at its low input, value at its high input), widest first.
+    pub bars: Vec<(String, f64, f64)>,
+}
+
+impl Draw for Tornado {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: u32) -> Result<()> {
+        root.fill(&WHITE).map_err(err)?;
+        let n = self.bars.len().max(1);
+        let values = self.bars.iter().flat_map(|b| [b.1, b.2]).chain([self.base, 0.0]);
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for v in values.filter(|v| v.is_finite()) {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        if !lo.is_finite() {
+            (lo, hi) = (0.0, 1.0);
+        }
+        let pad = ((hi - lo) * 0.08).max(1e-9);
+        let font = |size: u32| ("sans-serif", (size * s) as f64);
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, font(15))
+            .margin(8 * s)
+            .x_label_area_size(34 * s)
+            .y_label_area_size(150 * s)
+            .build_cartesian_2d((lo - pad)..(hi + pad), 0f64..n as f64)
+            .map_err(err)?;
+        // Widest on top: driver k sits at y = n − k − 0.5.
+        let names: Vec<String> = self.bars.iter().map(|b| b.0.clone()).collect();
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n * 2 + 1)
+            .y_label_formatter(&|y| {
+                let k = n as f64 - y - 0.5;
+                let i = k.round();
+                if (k - i).abs() < 1e-6 && i >= 0.0 {
+                    names.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_label_formatter(&|x| YFormat::Number.label(*x))
+            .x_labels(6)
+            .x_desc(&self.x_desc)
+            .label_style(font(10))
+            .axis_desc_style(font(11))
+            .light_line_style(RGBColor(235, 235, 235))
+            .bold_line_style(RGBColor(215, 215, 215))
+            .draw()
+            .map_err(err)?;
+        let (low_c, high_c) = (PALETTE[5 % PALETTE.len()], PALETTE[2 % PALETTE.len()]);
+        for (k, (_, low, high)) in self.bars.iter().enumerate() {
+            let y = n as f64 - k as f64 - 0.5;
+            for (v, c) in [(*low, low_c), (*high, high_c)] {
+                let (a, b) = if v < self.base { (v, self.base) } else { (self.base, v) };
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(a, y - 0.3), (b, y + 0.3)],
+                        c.filled(),
+                    )))
+                    .map_err(err)?;
+            }
+        }
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(self.base, 0.0), (self.base, n as f64)],
+                BLACK.stroke_width(s),
+            )))
+            .map_err(err)?
+            .label("base case")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y - 5), (x, y + 5)], BLACK.stroke_width(s)));
+        for (name, c) in [("driver low", low_c), ("driver high", high_c)] {
+            chart
+                .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
+                .map_err(err)?
+                .label(name)
+                .legend(move |(x, y)| {
+                    Rectangle::new(
+                        [(x, y - (4 * s) as i32), (x + (12 * s) as i32, y + (4 * s) as i32)],
+                        c.filled(),
+                    )
+                });
+        }
+        super::draw_legend(&mut chart, SeriesLabelPosition::LowerRight, s)
+    }
+}

@@ -1,0 +1,484 @@
+//! The finance ROI of CONTRACT §4 in exact decimal arithmetic: totals and
+//! per-customer rows, assumptions with their sources, low/base/high
+//! scenarios, a one-at-a-time sensitivity table, the break-even origin call
+//! cost, NPV, and soft benefits kept apart from hard savings.
+//!
+//! Every money figure is a `Decimal` computed from integer counts and the
+//! configured prices; nothing is rounded until it is shown, and shown
+//! columns are rounded so that they add up to their shown total.
+
+pub mod csv;
+pub mod xlsx;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::*;
+use serde::Serialize;
+
+use crate::config::{Costs, RoiSettings};
+
+/// The annual range of net savings the brief expects per enterprise customer.
+pub const ENTERPRISE_RANGE: (i64, i64) = (10_000, 50_000);
+
+/// A price from the config as the decimal it was written as (f64's shortest
+/// round-trip text: 0.0004 → 0.0004, not its binary expansion).
+pub fn dec(x: f64) -> Decimal {
+    Decimal::from_str(&x.to_string())
+        .or_else(|_| Decimal::from_scientific(&format!("{x:e}")))
+        .unwrap_or_default()
+}
+
+/// The measured counts of one customer in the window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerInput {
+    pub customer_id: String,
+    pub name: String,
+    pub tier: String,
+    pub requests: u64,
+    /// |E_c|: the customer's requests with the cache on.
+    pub e_rows: u64,
+    /// Σ origin over E_c.
+    pub e_origin: u64,
+}
+
+/// Everything the ROI is computed from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoiInputs {
+    pub from: String,
+    pub to: String,
+    pub days: i64,
+    /// |B| and Σ origin over B.
+    pub b_rows: u64,
+    pub b_origin: u64,
+    pub customers: Vec<CustomerInput>,
+    pub costs: Costs,
+    pub settings: RoiSettings,
+    /// Mean latency (ms) over B and over E, for the soft benefit.
+    pub b_mean_latency: Option<f64>,
+    pub e_mean_latency: Option<f64>,
+    /// 95 % interval of the API call reduction, when measured.
+    pub reduction_ci: Option<[f64; 2]>,
+    pub baseline_from: String,
+    pub baseline_to: String,
+}
+
+/// `roi` of metrics.json (CONTRACT §3).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoiFigures {
+    pub origin_calls_avoided: Decimal,
+    pub gross_savings: Decimal,
+    pub redis_cost: Decimal,
+    pub net_savings: Decimal,
+    pub annualized_net_savings: Decimal,
+    pub first_year_roi: Option<Decimal>,
+    /// None when annualized net savings are ≤ 0.
+    pub payback_months: Option<Decimal>,
+}
+
+/// One customer's row; the rows add up to the totals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CustomerRoi {
+    pub customer_id: String,
+    pub name: String,
+    pub tier: String,
+    pub requests: u64,
+    pub cached_requests: u64,
+    /// Σ origin over the customer's requests with the cache.
+    pub cached_origin_calls: u64,
+    pub origin_calls_avoided: Decimal,
+    pub gross_savings: Decimal,
+    pub redis_cost: Decimal,
+    pub net_savings: Decimal,
+    pub annualized_net_savings: Decimal,
+    /// Enterprise customers against the brief's 10,000–50,000 a year:
+    /// `below`, `within` or `above`; None for other tiers.
+    pub enterprise_range: Option<&'static str>,
+}
+
+/// One input of the ROI, its value and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assumption {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub source: String,
+}
+
+/// A scenario: drivers and the ROI they give.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scenario {
+    pub name: &'static str,
+    pub origin_call_cost: Decimal,
+    pub api_call_reduction: Decimal,
+    pub figures: RoiFigures,
+    pub npv: Decimal,
+}
+
+/// One driver of the sensitivity table: annualized net savings with the
+/// driver at its low and high value, everything else at base.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sensitivity {
+    pub driver: &'static str,
+    pub low_input: String,
+    pub high_input: String,
+    pub low: Decimal,
+    pub high: Decimal,
+    /// |high − low|: the tornado sorts by it.
+    pub spread: Decimal,
+}
+
+/// User time saved: a soft benefit, never added to the hard savings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SoftBenefits {
+    pub user_hours_saved: Option<Decimal>,
+    pub hourly_value: Decimal,
+    pub value: Option<Decimal>,
+    pub annualized_value: Option<Decimal>,
+}
+
+/// The whole finance case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoiCase {
+    pub roi: RoiFigures,
+    pub customers: Vec<CustomerRoi>,
+    pub assumptions: Vec<Assumption>,
+    pub scenarios: Vec<Scenario>,
+    pub sensitivity: Vec<Sensitivity>,
+    /// Origin call cost at which net savings are 0 (None: nothing avoided).
+    pub break_even_origin_call_cost: Option<Decimal>,
+    /// −implementation cost + Σ annualized net / (1 + r)^t over the horizon.
+    pub npv: Decimal,
+    pub soft_benefits: SoftBenefits,
+}
+
+fn d(n: u64) -> Decimal {
+    Decimal::from(n)
+}
+
+/// Redis cost of `days`: monthly × 12 / 365 × days.
+pub fn redis_cost(monthly: Decimal, days: i64) -> Decimal {
+    monthly * Decimal::from(12) * Decimal::from(days) / Decimal::from(365)
+}
+
+/// Origin calls avoided by `e_rows` requests that made `e_origin` calls,
+/// against B's calls per request: (|E|·ΣoB − ΣoE·|B|) / |B| (exact in the
+/// numerator). None without baseline rows.
+fn avoided(e_rows: u64, e_origin: u64, b_rows: u64, b_origin: u64) -> Option<Decimal> {
+    (b_rows > 0).then(|| (d(e_rows) * d(b_origin) - d(e_origin) * d(b_rows)) / d(b_rows))
+}
+
+/// The contract's figures from origin calls avoided and the prices.
+pub fn figures(
+    avoided: Decimal,
+    cost: Decimal,
+    redis_monthly: Decimal,
+    implementation: Decimal,
+    days: i64,
+) -> RoiFigures {
+    let gross = avoided * cost;
+    let redis = redis_cost(redis_monthly, days);
+    let net = gross - redis;
+    let annualized = net * Decimal::from(365) / Decimal::from(days.max(1));
+    RoiFigures {
+        origin_calls_avoided: avoided,
+        gross_savings: gross,
+        redis_cost: redis,
+        net_savings: net,
+        annualized_net_savings: annualized,
+        first_year_roi: (!implementation.is_zero()).then(|| (annualized - implementation) / implementation),
+        payback_months: (annualized > Decimal::ZERO).then(|| implementation / (annualized / Decimal::from(12))),
+    }
+}
+
+/// −implementation + Σ_{t=1..years} annual / (1 + rate)^t.
+pub fn npv(annual: Decimal, implementation: Decimal, rate: Decimal, years: u32) -> Decimal {
+    let mut factor = Decimal::ONE;
+    let mut total = -implementation;
+    for _ in 0..years {
+        factor *= Decimal::ONE + rate;
+        total += annual / factor;
+    }
+    total
+}
+
+fn range_of(tier: &str, annualized: Decimal) -> Option<&'static str> {
+    if !tier.eq_ignore_ascii_case("enterprise") {
+        return None;
+    }
+    let (lo, hi) = (Decimal::from(ENTERPRISE_RANGE.0), Decimal::from(ENTERPRISE_RANGE.1));
+    Some(if annualized < lo {
+        "below"
+    } else if annualized > hi {
+        "above"
+    } else {
+        "within"
+    })
+}
+
+fn money_text(x: Decimal, currency: &str) -> String {
+    crate::render::format::money(x.to_f64(), currency)
+}
+
+/// Compute the case. None when there is no baseline (nothing to compare).
+pub fn compute(i: &RoiInputs) -> Option<RoiCase> {
+    let c = &i.costs;
+    let (cost, monthly, implementation) = (
+        dec(c.origin_call_cost),
+        dec(c.redis_monthly_cost),
+        dec(c.implementation_cost),
+    );
+    let e_rows: u64 = i.customers.iter().map(|c| c.e_rows).sum();
+    let e_origin: u64 = i.customers.iter().map(|c| c.e_origin).sum();
+    let total_avoided = avoided(e_rows, e_origin, i.b_rows, i.b_origin)?;
+    let roi = figures(total_avoided, cost, monthly, implementation, i.days);
+
+    let year = Decimal::from(365) / Decimal::from(i.days.max(1));
+    let customers = i
+        .customers
+        .iter()
+        .map(|cu| {
+            let a = avoided(cu.e_rows, cu.e_origin, i.b_rows, i.b_origin).unwrap_or_default();
+            let gross = a * cost;
+            let redis = if e_rows == 0 {
+                Decimal::ZERO
+            } else {
+                roi.redis_cost * d(cu.e_rows) / d(e_rows)
+            };
+            let net = gross - redis;
+            let annualized = net * year;
+            CustomerRoi {
+                customer_id: cu.customer_id.clone(),
+                name: cu.name.clone(),
+                tier: cu.tier.clone(),
+                requests: cu.requests,
+                cached_requests: cu.e_rows,
+                cached_origin_calls: cu.e_origin,
+                origin_calls_avoided: a,
+                gross_savings: gross,
+                redis_cost: redis,
+                net_savings: net,
+                annualized_net_savings: annualized,
+                enterprise_range: range_of(&cu.tier, annualized),
+            }
+        })
+        .collect();
+
+    // Scenarios and sensitivity vary the drivers of
+    // annualized net = (volume·|E|·b·reduction·cost − redis) · 365 / days.
+    let b = d(i.b_origin) / d(i.b_rows);
+    let base_reduction = if e_rows == 0 || b.is_zero() {
+        Decimal::ZERO
+    } else {
+        total_avoided / (d(e_rows) * b)
+    };
+    let at = |volume: Decimal, reduction: Decimal, cost: Decimal, monthly: Decimal| {
+        figures(
+            d(e_rows) * volume * b * reduction,
+            cost,
+            monthly,
+            implementation,
+            i.days,
+        )
+    };
+    let s = &i.settings;
+    let rate = dec(s.discount_rate);
+    let (low_f, high_f, swing) = (
+        dec(s.low_origin_call_cost_factor),
+        dec(s.high_origin_call_cost_factor),
+        dec(s.sensitivity_swing),
+    );
+    let ci = i.reduction_ci.map(|[lo, hi]| (dec(lo), dec(hi)));
+    let (red_low, red_high) = ci.unwrap_or((base_reduction, base_reduction));
+    let scenario = |name, cost: Decimal, reduction: Decimal| {
+        let f = at(Decimal::ONE, reduction, cost, monthly);
+        Scenario {
+            name,
+            origin_call_cost: cost,
+            api_call_reduction: reduction,
+            npv: npv(f.annualized_net_savings, implementation, rate, s.npv_horizon_years),
+            figures: f,
+        }
+    };
+    let scenarios = vec![
+        scenario("low", cost * low_f, red_low),
+        scenario("base", cost, base_reduction),
+        scenario("high", cost * high_f, red_high),
+    ];
+    let pct = |x: Decimal| crate::render::format::pct(x.to_f64());
+    let cur = c.currency.as_str();
+    let mut sensitivity = Vec::new();
+    let mut push = |driver, lo_in: String, hi_in: String, lo: RoiFigures, hi: RoiFigures| {
+        let (low, high) = (lo.annualized_net_savings, hi.annualized_net_savings);
+        sensitivity.push(Sensitivity {
+            driver,
+            low_input: lo_in,
+            high_input: hi_in,
+            low,
+            high,
+            spread: (high - low).abs(),
+        });
+    };
+    let one = Decimal::ONE;
+    push(
+        "Origin call cost",
+        money_text(cost * low_f, cur),
+        money_text(cost * high_f, cur),
+        at(one, base_reduction, cost * low_f, monthly),
+        at(one, base_reduction, cost * high_f, monthly),
+    );
+    if let Some((lo, hi)) = ci {
+        push(
+            "API call reduction (95 % CI)",
+            pct(lo),
+            pct(hi),
+            at(one, lo, cost, monthly),
+            at(one, hi, cost, monthly),
+        );
+    }
+    push(
+        "Redis monthly cost",
+        money_text(monthly * (one + swing), cur),
+        money_text(monthly * (one - swing), cur),
+        at(one, base_reduction, cost, monthly * (one + swing)),
+        at(one, base_reduction, cost, monthly * (one - swing)),
+    );
+    push(
+        "Request volume with the cache",
+        format!("−{}", pct(swing)),
+        format!("+{}", pct(swing)),
+        at(one - swing, base_reduction, cost, monthly),
+        at(one + swing, base_reduction, cost, monthly),
+    );
+    sensitivity.sort_by_key(|s| std::cmp::Reverse(s.spread));
+
+    let hours = i
+        .b_mean_latency
+        .zip(i.e_mean_latency)
+        .map(|(b, e)| d(e_rows) * dec(b - e) / Decimal::from(3_600_000));
+    let hourly = dec(c.hourly_value_of_user_time);
+    let soft = SoftBenefits {
+        user_hours_saved: hours,
+        hourly_value: hourly,
+        value: hours.map(|h| h * hourly),
+        annualized_value: hours.map(|h| h * hourly * year),
+    };
+
+    let source_cfg = |key: &str| format!("config `[costs] {key}`");
+    let assumptions = vec![
+        Assumption {
+            key: "origin_call_cost",
+            label: "Cost of one origin call",
+            value: format!("{cost} {cur}"),
+            source: source_cfg("origin_call_cost"),
+        },
+        Assumption {
+            key: "redis_monthly_cost",
+            label: "Redis cost per month",
+            value: money_text(monthly, cur),
+            source: source_cfg("redis_monthly_cost"),
+        },
+        Assumption {
+            key: "implementation_cost",
+            label: "Implementation cost (one-time)",
+            value: money_text(implementation, cur),
+            source: source_cfg("implementation_cost"),
+        },
+        Assumption {
+            key: "hourly_value_of_user_time",
+            label: "Value of an hour of user time (soft benefit only)",
+            value: money_text(hourly, cur),
+            source: source_cfg("hourly_value_of_user_time"),
+        },
+        Assumption {
+            key: "window",
+            label: "Window",
+            value: format!("{} to {} (end exclusive), {} days", i.from, i.to, i.days),
+            source: "--from/--to, else rollout start to the day after the last request".into(),
+        },
+        Assumption {
+            key: "baseline",
+            label: "Baseline origin calls per request",
+            value: format!(
+                "{:.4} ({} calls / {} requests)",
+                b.to_f64().unwrap_or(0.0),
+                i.b_origin,
+                i.b_rows
+            ),
+            source: format!(
+                "measured: cache-off requests {} to {} (config `[baseline]`)",
+                i.baseline_from, i.baseline_to
+            ),
+        },
+        Assumption {
+            key: "requests_with_cache",
+            label: "Requests with the cache on",
+            value: format!("{e_rows} making {e_origin} origin calls"),
+            source: "measured: request log in the window".into(),
+        },
+        Assumption {
+            key: "api_call_reduction_ci",
+            label: "API call reduction, 95 % CI",
+            value: ci.map_or_else(
+                || "not enough data".into(),
+                |(lo, hi)| format!("{} to {}", pct(lo), pct(hi)),
+            ),
+            source: "measured: delta method per user, baseline vs window".into(),
+        },
+        Assumption {
+            key: "npv",
+            label: "NPV horizon and discount rate",
+            value: format!("{} years at {}", s.npv_horizon_years, pct(rate)),
+            source: "config `[roi] npv_horizon_years`, `discount_rate`".into(),
+        },
+        Assumption {
+            key: "scenarios",
+            label: "Low / high origin call cost",
+            value: format!("× {low_f} / × {high_f}"),
+            source: "config `[roi] low_origin_call_cost_factor`, `high_origin_call_cost_factor`".into(),
+        },
+    ];
+    Some(RoiCase {
+        break_even_origin_call_cost: (total_avoided > Decimal::ZERO).then(|| roi.redis_cost / total_avoided),
+        npv: npv(roi.annualized_net_savings, implementation, rate, s.npv_horizon_years),
+        roi,
+        customers,
+        assumptions,
+        scenarios,
+        sensitivity,
+        soft_benefits: soft,
+    })
+}
+
+/// Round `values` to cents so that they add up to `total` rounded to cents
+/// (largest remainder): what a reader sums in a shown column is the shown
+/// total.
+pub fn cents_adding_up(values: &[Decimal], total: Decimal) -> Vec<Decimal> {
+    let hundred = Decimal::from(100);
+    let target = (total * hundred).round();
+    let floors: Vec<Decimal> = values.iter().map(|v| (v * hundred).floor()).collect();
+    let mut missing = (target - floors.iter().copied().sum::<Decimal>()).to_i64().unwrap_or(0);
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    // Largest fractional part first gets a cent; on a surplus, smallest first loses one.
+    order.sort_by(|&a, &b| {
+        let fa = values[a] * hundred - floors[a];
+        let fb = values[b] * hundred - floors[b];
+        fb.cmp(&fa).then(a.cmp(&b))
+    });
+    let mut cents = floors;
+    let n = order.len();
+    let mut k = 0;
+    while missing > 0 && n > 0 {
+        cents[order[k % n]] += Decimal::ONE;
+        missing -= 1;
+        k += 1;
+    }
+    k = 0;
+    while missing < 0 && n > 0 {
+        cents[order[n - 1 - (k % n)]] -= Decimal::ONE;
+        missing += 1;
+        k += 1;
+    }
+    cents.into_iter().map(|c| c / hundred).collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,162 @@
+//! A tiny window worked by hand: 7 days; baseline 4 requests making 6
+//! origin calls (1.5 per request); origin call cost 2.00, Redis 36.50 a
+//! month, implementation 1,000.
+//! c1 (enterprise): 8 requests with the cache making 2 calls → avoided 8 × 1.5 − 2 = 10.
+//! c2: 2 requests with the cache making 3 calls → avoided 2 × 1.5 − 3 = 0.
+//! Total avoided 10; gross 20.00; Redis 36.5 × 12 × 7 / 365 = 8.40; net 11.60;
+//! annualized 11.6 × 365 / 7 = 4234/7 = 604.857142…; first-year ROI
+//! (604.857… − 1000) / 1000 = −0.395142…; payback 1000 / (604.857… / 12) = 19.8393… months.
+
+use super::*;
+
+fn inputs() -> RoiInputs {
+    RoiInputs {
+        from: "2026-11-16".into(),
+        to: "2026-11-23".into(),
+        days: 7,
+        b_rows: 4,
+        b_origin: 6,
+        customers: vec![
+            CustomerInput {
+                customer_id: "c1".into(),
+                name: "Acme".into(),
+                tier: "enterprise".into(),
+                requests: 10,
+                e_rows: 8,
+                e_origin: 2,
+            },
+            CustomerInput {
+                customer_id: "c2".into(),
+                name: "=HYPERLINK(\"http://x\",\"y\")".into(),
+                tier: "smb".into(),
+                requests: 5,
+                e_rows: 2,
+                e_origin: 3,
+            },
+        ],
+        costs: Costs {
+            currency: "USD".into(),
+            origin_call_cost: 2.0,
+            redis_monthly_cost: 36.5,
+            implementation_cost: 1000.0,
+            hourly_value_of_user_time: 75.0,
+        },
+        settings: RoiSettings::default(),
+        b_mean_latency: Some(100.0),
+        e_mean_latency: Some(40.0),
+        reduction_ci: Some([0.5, 0.8]),
+        baseline_from: "2026-09-07".into(),
+        baseline_to: "2026-10-05".into(),
+    }
+}
+
+fn close(got: Decimal, want: f64) {
+    let g = got.to_f64().unwrap();
+    assert!((g - want).abs() < 1e-9, "got {g}, want {want}");
+}
+
+fn cents(x: Decimal) -> String {
+    format!("{:.2}", x.round_dp(2))
+}
+
+#[test]
+fn roi_by_hand_to_the_cent() {
+    let case = compute(&inputs()).unwrap();
+    let r = &case.roi;
+    assert_eq!(r.origin_calls_avoided, Decimal::from(10));
+    assert_eq!(cents(r.gross_savings), "20.00");
+    assert_eq!(cents(r.redis_cost), "8.40");
+    assert_eq!(cents(r.net_savings), "11.60");
+    assert_eq!(cents(r.annualized_net_savings), "604.86");
+    close(r.annualized_net_savings, 4234.0 / 7.0);
+    close(r.first_year_roi.unwrap(), -0.39514285714285713);
+    close(r.payback_months.unwrap(), 19.839395370807747);
+    // Break-even cost: Redis 8.40 / 10 calls avoided = 0.84.
+    assert_eq!(
+        case.break_even_origin_call_cost,
+        Some(Decimal::from_str("0.84").unwrap())
+    );
+    // NPV at 10 % over 3 years: −1000 + 604.857…·(1/1.1 + 1/1.21 + 1/1.331) = 4697540/9317.
+    close(case.npv, 504.19018997531396);
+    // Soft: 10 requests × 60 ms saved = 1/6000 h × 75 = 0.0125, ×365/7 a year — not in net.
+    close(case.soft_benefits.value.unwrap(), 0.0125);
+    close(case.soft_benefits.annualized_value.unwrap(), 0.6517857142857143);
+}
+
+#[test]
+fn customer_rows_add_up_to_the_totals() {
+    let case = compute(&inputs()).unwrap();
+    let c1 = &case.customers[0];
+    // c1: gross 20.00, Redis 8.40 × 8/10 = 6.72, net 13.28, annualized 13.28 × 365/7.
+    assert_eq!(cents(c1.gross_savings), "20.00");
+    assert_eq!(cents(c1.redis_cost), "6.72");
+    assert_eq!(cents(c1.net_savings), "13.28");
+    close(c1.annualized_net_savings, 692.4571428571429);
+    // 692.46 a year is below the brief's 10,000–50,000 for an enterprise customer.
+    assert_eq!(c1.enterprise_range, Some("below"));
+    let c2 = &case.customers[1];
+    assert_eq!(
+        (cents(c2.gross_savings).as_str(), cents(c2.redis_cost).as_str()),
+        ("0.00", "1.68")
+    );
+    assert_eq!(c2.enterprise_range, None);
+    let sum = |f: fn(&CustomerRoi) -> Decimal| case.customers.iter().map(f).sum::<Decimal>();
+    assert_eq!(sum(|c| c.origin_calls_avoided), case.roi.origin_calls_avoided);
+    assert_eq!(sum(|c| c.gross_savings), case.roi.gross_savings);
+    assert_eq!(sum(|c| c.redis_cost), case.roi.redis_cost);
+    assert_eq!(sum(|c| c.net_savings), case.roi.net_savings);
+}
+
+#[test]
+fn scenarios_and_sensitivity_move_the_drivers() {
+    let case = compute(&inputs()).unwrap();
+    let by = |n: &str| case.scenarios.iter().find(|s| s.name == n).unwrap();
+    // Low: cost 1.00, reduction 50 % → avoided 10 × 1.5 × 0.5 = 7.5, gross 7.50,
+    // net −0.90, annualized −0.9 × 365/7 = −46.93.
+    close(by("low").figures.annualized_net_savings, -46.92857142857143);
+    // High: cost 3.00, reduction 80 % → avoided 12, gross 36, net 27.60, annualized 1,439.14.
+    close(by("high").figures.annualized_net_savings, 1439.142857142857);
+    // Base is the measured case.
+    assert_eq!(by("base").figures, case.roi);
+    // The tornado is sorted by spread; the cost driver spans ±50 % of gross:
+    // 11.6 ∓ 10 → (1.6 … 21.6) × 365/7.
+    let cost = case
+        .sensitivity
+        .iter()
+        .find(|s| s.driver == "Origin call cost")
+        .unwrap();
+    close(cost.low, 1.6 * 365.0 / 7.0);
+    close(cost.high, 21.6 * 365.0 / 7.0);
+    assert!(case.sensitivity.windows(2).all(|w| w[0].spread >= w[1].spread));
+}
+
+#[test]
+fn config_prices_keep_their_decimal_text() {
+    assert_eq!(dec(0.0004).to_string(), "0.0004");
+    assert_eq!(dec(1500.0).to_string(), "1500");
+    assert_eq!(dec(0.06).to_string(), "0.06");
+}
+
+#[test]
+fn shown_cents_add_up_to_the_shown_total() {
+    let v = [
+        Decimal::from_str("0.335").unwrap(),
+        Decimal::from_str("0.335").unwrap(),
+        Decimal::from_str("0.33").unwrap(),
+    ];
+    let shown = cents_adding_up(&v, Decimal::ONE);
+    assert_eq!(
+        shown.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>(),
+        ["0.34", "0.33", "0.33"]
+    );
+    // Negative values too: −1.005 −1.005 sum −2.01.
+    let n = [
+        Decimal::from_str("-1.005").unwrap(),
+        Decimal::from_str("-1.005").unwrap(),
+    ];
+    let shown = cents_adding_up(&n, Decimal::from_str("-2.01").unwrap());
+    assert_eq!(
+        shown.iter().copied().sum::<Decimal>(),
+        Decimal::from_str("-2.01").unwrap()
+    );
+}

@@ -1,0 +1,500 @@
+//! `roi.xlsx` (rust_xlsxwriter): Summary, Customers, Assumptions and
+//! Scenarios. Every figure is a live formula over the Assumptions sheet
+//! (through defined names such as `origin_call_cost`) and the measured
+//! counts, with its computed value cached for readers that do not
+//! recalculate: change an assumption in Excel or LibreOffice and every
+//! total follows.
+
+use anyhow::{Result, anyhow};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{Format, FormatAlign, Formula, Workbook, Worksheet};
+
+use super::{RoiCase, RoiInputs};
+
+fn num(x: Decimal) -> f64 {
+    x.to_f64().unwrap_or(0.0)
+}
+
+fn xerr(e: rust_xlsxwriter::XlsxError) -> anyhow::Error {
+    anyhow!("writing roi.xlsx: {e}")
+}
+
+/// A formula with its cached result.
+fn formula(text: &str, value: f64) -> Formula {
+    Formula::new(text).set_result(value.to_string())
+}
+
+struct Formats {
+    head: Format,
+    money: Format,
+    pct: Format,
+    count: Format,
+    plain: Format,
+    price: Format,
+    bold_money: Format,
+}
+
+fn formats(currency: &str) -> Formats {
+    let money = format!("#,##0.00 \"{currency}\";-#,##0.00 \"{currency}\"");
+    Formats {
+        head: Format::new()
+            .set_bold()
+            .set_background_color("#E5E7EB")
+            .set_align(FormatAlign::Center),
+        money: Format::new().set_num_format(&money),
+        bold_money: Format::new().set_bold().set_num_format(&money),
+        pct: Format::new().set_num_format("0.0%"),
+        count: Format::new().set_num_format("#,##0"),
+        plain: Format::new().set_num_format("0.00"),
+        price: Format::new().set_num_format("0.000000"),
+    }
+}
+
+/// Rows of the Assumptions sheet: (defined name, label, value, source).
+fn assumptions(i: &RoiInputs) -> Vec<(&'static str, &'static str, f64, String)> {
+    let s = &i.settings;
+    let cfg = |k: &str| format!("config [costs] {k}");
+    let (lo, hi) = i.reduction_ci.map_or((None, None), |[a, b]| (Some(a), Some(b)));
+    let hours = i
+        .b_mean_latency
+        .zip(i.e_mean_latency)
+        .map(|(b, e)| i.customers.iter().map(|c| c.e_rows).sum::<u64>() as f64 * (b - e) / 3_600_000.0);
+    vec![
+        (
+            "origin_call_cost",
+            "Cost of one origin call",
+            i.costs.origin_call_cost,
+            cfg("origin_call_cost"),
+        ),
+        (
+            "redis_monthly_cost",
+            "Redis cost per month",
+            i.costs.redis_monthly_cost,
+            cfg("redis_monthly_cost"),
+        ),
+        (
+            "implementation_cost",
+            "Implementation cost (one-time)",
+            i.costs.implementation_cost,
+            cfg("implementation_cost"),
+        ),
+        (
+            "hourly_value",
+            "Value of an hour of user time (soft benefit only)",
+            i.costs.hourly_value_of_user_time,
+            cfg("hourly_value_of_user_time"),
+        ),
+        (
+            "window_days",
+            "Days in the window",
+            i.days as f64,
+            format!("window {} to {} (end exclusive)", i.from, i.to),
+        ),
+        (
+            "baseline_requests",
+            "Baseline requests (cache off)",
+            i.b_rows as f64,
+            format!("measured, {} to {}", i.baseline_from, i.baseline_to),
+        ),
+        (
+            "baseline_origin_calls",
+            "Baseline origin calls",
+            i.b_origin as f64,
+            format!("measured, {} to {}", i.baseline_from, i.baseline_to),
+        ),
+        (
+            "discount_rate",
+            "Annual discount rate (NPV)",
+            s.discount_rate,
+            "config [roi] discount_rate".into(),
+        ),
+        (
+            "npv_years",
+            "NPV horizon, years",
+            f64::from(s.npv_horizon_years),
+            "config [roi] npv_horizon_years".into(),
+        ),
+        (
+            "low_cost_factor",
+            "Low scenario: origin call cost ×",
+            s.low_origin_call_cost_factor,
+            "config [roi] low_origin_call_cost_factor".into(),
+        ),
+        (
+            "high_cost_factor",
+            "High scenario: origin call cost ×",
+            s.high_origin_call_cost_factor,
+            "config [roi] high_origin_call_cost_factor".into(),
+        ),
+        (
+            "swing",
+            "Sensitivity swing of Redis cost and volume",
+            s.sensitivity_swing,
+            "config [roi] sensitivity_swing".into(),
+        ),
+        (
+            "reduction_low",
+            "API call reduction, 95 % CI low",
+            lo.unwrap_or(f64::NAN),
+            "measured (delta method per user); blank: not enough data".into(),
+        ),
+        (
+            "reduction_high",
+            "API call reduction, 95 % CI high",
+            hi.unwrap_or(f64::NAN),
+            "measured (delta method per user); blank: not enough data".into(),
+        ),
+        (
+            "user_hours_saved",
+            "User hours saved in the window",
+            hours.unwrap_or(f64::NAN),
+            "measured: requests with the cache × (mean latency before − after)".into(),
+        ),
+    ]
+}
+
+fn header(ws: &mut Worksheet, f: &Formats, cols: &[(&str, f64)]) -> Result<()> {
+    for (c, (name, width)) in cols.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *name, &f.head).map_err(xerr)?;
+        ws.set_column_width(c as u16, *width).map_err(xerr)?;
+    }
+    ws.set_freeze_panes(1, 0).map_err(xerr)?;
+    Ok(())
+}
+
+/// The bytes of roi.xlsx.
+pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
+    let f = formats(&i.costs.currency);
+    let mut wb = Workbook::new();
+    let n = case.customers.len() as u32;
+    let total_row = n + 1; // 0-based row of the Customers total
+    let tr = total_row + 1; // 1-based for formulas
+    let last = n + 1; // 1-based last customer row
+
+    // Summary first: it is the sheet a CSV export of the workbook gives.
+    let r = &case.roi;
+    let summary = wb.add_worksheet().set_name("Summary").map_err(xerr)?;
+    header(summary, &f, &[("Figure", 44.0), ("Value", 22.0), ("How", 70.0)])?;
+    let ann = "B6";
+    let rows: Vec<(&str, Formula, &Format, &str)> = vec![
+        (
+            "Origin calls avoided",
+            formula(&format!("=Customers!G{tr}"), num(r.origin_calls_avoided)),
+            &f.plain,
+            "Σ customers: cached requests × baseline calls per request − their origin calls",
+        ),
+        (
+            "Gross savings",
+            formula(&format!("=Customers!H{tr}"), num(r.gross_savings)),
+            &f.money,
+            "origin calls avoided × origin_call_cost",
+        ),
+        (
+            "Redis cost",
+            formula("=redis_monthly_cost*12/365*window_days", num(r.redis_cost)),
+            &f.money,
+            "redis_monthly_cost × 12 / 365 × days",
+        ),
+        (
+            "Net savings",
+            formula("=B3-B4", num(r.net_savings)),
+            &f.bold_money,
+            "gross − Redis cost",
+        ),
+        (
+            "Annualized net savings",
+            formula("=B5*365/window_days", num(r.annualized_net_savings)),
+            &f.bold_money,
+            "net × 365 / days",
+        ),
+        (
+            "First-year ROI",
+            formula(
+                &format!("=({ann}-implementation_cost)/implementation_cost"),
+                r.first_year_roi.map_or(0.0, num),
+            ),
+            &f.pct,
+            "(annualized net − implementation cost) / implementation cost",
+        ),
+        (
+            "Payback (months)",
+            formula(
+                &format!("=IF({ann}>0,implementation_cost/({ann}/12),\"n/a\")"),
+                r.payback_months.map_or(0.0, num),
+            ),
+            &f.plain,
+            "implementation cost / (annualized net / 12); n/a when annualized net ≤ 0",
+        ),
+        (
+            "Break-even origin call cost",
+            formula(
+                "=IF(B2>0,B4/B2,\"n/a\")",
+                case.break_even_origin_call_cost.map_or(0.0, num),
+            ),
+            &f.price,
+            "Redis cost / origin calls avoided",
+        ),
+        (
+            "NPV",
+            formula(
+                &format!(
+                    "=-implementation_cost+IF(discount_rate=0,{ann}*npv_years,{ann}*(1-(1+discount_rate)^-npv_years)/discount_rate)"
+                ),
+                num(case.npv),
+            ),
+            &f.money,
+            "−implementation cost + annualized net discounted over npv_years at discount_rate",
+        ),
+        (
+            "Soft benefit: user time (not in savings)",
+            formula(
+                "=IFERROR(user_hours_saved*hourly_value,\"n/a\")",
+                case.soft_benefits.value.map_or(0.0, num),
+            ),
+            &f.money,
+            "user hours saved × hourly value; shown apart, never added to hard savings",
+        ),
+    ];
+    for (k, (label, fm, fmt, how)) in rows.into_iter().enumerate() {
+        let row = k as u32 + 1;
+        summary.write_string(row, 0, label).map_err(xerr)?;
+        summary.write_formula_with_format(row, 1, fm, fmt).map_err(xerr)?;
+        summary.write_string(row, 2, how).map_err(xerr)?;
+    }
+
+    let cust = wb.add_worksheet().set_name("Customers").map_err(xerr)?;
+    header(
+        cust,
+        &f,
+        &[
+            ("Customer", 10.0),
+            ("Name", 30.0),
+            ("Tier", 12.0),
+            ("Requests", 11.0),
+            ("With cache", 11.0),
+            ("Origin calls (cache)", 12.0),
+            ("Calls avoided", 13.0),
+            ("Gross savings", 15.0),
+            ("Redis cost", 14.0),
+            ("Net savings", 15.0),
+            ("Annualized net", 16.0),
+            ("Enterprise 10k–50k", 12.0),
+        ],
+    )?;
+    for (k, c) in case.customers.iter().enumerate() {
+        let (row, x) = (k as u32 + 1, k as u32 + 2);
+        // Text goes in as strings: a name like =HYPERLINK(...) stays text.
+        cust.write_string(row, 0, &c.customer_id).map_err(xerr)?;
+        cust.write_string(row, 1, &c.name).map_err(xerr)?;
+        cust.write_string(row, 2, &c.tier).map_err(xerr)?;
+        cust.write_number_with_format(row, 3, c.requests as f64, &f.count)
+            .map_err(xerr)?;
+        cust.write_number_with_format(row, 4, c.cached_requests as f64, &f.count)
+            .map_err(xerr)?;
+        cust.write_number_with_format(row, 5, c.cached_origin_calls as f64, &f.count)
+            .map_err(xerr)?;
+        let cells: [(u16, String, f64, &Format); 5] = [
+            (
+                6,
+                format!("=E{x}*baseline_origin_calls/baseline_requests-F{x}"),
+                num(c.origin_calls_avoided),
+                &f.plain,
+            ),
+            (7, format!("=G{x}*origin_call_cost"), num(c.gross_savings), &f.money),
+            (
+                8,
+                format!("=IF($E${tr}=0,0,redis_monthly_cost*12/365*window_days*E{x}/$E${tr})"),
+                num(c.redis_cost),
+                &f.money,
+            ),
+            (9, format!("=H{x}-I{x}"), num(c.net_savings), &f.money),
+            (
+                10,
+                format!("=J{x}*365/window_days"),
+                num(c.annualized_net_savings),
+                &f.money,
+            ),
+        ];
+        for (col, text, value, fmt) in cells {
+            cust.write_formula_with_format(row, col, formula(&text, value), fmt)
+                .map_err(xerr)?;
+        }
+        cust.write_formula(
+            row,
+            11,
+            formula(
+                &format!(
+                    "=IF(LOWER(C{x})=\"enterprise\",IF(K{x}<10000,\"below\",IF(K{x}>50000,\"above\",\"within\")),\"\")"
+                ),
+                0.0,
+            )
+            .set_result(c.enterprise_range.unwrap_or("")),
+        )
+        .map_err(xerr)?;
+    }
+    cust.write_string_with_format(total_row, 0, "TOTAL", &f.head)
+        .map_err(xerr)?;
+    let totals: [(u16, char, f64, &Format); 8] = [
+        (3, 'D', case.customers.iter().map(|c| c.requests as f64).sum(), &f.count),
+        (
+            4,
+            'E',
+            case.customers.iter().map(|c| c.cached_requests as f64).sum(),
+            &f.count,
+        ),
+        (
+            5,
+            'F',
+            case.customers.iter().map(|c| c.cached_origin_calls as f64).sum(),
+            &f.count,
+        ),
+        (6, 'G', num(r.origin_calls_avoided), &f.plain),
+        (7, 'H', num(r.gross_savings), &f.bold_money),
+        (8, 'I', num(r.redis_cost), &f.bold_money),
+        (9, 'J', num(r.net_savings), &f.bold_money),
+        (10, 'K', num(r.annualized_net_savings), &f.bold_money),
+    ];
+    for (col, letter, value, fmt) in totals {
+        cust.write_formula_with_format(
+            total_row,
+            col,
+            formula(&format!("=SUM({letter}2:{letter}{last})"), value),
+            fmt,
+        )
+        .map_err(xerr)?;
+    }
+
+    let asm = wb.add_worksheet().set_name("Assumptions").map_err(xerr)?;
+    header(
+        asm,
+        &f,
+        &[("Name", 24.0), ("Assumption", 46.0), ("Value", 16.0), ("Source", 60.0)],
+    )?;
+    let list = assumptions(i);
+    for (k, (name, label, value, source)) in list.iter().enumerate() {
+        let row = k as u32 + 1;
+        asm.write_string(row, 0, *name).map_err(xerr)?;
+        asm.write_string(row, 1, *label).map_err(xerr)?;
+        if value.is_finite() {
+            let fmt = match *name {
+                "origin_call_cost" => &f.price,
+                "discount_rate" | "reduction_low" | "reduction_high" | "swing" => &f.pct,
+                "redis_monthly_cost" | "implementation_cost" | "hourly_value" => &f.money,
+                _ => &f.plain,
+            };
+            asm.write_number_with_format(row, 2, *value, fmt).map_err(xerr)?;
+        }
+        asm.write_string(row, 3, source).map_err(xerr)?;
+    }
+    for (k, (name, ..)) in list.iter().enumerate() {
+        wb.define_name(*name, &format!("=Assumptions!$C${}", k + 2))
+            .map_err(xerr)?;
+    }
+
+    // Scenarios: annualized = (volume·E·b·reduction·cost − Redis)·365/window_days.
+    let sc = wb.add_worksheet().set_name("Scenarios").map_err(xerr)?;
+    header(
+        sc,
+        &f,
+        &[
+            ("Scenario", 34.0),
+            ("Origin call cost", 16.0),
+            ("API call reduction", 16.0),
+            ("Calls avoided", 14.0),
+            ("Gross savings", 15.0),
+            ("Redis cost", 14.0),
+            ("Net savings", 15.0),
+            ("Annualized net", 16.0),
+            ("First-year ROI", 14.0),
+            ("NPV", 15.0),
+        ],
+    )?;
+    let e = format!("Customers!$E${tr}");
+    let b = "(baseline_origin_calls/baseline_requests)";
+    let base_red = format!("(1-(Customers!$F${tr}/{e})/{b})");
+    let red_or = |bound: &str| format!("IF(ISNUMBER({bound}),{bound},{base_red})");
+    let scen: Vec<(String, String, String, &super::Scenario)> = case
+        .scenarios
+        .iter()
+        .map(|s| {
+            let (cost, red) = match s.name {
+                "low" => ("origin_call_cost*low_cost_factor".to_string(), red_or("reduction_low")),
+                "high" => (
+                    "origin_call_cost*high_cost_factor".to_string(),
+                    red_or("reduction_high"),
+                ),
+                _ => ("origin_call_cost".to_string(), base_red.clone()),
+            };
+            (s.name.to_string(), cost, red, s)
+        })
+        .collect();
+    for (k, (name, cost, red, s)) in scen.iter().enumerate() {
+        let (row, x) = (k as u32 + 1, k + 2);
+        let fig = &s.figures;
+        sc.write_string(row, 0, name).map_err(xerr)?;
+        let cells: [(u16, String, f64, &Format); 9] = [
+            (1, format!("={cost}"), num(s.origin_call_cost), &f.price),
+            (2, format!("={red}"), num(s.api_call_reduction), &f.pct),
+            (3, format!("={e}*{b}*C{x}"), num(fig.origin_calls_avoided), &f.plain),
+            (4, format!("=D{x}*B{x}"), num(fig.gross_savings), &f.money),
+            (
+                5,
+                "=redis_monthly_cost*12/365*window_days".to_string(),
+                num(fig.redis_cost),
+                &f.money,
+            ),
+            (6, format!("=E{x}-F{x}"), num(fig.net_savings), &f.money),
+            (
+                7,
+                format!("=G{x}*365/window_days"),
+                num(fig.annualized_net_savings),
+                &f.bold_money,
+            ),
+            (
+                8,
+                format!("=(H{x}-implementation_cost)/implementation_cost"),
+                fig.first_year_roi.map_or(0.0, num),
+                &f.pct,
+            ),
+            (
+                9,
+                format!(
+                    "=-implementation_cost+IF(discount_rate=0,H{x}*npv_years,H{x}*(1-(1+discount_rate)^-npv_years)/discount_rate)"
+                ),
+                num(s.npv),
+                &f.money,
+            ),
+        ];
+        for (col, text, value, fmt) in cells {
+            sc.write_formula_with_format(row, col, formula(&text, value), fmt)
+                .map_err(xerr)?;
+        }
+    }
+    // The one-at-a-time sensitivity of annualized net savings (values; the
+    // formulas above carry the model).
+    let top = scen.len() as u32 + 2;
+    for (c, h) in [
+        "Driver (one at a time)",
+        "Low input",
+        "High input",
+        "Annualized net (low)",
+        "Annualized net (high)",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sc.write_string_with_format(top, c as u16, *h, &f.head).map_err(xerr)?;
+    }
+    for (k, s) in case.sensitivity.iter().enumerate() {
+        let row = top + 1 + k as u32;
+        sc.write_string(row, 0, s.driver).map_err(xerr)?;
+        sc.write_string(row, 1, &s.low_input).map_err(xerr)?;
+        sc.write_string(row, 2, &s.high_input).map_err(xerr)?;
+        sc.write_number_with_format(row, 3, num(s.low), &f.money)
+            .map_err(xerr)?;
+        sc.write_number_with_format(row, 4, num(s.high), &f.money)
+            .map_err(xerr)?;
+    }
+    wb.save_to_buffer().map_err(xerr)
+}

@@ -1,0 +1,285 @@
+//! `cacheroi roi` on the bundled sample: metrics.json by the contract, rows
+//! that add up, a CSV that is safe in a spreadsheet, and a workbook whose
+//! formulas LibreOffice recalculates — also after finance changes the
+//! origin call cost.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use serde_json::Value;
+
+use super::{cacheroi, copy_dir};
+
+fn copy_sample(to: &Path) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    copy_dir(&src, to);
+}
+
+/// Run roi on a copy of the sample with two hostile customer names.
+fn roi(dir: &Path, extra: &[&str]) -> PathBuf {
+    let data = dir.join("data");
+    copy_sample(&data);
+    let customers = fs::read_to_string(data.join("customers.csv")).unwrap();
+    let customers = customers
+        .replace("Acme QA (internal)", "\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"")
+        .replace("Platform Dev Team", "-2+3");
+    fs::write(data.join("customers.csv"), customers).unwrap();
+    cacheroi(dir)
+        .args(["-q", "roi", "--config", "data/cacheroi.toml", "--out", "out"])
+        .args(extra)
+        .assert()
+        .success();
+    dir.join("out/roi")
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn metrics_follow_the_contract_and_rows_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = roi(dir.path(), &[]);
+    let m: Value = serde_json::from_str(&fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(m["window"]["from"], "2026-10-05");
+    assert_eq!(m["window"]["to"], "2026-11-16");
+    assert_eq!(m["window"]["days"], 42);
+    let r = &m["roi"];
+    // CONTRACT §4 from its own parts: Redis 900 × 12 / 365 × 42; net = gross − Redis;
+    // annualized = net × 365 / 42; ROI and payback from the 12,000 implementation cost.
+    let (gross, redis, net, annual) = (
+        f(&r["gross_savings"]),
+        f(&r["redis_cost"]),
+        f(&r["net_savings"]),
+        f(&r["annualized_net_savings"]),
+    );
+    assert!((redis - 900.0 * 12.0 / 365.0 * 42.0).abs() < 1e-9);
+    assert!((net - (gross - redis)).abs() < 1e-9);
+    assert!((annual - net * 365.0 / 42.0).abs() < 1e-9);
+    assert!((f(&r["first_year_roi"]) - (annual - 12000.0) / 12000.0).abs() < 1e-12);
+    assert!((f(&r["payback_months"]) - 12000.0 / (annual / 12.0)).abs() < 1e-9);
+    let customers = m["customers"].as_array().unwrap();
+    assert_eq!(customers.len(), 30);
+    for key in ["gross_savings", "redis_cost", "net_savings", "annualized_net_savings"] {
+        let sum: f64 = customers.iter().map(|c| f(&c[key])).sum();
+        assert!((sum - f(&r[key])).abs() < 1e-6, "{key}: {sum} vs {}", r[key]);
+        assert!(customers.iter().all(|c| c["customer_id"].is_string()));
+    }
+    // Enterprise customers are marked against 10,000–50,000 a year.
+    let enterprise: Vec<&Value> = customers.iter().filter(|c| c["tier"] == "enterprise").collect();
+    assert_eq!(enterprise.len(), 5);
+    assert!(enterprise.iter().all(|c| c["enterprise_range"].is_string()));
+    assert!(
+        m["assumptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["key"] == "origin_call_cost" && a["source"].as_str().unwrap().contains("origin_call_cost"))
+    );
+    assert_eq!(m["scenarios"].as_array().unwrap().len(), 3);
+    // Soft benefits stay out of the hard savings.
+    assert!(m["soft_benefits"]["value"].is_number());
+    let html = fs::read_to_string(out.join("roi.html")).unwrap();
+    assert!(html.contains("Soft benefit, not in the savings above"));
+    assert!(html.contains("charts/tornado.png"));
+    assert!(!html.contains("=HYPERLINK(\"http"), "escaped in HTML");
+}
+
+#[test]
+fn the_csv_is_safe_and_its_columns_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    // The first rollout week: the Redis bill outweighs the savings, so net
+    // figures are negative and must stay numbers.
+    let out = roi(dir.path(), &["--to", "2026-10-12"]);
+    let bytes = fs::read(out.join("roi.csv")).unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "UTF-8 BOM for Excel");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(text.contains("\r\n"), "RFC 4180 line ends");
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    let by_id = |id: &str| rows.iter().find(|r| &r[0] == id).unwrap().clone();
+    assert_eq!(&by_id("c001")[1], "'=HYPERLINK(\"http://x\",\"y\")");
+    assert_eq!(&by_id("c002")[1], "'-2+3");
+    let total = rows.last().unwrap().clone();
+    assert_eq!(&total[0], "TOTAL");
+    let net_total: f64 = total[8].parse().unwrap();
+    assert!(net_total < 0.0);
+    // Negative numbers are plain numbers, and each money column adds up to
+    // its TOTAL to the cent.
+    for col in 5..=9 {
+        let cents: i64 = rows[..rows.len() - 1]
+            .iter()
+            .map(|r| {
+                assert!(!r[col].starts_with('\''), "number neutralised: {}", &r[col]);
+                (r[col].parse::<f64>().unwrap() * 100.0).round() as i64
+            })
+            .sum();
+        assert_eq!(
+            cents,
+            (total[col].parse::<f64>().unwrap() * 100.0).round() as i64,
+            "column {col}"
+        );
+    }
+    assert!(rows.iter().any(|r| r[8].starts_with('-')));
+}
+
+fn read_xlsx_part(path: &Path, part: &str) -> String {
+    let mut z = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
+    let mut s = String::new();
+    z.by_name(part).unwrap().read_to_string(&mut s).unwrap();
+    s
+}
+
+/// A copy of the workbook with one cell's number replaced (what finance
+/// does by typing a new assumption).
+fn with_cell(path: &Path, part: &str, cell: &str, value: &str, to: &Path) {
+    let mut z = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
+    let mut w = zip::ZipWriter::new(fs::File::create(to).unwrap());
+    for i in 0..z.len() {
+        let mut file = z.by_index(i).unwrap();
+        let name = file.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).unwrap();
+        if name == part {
+            let xml = String::from_utf8(bytes).unwrap();
+            let at = xml.find(&format!("<c r=\"{cell}\"")).unwrap();
+            let v0 = at + xml[at..].find("<v>").unwrap() + 3;
+            let v1 = v0 + xml[v0..].find("</v>").unwrap();
+            bytes = format!("{}{value}{}", &xml[..v0], &xml[v1..]).into_bytes();
+        }
+        w.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(&bytes).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+/// LibreOffice (headless, a fresh profile that recalculates on load) opens
+/// the workbook and writes each sheet as CSV: the Summary's figures.
+fn libreoffice_summary(xlsx: &Path, work: &Path) -> Vec<(String, String)> {
+    let profile = work.join("profile/user");
+    fs::create_dir_all(&profile).unwrap();
+    fs::write(
+        profile.join("registrymodifications.xcu"),
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"#,
+    )
+    .unwrap();
+    let out = work.join("csv");
+    let status = Process::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            work.join("profile").display()
+        ))
+        .args([
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,false,false,false,false,-1",
+            "--outdir",
+        ])
+        .arg(&out)
+        .arg(xlsx)
+        .output()
+        .expect("soffice (Debian package libreoffice-calc; scripts/test.sh installs it)");
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let stem = xlsx.file_stem().unwrap().to_string_lossy().into_owned();
+    let text = fs::read_to_string(out.join(format!("{stem}-Summary.csv"))).unwrap();
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[1].to_string())
+        })
+        .collect()
+}
+
+fn figure(rows: &[(String, String)], name: &str) -> f64 {
+    let v = &rows
+        .iter()
+        .find(|(k, _)| k == name)
+        .unwrap_or_else(|| panic!("{name}"))
+        .1;
+    v.trim_end_matches('%')
+        .replace(',', "")
+        .parse()
+        .unwrap_or_else(|_| panic!("{name}: {v}"))
+}
+
+#[test]
+fn the_workbook_has_live_formulas_that_libreoffice_recalculates() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = roi(dir.path(), &[]);
+    let xlsx = out.join("roi.xlsx");
+    let m: Value = serde_json::from_str(&fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    let r = &m["roi"];
+
+    // Read back with calamine: the sheets, the cached values and the formulas.
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    assert_eq!(wb.sheet_names(), ["Summary", "Customers", "Assumptions", "Scenarios"]);
+    let summary = wb.worksheet_range("Summary").unwrap();
+    assert_eq!(summary.get_value((4, 0)), Some(&Data::String("Net savings".into())));
+    match summary.get_value((4, 1)) {
+        Some(Data::Float(v)) => assert!((v - f(&r["net_savings"])).abs() < 1e-6),
+        other => panic!("net savings cell: {other:?}"),
+    }
+    let formulas = wb.worksheet_formula("Summary").unwrap();
+    assert_eq!(formulas.get_value((4, 1)).map(String::as_str), Some("B3-B4"));
+    assert_eq!(
+        formulas.get_value((3, 1)).map(String::as_str),
+        Some("redis_monthly_cost*12/365*window_days")
+    );
+    let cust = wb.worksheet_formula("Customers").unwrap();
+    assert_eq!(cust.get_value((1, 7)).map(String::as_str), Some("G2*origin_call_cost"));
+    let names = wb.worksheet_range("Customers").unwrap();
+    assert_eq!(
+        names.get_value((1, 1)),
+        Some(&Data::String("=HYPERLINK(\"http://x\",\"y\")".into())),
+        "a name is text in the workbook, never a formula"
+    );
+    // Frozen header row.
+    assert!(read_xlsx_part(&xlsx, "xl/worksheets/sheet2.xml").contains("<pane ySplit=\"1\""));
+
+    // LibreOffice recalculates to the same totals.
+    let lo = libreoffice_summary(&xlsx, &dir.path().join("lo1"));
+    for (name, key) in [
+        ("Gross savings", "gross_savings"),
+        ("Redis cost", "redis_cost"),
+        ("Net savings", "net_savings"),
+        ("Annualized net savings", "annualized_net_savings"),
+        ("Payback (months)", "payback_months"),
+    ] {
+        let got = figure(&lo, name);
+        assert!(
+            (got - f(&r[key])).abs() < 1e-6 * f(&r[key]).abs().max(1.0),
+            "{name}: {got} vs {}",
+            r[key]
+        );
+    }
+
+    // Finance doubles the origin call cost (Assumptions!C2, 0.06 → 0.12):
+    // gross doubles, Redis stays, and every total follows.
+    let changed = dir.path().join("changed.xlsx");
+    with_cell(&xlsx, "xl/worksheets/sheet3.xml", "C2", "0.12", &changed);
+    let lo = libreoffice_summary(&changed, &dir.path().join("lo2"));
+    let gross = 2.0 * f(&r["gross_savings"]);
+    let net = gross - f(&r["redis_cost"]);
+    let annual = net * 365.0 / 42.0;
+    for (name, want) in [
+        ("Gross savings", gross),
+        ("Net savings", net),
+        ("Annualized net savings", annual),
+        ("First-year ROI", (annual - 12000.0) / 12000.0 * 100.0),
+        ("Payback (months)", 12000.0 / (annual / 12.0)),
+    ] {
+        let got = figure(&lo, name);
+        assert!(
+            (got - want).abs() < 1e-6 * want.abs().max(1.0),
+            "{name}: {got} vs {want}"
+        );
+    }
+}
