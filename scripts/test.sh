@@ -23,6 +23,15 @@ if [ ${#need_apt[@]} -gt 0 ] || [ ${#need_lean[@]} -gt 0 ]; then
   fi
 fi
 
+# The SMTP tests run a real server: Python's aiosmtpd (tests/smtp/server.py).
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  echo "installing aiosmtpd (pip)" >&2
+  python3 -m pip install --quiet aiosmtpd 2>/dev/null || {
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-aiosmtpd >/dev/null
+  }
+fi
+
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked

@@ -45,6 +45,13 @@ pub enum Command {
     Gate(GateArgs),
     /// Capture INFO from each Redis instance into the snapshot store (for cron).
     Snapshot(SnapshotArgs),
+    /// E-mail a rendered report over SMTP per `[email]` (rendering it first if
+    /// it is not there); --dry-run writes the message to a file instead.
+    Send(SendArgs),
+    /// For cron: the weekly report, its rollout gate and the e-mail in one go,
+    /// once per week (a rerun replaces the files and mails again only with
+    /// --resend); a lock keeps two runs from overlapping.
+    Run(RunArgs),
     /// Generate deterministic sample data (requests, feedback, customers, Redis
     /// snapshots, rollout plan, config) for demos and benchmarks.
     Sample(SampleArgs),
@@ -83,6 +90,41 @@ pub struct RoiArgs {
     #[arg(long, value_name = "DATE")]
     pub to: Option<chrono::NaiveDate>,
     /// Output folder (default: `output_dir` of the configuration).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Which report to send.
+    #[arg(long, value_enum, default_value = "weekly")]
+    pub report: crate::deliver::mail::ReportKind,
+    /// The week of a weekly report, e.g. 2026-W47, or `last`.
+    #[arg(long, default_value = "last", value_name = "WEEK")]
+    pub week: String,
+    /// Recipient (repeatable; default: `[email] <report>_to`, else `[email] to`).
+    #[arg(long = "to", value_name = "ADDR")]
+    pub to: Vec<String>,
+    /// Write the exact message to this .eml file instead of sending it.
+    #[arg(long, value_name = "FILE.eml")]
+    pub dry_run: Option<PathBuf>,
+    /// Report folder root (default: `output_dir` of the configuration).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// ISO week to report and send, e.g. 2026-W47, or `last`.
+    #[arg(long, default_value = "last", value_name = "WEEK")]
+    pub week: String,
+    /// Send even if the delivery log says this week was already sent.
+    #[arg(long)]
+    pub resend: bool,
+    /// Write the message to this .eml file instead of sending it (no log entry).
+    #[arg(long, value_name = "FILE.eml")]
+    pub dry_run: Option<PathBuf>,
+    /// Report folder root (default: `output_dir` of the configuration).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }

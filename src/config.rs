@@ -100,6 +100,19 @@ pub struct EmailModel {
     pub from: Option<String>,
     #[serde(default)]
     pub to: Vec<String>,
+    /// Recipients per report kind (default: `to`): executives get the weekly
+    /// summary, finance the ROI report.
+    #[serde(default)]
+    pub weekly_to: Vec<String>,
+    #[serde(default)]
+    pub impact_to: Vec<String>,
+    #[serde(default)]
+    pub roi_to: Vec<String>,
+    /// CA certificates (PEM) to trust for the SMTP server instead of the public roots.
+    pub ca_file: Option<PathBuf>,
+    /// Seconds per SMTP attempt (default 30) and attempts (default 3).
+    pub timeout_secs: Option<u64>,
+    pub tries: Option<u32>,
 }
 
 /// Where each input lives; globs are kept as patterns, resolved at read time.

@@ -76,6 +76,11 @@ fn run(cli: &Cli) -> anyhow::Result<(Vec<String>, i32)> {
     Ok(match &cli.command {
         Command::Weekly(args) => (paths(commands::weekly::run(&settings()?, args)?.files), exit::SUCCESS),
         Command::Impact(args) => (paths(commands::impact::run(&settings()?, args)?.files), exit::SUCCESS),
+        Command::Send(args) => (commands::send::run(&settings()?, args)?, exit::SUCCESS),
+        Command::Run(args) => {
+            let lines = commands::run::run(&settings()?, args, cli.global.quiet)?;
+            (if cli.global.quiet { Vec::new() } else { lines }, exit::SUCCESS)
+        }
         Command::Roi(args) => (paths(commands::roi::run(&settings()?, args)?), exit::SUCCESS),
         Command::Gate(args) => commands::gate::run(&settings()?, args)?,
         Command::Snapshot(args) => (commands::snapshot::run(&settings()?, args)?, exit::SUCCESS),

@@ -4,7 +4,9 @@
 pub mod gate;
 pub mod impact;
 pub mod roi;
+pub mod run;
 pub mod sample;
+pub mod send;
 pub mod snapshot;
 pub mod weekly;
 

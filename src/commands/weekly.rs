@@ -150,12 +150,39 @@ pub fn render_files(
 /// `cacheroi weekly`: build, render, then write everything at once.
 pub fn run(settings: &Settings, args: &WeeklyArgs) -> Result<Written> {
     let week = resolve_week(&args.week, settings.now(), settings.timezone)?;
+    Ok(write(settings, week, args.out.as_deref(), false)?.0)
+}
+
+/// Build, render and write the weekly report of `week` under `out` (default
+/// `output_dir`). With `require_rows`, a week without request rows is an
+/// error and nothing is written (what is mailed must not be empty).
+pub fn write(
+    settings: &Settings,
+    week: IsoWeek,
+    out: Option<&std::path::Path>,
+    require_rows: bool,
+) -> Result<(Written, WeeklyReport)> {
     let report = build(settings, week)?;
-    let out = args.out.clone().unwrap_or_else(|| settings.output_dir.clone());
+    let requests = report
+        .metrics
+        .kpis
+        .get(&crate::metrics::Kpi::Requests)
+        .and_then(|c| c.value)
+        .unwrap_or(0.0);
+    if require_rows && requests == 0.0 {
+        anyhow::bail!(
+            "{} ({} to {}) has no valid request rows in {}: nothing to report — are that week's logs in place?",
+            week.label(),
+            report.metrics.period.start,
+            report.metrics.period.end,
+            settings.sources.requests
+        );
+    }
+    let out = out.map_or_else(|| settings.output_dir.clone(), std::path::Path::to_path_buf);
     let dir = out.join("weekly").join(week.label());
     let t = std::time::Instant::now();
     let bundle = render_files(&report, &dir, settings.templates_dir.as_deref())?;
     tracing::debug!(elapsed = ?t.elapsed(), "rendered");
     let files = super::write_with_archive(&bundle, &out, settings.templates_dir.as_deref())?;
-    Ok(Written { dir, files })
+    Ok((Written { dir, files }, report))
 }

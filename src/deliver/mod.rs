@@ -1,5 +1,7 @@
-//! Delivery: the only stage that touches the filesystem (and, later, the
-//! network).
+//! Delivery: the only stage that touches the filesystem and the network —
+//! atomic report files, the snapshot store, e-mail and its delivery log.
 
 pub mod files;
+pub mod log;
+pub mod mail;
 pub mod store;

@@ -27,18 +27,53 @@ fn lock_path(store: &Path) -> PathBuf {
 impl StoreLock {
     pub fn acquire(store: &Path) -> Result<StoreLock> {
         let path = lock_path(store);
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create folder", dir.display()))?;
-        }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("{}: cannot open lock file", path.display()))?;
+        let file = open_lock(&path)?;
         lock_exclusive(&file).with_context(|| format!("{}: cannot lock", path.display()))?;
         Ok(StoreLock { _file: file })
     }
+
+    /// Take the lock file `path` itself without waiting: None when another
+    /// process holds it.
+    pub fn try_lock_file(path: &Path) -> Result<Option<StoreLock>> {
+        let file = open_lock(path)?;
+        Ok(try_lock_exclusive(&file)
+            .with_context(|| format!("{}: cannot lock", path.display()))?
+            .then_some(StoreLock { _file: file }))
+    }
+}
+
+/// Open (creating it and its folder) a lock file.
+fn open_lock(path: &Path) -> Result<File> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create folder", dir.display()))?;
+    }
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("{}: cannot open lock file", path.display()))
+}
+
+#[cfg(unix)]
+fn try_lock_exclusive(file: &File) -> std::io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a file descriptor we own; returns at once.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let err = std::io::Error::last_os_error();
+    if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(err)
+    }
+}
+
+#[cfg(not(unix))]
+fn try_lock_exclusive(_file: &File) -> std::io::Result<bool> {
+    Ok(true)
 }
 
 #[cfg(unix)]

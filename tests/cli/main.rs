@@ -6,6 +6,7 @@ mod gate;
 mod golden;
 mod html;
 mod impact;
+mod mail;
 mod roi;
 mod snapshot;
 mod statistics;

@@ -11,7 +11,7 @@ use cacheroi::sources::redis_store;
 
 use super::cacheroi;
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -342,7 +342,7 @@ fn no_redis_to_capture_is_a_usage_error() {
 }
 
 /// A private CA and a server certificate for 127.0.0.1 signed by it (PEM).
-fn test_certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+pub fn test_certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     use rcgen::{
         BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType,
     };

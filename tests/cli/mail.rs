@@ -1,0 +1,379 @@
+//! `send` and `run` against a real SMTP server (aiosmtpd, tests/smtp/server.py,
+//! installed by scripts/test.sh) on a free loopback port: the message as a
+//! mail client sees it, STARTTLS with a test CA, a wrong password, an
+//! unreachable server, one mail per week, the run lock, dry runs and empty
+//! weeks.
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use mail_parser::{MessageParser, MimeHeaders};
+
+use super::snapshot::{free_port, test_certificates};
+use super::{cacheroi, copy_dir};
+
+/// The SMTP server of a test, killed on drop; messages land in `dir`.
+struct Smtp {
+    port: u16,
+    dir: PathBuf,
+    child: Child,
+}
+
+impl Smtp {
+    fn start(root: &Path, extra: &[&str]) -> Smtp {
+        let port = free_port();
+        let dir = root.join(format!("mail-{port}"));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp/server.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .args(["--port", &port.to_string(), "--dir"])
+            .arg(&dir)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 with aiosmtpd (scripts/test.sh installs it)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.starts_with("ready"), "SMTP server did not start: {line:?}");
+        Smtp { port, dir, child }
+    }
+
+    /// The stored messages, oldest first.
+    fn messages(&self) -> Vec<Vec<u8>> {
+        let mut names: Vec<PathBuf> = fs::read_dir(&self.dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        names.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+        names.sort();
+        names.iter().map(|p| fs::read(p).unwrap()).collect()
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A copy of the bundled sample with `[email]` pointing at `port`.
+fn with_email(dir: &Path, email: &str) {
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"),
+        &dir.join("data"),
+    );
+    let cfg = dir.join("data/cacheroi.toml");
+    let mut text = fs::read_to_string(&cfg).unwrap();
+    text.push_str(&format!("\n[email]\n{email}\n"));
+    fs::write(&cfg, text).unwrap();
+}
+
+fn plain(port: u16) -> String {
+    format!(
+        "smtp_host = \"127.0.0.1\"\nsmtp_port = {port}\ntls = \"none\"\nfrom = \"Cache reports <reports@example.com>\"\n\
+         to = [\"leadership@example.com\", \"cto@example.com\"]\nroi_to = [\"finance@example.com\"]\ntimeout_secs = 5\ntries = 2"
+    )
+}
+
+fn cmd(dir: &Path, args: &[&str]) -> std::process::Output {
+    cacheroi(dir)
+        .args(["-q"])
+        .args(args)
+        .args(["--config", "data/cacheroi.toml", "--out", "out"])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn send_mails_the_weekly_report_with_inline_charts_and_attachments() {
+    let root = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(root.path(), &[]);
+    with_email(root.path(), &plain(smtp.port));
+    // Not rendered yet: send renders it first.
+    let out = cmd(root.path(), &["send", "--week", "2026-W46"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), 1);
+    let m = MessageParser::default().parse(&mails[0]).unwrap();
+    let subject = m.subject().unwrap();
+    assert!(subject.starts_with("Cache rollout W46: API calls −"), "{subject}");
+    assert!(subject.ends_with("targets met · gate: hold"), "{subject}");
+    let to: Vec<String> = m
+        .to()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.address().map(str::to_string))
+        .collect();
+    assert_eq!(to, ["leadership@example.com", "cto@example.com"]);
+    assert!(m.message_id().is_some() && m.date().is_some());
+    // The text part and the HTML part of a multipart/alternative.
+    let text = m.body_text(0).unwrap();
+    assert!(text.contains("# Cache rollout — weekly summary 2026-W46"));
+    let html = m.body_html(0).unwrap();
+    assert!(html.contains("Rollout gate: HOLD"));
+    assert!(
+        !html.contains("src=\"charts/") && !html.contains("data:image"),
+        "no file or data URIs"
+    );
+    // Every cid: in the HTML has its inline PNG part.
+    let cids: Vec<&str> = html
+        .split("src=\"cid:")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    assert_eq!(cids.len(), 5);
+    for cid in &cids {
+        let part = m
+            .parts
+            .iter()
+            .find(|p| p.content_id() == Some(cid))
+            .unwrap_or_else(|| panic!("no part for cid:{cid}"));
+        assert_eq!(
+            part.content_type().map(|c| (c.ctype(), c.subtype())),
+            Some(("image", Some("png")))
+        );
+        assert!(part.contents().starts_with(b"\x89PNG"), "{cid} is a PNG");
+    }
+    // metrics.json attached, byte for byte.
+    let att: Vec<_> = m.attachments().filter(|a| a.attachment_name().is_some()).collect();
+    assert_eq!(att.len(), 1);
+    assert_eq!(att[0].attachment_name(), Some("metrics.json"));
+    let on_disk = fs::read(root.path().join("out/weekly/2026-W46/metrics.json")).unwrap();
+    assert_eq!(att[0].contents(), on_disk.as_slice());
+    // The delivery is logged.
+    let log = fs::read_to_string(root.path().join("out/deliveries.ndjson")).unwrap();
+    assert_eq!(log.lines().count(), 1);
+    assert!(log.contains("\"period\":\"2026-W46\""));
+}
+
+#[test]
+fn the_roi_report_goes_to_finance_with_its_spreadsheet() {
+    let root = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(root.path(), &[]);
+    with_email(root.path(), &plain(smtp.port));
+    let out = cmd(root.path(), &["send", "--report", "roi"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mails = smtp.messages();
+    let m = MessageParser::default().parse(&mails[0]).unwrap();
+    assert!(
+        m.subject()
+            .unwrap()
+            .starts_with("Cache rollout ROI 2026-10-05 to 2026-11-16: net savings")
+    );
+    let to: Vec<&str> = m.to().unwrap().iter().filter_map(|a| a.address()).collect();
+    assert_eq!(to, ["finance@example.com"]);
+    let names: Vec<&str> = m.attachments().filter_map(|a| a.attachment_name()).collect();
+    assert_eq!(names, ["roi.csv", "roi.xlsx"]);
+    let xlsx = m
+        .attachments()
+        .find(|a| a.attachment_name() == Some("roi.xlsx"))
+        .unwrap();
+    assert_eq!(
+        xlsx.contents(),
+        fs::read(root.path().join("out/roi/roi.xlsx")).unwrap().as_slice()
+    );
+}
+
+#[test]
+fn starttls_with_a_test_ca_and_a_wrong_password() {
+    let root = tempfile::tempdir().unwrap();
+    let (ca, crt, key) = test_certificates(root.path());
+    let smtp = Smtp::start(
+        root.path(),
+        &[
+            "--cert",
+            crt.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "--user",
+            "reports",
+            "--password",
+            "s3cret",
+        ],
+    );
+    with_email(
+        root.path(),
+        &format!(
+            "smtp_host = \"127.0.0.1\"\nsmtp_port = {}\ntls = \"starttls\"\nusername = \"reports\"\n\
+             password_env = \"CACHEROI_TEST_SMTP_PASSWORD\"\nca_file = \"{}\"\nfrom = \"reports@example.com\"\n\
+             to = [\"leadership@example.com\"]\ntimeout_secs = 5\ntries = 3",
+            smtp.port,
+            ca.display()
+        ),
+    );
+    let run = |pw: &str| {
+        cacheroi(root.path())
+            .env("CACHEROI_TEST_SMTP_PASSWORD", pw)
+            .args([
+                "-q",
+                "send",
+                "--week",
+                "2026-W46",
+                "--config",
+                "data/cacheroi.toml",
+                "--out",
+                "out",
+            ])
+            .output()
+            .unwrap()
+    };
+    let ok = run("s3cret");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert_eq!(smtp.messages().len(), 1);
+    let bad = run("wrong");
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(
+        err.contains(&format!("smtp 127.0.0.1:{} (starttls)", smtp.port)),
+        "{err}"
+    );
+    assert!(
+        err.contains("535") || err.to_lowercase().contains("authentication"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("wrong") && !err.contains("s3cret"),
+        "no password in messages"
+    );
+    assert_eq!(smtp.messages().len(), 1, "nothing more delivered");
+    let log = fs::read_to_string(root.path().join("out/deliveries.ndjson")).unwrap();
+    assert_eq!(log.lines().count(), 1, "the failure is not logged as a delivery");
+}
+
+#[test]
+fn an_unreachable_server_fails_loudly_and_logs_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let port = free_port();
+    with_email(root.path(), &plain(port));
+    let out = cmd(root.path(), &["run", "--week", "2026-W46"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("smtp 127.0.0.1:{port}")), "{err}");
+    assert!(err.to_lowercase().contains("refused"), "{err}");
+    assert!(!root.path().join("out/deliveries.ndjson").exists());
+    // The report itself was written: the failure is the delivery only.
+    assert!(root.path().join("out/weekly/2026-W46/summary.html").exists());
+}
+
+#[test]
+fn run_mails_once_per_week_unless_resent() {
+    let root = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(root.path(), &[]);
+    with_email(root.path(), &plain(smtp.port));
+    let first = cacheroi(root.path())
+        .args([
+            "run",
+            "--week",
+            "2026-W46",
+            "--config",
+            "data/cacheroi.toml",
+            "--out",
+            "out",
+        ])
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(stdout.contains("2026-W46: gate hold"), "{stdout}");
+    assert!(stdout.contains("sent “Cache rollout W46"), "{stdout}");
+    assert_eq!(smtp.messages().len(), 1);
+    let again = cacheroi(root.path())
+        .args([
+            "run",
+            "--week",
+            "2026-W46",
+            "--config",
+            "data/cacheroi.toml",
+            "--out",
+            "out",
+        ])
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already sent"));
+    assert_eq!(smtp.messages().len(), 1, "no second mail");
+    let quiet = cmd(root.path(), &["run", "--week", "2026-W46", "--resend"]);
+    assert!(quiet.status.success());
+    assert!(
+        quiet.stdout.is_empty() && quiet.stderr.is_empty(),
+        "--quiet prints nothing on success"
+    );
+    assert_eq!(smtp.messages().len(), 2, "--resend sends again");
+}
+
+#[test]
+fn two_overlapping_runs_one_works_one_exits_with_the_lock_message() {
+    let root = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(root.path(), &[]);
+    with_email(root.path(), &plain(smtp.port));
+    let bin = assert_cmd::cargo::cargo_bin("cacheroi");
+    let spawn = || {
+        Command::new(&bin)
+            .current_dir(root.path())
+            .args([
+                "-q",
+                "run",
+                "--week",
+                "2026-W46",
+                "--config",
+                "data/cacheroi.toml",
+                "--out",
+                "out",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let codes = [a.status.code(), b.status.code()];
+    assert!(codes.contains(&Some(0)) && codes.contains(&Some(1)), "{codes:?}");
+    let loser = if a.status.success() { &b } else { &a };
+    let err = String::from_utf8_lossy(&loser.stderr);
+    assert!(err.contains("another `cacheroi run` is in progress"), "{err}");
+    assert_eq!(smtp.messages().len(), 1);
+}
+
+#[test]
+fn a_dry_run_writes_the_message_and_sends_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    // No server at all: a dry run needs none.
+    with_email(
+        root.path(),
+        "from = \"reports@example.com\"\nto = [\"leadership@example.com\"]",
+    );
+    let out = cmd(root.path(), &["send", "--week", "2026-W46", "--dry-run", "monday.eml"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let eml = fs::read(root.path().join("monday.eml")).unwrap();
+    let m = MessageParser::default().parse(&eml).unwrap();
+    assert!(m.subject().unwrap().starts_with("Cache rollout W46"));
+    assert_eq!(
+        m.attachments().filter(|a| a.content_id().is_some()).count(),
+        5,
+        "inline charts"
+    );
+    assert!(!root.path().join("out/deliveries.ndjson").exists());
+}
+
+#[test]
+fn an_empty_week_is_an_error_not_an_empty_email() {
+    let root = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(root.path(), &[]);
+    with_email(root.path(), &plain(smtp.port));
+    let out = cmd(root.path(), &["run", "--week", "2026-W30"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2026-W30") && err.contains("no valid request rows"),
+        "{err}"
+    );
+    assert!(smtp.messages().is_empty());
+    assert!(!root.path().join("out/weekly/2026-W30").exists(), "nothing written");
+}
