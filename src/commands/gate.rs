@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::error::UsageError;
 use crate::frames::CACHE_ENABLED;
 use crate::gate::{GateResult, Outcome, Verdict, evaluate, verdict};
-use crate::metrics::requests::{baseline, measure};
+use crate::metrics::requests::{Measured, baseline, measure};
 use crate::period::{IsoWeek, resolve_week};
 use crate::plan::{Phase, Plan};
 use crate::report::evaluate_all;
@@ -79,8 +79,26 @@ pub fn decide_on(
     requests: &DataFrame,
     feedback: &DataFrame,
     attested: &BTreeMap<String, bool>,
+    whole: Option<&Measured>,
 ) -> Result<GateResult> {
     let (rollout_week, phase) = phase_for(settings, plan, week)?;
+    let cells = match whole.filter(|_| phase.all_users()) {
+        // An all-users phase is measured on the week's KPIs over everyone.
+        Some(m) => evaluate_all(&m.overall, &settings.targets),
+        None => phase_cells(settings, &phase, week, requests, feedback)?,
+    };
+    outcome(plan, phase, week, rollout_week, &cells, attested)
+}
+
+/// The week's KPIs restricted to the phase's segments (B likewise, the
+/// whole B where those segments have none), with their statuses.
+fn phase_cells(
+    settings: &Settings,
+    phase: &Phase,
+    week: IsoWeek,
+    requests: &DataFrame,
+    feedback: &DataFrame,
+) -> Result<BTreeMap<crate::metrics::Kpi, crate::report::KpiCell>> {
     let period = week.period(settings.timezone);
     let b: MicrosRange = (
         settings.baseline.start.timestamp_micros(),
@@ -95,12 +113,21 @@ pub fn decide_on(
         baseline(requests, b)?
     };
     let m = measure(&req, &fb, &period, &base, &settings.costs)?;
-    let cells = evaluate_all(&m.overall, &settings.targets);
+    Ok(evaluate_all(&m.overall, &settings.targets))
+}
 
+fn outcome(
+    plan: &Plan,
+    phase: Phase,
+    week: IsoWeek,
+    rollout_week: i64,
+    cells: &BTreeMap<crate::metrics::Kpi, crate::report::KpiCell>,
+    attested: &BTreeMap<String, bool>,
+) -> Result<GateResult> {
     let mut outcomes: Vec<Outcome> = phase
         .success_criteria
         .iter()
-        .map(|c| evaluate(c, "success", &phase.name, &cells, attested))
+        .map(|c| evaluate(c, "success", &phase.name, cells, attested))
         .collect();
     // Guardrails accumulate: the triggers of this phase and every earlier one.
     for earlier in plan.phases.iter().filter(|p| p.first_week <= phase.first_week) {
@@ -108,7 +135,7 @@ pub fn decide_on(
             earlier
                 .rollback_trigger
                 .iter()
-                .map(|c| evaluate(c, "rollback", &earlier.name, &cells, attested)),
+                .map(|c| evaluate(c, "rollback", &earlier.name, cells, attested)),
         );
     }
     let v = verdict(&outcomes);
@@ -143,7 +170,7 @@ pub fn decide(settings: &Settings, args: &GateArgs) -> Result<GateResult> {
         .and(col(CACHE_ENABLED).not())
         .or(sources::in_ranges(&[period.micros()]));
     let data = sources::load(settings, keep, sources::in_ranges(&[period.micros()]))?;
-    decide_on(settings, &plan, week, &data.requests, &data.feedback, &attested)
+    decide_on(settings, &plan, week, &data.requests, &data.feedback, &attested, None)
 }
 
 /// `cacheroi gate`: the lines for stdout and the exit code.

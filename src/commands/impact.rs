@@ -127,10 +127,11 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
     };
     // The gate of every rollout week, as `cacheroi gate` decides it.
     if let Some(plan) = &plan {
-        for (row, week) in week_rows
-            .iter_mut()
-            .zip(weeks.iter().filter(|w| w.monday() + Duration::days(7) > start))
-        {
+        let shown = weeks
+            .iter()
+            .zip(&measured)
+            .filter(|(w, _)| w.monday() + Duration::days(7) > start);
+        for (row, (week, m)) in week_rows.iter_mut().zip(shown) {
             if row.rollout_week.is_some() {
                 row.gate = Some(super::gate::decide_on(
                     settings,
@@ -139,6 +140,7 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
                     &data.requests,
                     &data.feedback,
                     &BTreeMap::new(),
+                    Some(m),
                 )?);
             }
         }

@@ -54,10 +54,16 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
             .take_while(|w| w.monday() + chrono::Duration::days(7) <= start)
             .count()
     });
-    // The light trend of every week beside B and the full KPIs of the week and
-    // the one before: all only read the rows, so they share the two cores.
-    let (measured, points) = std::thread::scope(|scope| {
+    // The light trend of every week beside B, the full KPIs of the week and
+    // the one before, and the statistics of the week: all only read the rows,
+    // so they share the cores.
+    let seed = metrics::experiment::seed_for(period.micros());
+    let (measured, points, statistics) = std::thread::scope(|scope| {
         let trend = scope.spawn(|| metrics::requests::trend_points(&data.requests, &periods, rollout_from));
+        let stats = scope.spawn(|| {
+            metrics::experiment::groups(&data.requests, &data.feedback, period.micros(), baseline, seed)
+                .map(|g| metrics::experiment::analyze(&g, settings.planned_share, seed))
+        });
         let kpis = metrics::requests::baseline(&data.requests, baseline).and_then(|base| {
             let m = measure_periods(
                 &data.requests,
@@ -68,28 +74,26 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
             )?;
             Ok((base, m))
         });
+        let panicked = |what: &str| anyhow::anyhow!("the {what} computation panicked");
         (
             kpis,
-            trend
-                .join()
-                .map_err(|_| anyhow::anyhow!("the trend computation panicked")),
+            trend.join().map_err(|_| panicked("trend")),
+            stats.join().map_err(|_| panicked("statistics")),
         )
     });
+    let statistics = statistics??;
     let (base, mut measured) = measured?;
     let mut points = points??;
     metrics::requests::against_baseline(&mut points, &base);
     let this = measured.pop().unwrap_or_default();
     let before = measured.pop().unwrap_or_default();
-    tracing::debug!(elapsed = ?t.elapsed(), "KPIs and trend points");
+    tracing::debug!(elapsed = ?t.elapsed(), "KPIs, trend points and statistics");
     let trend = report::weekly::trend(settings, &weeks, &points, &this, &data, &base, trend_range)?;
     tracing::debug!(elapsed = ?t.elapsed(), "trend");
     let redis = metrics::redis::measure(&data.store, &period);
     let comments = report::weekly::recent_comments(&data.feedback, &period, data.customers.as_ref(), settings)?;
-    let seed = metrics::experiment::seed_for(period.micros());
-    let groups = metrics::experiment::groups(&data.requests, &data.feedback, period.micros(), baseline, seed)?;
-    let statistics = metrics::experiment::analyze(&groups, settings.planned_share, seed);
-    tracing::debug!(elapsed = ?t.elapsed(), "statistics");
-    let gate = gate_of(settings, week, &data)?;
+    let gate = gate_of(settings, week, &data, Some(&this))?;
+    tracing::debug!(elapsed = ?t.elapsed(), "gate");
     let mut report = report::weekly::assemble(
         settings,
         week,
@@ -111,7 +115,12 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
 
 /// The gate of `week` when the configuration has a plan and the week is in
 /// the rollout (no manual check attested).
-pub fn gate_of(settings: &Settings, week: IsoWeek, data: &sources::Loaded) -> Result<Option<GateResult>> {
+pub fn gate_of(
+    settings: &Settings,
+    week: IsoWeek,
+    data: &sources::Loaded,
+    whole: Option<&metrics::requests::Measured>,
+) -> Result<Option<GateResult>> {
     match (&settings.rollout_plan, settings.rollout_start) {
         (Some(_), Some(start)) if week.monday() >= start => {
             let plan = super::gate::read_plan(settings)?;
@@ -122,6 +131,7 @@ pub fn gate_of(settings: &Settings, week: IsoWeek, data: &sources::Loaded) -> Re
                 &data.requests,
                 &data.feedback,
                 &std::collections::BTreeMap::new(),
+                whole,
             )?;
             Ok(Some(r))
         }

@@ -247,6 +247,39 @@ fn starttls_with_a_test_ca_and_a_wrong_password() {
 }
 
 #[test]
+fn implicit_tls_is_spoken_from_the_first_byte() {
+    let root = tempfile::tempdir().unwrap();
+    let (ca, crt, key) = test_certificates(root.path());
+    let smtp = Smtp::start(
+        root.path(),
+        &[
+            "--cert",
+            crt.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "--implicit-tls",
+        ],
+    );
+    let email = format!(
+        "smtp_host = \"127.0.0.1\"\nsmtp_port = {}\ntls = \"tls\"\nca_file = \"{}\"\n\
+         from = \"reports@example.com\"\nto = [\"leadership@example.com\"]\ntimeout_secs = 3\ntries = 1",
+        smtp.port,
+        ca.display()
+    );
+    with_email(root.path(), &email);
+    let out = cmd(root.path(), &["send", "--week", "2026-W46"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(smtp.messages().len(), 1);
+    // The same server refuses a client that will not speak TLS.
+    let plain = email.replace("tls = \"tls\"", "tls = \"none\"");
+    let root2 = tempfile::tempdir().unwrap();
+    with_email(root2.path(), &plain);
+    let out = cmd(root2.path(), &["send", "--week", "2026-W46"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(smtp.messages().len(), 1);
+}
+
+#[test]
 fn an_unreachable_server_fails_loudly_and_logs_nothing() {
     let root = tempfile::tempdir().unwrap();
     let port = free_port();

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A real SMTP server for the tests (aiosmtpd): stores every accepted message
 as <dir>/<n>.eml. Optional STARTTLS (--cert/--key, required before AUTH) and
-AUTH PLAIN/LOGIN against one --user/--password. Prints "ready <port>" once it
+AUTH PLAIN/LOGIN against one --user/--password; --implicit-tls for SMTPS. Prints "ready <port>" once it
 listens.
 
     python3 tests/smtp/server.py --port 2525 --dir /tmp/mails [--cert c.pem --key k.pem] [--user u --password p]
@@ -38,6 +38,7 @@ def main():
     ap.add_argument("--dir", required=True)
     ap.add_argument("--cert")
     ap.add_argument("--key")
+    ap.add_argument("--implicit-tls", action="store_true", help="TLS from the first byte (SMTPS) instead of STARTTLS")
     ap.add_argument("--user")
     ap.add_argument("--password")
     a = ap.parse_args()
@@ -46,7 +47,10 @@ def main():
     if a.cert:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(a.cert, a.key)
-        kwargs.update(tls_context=ctx, require_starttls=True)
+        if a.implicit_tls:
+            kwargs.update(ssl_context=ctx)
+        else:
+            kwargs.update(tls_context=ctx, require_starttls=True)
     if a.user:
         def check(server, session, envelope, mechanism, auth_data):
             ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == a.user \

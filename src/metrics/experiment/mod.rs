@@ -138,9 +138,6 @@ pub struct LatencySample {
 
 impl LatencySample {
     fn new(mut values: Vec<f64>, seed: u64) -> Self {
-        // Sorted first: the sample and its resamples must not depend on the
-        // order Polars returned the rows in.
-        values.sort_unstable_by(f64::total_cmp);
         let quantiles = QUANTILES.map(|q| crate::metrics::stats::linear_quantile(&mut values, q).unwrap_or(f64::NAN));
         LatencySample {
             sample: stats::bounded_sample(&values, BOOTSTRAP_CAP, seed),
@@ -343,15 +340,19 @@ fn feedback_sums(
 type Latencies = (BTreeMap<(Arm, String), LatencySample>, BTreeMap<Arm, LatencySample>);
 
 fn latency_samples(rows: &LazyFrame, seed: u64) -> Result<Latencies> {
+    // One list of latencies per (arm, segment), in row order (the order of
+    // the files and their rows: the same on every run).
     let df = rows
         .clone()
-        .select([col(ARM), col(SEGMENT), col(LATENCY_MS)])
+        .group_by_stable([col(ARM), col(SEGMENT)])
+        .agg([col(LATENCY_MS)])
         .collect()?;
+    let lists = df.column(LATENCY_MS)?.list()?.clone();
     let mut all: BTreeMap<(Arm, String), Vec<f64>> = BTreeMap::new();
-    let lat = df.column(LATENCY_MS)?.f64()?.clone();
-    for (key, v) in keys(&df)?.into_iter().zip(lat.iter()) {
-        if let (Some(key), Some(v)) = (key, v) {
-            all.entry(key).or_default().push(v);
+    for (row, key) in keys(&df)?.into_iter().enumerate() {
+        if let (Some(key), Some(list)) = (key, lists.get_as_series(row)) {
+            let v: Vec<f64> = list.f64()?.into_no_null_iter().collect();
+            all.entry(key).or_default().extend(v);
         }
     }
     let mut overall: BTreeMap<Arm, Vec<f64>> = BTreeMap::new();
@@ -389,6 +390,7 @@ pub fn groups(
         .max()
         .over([col(SEGMENT), col(CELL)])?
         .eq(lit(1));
+    let t0 = std::time::Instant::now();
     let rows = requests
         .clone()
         .lazy()
@@ -411,10 +413,17 @@ pub fn groups(
         ])
         .collect()?
         .lazy();
+    tracing::debug!(elapsed = ?t0.elapsed(), "arms");
+    let t = std::time::Instant::now();
     let (latencies, latencies_overall) = latency_samples(&rows, seed)?;
+    tracing::debug!(elapsed = ?t.elapsed(), "latency samples");
+    let req = request_sums(&rows)?;
+    tracing::debug!(elapsed = ?t.elapsed(), "per-user sums");
+    let fb = feedback_sums(requests, feedback, period, baseline)?;
+    tracing::debug!(elapsed = ?t.elapsed(), "feedback sums");
     Ok(Groups {
-        requests: request_sums(&rows)?,
-        feedback: feedback_sums(requests, feedback, period, baseline)?,
+        requests: req,
+        feedback: fb,
         latencies,
         latencies_overall,
     })
