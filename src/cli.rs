@@ -68,8 +68,9 @@ pub struct WeeklyArgs {
     pub out: Option<PathBuf>,
 }
 
+/// A report window: `impact` and `roi`.
 #[derive(Debug, Args)]
-pub struct ImpactArgs {
+pub struct WindowArgs {
     /// First day of the window (default: `[rollout] start`).
     #[arg(long, value_name = "DATE")]
     pub from: Option<chrono::NaiveDate>,
@@ -81,18 +82,8 @@ pub struct ImpactArgs {
     pub out: Option<PathBuf>,
 }
 
-#[derive(Debug, Args)]
-pub struct RoiArgs {
-    /// First day of the window (default: `[rollout] start`).
-    #[arg(long, value_name = "DATE")]
-    pub from: Option<chrono::NaiveDate>,
-    /// Day after the window, exclusive (default: the day after the last request row).
-    #[arg(long, value_name = "DATE")]
-    pub to: Option<chrono::NaiveDate>,
-    /// Output folder (default: `output_dir` of the configuration).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-}
+pub type ImpactArgs = WindowArgs;
+pub type RoiArgs = WindowArgs;
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
