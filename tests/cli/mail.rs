@@ -43,6 +43,14 @@ impl Smtp {
         Smtp { port, dir, child }
     }
 
+    /// A server speaking TLS with `cert`/`key` (STARTTLS unless `extra` says
+    /// --implicit-tls).
+    fn tls(root: &Path, cert: &Path, key: &Path, extra: &[&str]) -> Smtp {
+        let mut args = vec!["--cert", cert.to_str().unwrap(), "--key", key.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        Smtp::start(root, &args)
+    }
+
     /// The stored messages, oldest first.
     fn messages(&self) -> Vec<Vec<u8>> {
         let mut names: Vec<PathBuf> = fs::read_dir(&self.dir)
@@ -183,19 +191,7 @@ fn the_roi_report_goes_to_finance_with_its_spreadsheet() {
 fn starttls_with_a_test_ca_and_a_wrong_password() {
     let root = tempfile::tempdir().unwrap();
     let (ca, crt, key) = test_certificates(root.path());
-    let smtp = Smtp::start(
-        root.path(),
-        &[
-            "--cert",
-            crt.to_str().unwrap(),
-            "--key",
-            key.to_str().unwrap(),
-            "--user",
-            "reports",
-            "--password",
-            "s3cret",
-        ],
-    );
+    let smtp = Smtp::tls(root.path(), &crt, &key, &["--user", "reports", "--password", "s3cret"]);
     with_email(
         root.path(),
         &format!(
@@ -250,16 +246,7 @@ fn starttls_with_a_test_ca_and_a_wrong_password() {
 fn implicit_tls_is_spoken_from_the_first_byte() {
     let root = tempfile::tempdir().unwrap();
     let (ca, crt, key) = test_certificates(root.path());
-    let smtp = Smtp::start(
-        root.path(),
-        &[
-            "--cert",
-            crt.to_str().unwrap(),
-            "--key",
-            key.to_str().unwrap(),
-            "--implicit-tls",
-        ],
-    );
+    let smtp = Smtp::tls(root.path(), &crt, &key, &["--implicit-tls"]);
     let email = format!(
         "smtp_host = \"127.0.0.1\"\nsmtp_port = {}\ntls = \"tls\"\nca_file = \"{}\"\n\
          from = \"reports@example.com\"\nto = [\"leadership@example.com\"]\ntimeout_secs = 3\ntries = 1",

@@ -390,7 +390,7 @@ pub fn groups(
         .max()
         .over([col(SEGMENT), col(CELL)])?
         .eq(lit(1));
-    let t0 = std::time::Instant::now();
+    let t = std::time::Instant::now();
     let rows = requests
         .clone()
         .lazy()
@@ -413,14 +413,10 @@ pub fn groups(
         ])
         .collect()?
         .lazy();
-    tracing::debug!(elapsed = ?t0.elapsed(), "arms");
-    let t = std::time::Instant::now();
     let (latencies, latencies_overall) = latency_samples(&rows, seed)?;
-    tracing::debug!(elapsed = ?t.elapsed(), "latency samples");
     let req = request_sums(&rows)?;
-    tracing::debug!(elapsed = ?t.elapsed(), "per-user sums");
     let fb = feedback_sums(requests, feedback, period, baseline)?;
-    tracing::debug!(elapsed = ?t.elapsed(), "feedback sums");
+    tracing::debug!(elapsed = ?t.elapsed(), "statistics groups");
     Ok(Groups {
         requests: req,
         feedback: fb,

@@ -37,14 +37,7 @@ impl Draw for BarChart {
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(n * 2 + 1)
-            .x_label_formatter(&|x| {
-                let i = (x - 0.5).round();
-                if (x - 0.5 - i).abs() < 1e-6 && i >= 0.0 {
-                    cats.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|x| super::category_at(*x, cats))
             .y_label_formatter(&|y| fmt.label(*y))
             .y_labels(6)
             .y_desc(&self.y_desc)

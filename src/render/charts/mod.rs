@@ -163,3 +163,14 @@ pub fn draw_legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
         .map_err(err)?;
     Ok(())
 }
+
+/// The name of the category centred at `pos` (category i spans [i, i + 1]),
+/// or nothing between categories: the axis label of a bar chart.
+pub fn category_at(pos: f64, names: &[String]) -> String {
+    let i = (pos - 0.5).round();
+    if (pos - 0.5 - i).abs() < 1e-6 && i >= 0.0 {
+        names.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}

@@ -44,15 +44,7 @@ impl Draw for Tornado {
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(n * 2 + 1)
-            .y_label_formatter(&|y| {
-                let k = n as f64 - y - 0.5;
-                let i = k.round();
-                if (k - i).abs() < 1e-6 && i >= 0.0 {
-                    names.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|y| super::category_at(n as f64 - y, &names))
             .x_label_formatter(&|x| YFormat::Number.label(*x))
             .x_labels(6)
             .x_desc(&self.x_desc)
