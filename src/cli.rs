@@ -140,14 +140,16 @@ pub struct SnapshotArgs {
     /// redis+cluster:// (or rediss+cluster://) for every node of a cluster.
     #[arg(long = "redis", value_name = "URL")]
     pub redis: Vec<String>,
-    /// Drop captures older than this (e.g. 400d, 12w) after capturing.
-    #[arg(long, value_name = "AGE")]
-    pub retain: Option<String>,
-    /// Connect timeout in seconds (the reply may take 2.5 times as long).
-    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
-    pub timeout: f64,
-    /// Attempts per instance, with back-off between them.
-    #[arg(long, default_value_t = 3)]
+    /// Drop captures older than this (e.g. 400d, 12w, 36h; at most 100 years)
+    /// after capturing.
+    #[arg(long, value_name = "AGE", value_parser = parse_retention)]
+    pub retain: Option<chrono::Duration>,
+    /// Connect timeout in seconds, more than 0 and at most 300 (the reply may
+    /// take 2.5 times as long).
+    #[arg(long, default_value = "2", value_name = "SECONDS", value_parser = parse_timeout)]
+    pub timeout: std::time::Duration,
+    /// Attempts per instance (1 to 20), with back-off between them.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub tries: u32,
     /// PEM file of the CA to trust for rediss:// (default: `[redis] ca_file`,
     /// else the public roots).
@@ -169,4 +171,79 @@ pub struct SampleArgs {
     /// Format of the daily request files.
     #[arg(long, value_enum, default_value = "mixed")]
     pub format: crate::sample::SampleFormat,
+}
+
+/// The longest `--retain`: 100 years.
+pub const MAX_RETAIN_DAYS: i64 = 36_525;
+
+/// Parse a retention like `400d`, `12w` or `36h` (more than 0, at most
+/// [`MAX_RETAIN_DAYS`]).
+pub fn parse_retention(s: &str) -> Result<chrono::Duration, String> {
+    let bad = || format!("`{}` is not an age like 400d, 12w or 36h", crate::error::clip(s, 40));
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (n, unit) = t.split_at(split);
+    let n: i64 = n.parse().map_err(|_| bad())?;
+    let hours_per = match unit {
+        "d" => 24,
+        "w" => 24 * 7,
+        "h" => 1,
+        _ => return Err(bad()),
+    };
+    let hours = n.checked_mul(hours_per).filter(|h| *h > 0).ok_or_else(bad)?;
+    if hours > MAX_RETAIN_DAYS * 24 {
+        return Err(format!("`{}` is longer than 100 years", crate::error::clip(s, 40)));
+    }
+    Ok(chrono::Duration::hours(hours))
+}
+
+/// Parse a timeout in seconds: a finite number above 0, at most 300.
+pub fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{}` is not a number of seconds", crate::error::clip(s, 40)))?;
+    if !(secs.is_finite() && secs > 0.0 && secs <= 300.0) {
+        return Err(format!(
+            "{secs} s: the timeout must be more than 0 and at most 300 seconds"
+        ));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_units_and_bounds() {
+        let h = |n| Ok(chrono::Duration::hours(n));
+        assert_eq!(parse_retention("400d"), h(400 * 24));
+        assert_eq!(parse_retention("12w"), h(12 * 7 * 24));
+        assert_eq!(parse_retention("36h"), h(36));
+        for bad in [
+            "400",
+            "0d",
+            "1y",
+            "",
+            "d",
+            "-5d",
+            "999999999999d",
+            "100000000d",
+            "99999999999999999999999h",
+        ] {
+            assert!(parse_retention(bad).is_err(), "{bad}");
+        }
+        assert!(parse_retention("36525d").is_ok());
+        assert!(parse_retention("36526d").is_err());
+    }
+
+    #[test]
+    fn timeouts_must_be_finite_and_positive() {
+        assert_eq!(parse_timeout("2"), Ok(std::time::Duration::from_secs(2)));
+        assert_eq!(parse_timeout("0.25"), Ok(std::time::Duration::from_millis(250)));
+        for bad in ["-1", "nan", "NaN", "inf", "-inf", "0", "1e300", "301", "fast"] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+    }
 }

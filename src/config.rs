@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::metrics::kpi::{self, Kpi};
-use crate::period::local_midnight;
+use crate::period::{FIRST_YEAR, LAST_YEAR, local_midnight, sane_date};
 
 /// Name of the config file looked for in the working directory.
 pub const LOCAL_CONFIG: &str = "cacheroi.toml";
@@ -19,109 +20,137 @@ pub const LOCAL_CONFIG: &str = "cacheroi.toml";
 /// `--config` nor `./cacheroi.toml` exists, so that a first run works.
 pub const BUNDLED_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data/cacheroi.toml");
 
+type Sp<T> = Spanned<T>;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileModel {
-    timezone: Option<String>,
-    as_of: Option<String>,
-    output_dir: Option<PathBuf>,
-    templates_dir: Option<PathBuf>,
+    timezone: Option<Sp<String>>,
+    as_of: Option<Sp<String>>,
+    output_dir: Option<Sp<PathBuf>>,
+    templates_dir: Option<Sp<PathBuf>>,
     sources: Option<SourcesModel>,
     redis: Option<RedisModel>,
     baseline: Option<BaselineModel>,
     rollout: Option<RolloutModel>,
-    targets: Option<BTreeMap<String, f64>>,
+    targets: Option<BTreeMap<String, Sp<f64>>>,
     costs: Option<CostsModel>,
     roi: Option<RoiModel>,
     email: Option<EmailModel>,
+    limits: Option<LimitsModel>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsModel {
+    max_expansion: Option<Sp<i64>>,
+    max_decompressed_mib: Option<Sp<i64>>,
+    max_line_kib: Option<Sp<i64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RoiModel {
-    low_origin_call_cost_factor: Option<f64>,
-    high_origin_call_cost_factor: Option<f64>,
-    sensitivity_swing: Option<f64>,
-    npv_horizon_years: Option<u32>,
-    discount_rate: Option<f64>,
+    low_origin_call_cost_factor: Option<Sp<f64>>,
+    high_origin_call_cost_factor: Option<Sp<f64>>,
+    sensitivity_swing: Option<Sp<f64>>,
+    npv_horizon_years: Option<Sp<i64>>,
+    discount_rate: Option<Sp<f64>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SourcesModel {
-    requests: Option<String>,
-    feedback: Option<String>,
-    customers: Option<String>,
-    redis_snapshots: Option<String>,
+    requests: Option<Sp<String>>,
+    feedback: Option<Sp<String>>,
+    customers: Option<Sp<String>>,
+    redis_snapshots: Option<Sp<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RedisModel {
     #[serde(default)]
-    urls: Vec<String>,
+    urls: Vec<Sp<String>>,
     /// PEM file of the CA to trust for rediss:// (self-signed servers).
-    ca_file: Option<PathBuf>,
+    ca_file: Option<Sp<PathBuf>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BaselineModel {
-    from: NaiveDate,
-    to: NaiveDate,
+    from: Sp<NaiveDate>,
+    to: Sp<NaiveDate>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RolloutModel {
-    start: Option<NaiveDate>,
-    plan: Option<PathBuf>,
-    planned_share: Option<f64>,
+    start: Option<Sp<NaiveDate>>,
+    plan: Option<Sp<PathBuf>>,
+    planned_share: Option<Sp<f64>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CostsModel {
-    currency: Option<String>,
-    origin_call_cost: Option<f64>,
-    redis_monthly_cost: Option<f64>,
-    implementation_cost: Option<f64>,
-    hourly_value_of_user_time: Option<f64>,
+    currency: Option<Sp<String>>,
+    origin_call_cost: Option<Sp<f64>>,
+    redis_monthly_cost: Option<Sp<f64>>,
+    implementation_cost: Option<Sp<f64>>,
+    hourly_value_of_user_time: Option<Sp<f64>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EmailModel {
-    pub smtp_host: Option<String>,
-    pub smtp_port: Option<u16>,
-    pub tls: Option<String>,
-    pub username: Option<String>,
-    pub password_env: Option<String>,
-    pub from: Option<String>,
+struct EmailModel {
+    smtp_host: Option<Sp<String>>,
+    smtp_port: Option<Sp<i64>>,
+    tls: Option<Sp<String>>,
+    username: Option<Sp<String>>,
+    password_env: Option<Sp<String>>,
+    from: Option<Sp<String>>,
     #[serde(default)]
-    pub to: Vec<String>,
-    /// Recipients per report kind (default: `to`): executives get the weekly
-    /// summary, finance the ROI report.
+    to: Vec<Sp<String>>,
     #[serde(default)]
-    pub weekly_to: Vec<String>,
+    weekly_to: Vec<Sp<String>>,
     #[serde(default)]
-    pub impact_to: Vec<String>,
+    impact_to: Vec<Sp<String>>,
     #[serde(default)]
-    pub roi_to: Vec<String>,
-    /// CA certificates (PEM) to trust for the SMTP server instead of the public roots.
-    pub ca_file: Option<PathBuf>,
-    /// Seconds per SMTP attempt (default 30) and attempts (default 3).
-    pub timeout_secs: Option<u64>,
-    pub tries: Option<u32>,
+    roi_to: Vec<Sp<String>>,
+    ca_file: Option<Sp<PathBuf>>,
+    timeout_secs: Option<Sp<i64>>,
+    tries: Option<Sp<i64>>,
 }
 
 /// Where each input lives; globs are kept as patterns, resolved at read time.
+/// Requests and feedback are needed by the reports only (`snapshot` reads
+/// none of them): their accessors name the missing key.
 #[derive(Debug, Clone)]
 pub struct Sources {
-    pub requests: String,
-    pub feedback: String,
+    requests: Option<String>,
+    feedback: Option<String>,
     pub customers: Option<String>,
     pub redis_snapshots: String,
+    /// The config file, for errors.
+    config: PathBuf,
+}
+
+impl Sources {
+    fn need<'a>(&self, v: &'a Option<String>, key: &str) -> Result<&'a str> {
+        v.as_deref()
+            .ok_or_else(|| anyhow!("{}: missing sources.{key}", self.config.display()))
+    }
+
+    /// The request-log path or glob.
+    pub fn requests(&self) -> Result<&str> {
+        self.need(&self.requests, "requests")
+    }
+
+    /// The feedback path or glob.
+    pub fn feedback(&self) -> Result<&str> {
+        self.need(&self.feedback, "feedback")
+    }
 }
 
 /// Unit costs (CONTRACT §1.5 `[costs]`), in `currency`.
@@ -147,6 +176,37 @@ pub struct DateWindow {
     pub end: DateTime<Utc>,
 }
 
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    None,
+    StartTls,
+    Tls,
+}
+
+/// `[email]`, validated: defaults applied, addresses checked. The password
+/// itself is read from `password_env` only when a message is sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Email {
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    pub tls: TlsMode,
+    pub username: Option<String>,
+    pub password_env: Option<String>,
+    pub from: Option<String>,
+    pub to: Vec<String>,
+    /// Recipients per report kind (default: `to`): executives get the weekly
+    /// summary, finance the ROI report.
+    pub weekly_to: Vec<String>,
+    pub impact_to: Vec<String>,
+    pub roi_to: Vec<String>,
+    /// CA certificates (PEM) to trust for the SMTP server instead of the public roots.
+    pub ca_file: Option<PathBuf>,
+    /// Time per SMTP attempt and attempts.
+    pub timeout: std::time::Duration,
+    pub tries: u32,
+}
+
 /// The validated configuration every command works from.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -164,7 +224,8 @@ pub struct Settings {
     pub redis_urls: Vec<String>,
     /// CA certificates (PEM) to trust for rediss:// instead of the public roots.
     pub redis_ca_file: Option<PathBuf>,
-    pub baseline: DateWindow,
+    /// The baseline window; reports need it ([`Settings::baseline`]).
+    baseline: Option<DateWindow>,
     pub rollout_start: Option<NaiveDate>,
     pub rollout_plan: Option<PathBuf>,
     pub planned_share: Option<f64>,
@@ -172,7 +233,9 @@ pub struct Settings {
     pub targets: BTreeMap<Kpi, f64>,
     pub costs: Costs,
     pub roi: RoiSettings,
-    pub email: Option<EmailModel>,
+    pub email: Option<Email>,
+    /// What one input file may cost (`[limits]`).
+    pub limits: crate::formats::Limits,
 }
 
 /// `[roi]`: scenarios, sensitivity and NPV of the finance report.
@@ -207,7 +270,29 @@ impl Settings {
     pub fn now(&self) -> DateTime<Utc> {
         self.as_of.unwrap_or_else(Utc::now)
     }
+
+    /// The baseline window: `[baseline]`, else the 4 weeks before `[rollout] start`.
+    pub fn baseline(&self) -> Result<DateWindow> {
+        self.baseline.ok_or_else(|| {
+            anyhow!(
+                "{}: no baseline window: set [baseline] from/to, or [rollout] start (baseline = the 4 weeks before it)",
+                self.path.display()
+            )
+        })
+    }
+
+    /// Check what every report needs (the request and feedback sources and
+    /// the baseline), so that a report fails before it reads anything.
+    pub fn for_reports(self) -> Result<Self> {
+        self.sources.requests()?;
+        self.sources.feedback()?;
+        self.baseline()?;
+        Ok(self)
+    }
 }
+
+/// The largest config file read (a config is a few kB; `/dev/zero` is not one).
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 /// Which config file to use: `--config`, else `./cacheroi.toml`, else the
 /// bundled sample configuration.
@@ -229,20 +314,112 @@ pub fn locate(explicit: Option<&Path>) -> Result<PathBuf> {
     )
 }
 
-/// Read, parse and validate a config file.
+/// Read, parse and validate a config file (at most [`MAX_CONFIG_BYTES`]).
 pub fn load(path: &Path) -> Result<Settings> {
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{}: cannot read config: {e}", path.display()))?;
+    use std::io::Read;
+    let cannot = |e: &dyn std::fmt::Display| anyhow!("{}: cannot read config: {e}", path.display());
+    let meta = std::fs::metadata(path).map_err(|e| cannot(&e))?;
+    if meta.is_dir() {
+        bail!("{}: cannot read config: it is a folder", path.display());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(|e| cannot(&e))?
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot(&e))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        bail!(
+            "{}: cannot read config: larger than {} KiB (is it a config file?)",
+            path.display(),
+            MAX_CONFIG_BYTES / 1024
+        );
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow!(
+            "{}: cannot read config: not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     parse(path, &text)
 }
+
+/// Errors of one config file, each naming the file and the line of the key.
+struct Errors<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Errors<'_> {
+    fn line(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        self.text.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count() + 1
+    }
+
+    /// `<file>: line N: <key> <message>`.
+    fn at<T>(&self, v: &Sp<T>, key: &str, msg: impl std::fmt::Display) -> anyhow::Error {
+        anyhow!(
+            "{}: line {}: {key} {msg}",
+            self.path.display(),
+            self.line(v.span().start)
+        )
+    }
+
+    /// A number within `[lo, hi]`.
+    fn number(&self, v: &Option<Sp<f64>>, key: &str, default: f64, lo: f64, hi: f64) -> Result<f64> {
+        let Some(v) = v else { return Ok(default) };
+        let x = *v.get_ref();
+        if !(x.is_finite() && x >= lo && x <= hi) {
+            return Err(self.at(v, key, format!("must be a number from {lo} to {hi}, got {x}")));
+        }
+        Ok(x)
+    }
+
+    /// An integer within `[lo, hi]`.
+    fn integer(&self, v: &Option<Sp<i64>>, key: &str, default: i64, lo: i64, hi: i64) -> Result<i64> {
+        let Some(v) = v else { return Ok(default) };
+        let x = *v.get_ref();
+        if !(lo..=hi).contains(&x) {
+            return Err(self.at(v, key, format!("must be a whole number from {lo} to {hi}, got {x}")));
+        }
+        Ok(x)
+    }
+
+    /// Text of at most `max` characters.
+    fn text(&self, v: &Sp<String>, key: &str, max: usize) -> Result<String> {
+        let t = v.get_ref();
+        if t.chars().count() > max {
+            return Err(self.at(v, key, format!("is longer than {max} characters")));
+        }
+        Ok(t.clone())
+    }
+
+    /// A date within the years the tool accepts.
+    fn date(&self, v: &Sp<NaiveDate>, key: &str) -> Result<NaiveDate> {
+        let d = *v.get_ref();
+        if !sane_date(d) {
+            return Err(self.at(v, key, format!("{d} is outside {FIRST_YEAR}–{LAST_YEAR}")));
+        }
+        Ok(d)
+    }
+}
+
+/// The longest path, glob or name accepted in a config (characters).
+const MAX_TEXT: usize = 4096;
 
 /// Parse and validate config text; `path` names it in errors and anchors
 /// relative paths.
 pub fn parse(path: &Path, text: &str) -> Result<Settings> {
     let here = |msg: String| anyhow!("{}: {msg}", path.display());
+    let err = Errors { path, text };
     let model: FileModel = toml::from_str(text).map_err(|e| {
         let start = e.span().map_or(0, |s| s.start.min(text.len()));
         let line = error_line(text, start, e.message());
-        here(format!("line {line}: {}", e.message().replace('\n', " ")))
+        here(format!(
+            "line {line}: {}",
+            crate::error::clip(&e.message().replace('\n', " "), 300)
+        ))
     })?;
     let dir = path
         .parent()
@@ -257,72 +434,116 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
             clean(&dir.join(p)).to_string_lossy().into_owned()
         }
     };
+    let path_of = |v: &Sp<PathBuf>, key: &str| -> Result<PathBuf> {
+        let p = v.get_ref();
+        if p.as_os_str().len() > MAX_TEXT {
+            return Err(err.at(v, key, format!("is longer than {MAX_TEXT} characters")));
+        }
+        Ok(clean(&dir.join(p)))
+    };
 
-    let tz_name = model.timezone.unwrap_or_else(|| "UTC".to_string());
-    let timezone: Tz = tz_name.parse().map_err(|_| {
-        here(format!(
-            "timezone `{tz_name}` is not an IANA time zone name (e.g. Europe/Berlin)"
-        ))
-    })?;
+    let timezone: Tz = match &model.timezone {
+        None => chrono_tz::UTC,
+        Some(v) => v.get_ref().parse().map_err(|_| {
+            err.at(
+                v,
+                "timezone",
+                format!(
+                    "`{}` is not an IANA time zone name (e.g. Europe/Berlin)",
+                    crate::error::clip(v.get_ref(), 60)
+                ),
+            )
+        })?,
+    };
 
-    let as_of = match model.as_of.as_deref() {
+    let as_of = match &model.as_of {
         None => None,
-        Some(s) => Some(parse_as_of(s, timezone).ok_or_else(|| {
-            here(format!(
-                "as_of `{s}` is neither a date (2026-11-23) nor an RFC 3339 time"
-            ))
-        })?),
+        Some(v) => Some(
+            parse_as_of(v.get_ref(), timezone)
+                .filter(|t| sane_date(t.date_naive()))
+                .ok_or_else(|| {
+                    err.at(
+                        v,
+                        "as_of",
+                        format!(
+                            "`{}` is neither a date (2026-11-23) nor an RFC 3339 time in {FIRST_YEAR}–{LAST_YEAR}",
+                            crate::error::clip(v.get_ref(), 60)
+                        ),
+                    )
+                })?,
+        ),
     };
 
     let src = model
         .sources
         .ok_or_else(|| here("missing [sources] section (requests, feedback, redis_snapshots)".into()))?;
-    let need = |v: Option<String>, key: &str| {
-        v.filter(|s| !s.trim().is_empty())
-            .map(|s| resolve(&s))
-            .ok_or_else(|| here(format!("missing sources.{key}")))
-    };
-    let sources = Sources {
-        requests: need(src.requests, "requests")?,
-        feedback: need(src.feedback, "feedback")?,
-        redis_snapshots: need(src.redis_snapshots, "redis_snapshots")?,
-        customers: src.customers.filter(|s| !s.trim().is_empty()).map(|s| resolve(&s)),
-    };
-
-    let rollout_start = model.rollout.as_ref().and_then(|r| r.start);
-    let (base_from, base_to) = match (&model.baseline, rollout_start) {
-        (Some(b), _) => (b.from, b.to),
-        (None, Some(start)) => (start - chrono::Duration::days(28), start),
-        (None, None) => {
-            return Err(here(
-                "no baseline window: set [baseline] from/to, or [rollout] start (baseline = the 4 weeks before it)"
-                    .into(),
-            ));
+    let optional = |v: &Option<Sp<String>>, key: &str| -> Result<Option<String>> {
+        match v {
+            Some(v) if !v.get_ref().trim().is_empty() => Ok(Some(resolve(&err.text(v, key, MAX_TEXT)?))),
+            _ => Ok(None),
         }
     };
-    if base_to <= base_from {
-        return Err(here(format!(
-            "baseline.to ({base_to}) must be after baseline.from ({base_from})"
-        )));
-    }
-    let baseline = DateWindow {
-        from: base_from,
-        to: base_to,
-        start: local_midnight(base_from, timezone),
-        end: local_midnight(base_to, timezone),
+    let sources = Sources {
+        requests: optional(&src.requests, "sources.requests")?,
+        feedback: optional(&src.feedback, "sources.feedback")?,
+        redis_snapshots: optional(&src.redis_snapshots, "sources.redis_snapshots")?
+            .ok_or_else(|| here("missing sources.redis_snapshots".into()))?,
+        customers: optional(&src.customers, "sources.customers")?,
+        config: path.to_path_buf(),
     };
 
-    let planned_share = model.rollout.as_ref().and_then(|r| r.planned_share);
-    if let Some(s) = planned_share
-        && !(s > 0.0 && s < 1.0)
-    {
-        return Err(here(format!("rollout.planned_share must be between 0 and 1, got {s}")));
-    }
-    let rollout_plan = model
-        .rollout
-        .as_ref()
-        .and_then(|r| r.plan.as_ref())
-        .map(|p| PathBuf::from(resolve(&p.to_string_lossy())));
+    let rollout = model.rollout.unwrap_or_default();
+    let rollout_start = match &rollout.start {
+        None => None,
+        Some(v) => {
+            let d = err.date(v, "rollout.start")?;
+            if d.weekday() != Weekday::Mon {
+                let monday = d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()));
+                return Err(err.at(
+                    v,
+                    "rollout.start",
+                    format!(
+                        "{d} is a {:?}: rollout week 1 starts on a Monday (e.g. {monday})",
+                        d.weekday()
+                    ),
+                ));
+            }
+            Some(d)
+        }
+    };
+    let baseline = match (&model.baseline, rollout_start) {
+        (Some(b), _) => {
+            let (from, to) = (err.date(&b.from, "baseline.from")?, err.date(&b.to, "baseline.to")?);
+            if to <= from {
+                return Err(err.at(
+                    &b.to,
+                    "baseline.to",
+                    format!("({to}) must be after baseline.from ({from})"),
+                ));
+            }
+            Some((from, to))
+        }
+        (None, Some(start)) => Some((start - chrono::Duration::days(28), start)),
+        (None, None) => None,
+    };
+    let baseline = baseline.map(|(from, to)| DateWindow {
+        from,
+        to,
+        start: local_midnight(from, timezone),
+        end: local_midnight(to, timezone),
+    });
+
+    let planned_share = match &rollout.planned_share {
+        Some(v) if !(*v.get_ref() > 0.0 && *v.get_ref() < 1.0) => {
+            return Err(err.at(
+                v,
+                "rollout.planned_share",
+                format!("must be between 0 and 1, got {}", v.get_ref()),
+            ));
+        }
+        v => v.as_ref().map(|v| *v.get_ref()),
+    };
+    let rollout_plan = rollout.plan.as_ref().map(|p| path_of(p, "rollout.plan")).transpose()?;
 
     let mut targets: BTreeMap<Kpi, f64> = kpi::ALL
         .iter()
@@ -330,93 +551,129 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         .collect();
     for (key, value) in model.targets.unwrap_or_default() {
         let k = Kpi::from_key(&key).ok_or_else(|| {
-            here(format!(
-                "unknown target `{key}` in [targets] (known KPIs: {})",
+            anyhow!(
+                "{}: line {}: unknown target `{}` in [targets] (known KPIs: {})",
+                path.display(),
+                err.line(value.span().start),
+                crate::error::clip(&key, 60),
                 kpi::ALL.iter().map(|k| k.key()).collect::<Vec<_>>().join(", ")
-            ))
+            )
         })?;
-        if !value.is_finite() {
-            return Err(here(format!("targets.{key} must be a number")));
-        }
-        targets.insert(k, value);
+        let t = err.number(&Some(value), &format!("targets.{key}"), 0.0, -1e12, 1e12)?;
+        targets.insert(k, t);
     }
 
-    let c = model.costs.unwrap_or(CostsModel {
-        currency: None,
-        origin_call_cost: None,
-        redis_monthly_cost: None,
-        implementation_cost: None,
-        hourly_value_of_user_time: None,
-    });
+    // Money stays far below what exact decimal arithmetic can hold (about
+    // 7.9e28), whatever the window and horizon.
+    let c = model.costs.unwrap_or_default();
+    let currency = match &c.currency {
+        None => "USD".to_string(),
+        Some(v) => {
+            let t = err.text(v, "costs.currency", 12)?;
+            if t.trim().is_empty() || t.chars().any(char::is_control) {
+                return Err(err.at(v, "costs.currency", "must be a short currency code like USD or EUR"));
+            }
+            t
+        }
+    };
     let costs = Costs {
-        currency: c.currency.unwrap_or_else(|| "USD".into()),
-        origin_call_cost: c.origin_call_cost.unwrap_or(0.0004),
-        redis_monthly_cost: c.redis_monthly_cost.unwrap_or(1500.0),
-        implementation_cost: c.implementation_cost.unwrap_or(60000.0),
-        hourly_value_of_user_time: c.hourly_value_of_user_time.unwrap_or(75.0),
+        currency,
+        origin_call_cost: err.number(&c.origin_call_cost, "costs.origin_call_cost", 0.0004, 0.0, 1e6)?,
+        redis_monthly_cost: err.number(&c.redis_monthly_cost, "costs.redis_monthly_cost", 1500.0, 0.0, 1e12)?,
+        implementation_cost: err.number(&c.implementation_cost, "costs.implementation_cost", 60000.0, 0.0, 1e12)?,
+        hourly_value_of_user_time: err.number(
+            &c.hourly_value_of_user_time,
+            "costs.hourly_value_of_user_time",
+            75.0,
+            0.0,
+            1e6,
+        )?,
     };
-    for (key, v) in [
-        ("origin_call_cost", costs.origin_call_cost),
-        ("redis_monthly_cost", costs.redis_monthly_cost),
-        ("implementation_cost", costs.implementation_cost),
-        ("hourly_value_of_user_time", costs.hourly_value_of_user_time),
-    ] {
-        if !(v.is_finite() && v >= 0.0) {
-            return Err(here(format!("costs.{key} must be a number ≥ 0, got {v}")));
-        }
-    }
 
+    let r = model.roi.unwrap_or_default();
     let d = RoiSettings::default();
-    let roi = match &model.roi {
-        Some(r) => RoiSettings {
-            low_origin_call_cost_factor: r.low_origin_call_cost_factor.unwrap_or(d.low_origin_call_cost_factor),
-            high_origin_call_cost_factor: r.high_origin_call_cost_factor.unwrap_or(d.high_origin_call_cost_factor),
-            sensitivity_swing: r.sensitivity_swing.unwrap_or(d.sensitivity_swing),
-            npv_horizon_years: r.npv_horizon_years.unwrap_or(d.npv_horizon_years),
-            discount_rate: r.discount_rate.unwrap_or(d.discount_rate),
-        },
-        None => d,
+    let roi = RoiSettings {
+        low_origin_call_cost_factor: err.number(
+            &r.low_origin_call_cost_factor,
+            "roi.low_origin_call_cost_factor",
+            d.low_origin_call_cost_factor,
+            0.0,
+            100.0,
+        )?,
+        high_origin_call_cost_factor: err.number(
+            &r.high_origin_call_cost_factor,
+            "roi.high_origin_call_cost_factor",
+            d.high_origin_call_cost_factor,
+            0.0,
+            100.0,
+        )?,
+        sensitivity_swing: err.number(
+            &r.sensitivity_swing,
+            "roi.sensitivity_swing",
+            d.sensitivity_swing,
+            0.0,
+            1.0,
+        )?,
+        npv_horizon_years: err.integer(&r.npv_horizon_years, "roi.npv_horizon_years", 3, 1, 50)? as u32,
+        discount_rate: err.number(&r.discount_rate, "roi.discount_rate", d.discount_rate, 0.0, 1.0)?,
     };
-    for (key, v) in [
-        ("low_origin_call_cost_factor", roi.low_origin_call_cost_factor),
-        ("high_origin_call_cost_factor", roi.high_origin_call_cost_factor),
-        ("sensitivity_swing", roi.sensitivity_swing),
-        ("discount_rate", roi.discount_rate),
-    ] {
-        if !(v.is_finite() && v >= 0.0) {
-            return Err(here(format!("roi.{key} must be a number ≥ 0, got {v}")));
-        }
-    }
-    if roi.npv_horizon_years == 0 || roi.npv_horizon_years > 50 {
-        return Err(here(format!(
-            "roi.npv_horizon_years must be 1 to 50, got {}",
-            roi.npv_horizon_years
-        )));
-    }
 
-    if let Some(email) = &model.email
-        && let Some(tls) = email.tls.as_deref()
-        && !matches!(tls, "none" | "starttls" | "tls")
-    {
-        return Err(here(format!("email.tls must be none, starttls or tls, got `{tls}`")));
-    }
+    let email = model.email.as_ref().map(|m| email(&err, m, &path_of)).transpose()?;
 
-    let output_dir = clean(&dir.join(model.output_dir.unwrap_or_else(|| PathBuf::from("reports"))));
+    let l = model.limits.unwrap_or_default();
+    let d = crate::formats::Limits::default();
+    let limits = crate::formats::Limits {
+        max_expansion: err.integer(
+            &l.max_expansion,
+            "limits.max_expansion",
+            d.max_expansion as i64,
+            1,
+            100_000,
+        )? as u64,
+        max_decompressed_mib: err.integer(
+            &l.max_decompressed_mib,
+            "limits.max_decompressed_mib",
+            d.max_decompressed_mib as i64,
+            1,
+            1 << 30,
+        )? as u64,
+        max_line_kib: err.integer(
+            &l.max_line_kib,
+            "limits.max_line_kib",
+            d.max_line_kib as i64,
+            1,
+            1 << 20,
+        )? as u64,
+    };
+
+    let redis = model.redis.unwrap_or_default();
+    let redis_urls = redis
+        .urls
+        .iter()
+        .map(|u| err.text(u, "redis.urls", MAX_TEXT))
+        .collect::<Result<Vec<_>>>()?;
 
     Ok(Settings {
         path: path.to_path_buf(),
         hash: short_hash(text.as_bytes()),
         timezone,
         as_of,
-        output_dir,
-        templates_dir: model.templates_dir.map(|p| clean(&dir.join(p))),
-        sources,
-        redis_ca_file: model
-            .redis
+        output_dir: match &model.output_dir {
+            Some(p) => path_of(p, "output_dir")?,
+            None => clean(&dir.join("reports")),
+        },
+        templates_dir: model
+            .templates_dir
             .as_ref()
-            .and_then(|r| r.ca_file.as_ref())
-            .map(|p| clean(&dir.join(p))),
-        redis_urls: model.redis.unwrap_or_default().urls,
+            .map(|p| path_of(p, "templates_dir"))
+            .transpose()?,
+        sources,
+        redis_ca_file: redis
+            .ca_file
+            .as_ref()
+            .map(|p| path_of(p, "redis.ca_file"))
+            .transpose()?,
+        redis_urls,
         baseline,
         rollout_start,
         rollout_plan,
@@ -424,7 +681,64 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         targets,
         costs,
         roi,
-        email: model.email,
+        email,
+        limits,
+    })
+}
+
+/// `[email]` validated: the TLS mode, the port, the addresses, the limits.
+fn email(err: &Errors, m: &EmailModel, path_of: &dyn Fn(&Sp<PathBuf>, &str) -> Result<PathBuf>) -> Result<Email> {
+    let tls = match &m.tls {
+        None => TlsMode::StartTls,
+        Some(v) => match v.get_ref().as_str() {
+            "none" => TlsMode::None,
+            "starttls" => TlsMode::StartTls,
+            "tls" => TlsMode::Tls,
+            other => {
+                return Err(err.at(
+                    v,
+                    "email.tls",
+                    format!("must be none, starttls or tls, got `{}`", crate::error::clip(other, 40)),
+                ));
+            }
+        },
+    };
+    let default_port = match tls {
+        TlsMode::None => 25,
+        TlsMode::StartTls => 587,
+        TlsMode::Tls => 465,
+    };
+    let address = |v: &Sp<String>, key: &str| -> Result<String> {
+        let t = err.text(v, key, 320)?;
+        t.parse::<lettre::message::Mailbox>().map_err(|e| {
+            err.at(
+                v,
+                key,
+                format!("`{}` is not an e-mail address: {e}", crate::error::clip(&t, 80)),
+            )
+        })?;
+        Ok(t)
+    };
+    let list = |vs: &[Sp<String>], key: &str| vs.iter().map(|v| address(v, key)).collect::<Result<Vec<_>>>();
+    let text = |v: &Option<Sp<String>>, key: &str, max: usize| v.as_ref().map(|v| err.text(v, key, max)).transpose();
+    let username = text(&m.username, "email.username", 320)?;
+    if let (Some(v), None) = (&m.password_env, &username) {
+        return Err(err.at(v, "email.password_env", "is set but `username` is not"));
+    }
+    Ok(Email {
+        smtp_host: text(&m.smtp_host, "email.smtp_host", 253)?.filter(|h| !h.trim().is_empty()),
+        smtp_port: err.integer(&m.smtp_port, "email.smtp_port", default_port, 1, 65535)? as u16,
+        tls,
+        username,
+        password_env: text(&m.password_env, "email.password_env", 256)?,
+        from: m.from.as_ref().map(|v| address(v, "email.from")).transpose()?,
+        to: list(&m.to, "email.to")?,
+        weekly_to: list(&m.weekly_to, "email.weekly_to")?,
+        impact_to: list(&m.impact_to, "email.impact_to")?,
+        roi_to: list(&m.roi_to, "email.roi_to")?,
+        ca_file: m.ca_file.as_ref().map(|p| path_of(p, "email.ca_file")).transpose()?,
+        timeout: std::time::Duration::from_secs(err.integer(&m.timeout_secs, "email.timeout_secs", 30, 1, 600)? as u64),
+        tries: err.integer(&m.tries, "email.tries", 3, 1, 20)? as u32,
     })
 }
 
@@ -468,7 +782,7 @@ fn clean(path: &Path) -> PathBuf {
 
 fn parse_as_of(s: &str, tz: Tz) -> Option<DateTime<Utc>> {
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Some(local_midnight(d, tz));
+        return sane_date(d).then(|| local_midnight(d, tz));
     }
     DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
 }
@@ -500,7 +814,7 @@ to = "2026-10-05"
     #[test]
     fn paths_are_relative_to_the_config_folder() {
         let s = parse_str(MINIMAL).unwrap();
-        assert_eq!(s.sources.requests, "/etc/cacheroi/data/requests/*.csv");
+        assert_eq!(s.sources.requests().unwrap(), "/etc/cacheroi/data/requests/*.csv");
         assert_eq!(s.output_dir, PathBuf::from("/etc/cacheroi/reports"));
         let s = parse_str(&format!("output_dir = \"../out\"\n{MINIMAL}")).unwrap();
         assert_eq!(s.output_dir, PathBuf::from("/etc/out"));
@@ -555,16 +869,17 @@ to = "2026-10-05"
     fn baseline_must_end_after_it_starts() {
         let text = MINIMAL.replace("to = \"2026-10-05\"", "to = \"2026-09-01\"");
         let err = parse_str(&text).unwrap_err().to_string();
-        assert!(
-            err.contains("baseline.to (2026-09-01) must be after baseline.from (2026-09-07)"),
-            "{err}"
+        assert_eq!(
+            err,
+            "/etc/cacheroi/cacheroi.toml: line 8: baseline.to (2026-09-01) must be after baseline.from (2026-09-07)"
         );
     }
 
     #[test]
     fn missing_sources_are_named() {
         let text = MINIMAL.replace("feedback = \"data/feedback.csv\"\n", "");
-        let err = parse_str(&text).unwrap_err().to_string();
+        // A config without feedback still serves `snapshot`; reports name the key.
+        let err = parse_str(&text).unwrap().for_reports().unwrap_err().to_string();
         assert!(err.contains("missing sources.feedback"), "{err}");
         let err = parse_str("timezone = \"UTC\"\n").unwrap_err().to_string();
         assert!(err.contains("missing [sources]"), "{err}");
@@ -587,7 +902,121 @@ to = "2026-10-05"
             "[rollout]\nstart = \"2026-10-05\"\n",
         );
         let s = parse_str(&text).unwrap();
-        assert_eq!(s.baseline.from, NaiveDate::from_ymd_opt(2026, 9, 7).unwrap());
-        assert_eq!(s.baseline.to, NaiveDate::from_ymd_opt(2026, 10, 5).unwrap());
+        assert_eq!(s.baseline().unwrap().from, NaiveDate::from_ymd_opt(2026, 9, 7).unwrap());
+        assert_eq!(s.baseline().unwrap().to, NaiveDate::from_ymd_opt(2026, 10, 5).unwrap());
+    }
+
+    /// The line of the first error, parsed from `<file>: line N: …`.
+    fn line_of(err: &str) -> usize {
+        err.split("line ")
+            .nth(1)
+            .and_then(|r| r.split(':').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_key_and_its_line() {
+        for (extra, key) in [
+            ("[costs]\nredis_monthly_cost = 1e27\n", "costs.redis_monthly_cost"),
+            ("[costs]\nimplementation_cost = 1e29\n", "costs.implementation_cost"),
+            ("[costs]\norigin_call_cost = -0.1\n", "costs.origin_call_cost"),
+            ("[costs]\norigin_call_cost = nan\n", "costs.origin_call_cost"),
+            ("[roi]\ndiscount_rate = 3\n", "roi.discount_rate"),
+            ("[roi]\nnpv_horizon_years = 500\n", "roi.npv_horizon_years"),
+            ("[roi]\nsensitivity_swing = 2\n", "roi.sensitivity_swing"),
+            ("[targets]\nadoption = inf\n", "targets.adoption"),
+            ("[rollout]\nplanned_share = 1.5\n", "rollout.planned_share"),
+            ("[email]\ntls = \"startls\"\n", "email.tls"),
+            ("[email]\nsmtp_port = 70000\n", "email.smtp_port"),
+            ("[email]\nfrom = \"not an address\"\n", "email.from"),
+            ("[email]\nto = [\"ok@example.com\", \"@@\"]\n", "email.to"),
+            ("[email]\npassword_env = \"X\"\n", "email.password_env"),
+        ] {
+            let text = format!("{MINIMAL}{extra}");
+            let err = parse_str(&text).unwrap_err().to_string();
+            assert!(err.contains(key), "{key}: {err}");
+            // The key is on the last line of the text.
+            assert_eq!(line_of(&err), text.lines().count(), "{key}: {err}");
+            assert!(!err.contains('\n'), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_long_currency_is_refused() {
+        let text = format!("{MINIMAL}[costs]\ncurrency = \"{}\"\n", "X".repeat(1 << 20));
+        let err = parse_str(&text).unwrap_err().to_string();
+        assert!(err.contains("costs.currency is longer than 12 characters"), "{err}");
+        assert!(err.len() < 200, "{}", err.len());
+    }
+
+    #[test]
+    fn dates_outside_the_sane_years_are_refused() {
+        let text = MINIMAL.replace("2026-09-07", "1900-01-01");
+        let err = parse_str(&text).unwrap_err().to_string();
+        assert!(err.contains("baseline.from 1900-01-01 is outside 1970–2199"), "{err}");
+        let text = MINIMAL.replace(
+            "[baseline]\nfrom = \"2026-09-07\"\nto = \"2026-10-05\"\n",
+            "[rollout]\nstart = \"1900-01-01\"\n",
+        );
+        let err = parse_str(&text).unwrap_err().to_string();
+        assert!(err.contains("rollout.start 1900-01-01 is outside"), "{err}");
+        let err = parse_str(&format!("as_of = \"9999-01-01\"\n{MINIMAL}"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("as_of"), "{err}");
+    }
+
+    #[test]
+    fn rollout_start_must_be_a_monday() {
+        let text = MINIMAL.replace(
+            "[baseline]\nfrom = \"2026-09-07\"\nto = \"2026-10-05\"\n",
+            "[rollout]\nstart = \"2026-10-07\"\n",
+        );
+        let err = parse_str(&text).unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "line 7: rollout.start 2026-10-07 is a Wed: rollout week 1 starts on a Monday (e.g. 2026-10-05)"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn snapshot_needs_only_the_store() {
+        // No baseline, no requests: the hourly capture is set up before the rollout date is known.
+        let s =
+            parse_str("[sources]\nredis_snapshots = \"redis.ndjson\"\n[redis]\nurls = [\"redis://h:1\"]\n").unwrap();
+        assert_eq!(s.sources.redis_snapshots, "/etc/cacheroi/redis.ndjson");
+        let err = s.for_reports().unwrap_err().to_string();
+        assert!(err.contains("missing sources.requests"), "{err}");
+        let s = parse_str("[sources]\nredis_snapshots = \"r\"\nrequests = \"q\"\nfeedback = \"f\"\n").unwrap();
+        let err = s.baseline().unwrap_err().to_string();
+        assert!(err.contains("no baseline window"), "{err}");
+    }
+
+    #[test]
+    fn e_mail_settings_take_their_defaults() {
+        let s = parse_str(&format!(
+            "{MINIMAL}[email]\nsmtp_host = \"smtp.example.com\"\ntls = \"tls\"\nfrom = \"Reports <r@example.com>\"\n"
+        ))
+        .unwrap();
+        let e = s.email.unwrap();
+        assert_eq!((e.tls, e.smtp_port, e.tries), (TlsMode::Tls, 465, 3));
+        assert_eq!(e.timeout, std::time::Duration::from_secs(30));
+    }
+
+    #[test]
+    fn an_oversized_config_is_refused_without_reading_it_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.toml");
+        std::fs::write(&p, vec![b'#'; (MAX_CONFIG_BYTES + 10) as usize]).unwrap();
+        let err = load(&p).unwrap_err().to_string();
+        assert!(err.contains("larger than 1024 KiB"), "{err}");
+        let err = load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("it is a folder"), "{err}");
+        std::fs::write(&p, b"timezone = \"\xff\"\n").unwrap();
+        let err = load(&p).unwrap_err().to_string();
+        assert!(err.contains("not UTF-8"), "{err}");
     }
 }

@@ -63,6 +63,17 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The type of the canonical column.
+    pub fn canonical_dtype(self) -> DataType {
+        match self {
+            Kind::Timestamp | Kind::Int => DataType::Int64,
+            Kind::Float => DataType::Float64,
+            Kind::Bool => DataType::Boolean,
+            Kind::Text => DataType::String,
+            Kind::CacheStatus => DataType::Int32,
+        }
+    }
+
     fn expected(self) -> &'static str {
         match self {
             Kind::Timestamp => "a timestamp or RFC 3339 text",
@@ -103,7 +114,7 @@ fn empty(c: Expr) -> Expr {
 /// an error naming the file and column; an optional one is all-missing.
 pub fn parse_column(raw: &RawFile, spec: ColumnSpec) -> Result<Parsed, SourceError> {
     let Some((name, dtype)) = raw.column(spec.name) else {
-        if spec.required {
+        if spec.required && !raw.found_nothing() {
             return Err(SourceError::MissingColumn {
                 path: raw.path.clone(),
                 column: spec.name,
@@ -111,10 +122,8 @@ pub fn parse_column(raw: &RawFile, spec: ColumnSpec) -> Result<Parsed, SourceErr
             });
         }
         let dt = match spec.kind {
-            Kind::Timestamp | Kind::Int => DataType::Int64,
-            Kind::Float => DataType::Float64,
-            Kind::Bool => DataType::Boolean,
-            Kind::Text | Kind::CacheStatus => DataType::String,
+            Kind::CacheStatus => DataType::String,
+            k => k.canonical_dtype(),
         };
         return Ok(Parsed {
             value: lit(NULL).cast(dt),
@@ -313,6 +322,13 @@ pub fn raw_text_columns(raw: &RawFile, rules: &[Rule]) -> Vec<Expr> {
             Some((name, DataType::String)) => Some(col(name).alias(format!("{RAW_PREFIX}{n}"))),
             _ => None,
         })
+        // Malformed records blame no column: their reason is their text; and
+        // text records carry their line.
+        .chain(
+            raw.column(crate::formats::WHY)
+                .map(|_| col(crate::formats::WHY).alias(RAW_PREFIX)),
+        )
+        .chain(raw.column(crate::formats::LINE).map(|_| col(crate::formats::LINE)))
         .collect()
 }
 

@@ -62,17 +62,30 @@ fn kpi_named(name: &str) -> Option<Kpi> {
 
 fn number(text: &str) -> Option<f64> {
     let t = text.trim();
-    if let Some(p) = t.strip_suffix('%') {
-        return p.trim().parse::<f64>().ok().map(|v| v / 100.0);
-    }
-    if let Some(ms) = t.strip_suffix("ms") {
-        return ms.trim().parse().ok();
-    }
-    t.parse().ok()
+    let (digits, scale) = if let Some(p) = t.strip_suffix('%') {
+        (p.trim(), 0.01)
+    } else if let Some(ms) = t.strip_suffix("ms") {
+        (ms.trim(), 1.0)
+    } else {
+        (t, 1.0)
+    };
+    digits.parse::<f64>().ok().filter(|v| v.is_finite()).map(|v| v * scale)
 }
 
-/// Understand one criterion; what cannot be measured is [`Check::Manual`].
-pub fn parse(criterion: &str) -> Check {
+/// The plan's names for the KPIs (besides the KPI keys themselves).
+const ALIASES: [&str; 3] = ["p99_latency", "customer_complaints", "api_reduction"];
+
+fn known_metrics() -> String {
+    let mut names: Vec<&str> = ALIASES.to_vec();
+    names.extend(ALL.iter().map(|k| k.key()));
+    names.join(", ")
+}
+
+/// Understand one criterion. A comparison or threshold must name a KPI and
+/// a number; anything else must be a named check or a manual check written
+/// as one bare name (`no_critical_bugs`), so that a mistyped guardrail
+/// (`p99 latency > 200ms`) is an error, never a manual check that cannot fire.
+pub fn parse(criterion: &str) -> Result<Check, String> {
     let c = criterion.trim();
     for (sym, op) in [
         (">=", Op::Ge),
@@ -81,22 +94,49 @@ pub fn parse(criterion: &str) -> Check {
         (">", Op::Gt),
         ("<", Op::Lt),
     ] {
-        if let Some((metric, value)) = c.split_once(sym)
-            && let (Some(kpi), Some(value)) = (kpi_named(metric.trim()), number(value))
-        {
-            return Check::Compare { kpi, op, value };
+        if let Some((metric, value)) = c.split_once(sym) {
+            let metric = metric.trim();
+            let kpi = kpi_named(metric).ok_or_else(|| {
+                format!(
+                    "`{}`: unknown metric `{}` (known: {})",
+                    crate::error::clip(c, 80),
+                    crate::error::clip(metric, 40),
+                    known_metrics()
+                )
+            })?;
+            let value = number(value).ok_or_else(|| {
+                format!(
+                    "`{}`: `{}` is not a number like 1%, 200ms or 3",
+                    crate::error::clip(c, 80),
+                    crate::error::clip(value.trim(), 40)
+                )
+            })?;
+            return Ok(Check::Compare { kpi, op, value });
         }
     }
-    if let Some((n, name)) = c.split_once("%_")
-        && let (Ok(n), Some(kpi)) = (n.parse::<f64>(), kpi_named(name))
-    {
-        return Check::Threshold {
+    if let Some((n, name)) = c.split_once("%_") {
+        let n = n.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| {
+            format!(
+                "`{}`: `{}` is not a percentage",
+                crate::error::clip(c, 80),
+                crate::error::clip(n, 40)
+            )
+        })?;
+        let kpi = kpi_named(name).ok_or_else(|| {
+            format!(
+                "`{}`: unknown metric `{}` (known: {})",
+                crate::error::clip(c, 80),
+                crate::error::clip(name, 40),
+                known_metrics()
+            )
+        })?;
+        return Ok(Check::Threshold {
             kpi,
             op: Op::Ge,
             value: n / 100.0,
-        };
+        });
     }
-    match c {
+    Ok(match c {
         "performance_targets_met" => Check::AllMet(vec![
             Kpi::CacheHitRate,
             Kpi::ErrorRate,
@@ -114,8 +154,20 @@ pub fn parse(criterion: &str) -> Check {
             op: Op::Gt,
             value: 0.0,
         },
-        _ => Check::Manual,
-    }
+        bare if !bare.is_empty()
+            && bare.len() <= 80
+            && bare.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') =>
+        {
+            Check::Manual
+        }
+        other => {
+            return Err(format!(
+                "`{}` is not a criterion: write a comparison (`error_rate > 1%`), a threshold (`50%_api_reduction`), \
+                 a named check (`all_kpis_met`) or a manual check as one bare name (`no_critical_bugs`)",
+                crate::error::clip(other, 80)
+            ));
+        }
+    })
 }
 
 /// The outcome of one criterion.
@@ -131,6 +183,13 @@ pub struct Outcome {
     pub manual: bool,
     /// What was measured, for people ("error_rate = 0.07 %").
     pub measured: String,
+    /// The KPI a comparison or threshold reads, its measured value and its
+    /// unit (`ratio`, `ms`, `count`, `score`, `money`, `hours`), for scripts.
+    pub kpi: Option<&'static str>,
+    pub value: Option<f64>,
+    pub unit: Option<&'static str>,
+    /// The number the criterion compares with, in the KPI's unit.
+    pub threshold: Option<f64>,
 }
 
 /// Evaluate one criterion on a week's KPI cells.
@@ -150,8 +209,11 @@ pub fn evaluate(
             crate::render::format::kpi(value(k), if unit == "ratio" { "ratio2" } else { unit }, "").trim_end()
         )
     };
-    let (holds, manual, measured) = match parse(criterion) {
+    let mut numbers = (None, None, None, None);
+    // The plan was checked when it was read: an unparsable criterion here is a manual one.
+    let (holds, manual, measured) = match parse(criterion).unwrap_or(Check::Manual) {
         Check::Compare { kpi, op, value: v } | Check::Threshold { kpi, op, value: v } => {
+            numbers = (Some(kpi.key()), value(kpi), Some(kpi.unit().name()), Some(v));
             // A criterion whose KPI has no data does not hold.
             (Some(value(kpi).is_some_and(|x| op.holds(x, v))), false, show(kpi))
         }
@@ -192,6 +254,10 @@ pub fn evaluate(
         holds,
         manual,
         measured,
+        kpi: numbers.0,
+        value: numbers.1,
+        unit: numbers.2,
+        threshold: numbers.3,
     }
 }
 
@@ -272,75 +338,94 @@ mod tests {
     }
 
     #[test]
+    fn a_mistyped_comparison_is_an_error_not_a_manual_check() {
+        for bad in [
+            "p99 latency > 200ms",
+            "eror_rate > 1%",
+            "error_rate > lots",
+            "error_rate > 1e999",
+            "5x%_api_reduction",
+            "50%_api_reducton",
+            "no critical bugs",
+            "",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        let err = parse("p99 latency > 200ms").unwrap_err();
+        assert!(err.contains("unknown metric `p99 latency`"), "{err}");
+        assert_eq!(parse("no_critical_bugs"), Ok(Check::Manual));
+    }
+
+    #[test]
     fn every_criterion_form_parses() {
         assert_eq!(
             parse("error_rate > 1%"),
-            Check::Compare {
+            Ok(Check::Compare {
                 kpi: Kpi::ErrorRate,
                 op: Op::Gt,
                 value: 0.01
-            }
+            })
         );
         assert_eq!(
             parse("p99_latency > 200ms"),
-            Check::Compare {
+            Ok(Check::Compare {
                 kpi: Kpi::P99LatencyMs,
                 op: Op::Gt,
                 value: 200.0
-            }
+            })
         );
         assert_eq!(
             parse("cache_hit_rate < 60%"),
-            Check::Compare {
+            Ok(Check::Compare {
                 kpi: Kpi::CacheHitRate,
                 op: Op::Lt,
                 value: 0.60
-            }
+            })
         );
         assert_eq!(
             parse("customer_complaints > 3"),
-            Check::Compare {
+            Ok(Check::Compare {
                 kpi: Kpi::Complaints,
                 op: Op::Gt,
                 value: 3.0
-            }
+            })
         );
         assert_eq!(
             parse("50%_api_reduction"),
-            Check::Threshold {
+            Ok(Check::Threshold {
                 kpi: Kpi::ApiCallReduction,
                 op: Op::Ge,
                 value: 0.5
-            }
+            })
         );
         assert_eq!(
             parse("90%_adoption"),
-            Check::Threshold {
+            Ok(Check::Threshold {
                 kpi: Kpi::Adoption,
                 op: Op::Ge,
                 value: 0.9
-            }
+            })
         );
         assert_eq!(
             parse("positive_feedback"),
-            Check::Threshold {
+            Ok(Check::Threshold {
                 kpi: Kpi::CustomerSatisfaction,
                 op: Op::Ge,
                 value: 4.0
-            }
+            })
         );
         assert_eq!(
             parse("cost_savings_demonstrated"),
-            Check::Threshold {
+            Ok(Check::Threshold {
                 kpi: Kpi::CostSavings,
                 op: Op::Gt,
                 value: 0.0
-            }
+            })
         );
-        assert!(matches!(parse("performance_targets_met"), Check::AllMet(v) if v.len() == 4));
-        assert_eq!(parse("all_kpis_met"), Check::AllMet(Vec::new()));
+        assert!(matches!(parse("performance_targets_met"), Ok(Check::AllMet(v)) if v.len() == 4));
+        assert_eq!(parse("all_kpis_met"), Ok(Check::AllMet(Vec::new())));
         for manual in ["no_critical_bugs", "any_data_loss", "security_incident"] {
-            assert_eq!(parse(manual), Check::Manual);
+            assert_eq!(parse(manual), Ok(Check::Manual));
         }
     }
 
@@ -379,6 +464,10 @@ mod tests {
             holds,
             manual: false,
             measured: String::new(),
+            kpi: None,
+            value: None,
+            unit: None,
+            threshold: None,
         };
         assert_eq!(
             verdict(&[ok("success", Some(true)), ok("rollback", Some(false))]),

@@ -26,10 +26,9 @@ fn main() -> ExitCode {
             ExitCode::from(code as u8)
         }
         Err(err) => {
-            eprintln!("error: {err}");
-            for cause in err.chain().skip(1) {
-                eprintln!("caused by: {cause}");
-            }
+            // One line (cron mails stderr): the error and its causes, any
+            // echoed value already cut where the message was made.
+            eprintln!("error: {}", cacheroi::error::one_line(&err, 2000));
             let code = if err.downcast_ref::<UsageError>().is_some() {
                 exit::USAGE
             } else {
@@ -70,8 +69,9 @@ fn init_logging(verbose: u8, quiet: bool) {
 
 /// Run the command: its stdout lines and its exit code.
 fn run(cli: &Cli) -> anyhow::Result<(Vec<String>, i32)> {
-    let settings =
-        || -> anyhow::Result<config::Settings> { config::load(&config::locate(cli.global.config.as_deref())?) };
+    let load = || -> anyhow::Result<config::Settings> { config::load(&config::locate(cli.global.config.as_deref())?) };
+    // Each command checks only what it uses: `snapshot` needs no baseline.
+    let settings = || load()?.for_reports();
     let paths = |files: Vec<std::path::PathBuf>| files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
     Ok(match &cli.command {
         Command::Weekly(args) => (paths(commands::weekly::run(&settings()?, args)?.files), exit::SUCCESS),
@@ -83,7 +83,7 @@ fn run(cli: &Cli) -> anyhow::Result<(Vec<String>, i32)> {
         }
         Command::Roi(args) => (paths(commands::roi::run(&settings()?, args)?), exit::SUCCESS),
         Command::Gate(args) => commands::gate::run(&settings()?, args)?,
-        Command::Snapshot(args) => (commands::snapshot::run(&settings()?, args)?, exit::SUCCESS),
+        Command::Snapshot(args) => (commands::snapshot::run(&load()?, args)?, exit::SUCCESS),
         Command::Sample(args) => (paths(commands::sample::run(args)?), exit::SUCCESS),
     })
 }

@@ -8,6 +8,17 @@ use serde::Serialize;
 
 use crate::error::UsageError;
 
+/// Dates (and ISO weeks) the tool accepts: 1970-01-01 to 2199-12-31. A log
+/// row, a window or a week outside them is a mistake, and every loop over
+/// weeks or days stays bounded.
+pub const FIRST_YEAR: i32 = 1970;
+pub const LAST_YEAR: i32 = 2199;
+
+/// Whether `d` lies in the years the tool accepts.
+pub fn sane_date(d: NaiveDate) -> bool {
+    (FIRST_YEAR..=LAST_YEAR).contains(&d.year())
+}
+
 /// The instant of local midnight starting `date` in `tz`. Where midnight does
 /// not exist (a DST gap at 00:00), the first instant of the day is taken.
 pub fn local_midnight(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
@@ -65,12 +76,16 @@ pub struct IsoWeek {
 }
 
 impl IsoWeek {
-    /// Parse `2026-W47` (also `2026W47`, any case).
+    /// Parse `2026-W47` (also `2026W47`, any case), years
+    /// [`FIRST_YEAR`]–[`LAST_YEAR`] only.
     pub fn parse(s: &str) -> Option<IsoWeek> {
         let upper = s.trim().to_ascii_uppercase();
         let (y, w) = upper.split_once('W')?;
         let year: i32 = y.trim_end_matches('-').parse().ok()?;
         let week: u32 = w.parse().ok()?;
+        if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+            return None;
+        }
         NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)?;
         Some(IsoWeek { year, week })
     }
@@ -120,7 +135,12 @@ pub fn resolve_week(arg: &str, now: DateTime<Utc>, tz: Tz) -> Result<IsoWeek, Us
         let today = now.with_timezone(&tz).date_naive();
         return Ok(IsoWeek::of(today).previous());
     }
-    IsoWeek::parse(arg).ok_or_else(|| UsageError(format!("--week `{arg}` is not an ISO week like 2026-W47 or `last`")))
+    IsoWeek::parse(arg).ok_or_else(|| {
+        UsageError(format!(
+            "--week `{}` is not an ISO week like 2026-W47 (years {FIRST_YEAR}–{LAST_YEAR}) or `last`",
+            crate::error::clip(arg, 40)
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -137,6 +157,18 @@ mod tests {
         assert_eq!(IsoWeek::parse("2026w07"), Some(IsoWeek { year: 2026, week: 7 }));
         assert_eq!(IsoWeek::parse("2026-W54"), None);
         assert_eq!(IsoWeek::parse("last week"), None);
+        // Outside the sane years: refused before any date arithmetic.
+        for far in [
+            "262142-W52",
+            "262143-W01",
+            "99999-W01",
+            "2200-W01",
+            "1969-W52",
+            "-5-W01",
+        ] {
+            assert_eq!(IsoWeek::parse(far), None, "{far}");
+        }
+        assert!(IsoWeek::parse("2199-W52").is_some());
         assert_eq!(IsoWeek::parse("2026-W47").unwrap().monday(), d(2026, 11, 16));
         // Across a year end: 2026-W52, 2026-W53, 2027-W01.
         let r = IsoWeek::range(IsoWeek { year: 2026, week: 52 }, IsoWeek { year: 2027, week: 1 });

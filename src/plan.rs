@@ -5,8 +5,7 @@
 use std::path::Path;
 
 use anyhow::{Result, anyhow};
-use serde::Serialize;
-use serde_yaml_ng::Value;
+use serde::{Deserialize, Serialize};
 
 /// `segments: [all_users]` means everyone.
 pub const ALL_USERS: &str = "all_users";
@@ -58,50 +57,192 @@ impl Plan {
     }
 }
 
+/// The largest plan file read (a plan is a few kB).
+pub const MAX_PLAN_BYTES: u64 = 256 * 1024;
+/// The most text a plan may hold once its YAML aliases are expanded: an
+/// anchor of 1 MiB referenced 10,000 times is refused, not materialised.
+pub const MAX_EXPANDED_BYTES: usize = 1 << 20;
+/// The most phases, and items per list.
+const MAX_PHASES: usize = 100;
+const MAX_ITEMS: usize = 256;
+
 pub fn read(path: &Path) -> Result<Plan> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| anyhow!("{}: cannot read the rollout plan: {e}", path.display()))?;
+    use std::io::Read;
+    let cannot = |e: &dyn std::fmt::Display| anyhow!("{}: cannot read the rollout plan: {e}", path.display());
+    crate::formats::check_regular_file(path).map_err(|e| anyhow!("{e}"))?;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(|e| cannot(&e))?
+        .take(MAX_PLAN_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot(&e))?;
+    if bytes.len() as u64 > MAX_PLAN_BYTES {
+        return Err(cannot(&format!("larger than {} KiB", MAX_PLAN_BYTES / 1024)));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| cannot(&"not UTF-8 text"))?;
     parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
-/// Parse the plan; errors name the phase and field in one line.
+thread_local! {
+    /// Bytes of text the plan being parsed may still hold.
+    static BUDGET: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A scalar as text (strings, numbers and booleans), charged to [`BUDGET`].
+struct Text(String);
+
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text, E> {
+                let left = BUDGET.with(|b| b.get());
+                if v.len() + 16 > left {
+                    return Err(E::custom(format!(
+                        "the plan holds more than {} KiB of text once its aliases are expanded",
+                        MAX_EXPANDED_BYTES / 1024
+                    )));
+                }
+                BUDGET.with(|b| b.set(left - v.len() - 16));
+                Ok(Text(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Text, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Text, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Text, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Text, E> {
+                self.visit_str(&v.to_string())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A list of texts, or one text, or nothing.
+struct TextList(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for TextList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = TextList;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of strings")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<TextList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(Text(t)) = seq.next_element()? {
+                    if out.len() == MAX_ITEMS {
+                        return Err(serde::de::Error::custom(format!("more than {MAX_ITEMS} items")));
+                    }
+                    out.push(t);
+                }
+                Ok(TextList(out))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TextList, E> {
+                Ok(TextList(vec![
+                    Text::deserialize(serde::de::value::StrDeserializer::<E>::new(v))?.0,
+                ]))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<TextList, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<TextList, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<TextList, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<TextList, E> {
+                Ok(TextList(Vec::new()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PhaseModel {
+    week: Option<Text>,
+    segments: Option<TextList>,
+    features: Option<TextList>,
+    success_criteria: Option<TextList>,
+    rollback_trigger: Option<TextList>,
+}
+
+/// The phases in the order written.
+struct Phases(Vec<(String, PhaseModel)>);
+
+impl<'de> serde::Deserialize<'de> for Phases {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Phases;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of phase names to phases")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Phases, M::Error> {
+                let mut out = Vec::new();
+                while let Some((Text(name), phase)) = m.next_entry::<Text, PhaseModel>()? {
+                    if out.len() == MAX_PHASES {
+                        return Err(serde::de::Error::custom(format!("more than {MAX_PHASES} phases")));
+                    }
+                    out.push((name, phase));
+                }
+                Ok(Phases(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PlanModel {
+    rollout_phases: Option<Phases>,
+}
+
+/// Parse the plan; errors name the phase and field in one line. Every
+/// criterion is checked here (see [`crate::gate::parse`]).
 pub fn parse(text: &str) -> Result<Plan> {
-    let doc: Value =
-        serde_yaml_ng::from_str(text).map_err(|e| anyhow!("not YAML: {}", e.to_string().replace('\n', " ")))?;
+    BUDGET.with(|b| b.set(MAX_EXPANDED_BYTES));
+    let one_line = |e: &dyn std::fmt::Display| crate::error::clip(&e.to_string().replace('\n', " "), 300);
+    let doc: PlanModel = match serde_yaml_ng::from_str::<Option<PlanModel>>(text) {
+        Ok(Some(doc)) => doc,
+        Ok(None) => PlanModel { rollout_phases: None },
+        Err(e) if e.to_string().contains("rollout_phases") || e.to_string().contains("phase names") => {
+            return Err(anyhow!(
+                "`rollout_phases` must map phase names to phases ({})",
+                one_line(&e)
+            ));
+        }
+        Err(e) => return Err(anyhow!("not a rollout plan: {}", one_line(&e))),
+    };
     let phases = doc
-        .get("rollout_phases")
-        .and_then(Value::as_mapping)
+        .rollout_phases
         .ok_or_else(|| anyhow!("`rollout_phases` must map phase names to phases"))?;
     let mut out = Vec::new();
-    for (name, body) in phases {
-        let name = name.as_str().map(str::to_string).unwrap_or_else(|| format!("{name:?}"));
-        let field = |f: &str| body.get(f);
-        let week = field("week").ok_or_else(|| anyhow!("phase `{name}`: missing `week`"))?;
-        let week_text = match week {
-            Value::Number(n) => n.to_string(),
-            Value::String(s) => s.clone(),
-            _ => String::new(),
-        };
+    for (name, body) in phases.0 {
+        let week_text = body
+            .week
+            .map(|t| t.0)
+            .ok_or_else(|| anyhow!("phase `{name}`: missing `week`"))?;
         let (first_week, last_week) = parse_weeks(&week_text).ok_or_else(|| {
-            anyhow!("phase `{name}`: `week` must be a week like 1 or a range like 2-3, got `{week_text}`")
+            anyhow!(
+                "phase `{name}`: `week` must be a week like 1 or a range like 2-3, got `{}`",
+                crate::error::clip(&week_text, 40)
+            )
         })?;
-        let list = |f: &str| -> Result<Vec<String>> {
-            match field(f) {
-                None | Some(Value::Null) => Ok(Vec::new()),
-                Some(Value::Sequence(items)) => items
-                    .iter()
-                    .map(|v| match v {
-                        Value::String(s) => Ok(s.clone()),
-                        Value::Number(n) => Ok(n.to_string()),
-                        Value::Bool(b) => Ok(b.to_string()),
-                        _ => Err(anyhow!("phase `{name}`: `{f}` must be a list of strings")),
-                    })
-                    .collect(),
-                Some(Value::String(s)) => Ok(vec![s.clone()]),
-                Some(_) => Err(anyhow!("phase `{name}`: `{f}` must be a list of strings")),
-            }
-        };
-        let mut segments = list("segments")?;
+        let list = |l: Option<TextList>| l.map(|l| l.0).unwrap_or_default();
+        let mut segments = list(body.segments);
         if segments.is_empty() {
             return Err(anyhow!(
                 "phase `{name}`: `segments` must name at least one segment (or all_users)"
@@ -110,8 +251,14 @@ pub fn parse(text: &str) -> Result<Plan> {
         if segments.iter().any(|s| s == ALL_USERS) {
             segments.clear();
         }
-        let (features, success_criteria, rollback_trigger) =
-            (list("features")?, list("success_criteria")?, list("rollback_trigger")?);
+        let (features, success_criteria, rollback_trigger) = (
+            list(body.features),
+            list(body.success_criteria),
+            list(body.rollback_trigger),
+        );
+        for c in success_criteria.iter().chain(&rollback_trigger) {
+            crate::gate::parse(c).map_err(|e| anyhow!("phase `{name}`: {e}"))?;
+        }
         out.push(Phase {
             name,
             first_week,
@@ -134,7 +281,8 @@ fn parse_weeks(s: &str) -> Option<(u32, u32)> {
             (w, w)
         }
     };
-    (a >= 1 && b >= a).then_some((a, b))
+    // At most 520 rollout weeks (ten years): every loop over them stays small.
+    (a >= 1 && b >= a && b <= 520).then_some((a, b))
 }
 
 #[cfg(test)]
@@ -181,5 +329,37 @@ mod tests {
         assert!(err.contains("phase `p1`: `segments`"), "{err}");
         let err = parse("phases: []\n").unwrap_err().to_string();
         assert!(err.contains("rollout_phases"), "{err}");
+        let err = parse(
+            "rollout_phases:\n  p1:\n    week: 1\n    segments: [a]\n    rollback_trigger: [\"p99 latency > 200ms\"]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("phase `p1`: `p99 latency > 200ms`: unknown metric"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_before_it_expands() {
+        // A 64 kB anchor referenced 10,000 times would expand to 640 MB.
+        let big = "x".repeat(64 * 1024);
+        let mut text =
+            format!("anchor: &big \"{big}\"\nrollout_phases:\n  p1:\n    week: 1\n    segments: [a]\n    features: [");
+        text.push_str(&vec!["*big"; 10_000].join(", "));
+        text.push_str("]\n");
+        let t = std::time::Instant::now();
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(
+            err.contains("once its aliases are expanded") || err.contains("more than 256 items"),
+            "{err}"
+        );
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+        // The classic billion laughs too.
+        let laughs = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\nrollout_phases:\n  p1:\n    week: 1\n    segments: *d\n";
+        assert!(parse(laughs).is_err());
+        // A modest alias is fine.
+        let ok = "common: &common [\"error_rate > 1%\"]\nrollout_phases:\n  p1:\n    week: 1\n    segments: [a]\n    rollback_trigger: *common\n";
+        assert_eq!(parse(ok).unwrap().phases[0].rollback_trigger, vec!["error_rate > 1%"]);
     }
 }

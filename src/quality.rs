@@ -75,6 +75,12 @@ pub struct FileQuality {
 pub struct SourceQuality {
     pub rows_read: u64,
     pub rows_rejected: u64,
+    /// Valid rows dated at or after `as_of` (or the clock): a host with a
+    /// wrong clock, or logs of tomorrow. They are in no default window.
+    pub rows_after_as_of: u64,
+    /// The latest of them, epoch µs.
+    #[serde(skip)]
+    pub latest_after_as_of: Option<i64>,
     pub rejected_by_reason: BTreeMap<String, u64>,
     pub examples: Vec<BadRow>,
     pub files: Vec<FileQuality>,
@@ -94,6 +100,10 @@ pub struct DataQuality {
     pub rows_read: u64,
     pub rows_rejected: u64,
     pub rejected_by_reason: BTreeMap<String, u64>,
+    /// Valid rows dated at or after `as_of` (or the clock), over every source,
+    /// and the latest timestamp among them (RFC 3339).
+    pub rows_after_as_of: u64,
+    pub latest_after_as_of: Option<String>,
     pub sources: BTreeMap<String, SourceQuality>,
 }
 
@@ -146,14 +156,20 @@ impl DataQuality {
 
     pub fn new(sources: impl IntoIterator<Item = (&'static str, SourceQuality)>) -> Self {
         let mut dq = DataQuality::default();
+        let mut latest: Option<i64> = None;
         for (name, q) in sources {
             dq.rows_read += q.rows_read;
             dq.rows_rejected += q.rows_rejected;
+            dq.rows_after_as_of += q.rows_after_as_of;
+            latest = latest.max(q.latest_after_as_of);
             for (r, n) in &q.rejected_by_reason {
                 *dq.rejected_by_reason.entry(r.clone()).or_default() += n;
             }
             dq.sources.insert(name.to_string(), q);
         }
+        dq.latest_after_as_of = latest
+            .and_then(chrono::DateTime::<chrono::Utc>::from_timestamp_micros)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
         dq
     }
 }

@@ -101,8 +101,8 @@ fn phase_cells(
 ) -> Result<BTreeMap<crate::metrics::Kpi, crate::report::KpiCell>> {
     let period = week.period(settings.timezone);
     let b: MicrosRange = (
-        settings.baseline.start.timestamp_micros(),
-        settings.baseline.end.timestamp_micros(),
+        settings.baseline()?.start.timestamp_micros(),
+        settings.baseline()?.end.timestamp_micros(),
     );
     let req = sources::in_segments(requests, &phase.segments)?;
     let fb = sources::in_segments(feedback, &phase.segments)?;
@@ -113,7 +113,29 @@ fn phase_cells(
         baseline(requests, b)?
     };
     let m = measure(&req, &fb, &period, &base, &settings.costs)?;
-    Ok(evaluate_all(&m.overall, &settings.targets))
+    // CONTRACT §4: a group carries the Redis cost by its share of the
+    // week's |E|, not the whole cluster's cost.
+    let all_e = requests
+        .clone()
+        .lazy()
+        .filter(sources::in_ranges(&[period.micros()]).and(col(CACHE_ENABLED)))
+        .select([len().alias("n")])
+        .collect()?
+        .column("n")?
+        .cast(&DataType::Float64)?
+        .f64()?
+        .get(0)
+        .unwrap_or(0.0);
+    let share = (all_e > 0.0).then(|| m.period.e_rows as f64 / all_e);
+    let overall = crate::metrics::requests::kpis(&crate::metrics::requests::Inputs {
+        p: &m.period,
+        b: &m.baseline,
+        f: &m.feedback,
+        days: period.days(),
+        costs: &settings.costs,
+        redis_share: share,
+    });
+    Ok(evaluate_all(&overall, &settings.targets))
 }
 
 fn outcome(
@@ -163,8 +185,8 @@ pub fn decide(settings: &Settings, args: &GateArgs) -> Result<GateResult> {
     phase_for(settings, &plan, week)?;
     let period = week.period(settings.timezone);
     let b: MicrosRange = (
-        settings.baseline.start.timestamp_micros(),
-        settings.baseline.end.timestamp_micros(),
+        settings.baseline()?.start.timestamp_micros(),
+        settings.baseline()?.end.timestamp_micros(),
     );
     let keep = sources::in_ranges(&[b])
         .and(col(CACHE_ENABLED).not())
@@ -206,4 +228,84 @@ pub fn run(settings: &Settings, args: &GateArgs) -> Result<(Vec<String>, i32)> {
     };
     lines.push(format!("verdict: {verdict} (exit {})", r.exit_code));
     Ok((lines, r.exit_code))
+}
+
+#[cfg(test)]
+mod tests {
+    //! A phase's cost savings carry the Redis cost by the phase's share of
+    //! the week's |E| (CONTRACT §4), and the verdict depends on it.
+    //!
+    //! Costs: origin_call_cost 1, Redis 36.5 a month → 36.5 × 12 / 365 × 7 =
+    //! 8.4 for the week. Baseline (cache off): segments a and b, one origin
+    //! call per request. Week 2026-W47: 5 cache-on HITs in a, 5 in b (0
+    //! origin calls each). Phase `p` = segment a: avoided 5 × 1 − 0 = 5 →
+    //! gross 5; its share of |E| is 5 / 10, so its Redis cost is 4.2 and its
+    //! cost savings 5 − 4.2 = +0.8 (charging it the whole 8.4 would give
+    //! −3.4 and a hold).
+    use super::*;
+    use crate::frames::*;
+
+    fn us(s: &str) -> i64 {
+        parse_rfc3339_micros(s).unwrap()
+    }
+
+    fn rows() -> DataFrame {
+        let mut ts = Vec::new();
+        let mut seg = Vec::new();
+        let mut on = Vec::new();
+        let mut status = Vec::new();
+        let mut origin = Vec::new();
+        for s in ["a", "b"] {
+            for day in ["2026-09-08", "2026-09-09"] {
+                ts.push(us(&format!("{day}T10:00:00Z")));
+                seg.push(s);
+                on.push(false);
+                status.push(None);
+                origin.push(1i64);
+            }
+            for i in 0..5 {
+                ts.push(us(&format!("2026-11-{}T10:00:00Z", 16 + i)));
+                seg.push(s);
+                on.push(true);
+                status.push(Some(cache_code(CacheStatus::Hit)));
+                origin.push(0);
+            }
+        }
+        let n = ts.len();
+        df!(
+            TS => ts,
+            CUSTOMER_ID => vec!["c1"; n],
+            USER_ID => (0..n).map(|i| format!("u{}", i % 3)).collect::<Vec<_>>(),
+            SEGMENT => seg,
+            STATUS => vec![200i64; n],
+            LATENCY_MS => vec![10.0f64; n],
+            CACHE_STATUS => status,
+            CACHE_ENABLED => on,
+            UPSTREAM_CALLS => origin,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_phase_carries_its_share_of_the_redis_cost() {
+        let settings = crate::config::parse(
+            std::path::Path::new("/tmp/cacheroi.toml"),
+            "[sources]\nrequests = \"r.csv\"\nfeedback = \"f.csv\"\nredis_snapshots = \"s.ndjson\"\n\
+             [baseline]\nfrom = \"2026-09-07\"\nto = \"2026-10-05\"\n[rollout]\nstart = \"2026-11-09\"\n\
+             [costs]\norigin_call_cost = 1.0\nredis_monthly_cost = 36.5\n",
+        )
+        .unwrap();
+        let plan = crate::plan::parse(
+            "rollout_phases:\n  p:\n    week: 1-9\n    segments: [a]\n    success_criteria: [cost_savings_demonstrated]\n",
+        )
+        .unwrap();
+        let feedback = df!(TS => Vec::<i64>::new(), CUSTOMER_ID => Vec::<String>::new(), SCORE => Vec::<i64>::new(), SEGMENT => Vec::<String>::new()).unwrap();
+        let week = IsoWeek { year: 2026, week: 47 };
+        let r = decide_on(&settings, &plan, week, &rows(), &feedback, &BTreeMap::new(), None).unwrap();
+        let c = &r.criteria[0];
+        assert_eq!(c.kpi, Some("cost_savings"));
+        assert!((c.value.unwrap() - 0.8).abs() < 1e-9, "{:?}", c.value);
+        assert_eq!((c.unit, c.threshold), (Some("money"), Some(0.0)));
+        assert_eq!(r.verdict, Verdict::Proceed);
+    }
 }

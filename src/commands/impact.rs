@@ -43,6 +43,18 @@ pub(crate) fn load_window(
     from_baseline: bool,
 ) -> Result<WindowData> {
     let tz = settings.timezone;
+    for (flag, d) in [("--from", from), ("--to", to)] {
+        if let Some(d) = d
+            && !crate::period::sane_date(d)
+        {
+            return Err(crate::error::UsageError(format!(
+                "{flag} {d} is outside {}–{}",
+                crate::period::FIRST_YEAR,
+                crate::period::LAST_YEAR
+            ))
+            .into());
+        }
+    }
     let start = from
         .or(settings.rollout_start)
         .ok_or_else(|| anyhow!("needs --from or `[rollout] start` in {}", settings.path.display()))?;
@@ -51,16 +63,20 @@ pub(crate) fn load_window(
     {
         return Err(crate::error::UsageError(format!("--to {to} must be after the window start {start}")).into());
     }
+    // The default window ends with the last complete day before `as_of` (or
+    // now): a row from a host with a wrong clock must not stretch it and
+    // dilute every annualized figure (such rows are counted in data quality).
+    let today = settings.now().with_timezone(&tz).date_naive();
     let baseline_range: MicrosRange = (
-        settings.baseline.start.timestamp_micros(),
-        settings.baseline.end.timestamp_micros(),
+        settings.baseline()?.start.timestamp_micros(),
+        settings.baseline()?.end.timestamp_micros(),
     );
     let first = if from_baseline {
-        IsoWeek::of(settings.baseline.from.min(start)).period(tz).micros().0
+        IsoWeek::of(settings.baseline()?.from.min(start)).period(tz).micros().0
     } else {
         local_midnight(start, tz).timestamp_micros()
     };
-    let upper = to.map_or(i64::MAX, |d| local_midnight(d, tz).timestamp_micros());
+    let upper = local_midnight(to.unwrap_or(today), tz).timestamp_micros();
     let keep = sources::in_ranges(&[baseline_range])
         .and(col(CACHE_ENABLED).not())
         .or(sources::in_ranges(&[(first, upper)]));
@@ -90,14 +106,20 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
         data,
         baseline_range,
     } = load_window(settings, from, to, true)?;
-    let first_week = IsoWeek::of(settings.baseline.from.min(start));
-    let end = window.end_date;
+    // Weeks are listed where there are rows: a window far wider than the data
+    // (say --from 1970-01-01 --to 2199-12-31) costs no more than the data.
+    let (first_row, last_row) = request_dates(&data.requests, tz)?;
+    let first_week = IsoWeek::of(settings.baseline()?.from.min(start).max(first_row.unwrap_or(start)));
+    let end = window
+        .end_date
+        .min(last_row.map_or(start, |d| d.max(start)) + Duration::days(1));
     let base = baseline(&data.requests, baseline_range)?;
     let this = measure(&data.requests, &data.feedback, &window, &base, &settings.costs)?;
-    let baseline_period = Period::new(settings.baseline.from, settings.baseline.to, tz);
+    let baseline_period = Period::new(settings.baseline()?.from, settings.baseline()?.to, tz);
     let before = measure(&data.requests, &data.feedback, &baseline_period, &base, &settings.costs)?;
 
-    let weeks = IsoWeek::range(first_week, IsoWeek::of(end - Duration::days(1)));
+    let last_week = IsoWeek::of(end - Duration::days(1));
+    let weeks = IsoWeek::range(first_week.min(last_week), last_week);
     let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
     let measured = measure_periods(&data.requests, &data.feedback, &periods, &base, &settings.costs)?;
     let trend_range = (periods[0].micros().0, window.micros().1);
@@ -153,7 +175,7 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
     let comments = report::weekly::recent_comments(&data.feedback, &window, data.customers.as_ref(), settings)?;
     let mut report = assemble(
         settings, &window, this, before, base, trend, week_rows, phases, customers, redis, comments, data,
-    );
+    )?;
     let stats = report::inference::view(&statistics);
     // The headline gains with their uncertainty, and whether the split held.
     let at = report.narrative.len().saturating_sub(1);
@@ -179,10 +201,17 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
 
 /// The local date of the last valid request row.
 fn last_request_date(requests: &DataFrame, tz: chrono_tz::Tz) -> Result<Option<NaiveDate>> {
-    let max = requests.column(TS)?.i64()?.max();
-    Ok(max
-        .and_then(DateTime::<Utc>::from_timestamp_micros)
-        .map(|t| t.with_timezone(&tz).date_naive()))
+    Ok(request_dates(requests, tz)?.1)
+}
+
+/// The local dates of the first and the last request row.
+fn request_dates(requests: &DataFrame, tz: chrono_tz::Tz) -> Result<(Option<NaiveDate>, Option<NaiveDate>)> {
+    let ts = requests.column(TS)?.i64()?;
+    let date = |us: Option<i64>| {
+        us.and_then(DateTime::<Utc>::from_timestamp_micros)
+            .map(|t| t.with_timezone(&tz).date_naive())
+    };
+    Ok((date(ts.min()), date(ts.max())))
 }
 
 /// Each phase of the plan over its weeks (clipped to the window), restricted
@@ -199,8 +228,8 @@ fn phase_results(
         return Ok(Vec::new());
     };
     let baseline_range = (
-        settings.baseline.start.timestamp_micros(),
-        settings.baseline.end.timestamp_micros(),
+        settings.baseline()?.start.timestamp_micros(),
+        settings.baseline()?.end.timestamp_micros(),
     );
     let mut out = Vec::new();
     for phase in &plan.phases {
@@ -301,7 +330,7 @@ fn assemble(
     redis: metrics::redis::RedisKpis,
     comments: Vec<report::weekly::Comment>,
     data: Loaded,
-) -> ImpactReport {
+) -> Result<ImpactReport> {
     let cells = evaluate_all(&this.overall, &settings.targets);
     let none = BTreeMap::new();
     let rows = kpi_rows(&cells, &none);
@@ -442,14 +471,14 @@ fn assemble(
         redis,
         data_quality: data.quality.clone(),
         baseline: BaselineInfo {
-            from: settings.baseline.from.to_string(),
-            to: settings.baseline.to.to_string(),
+            from: settings.baseline()?.from.to_string(),
+            to: settings.baseline()?.to.to_string(),
             rows: b.rows,
         },
         statistics: Default::default(),
         generated: Generated::new(settings),
     };
-    ImpactReport {
+    Ok(ImpactReport {
         headline,
         other,
         before_after,
@@ -471,8 +500,8 @@ fn assemble(
             comments,
         },
         inputs: Inputs {
-            requests: settings.sources.requests.clone(),
-            feedback: settings.sources.feedback.clone(),
+            requests: settings.sources.requests()?.to_string(),
+            feedback: settings.sources.feedback()?.to_string(),
             customers: settings.sources.customers.clone(),
             redis_snapshots: settings.sources.redis_snapshots.clone(),
             by_format: data.quality.formats(),
@@ -483,7 +512,7 @@ fn assemble(
         trend,
         targets,
         metrics,
-    }
+    })
 }
 
 /// Every file of the impact report, rendered in memory.

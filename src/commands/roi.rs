@@ -85,8 +85,8 @@ pub fn build(
     if b.rows == 0 {
         return Err(anyhow!(
             "no baseline requests with the cache off between {} and {}: the ROI has nothing to compare with",
-            settings.baseline.from,
-            settings.baseline.to
+            settings.baseline()?.from,
+            settings.baseline()?.to
         ));
     }
     let m = measure(&data.requests, &data.feedback, &window, &base, &settings.costs)?;
@@ -130,10 +130,10 @@ pub fn build(
         b_mean_latency: mean(b.latency_sum, b.rows),
         e_mean_latency: mean(m.period.e_latency_sum, m.period.e_rows),
         reduction_ci,
-        baseline_from: settings.baseline.from.to_string(),
-        baseline_to: settings.baseline.to.to_string(),
+        baseline_from: settings.baseline()?.from.to_string(),
+        baseline_to: settings.baseline()?.to.to_string(),
     };
-    let case = roi::compute(&inputs).ok_or_else(|| anyhow!("no baseline to compare with"))?;
+    let case = roi::compute(&inputs)?.ok_or_else(|| anyhow!("no baseline to compare with"))?;
     let report = shown(settings, &inputs, case, data.quality);
     Ok((inputs, report))
 }

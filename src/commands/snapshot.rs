@@ -4,26 +4,13 @@
 use std::path::Path;
 
 use anyhow::{Result, anyhow};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 
 use crate::cli::SnapshotArgs;
 use crate::config::Settings;
 use crate::deliver::store;
 use crate::error::UsageError;
 use crate::sources::redis_live::{Captured, Limits, Target, capture, cluster_members};
-
-/// Parse a retention like `400d`, `12w` or `36h`.
-pub fn parse_retention(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
-    let n: i64 = n.parse().ok().filter(|n| *n > 0)?;
-    match unit {
-        "d" => Some(Duration::days(n)),
-        "w" => Some(Duration::weeks(n)),
-        "h" => Some(Duration::hours(n)),
-        _ => None,
-    }
-}
 
 /// Capture every target; a cluster seed expands to its members.
 async fn capture_all(targets: Vec<Target>, limits: Limits) -> Vec<Captured> {
@@ -91,12 +78,8 @@ pub fn run(settings: &Settings, args: &SnapshotArgs) -> Result<Vec<String>> {
         ))
         .into());
     }
-    let retention = match &args.retain {
-        Some(r) => {
-            Some(parse_retention(r).ok_or_else(|| UsageError(format!("--retain `{r}` is not like 400d, 12w or 36h")))?)
-        }
-        None => None,
-    };
+    // Validated by clap (at most 100 years): the cutoff cannot overflow.
+    let retention = args.retain;
     let mut targets = urls
         .iter()
         .map(|u| Target::parse(u).map_err(|e| UsageError(e.to_string())))
@@ -109,8 +92,8 @@ pub fn run(settings: &Settings, args: &SnapshotArgs) -> Result<Vec<String>> {
         }
     }
     let limits = Limits {
-        connect_timeout: std::time::Duration::from_secs_f64(args.timeout),
-        response_timeout: std::time::Duration::from_secs_f64(args.timeout.max(1.0) * 2.5),
+        connect_timeout: args.timeout,
+        response_timeout: args.timeout.max(std::time::Duration::from_secs(1)).mul_f64(2.5),
         tries: args.tries.max(1),
         ..Limits::default()
     };
@@ -139,10 +122,13 @@ pub fn run(settings: &Settings, args: &SnapshotArgs) -> Result<Vec<String>> {
         }
     }
     if let Some(keep) = retention {
-        let dropped = store::retain(store_path, Utc::now() - keep)?;
+        let cutoff = Utc::now()
+            .checked_sub_signed(keep)
+            .ok_or_else(|| anyhow!("--retain: the cutoff is out of range"))?;
+        let dropped = store::retain(store_path, cutoff)?;
         out.push(format!(
             "retention: dropped {dropped} capture(s) older than {}",
-            args.retain.as_deref().unwrap_or("")
+            cutoff.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         ));
     }
     if failures > 0 {
@@ -153,19 +139,4 @@ pub fn run(settings: &Settings, args: &SnapshotArgs) -> Result<Vec<String>> {
         ));
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retention_units() {
-        assert_eq!(parse_retention("400d"), Some(Duration::days(400)));
-        assert_eq!(parse_retention("12w"), Some(Duration::weeks(12)));
-        assert_eq!(parse_retention("36h"), Some(Duration::hours(36)));
-        assert_eq!(parse_retention("400"), None);
-        assert_eq!(parse_retention("0d"), None);
-        assert_eq!(parse_retention("1y"), None);
-    }
 }

@@ -18,6 +18,9 @@ use crate::report::weekly::WeeklyReport;
 use crate::report::{self};
 use crate::sources::{self, MicrosRange};
 
+/// The most weeks a weekly report's trend shows.
+pub const TREND_WEEKS: i64 = 53;
+
 /// The files a run wrote.
 pub struct Written {
     pub dir: PathBuf,
@@ -30,11 +33,16 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let period = week.period(tz);
     let previous_week = week.previous();
     let baseline: MicrosRange = (
-        settings.baseline.start.timestamp_micros(),
-        settings.baseline.end.timestamp_micros(),
+        settings.baseline()?.start.timestamp_micros(),
+        settings.baseline()?.end.timestamp_micros(),
     );
-    // The trend runs from the first baseline week to the reported week.
-    let weeks = IsoWeek::range(IsoWeek::of(settings.baseline.from).min(previous_week), week);
+    // The trend runs from the first baseline week to the reported week, at
+    // most a year of weeks (a week far from the baseline costs no more).
+    let year_before = IsoWeek::of(week.monday() - chrono::Duration::weeks(TREND_WEEKS - 1));
+    let first = IsoWeek::of(settings.baseline()?.from)
+        .max(year_before)
+        .min(previous_week);
+    let weeks = IsoWeek::range(first, week);
     let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
     let trend_range: MicrosRange = (periods[0].micros().0, period.micros().1);
 
@@ -106,7 +114,7 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         comments,
         data.files,
         trend,
-    );
+    )?;
     report.stats = report::inference::view(&statistics);
     report.metrics.statistics = statistics;
     report.metrics.gate = gate;
@@ -185,7 +193,7 @@ pub fn write(
             week.label(),
             report.metrics.period.start,
             report.metrics.period.end,
-            settings.sources.requests
+            settings.sources.requests()?
         );
     }
     let out = out.map_or_else(|| settings.output_dir.clone(), std::path::Path::to_path_buf);

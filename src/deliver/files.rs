@@ -14,20 +14,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create folder", dir.display()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".cacheroi-")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".cacheroi-");
+    // Created like any new file (rw-rw-rw- less the user's umask): reports
+    // carry customer names and money, so the umask decides who reads them.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder
         .tempfile_in(dir)
         .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("{}: cannot write", path.display()))?;
-    // Reports are for reading: rw-r--r-- like any file (a temp file starts at 0600).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
-            .with_context(|| format!("{}: cannot set permissions", path.display()))?;
-    }
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("{}: cannot replace", path.display()))?;
@@ -86,5 +87,22 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("metrics.json")]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_get_the_users_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        // The umask is process-wide: this is the only test that changes it,
+        // and it restores it at once.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("roi.csv");
+        // SAFETY: umask only sets the process's file-creation mask.
+        let old = unsafe { libc::umask(0o077) };
+        let result = write_atomic(&p, b"x");
+        unsafe { libc::umask(old) };
+        result.unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "umask 077: only the owner reads customer figures");
     }
 }

@@ -16,7 +16,8 @@ use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
 use serde_json::Value;
 
-use crate::config::{EmailModel, Settings};
+pub use crate::config::TlsMode;
+use crate::config::{Email, Settings};
 
 /// Which report a message carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -37,16 +38,9 @@ impl ReportKind {
     }
 }
 
-/// How the SMTP connection is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsMode {
-    None,
-    StartTls,
-    Tls,
-}
-
-/// `[email]` resolved: defaults applied, the password read.
-#[derive(Debug, Clone)]
+/// `[email]` resolved for sending: the validated settings and the password
+/// read from the environment. Its `Debug` masks the password.
+#[derive(Clone)]
 pub struct EmailSettings {
     pub host: String,
     pub port: u16,
@@ -63,12 +57,32 @@ pub struct EmailSettings {
     pub tries: u32,
 }
 
+impl std::fmt::Debug for EmailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .field("weekly_to", &self.weekly_to)
+            .field("impact_to", &self.impact_to)
+            .field("roi_to", &self.roi_to)
+            .field("ca_file", &self.ca_file)
+            .field("timeout", &self.timeout)
+            .field("tries", &self.tries)
+            .finish()
+    }
+}
+
 impl EmailSettings {
-    /// From the config; a missing key or password is a one-line error. A
-    /// dry run (`need_server` false) needs only `from`.
+    /// From the validated config; a missing key or password is a one-line
+    /// error. A dry run (`need_server` false) needs only `from`.
     pub fn from_settings(settings: &Settings, need_server: bool) -> Result<Self> {
         let cfg = settings.path.display();
-        let m: &EmailModel = settings
+        let m: &Email = settings
             .email
             .as_ref()
             .ok_or_else(|| anyhow!("{cfg}: sending needs an `[email]` section (smtp_host, from, to)"))?;
@@ -77,16 +91,6 @@ impl EmailSettings {
             (None, false) => String::new(),
             (None, true) => bail!("{cfg}: `[email] smtp_host` is not set"),
         };
-        let tls = match m.tls.as_deref().unwrap_or("starttls") {
-            "none" => TlsMode::None,
-            "tls" => TlsMode::Tls,
-            _ => TlsMode::StartTls,
-        };
-        let port = m.smtp_port.unwrap_or(match tls {
-            TlsMode::None => 25,
-            TlsMode::StartTls => 587,
-            TlsMode::Tls => 465,
-        });
         let from = m
             .from
             .clone()
@@ -98,13 +102,10 @@ impl EmailSettings {
             })?),
             None => None,
         };
-        if password.is_some() && m.username.is_none() {
-            bail!("{cfg}: `[email] password_env` is set but `username` is not");
-        }
         Ok(EmailSettings {
             host,
-            port,
-            tls,
+            port: m.smtp_port,
+            tls: m.tls,
             username: m.username.clone(),
             password,
             from,
@@ -112,12 +113,9 @@ impl EmailSettings {
             weekly_to: m.weekly_to.clone(),
             impact_to: m.impact_to.clone(),
             roi_to: m.roi_to.clone(),
-            ca_file: m
-                .ca_file
-                .as_ref()
-                .map(|p| settings.path.parent().unwrap_or(Path::new(".")).join(p)),
-            timeout: Duration::from_secs(m.timeout_secs.unwrap_or(30)),
-            tries: m.tries.unwrap_or(3).max(1),
+            ca_file: m.ca_file.clone(),
+            timeout: m.timeout,
+            tries: m.tries,
         })
     }
 
@@ -182,6 +180,19 @@ fn inline_charts(html: &str, dir: &Path) -> Result<(String, Vec<Inline>)> {
             .find('"')
             .ok_or_else(|| anyhow!("unterminated src attribute in the HTML"))?;
         let file = &after[..end];
+        // Only a chart of this report: one plain file name inside charts/
+        // (a custom template must not attach any readable file).
+        let plain = std::path::Path::new(file)
+            .components()
+            .map(|c| matches!(c, std::path::Component::Normal(_)))
+            .collect::<Vec<_>>()
+            == [true];
+        if !plain || file.contains('\\') {
+            bail!(
+                "the HTML shows `charts/{}`: only images inside the report's charts/ folder can be mailed",
+                crate::error::clip(file, 80)
+            );
+        }
         let stem = file.strip_suffix(".png").unwrap_or(file);
         let cid = format!("{stem}@cacheroi");
         if !images.iter().any(|(c, _)| *c == cid) {
@@ -422,6 +433,49 @@ mod tests {
             r#"<p><img src="cid:a@cacheroi" alt="x"> <img src="cid:a@cacheroi"></p>"#
         );
         assert_eq!(images, vec![("a@cacheroi".to_string(), b"PNG-A".to_vec())]);
+    }
+
+    #[test]
+    fn charts_outside_the_report_folder_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("report/charts")).unwrap();
+        std::fs::write(dir.path().join("secret.png"), b"SECRET").unwrap();
+        for src in [
+            "../../secret.png",
+            "/etc/passwd",
+            "sub/../../secret.png",
+            "..\\secret.png",
+        ] {
+            let html = format!(r#"<img src="charts/{src}">"#);
+            let err = inline_charts(&html, &dir.path().join("report"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("only images inside the report's charts/ folder"),
+                "{src}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_masks_the_smtp_password() {
+        let cfg = EmailSettings {
+            host: "smtp.example.com".into(),
+            port: 587,
+            tls: TlsMode::StartTls,
+            username: Some("reports".into()),
+            password: Some("hunter2".into()),
+            from: "a@example.com".into(),
+            to: Vec::new(),
+            weekly_to: Vec::new(),
+            impact_to: Vec::new(),
+            roi_to: Vec::new(),
+            ca_file: None,
+            timeout: Duration::from_secs(1),
+            tries: 1,
+        };
+        let shown = format!("{cfg:?}");
+        assert!(!shown.contains("hunter2") && shown.contains("***"), "{shown}");
     }
 
     #[test]

@@ -130,7 +130,7 @@ pub fn append(store: &Path, lines: &[String]) -> Result<()> {
 /// number of lines dropped.
 pub fn retain(store: &Path, cutoff: DateTime<Utc>) -> Result<usize> {
     let _lock = StoreLock::acquire(store)?;
-    let text = match std::fs::read_to_string(store) {
+    let bytes = match std::fs::read(store) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(e).with_context(|| format!("{}: cannot read", store.display())),
@@ -139,22 +139,24 @@ pub fn retain(store: &Path, cutoff: DateTime<Utc>) -> Result<usize> {
     struct Ts {
         ts: String,
     }
-    let mut kept = String::with_capacity(text.len());
+    // Lines are kept byte for byte (one that is not UTF-8 or not a capture
+    // stays for the readers to count); only captures older than the cutoff go.
+    let mut kept: Vec<u8> = Vec::with_capacity(bytes.len());
     let mut dropped = 0;
-    for line in text.lines() {
-        let old = serde_json::from_str::<Ts>(line)
+    for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        let old = serde_json::from_slice::<Ts>(line)
             .ok()
             .and_then(|t| crate::frames::parse_rfc3339_micros(&t.ts))
             .is_some_and(|us| us < cutoff.timestamp_micros());
         if old {
             dropped += 1;
         } else {
-            kept.push_str(line);
-            kept.push('\n');
+            kept.extend_from_slice(line);
+            kept.push(b'\n');
         }
     }
     if dropped > 0 {
-        super::files::write_atomic(store, kept.as_bytes())?;
+        super::files::write_atomic(store, &kept)?;
     }
     Ok(dropped)
 }

@@ -1,15 +1,19 @@
 //! Input formats (CONTRACT §1): CSV, NDJSON and Parquet, chosen by extension,
 //! with `.gz` and `.zst` compression for the text formats. Each reader turns
-//! one file into a [`RawFile`]: a lazy frame of the file's own columns (text
-//! formats as strings, Parquet as typed) plus `__row`, the 0-based record
-//! index, so that a bad row can be pointed at.
+//! one file into a [`RawFile`]: a frame of only the columns a source asks for
+//! (matched case-insensitively, named as asked; text formats as strings,
+//! Parquet as typed), plus [`ROW`], the 0-based record index, [`LINE`], the
+//! 1-based line where a text record starts, and [`MALFORMED`] with its
+//! reason ([`WHY`]) for records that are no row at all, so that a bad row
+//! can be counted and pointed at. Whatever the bytes, a reader never fails
+//! on a row: only an unreadable file, a missing column, a line beyond
+//! [`Limits`] or a compression bomb fail it.
 
 pub mod csv;
 pub mod ndjson;
 pub mod parquet;
+pub mod text;
 
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -18,11 +22,57 @@ use serde::Serialize;
 
 use crate::error::SourceError;
 
-/// Name of the record-index column every raw frame carries.
-pub const ROW: &str = "__row";
-/// Name of the flag column for records that could not be parsed at all
-/// (a torn NDJSON line); absent when a format cannot produce them.
-pub const MALFORMED: &str = "__malformed";
+/// Name of the record-index column every raw frame carries. Input columns
+/// are only read by the names a source asks for, so no input column can
+/// take these names.
+pub const ROW: &str = "__cacheroi_row";
+/// The 1-based line where a text record starts (absent for Parquet).
+pub const LINE: &str = "__cacheroi_line";
+/// True for records that are no row at all (a torn NDJSON line, an
+/// unbalanced CSV quote, invalid UTF-8 in a field).
+pub const MALFORMED: &str = "__cacheroi_malformed";
+/// Why a malformed record is one, for the examples.
+pub const WHY: &str = "__cacheroi_why";
+
+/// Bounds on what one input file may cost (`[limits]` in the config): a
+/// compressed file may expand `max_expansion` times (at least 16 MiB, at most
+/// `max_decompressed_mib`), and a line may be `max_line_kib` long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    pub max_expansion: u64,
+    pub max_decompressed_mib: u64,
+    pub max_line_kib: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_expansion: 100,
+            max_decompressed_mib: 16 * 1024,
+            max_line_kib: 1024,
+        }
+    }
+}
+
+impl Limits {
+    /// The most bytes a compressed file of `compressed` bytes may expand to.
+    pub fn decompressed_cap(&self, compressed: u64) -> u64 {
+        let by_ratio = compressed.saturating_mul(self.max_expansion).max(16 << 20);
+        by_ratio.min(self.max_decompressed_mib.saturating_mul(1 << 20))
+    }
+
+    pub fn max_line_bytes(&self) -> usize {
+        usize::try_from(self.max_line_kib.saturating_mul(1024)).unwrap_or(usize::MAX)
+    }
+}
+
+/// The columns a source reads, by canonical (lower-case) name; `free_text`
+/// ones (customer comments) are read lossily where their bytes are not UTF-8.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    pub names: Vec<&'static str>,
+    pub free_text: Vec<&'static str>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -104,118 +154,272 @@ impl std::fmt::Display for Location {
     }
 }
 
-/// One input file opened for reading.
+/// One input file read: the asked-for columns and the bookkeeping columns.
 pub struct RawFile {
     pub path: PathBuf,
     pub kind: FileKind,
-    /// The file's columns (names as in the file) plus [`ROW`], maybe [`MALFORMED`].
+    /// The asked-for columns the file has (canonical names) plus [`ROW`],
+    /// and [`LINE`], [`MALFORMED`], [`WHY`] for text formats.
     pub frame: LazyFrame,
     pub schema: SchemaRef,
-    /// NDJSON only: the 1-based line of each record (blank lines are skipped).
-    lines: Option<Vec<u32>>,
+    /// Records read (rows and malformed rows).
+    pub height: usize,
+    /// Every column name the file has, as written, for error messages.
+    found: Vec<String>,
 }
 
 impl RawFile {
-    /// Open a file of any supported kind. A missing file is named.
-    pub fn open(path: &Path) -> Result<RawFile> {
-        if !path.is_file() {
-            return Err(SourceError::Missing {
-                path: path.to_path_buf(),
-            }
-            .into());
-        }
+    /// Read the `wanted` columns of a file of any supported kind. A missing
+    /// file is named; what is not a regular file says what it is.
+    pub fn open(path: &Path, wanted: &Wanted, limits: &Limits) -> Result<RawFile> {
+        check_regular_file(path)?;
         let kind = FileKind::detect(path)?;
         let unreadable = |e: &dyn std::fmt::Display| SourceError::Unreadable {
             path: path.to_path_buf(),
-            reason: e.to_string().lines().next().unwrap_or_default().to_string(),
+            reason: crate::error::clip(&e.to_string(), 300),
         };
-        let (frame, lines) = match kind.format {
-            InputFormat::Csv => (csv::scan(path, kind.compression).map_err(|e| unreadable(&e))?, None),
-            InputFormat::Ndjson => {
-                let (df, lines) = ndjson::read(&read_bytes(path, kind.compression)?).map_err(|e| unreadable(&e))?;
-                (df.lazy(), Some(lines))
+        let (df, found) = match kind.format {
+            InputFormat::Csv => {
+                let input = text::open(path, kind.compression, limits)?;
+                let cols = csv::read(path, input, wanted, limits)?;
+                let found = cols.found.clone();
+                (cols.finish().map_err(|e| unreadable(&e))?, found)
             }
-            InputFormat::Parquet => (parquet::scan(path).map_err(|e| unreadable(&e))?, None),
+            InputFormat::Ndjson => {
+                let input = text::open(path, kind.compression, limits)?;
+                let cols = ndjson::read(path, input, wanted, limits)?;
+                let found = cols.found.clone();
+                (cols.finish().map_err(|e| unreadable(&e))?, found)
+            }
+            InputFormat::Parquet => parquet::read(path, wanted)?,
         };
-        let mut frame = frame;
-        let schema = frame.collect_schema().map_err(|e| unreadable(&e))?;
+        let schema = df.schema().clone();
         Ok(RawFile {
             path: path.to_path_buf(),
             kind,
-            frame,
+            height: df.height(),
+            frame: df.lazy(),
             schema,
-            lines,
+            found,
         })
     }
 
-    /// Find a column by name, case-insensitively (CONTRACT §1).
+    /// The column of a canonical name, if the file has it.
     pub fn column(&self, name: &str) -> Option<(PlSmallStr, DataType)> {
         self.schema
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .find(|(n, _)| n.as_str() == name)
             .map(|(n, dt)| (n.clone(), dt.clone()))
     }
 
-    /// The columns of the file as people wrote them, for error messages.
+    /// The file's columns as people wrote them, for error messages (each
+    /// name and the whole list cut short).
     pub fn column_names(&self) -> String {
-        self.schema
-            .iter_names()
-            .filter(|n| !n.starts_with("__"))
-            .map(|n| n.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        let names: Vec<String> = self.found.iter().map(|n| crate::error::clip(n, 40)).collect();
+        crate::error::clip(&names.join(", "), 300)
+    }
+
+    /// No column at all: an empty file, or one whose every record is
+    /// malformed (its rows are then counted as such, not missing columns).
+    pub fn found_nothing(&self) -> bool {
+        self.found.is_empty()
     }
 
     pub fn has_malformed_flag(&self) -> bool {
         self.schema.contains(MALFORMED)
     }
-
-    /// Where the records with these 0-based indices sit (ascending input).
-    pub fn locate(&self, rows: &[u32]) -> Result<Vec<Location>> {
-        Ok(match self.kind.format {
-            InputFormat::Parquet => rows.iter().map(|r| Location::Row(u64::from(*r) + 1)).collect(),
-            InputFormat::Ndjson => {
-                let lines = self.lines.as_deref().unwrap_or_default();
-                rows.iter()
-                    .map(|r| Location::Line(lines.get(*r as usize).copied().map_or(0, u64::from)))
-                    .collect()
-            }
-            InputFormat::Csv => {
-                let bytes = read_bytes(&self.path, self.kind.compression)?;
-                csv::record_lines(&bytes, rows)?
-                    .into_iter()
-                    .map(Location::Line)
-                    .collect()
-            }
-        })
-    }
 }
 
-/// Read a whole file, decompressing it if needed.
-pub fn read_bytes(path: &Path, compression: Compression) -> Result<Vec<u8>> {
-    let unreadable = |e: std::io::Error| SourceError::Unreadable {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
+/// A path that exists but is no regular file (a folder, `/dev/null`, a
+/// pipe) is named for what it is, not "not found".
+pub fn check_regular_file(path: &Path) -> Result<(), SourceError> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(SourceError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        Err(e) => {
+            return Err(SourceError::Unreadable {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            });
+        }
     };
-    let file = File::open(path).map_err(unreadable)?;
-    let mut out = Vec::new();
-    match compression {
-        Compression::None => {
-            let mut f = file;
-            f.read_to_end(&mut out).map_err(unreadable)?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    let what = if meta.is_dir() {
+        "a folder"
+    } else {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            let t = meta.file_type();
+            if t.is_char_device() || t.is_block_device() {
+                "a device"
+            } else if t.is_fifo() {
+                "a named pipe"
+            } else if t.is_socket() {
+                "a socket"
+            } else {
+                "not a regular file"
+            }
         }
-        Compression::Gzip => {
-            flate2::read::MultiGzDecoder::new(file)
-                .read_to_end(&mut out)
-                .map_err(unreadable)?;
+        #[cfg(not(unix))]
+        {
+            "not a regular file"
         }
-        Compression::Zstd => {
-            zstd::stream::read::Decoder::new(file)
-                .and_then(|mut d| d.read_to_end(&mut out))
-                .map_err(unreadable)?;
+    };
+    Err(SourceError::NotAFile {
+        path: path.to_path_buf(),
+        what,
+    })
+}
+
+/// Text columns built record by record (CSV and NDJSON).
+pub struct Columns {
+    wanted: Wanted,
+    /// For each wanted name, its field index in the file (CSV), if present.
+    pub index: Vec<Option<usize>>,
+    values: Vec<StringChunkedBuilder>,
+    rows: Vec<IdxSize>,
+    lines: Vec<u32>,
+    malformed: Vec<bool>,
+    why: Vec<Option<String>>,
+    /// Every column name of the file, as written.
+    pub found: Vec<String>,
+    /// Scratch: one value per wanted column.
+    scratch: Vec<Option<Vec<u8>>>,
+}
+
+impl Columns {
+    /// Columns for `wanted` in a file whose columns are `names` (matched
+    /// case-insensitively; the first of duplicates wins).
+    pub fn new(wanted: &Wanted, names: &[String]) -> Self {
+        let index = wanted
+            .names
+            .iter()
+            .map(|w| names.iter().position(|n| n.eq_ignore_ascii_case(w)))
+            .collect::<Vec<_>>();
+        Columns {
+            values: wanted
+                .names
+                .iter()
+                .map(|w| StringChunkedBuilder::new((*w).into(), 1024))
+                .collect(),
+            wanted: wanted.clone(),
+            index,
+            rows: Vec::new(),
+            lines: Vec::new(),
+            malformed: Vec::new(),
+            why: Vec::new(),
+            found: names.to_vec(),
+            scratch: vec![None; wanted.names.len()],
         }
     }
-    Ok(out)
+
+    /// Add a column seen first on a later record (NDJSON objects need not
+    /// all have the same keys): earlier rows have no value.
+    pub fn see(&mut self, name: &str) {
+        if !self.found.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+            self.found.push(name.to_string());
+        }
+        if let Some(w) = self.wanted.names.iter().position(|w| w.eq_ignore_ascii_case(name))
+            && self.index[w].is_none()
+        {
+            self.index[w] = Some(w);
+        }
+    }
+
+    fn next_row(&self) -> IdxSize {
+        self.rows.len() as IdxSize
+    }
+
+    fn push_meta(&mut self, line: u64, malformed: Option<String>) {
+        self.rows.push(self.next_row());
+        self.lines.push(u32::try_from(line).unwrap_or(u32::MAX));
+        self.malformed.push(malformed.is_some());
+        self.why.push(malformed);
+    }
+
+    /// A record that is no row: every column empty, flagged with its reason.
+    pub fn push_malformed(&mut self, line: u64, why: &str) {
+        for b in &mut self.values {
+            b.append_null();
+        }
+        self.push_meta(line, Some(crate::error::clip(why, 120)));
+    }
+
+    /// A record: `field(i)` gives the bytes of the file's field `i`. Invalid
+    /// UTF-8 outside free text makes it malformed.
+    pub fn push_row<'a>(&mut self, line: u64, field: impl Fn(usize) -> Option<&'a [u8]>) {
+        let mut bad: Option<&'static str> = None;
+        for (w, idx) in self.index.iter().enumerate() {
+            let bytes = idx.and_then(&field);
+            if let Some(b) = bytes
+                && std::str::from_utf8(b).is_err()
+                && !self.wanted.free_text.contains(&self.wanted.names[w])
+                && bad.is_none()
+            {
+                bad = Some(self.wanted.names[w]);
+            }
+        }
+        if let Some(column) = bad {
+            self.push_malformed(line, &format!("invalid UTF-8 in `{column}`"));
+            return;
+        }
+        for (w, idx) in self.index.iter().enumerate() {
+            // An empty field is no value (like a missing one).
+            match idx.and_then(&field).filter(|b| !b.is_empty()) {
+                Some(b) => match std::str::from_utf8(b) {
+                    Ok(s) => self.values[w].append_value(s),
+                    Err(_) => self.values[w].append_value(String::from_utf8_lossy(b).as_ref()),
+                },
+                None => self.values[w].append_null(),
+            }
+        }
+        self.push_meta(line, None);
+    }
+
+    /// A record given by wanted column (NDJSON): `values[w]` for wanted `w`.
+    pub fn push_values(&mut self, line: u64, values: &[Option<&str>]) {
+        for (w, v) in values.iter().enumerate() {
+            match v {
+                Some(s) => self.values[w].append_value(s),
+                None => self.values[w].append_null(),
+            }
+        }
+        self.push_meta(line, None);
+    }
+
+    /// Scratch space for one value per wanted column.
+    pub fn scratch(&mut self) -> Vec<Option<Vec<u8>>> {
+        let mut s = std::mem::take(&mut self.scratch);
+        s.iter_mut().for_each(|v| *v = None);
+        s
+    }
+
+    pub fn wanted(&self) -> &Wanted {
+        &self.wanted
+    }
+
+    /// The frame: present wanted columns, then the bookkeeping columns.
+    pub fn finish(self) -> PolarsResult<DataFrame> {
+        let height = self.rows.len();
+        let mut cols: Vec<Column> = Vec::with_capacity(self.values.len() + 4);
+        cols.push(Column::new(ROW.into(), self.rows));
+        for (b, idx) in self.values.into_iter().zip(&self.index) {
+            if idx.is_some() {
+                cols.push(b.finish().into_column());
+            }
+        }
+        cols.push(Column::new(LINE.into(), self.lines));
+        cols.push(Column::new(MALFORMED.into(), self.malformed));
+        cols.push(Column::new(WHY.into(), self.why));
+        DataFrame::new(height, cols)
+    }
 }
 
 #[cfg(test)]

@@ -36,6 +36,9 @@ pub struct InstanceKpis {
     pub role: Option<String>,
     /// Pairs of captures in which the role changed without a restart.
     pub failovers: u64,
+    /// Pairs of captures where one lacks a counter (a partial INFO): no
+    /// delta is taken for that counter.
+    pub counter_gaps: u64,
     /// Hours of the period with at least one capture / hours in the period.
     pub coverage: f64,
     /// Redis 7 per-command latency of the last capture, busiest commands first (at most 5).
@@ -54,6 +57,8 @@ pub struct RedisKpis {
     pub failovers: u64,
     pub peak_used_memory_bytes: u64,
     pub snapshots: u64,
+    /// Pairs of captures where one lacks a counter (no delta taken).
+    pub counter_gaps: u64,
     pub failed_captures: u64,
     /// Mean capture coverage over instances (share of the period's hours captured).
     pub coverage: Option<f64>,
@@ -63,13 +68,15 @@ pub struct RedisKpis {
 }
 
 /// Delta of a counter between two consecutive captures; the new value itself
-/// after a restart or when the counter went down (it was reset).
-fn delta(prev: Option<u64>, next: Option<u64>, restarted: bool) -> u64 {
+/// after a restart or when the counter went down (it was reset). None (a
+/// gap) when a capture lacks the counter: without a restart, the new value
+/// would be the counter's whole lifetime, not the pair's delta.
+fn delta(prev: Option<u64>, next: Option<u64>, restarted: bool) -> Option<u64> {
     match (prev, next) {
-        (_, None) => 0,
-        (None, Some(n)) => n,
-        (Some(p), Some(n)) if restarted || n < p => n,
-        (Some(p), Some(n)) => n - p,
+        (_, None) => None,
+        (None, Some(n)) => restarted.then_some(n),
+        (Some(p), Some(n)) if restarted || n < p => Some(n),
+        (Some(p), Some(n)) => Some(n - p),
     }
 }
 
@@ -119,10 +126,20 @@ pub fn measure(store: &Store, period: &Period) -> RedisKpis {
             k.restarts += u64::from(r);
             let role_changed = matches!((&a.role, &b.role), (Some(x), Some(y)) if x != y);
             k.failovers += u64::from(role_changed && !r);
-            k.keyspace_hits += delta(a.keyspace_hits, b.keyspace_hits, r);
-            k.keyspace_misses += delta(a.keyspace_misses, b.keyspace_misses, r);
-            k.evicted_keys += delta(a.evicted_keys, b.evicted_keys, r);
-            k.expired_keys += delta(a.expired_keys, b.expired_keys, r);
+            let pairs = [
+                (&mut k.keyspace_hits, a.keyspace_hits, b.keyspace_hits),
+                (&mut k.keyspace_misses, a.keyspace_misses, b.keyspace_misses),
+                (&mut k.evicted_keys, a.evicted_keys, b.evicted_keys),
+                (&mut k.expired_keys, a.expired_keys, b.expired_keys),
+            ];
+            let mut gap = false;
+            for (sum, x, y) in pairs {
+                match delta(x, y, r) {
+                    Some(d) => *sum = sum.saturating_add(d),
+                    None => gap = true,
+                }
+            }
+            k.counter_gaps += u64::from(gap);
         }
         k.hit_rate = ratio(k.keyspace_hits, k.keyspace_hits + k.keyspace_misses);
         k.peak_used_memory_bytes = caps.iter().filter_map(|c| c.used_memory).max().unwrap_or(0);
@@ -158,6 +175,7 @@ pub fn measure(store: &Store, period: &Period) -> RedisKpis {
         out.expired_keys += k.expired_keys;
         out.restarts += k.restarts;
         out.failovers += k.failovers;
+        out.counter_gaps += k.counter_gaps;
         out.peak_used_memory_bytes += k.peak_used_memory_bytes;
         out.snapshots += k.snapshots;
         out.failed_captures += k.failed_captures;
@@ -238,6 +256,35 @@ mod tests {
         assert!((k.instances[0].coverage - 3.0 / 168.0).abs() < 1e-12);
         assert!((k.coverage.unwrap() - (3.0 + 2.0) / 2.0 / 168.0).abs() < 1e-12);
         assert_eq!(k.failovers, 0);
+    }
+
+    #[test]
+    fn a_capture_missing_a_counter_is_a_gap_not_a_lifetime() {
+        // The middle capture lacks keyspace_hits (a partial INFO): the pairs
+        // around it take no hits delta, instead of adding 1,000,000 (the
+        // counter's lifetime) in the second pair. Misses are complete.
+        let period = IsoWeek { year: 2026, week: 47 }.period(chrono_tz::UTC);
+        let mut partial = cap("2026-11-16T01:00:00Z", "a:1", "r1", 7300, 0, 150, 0, 50);
+        partial.keyspace_hits = None;
+        let store = Store {
+            captures: vec![
+                cap("2026-11-16T00:00:00Z", "a:1", "r1", 3700, 999_000, 100, 0, 20),
+                partial,
+                cap("2026-11-16T02:00:00Z", "a:1", "r1", 10900, 1_000_000, 170, 0, 50),
+            ],
+            ..Default::default()
+        };
+        let k = measure(&store, &period);
+        // Hits: both pairs are gaps → 0. Misses: 50 + 20 = 70.
+        assert_eq!((k.keyspace_hits, k.keyspace_misses), (0, 70));
+        assert_eq!(k.counter_gaps, 2);
+        // After a restart the new value is the delta, whatever came before.
+        let mut restarted = cap("2026-11-16T03:00:00Z", "a:1", "r2", 10, 30, 5, 0, 50);
+        restarted.keyspace_misses = Some(5);
+        let mut store = store;
+        store.captures.push(restarted);
+        let k = measure(&store, &period);
+        assert_eq!((k.keyspace_hits, k.keyspace_misses, k.counter_gaps), (30, 75, 2));
     }
 
     #[test]

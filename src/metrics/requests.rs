@@ -211,13 +211,39 @@ pub fn measure(
 
 const PERIOD: &str = "__period";
 
-/// The index of the period a row falls in (periods must not overlap).
+/// The index of the period a row falls in (null: none), by a binary search
+/// over the periods' start instants: one flat expression however many
+/// periods (a `when/then` chain nests one level per period and grows the
+/// plan, the stack and the time with every week). Periods must not overlap.
 fn period_index(periods: &[Period]) -> Expr {
-    let mut e = lit(NULL).cast(DataType::Int32);
-    for (i, p) in periods.iter().enumerate().rev() {
-        e = when(in_range(p.micros())).then(lit(i as i32)).otherwise(e);
-    }
-    e.alias(PERIOD)
+    let mut ranges: Vec<(i64, i64, i32)> = periods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (a, b) = p.micros();
+            (a, b, i as i32)
+        })
+        .collect();
+    ranges.sort_unstable();
+    col(TS)
+        .map(
+            move |c: Column| {
+                let ts = c.i64()?;
+                let out: Int32Chunked = ts
+                    .iter()
+                    .map(|t| {
+                        let t = t?;
+                        // The last period starting at or before t, if t is before its end.
+                        let k = ranges.partition_point(|r| r.0 <= t);
+                        let (_, end, i) = *ranges.get(k.checked_sub(1)?)?;
+                        (t < end).then_some(i)
+                    })
+                    .collect();
+                Ok(out.with_name(PERIOD.into()).into_column())
+            },
+            |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)),
+        )
+        .alias(PERIOD)
 }
 
 fn index_of(df: &DataFrame, row: usize) -> Result<usize> {
@@ -854,6 +880,29 @@ mod tests {
         // W46 has no rows: no data, and segments before `segments_from` are not computed.
         assert_eq!(points[0].kpis[&Kpi::CacheHitRate], None);
         assert!(points[0].segment_adoption.is_empty());
+    }
+
+    #[test]
+    fn thousands_of_periods_cost_one_flat_expression() {
+        // 4,000 weeks (a far-future --week once built one nested when/then per
+        // week): the rows still land in their week, fast and without recursion.
+        let first = IsoWeek { year: 2026, week: 1 }.monday();
+        let periods: Vec<Period> = (0..4000)
+            .map(|k| {
+                let monday = first + chrono::Duration::weeks(k);
+                Period::new(monday, monday + chrono::Duration::days(7), chrono_tz::UTC)
+            })
+            .collect();
+        let window = (us("2026-09-07T00:00:00Z"), us("2026-10-05T00:00:00Z"));
+        let base = baseline(&requests(), window).unwrap();
+        let all = measure_periods(&requests(), &feedback(), &periods, &base, &costs()).unwrap();
+        let w47 = IsoWeek { year: 2026, week: 47 }.monday();
+        let k = ((w47 - first).num_days() / 7) as usize;
+        // The same 7 rows of W47 as the single-period measure.
+        close(all[k].overall[&Kpi::Requests], 7.0);
+        close(all[k].overall[&Kpi::ApiCallReduction], 7.0 / 12.0);
+        assert_eq!(all[k + 1].overall[&Kpi::Requests], Some(1.0));
+        assert_eq!(all[3999].overall[&Kpi::Requests], Some(0.0));
     }
 
     #[test]

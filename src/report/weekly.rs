@@ -202,7 +202,7 @@ pub fn assemble(
     comments: Vec<Comment>,
     files: Vec<crate::quality::FileQuality>,
     trend: Trend,
-) -> WeeklyReport {
+) -> Result<WeeklyReport> {
     let cells = evaluate_all(&this.overall, &settings.targets);
     let rows = kpi_rows(&cells, &before.overall);
     let (headline, other): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.target.is_some());
@@ -244,8 +244,8 @@ pub fn assemble(
             kpis: before.overall.clone(),
         },
         baseline: BaselineInfo {
-            from: settings.baseline.from.to_string(),
-            to: settings.baseline.to.to_string(),
+            from: settings.baseline()?.from.to_string(),
+            to: settings.baseline()?.to.to_string(),
             rows: this.baseline.rows,
         },
         statistics: Statistics::default(),
@@ -258,7 +258,7 @@ pub fn assemble(
         complaints: this.feedback.complaints,
         comments,
     };
-    WeeklyReport {
+    Ok(WeeklyReport {
         headline,
         other,
         trend,
@@ -271,8 +271,8 @@ pub fn assemble(
         feedback,
         hit_rate_gap,
         inputs: Inputs {
-            requests: settings.sources.requests.clone(),
-            feedback: settings.sources.feedback.clone(),
+            requests: settings.sources.requests()?.to_string(),
+            feedback: settings.sources.feedback()?.to_string(),
             customers: settings.sources.customers.clone(),
             redis_snapshots: settings.sources.redis_snapshots.clone(),
             files,
@@ -281,7 +281,7 @@ pub fn assemble(
             examples,
         },
         metrics,
-    }
+    })
 }
 
 /// The most recent non-empty comments of the period, newest first.
@@ -378,7 +378,7 @@ pub fn trend(
             }
         })
         .collect();
-    let baseline_days = (settings.baseline.to - settings.baseline.from).num_days();
+    let baseline_days = (settings.baseline()?.to - settings.baseline()?.from).num_days();
     Ok(Trend {
         weeks,
         days,

@@ -20,12 +20,26 @@ use crate::config::{Costs, RoiSettings};
 pub const ENTERPRISE_RANGE: (i64, i64) = (10_000, 50_000);
 
 /// A price from the config as the decimal it was written as (f64's shortest
-/// round-trip text: 0.0004 → 0.0004, not its binary expansion).
-pub fn dec(x: f64) -> Decimal {
+/// round-trip text: 0.0004 → 0.0004, not its binary expansion). A value that
+/// is not finite or beyond ±[`LIMIT`] is an error, never a silent 0.
+pub fn dec(x: f64) -> Result<Decimal, RoiError> {
+    let out_of_range = || RoiError(format!("{x} is beyond exact decimal arithmetic"));
+    if !(x.is_finite() && x.abs() <= 1e24) {
+        return Err(out_of_range());
+    }
     Decimal::from_str(&x.to_string())
         .or_else(|_| Decimal::from_scientific(&format!("{x:e}")))
-        .unwrap_or_default()
+        .map_err(|_| out_of_range())
 }
+
+/// Figures larger than this (in calls or currency) are refused: every sum,
+/// product and NPV of them then stays within `Decimal`'s ±7.9e28.
+pub const LIMIT: f64 = 1e24;
+
+/// The ROI cannot be computed exactly (a figure too large).
+#[derive(Debug, thiserror::Error)]
+#[error("ROI: {0}")]
+pub struct RoiError(pub String);
 
 /// The measured counts of one customer in the window.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,9 +175,24 @@ pub fn redis_cost(monthly: Decimal, days: i64) -> Decimal {
 
 /// Origin calls avoided by `e_rows` requests that made `e_origin` calls,
 /// against B's calls per request: (|E|·ΣoB − ΣoE·|B|) / |B| (exact in the
-/// numerator). None without baseline rows.
-fn avoided(e_rows: u64, e_origin: u64, b_rows: u64, b_origin: u64) -> Option<Decimal> {
-    (b_rows > 0).then(|| (d(e_rows) * d(b_origin) - d(e_origin) * d(b_rows)) / d(b_rows))
+/// numerator). None without baseline rows; an error beyond ±[`LIMIT`].
+fn avoided(e_rows: u64, e_origin: u64, b_rows: u64, b_origin: u64) -> Result<Option<Decimal>, RoiError> {
+    if b_rows == 0 {
+        return Ok(None);
+    }
+    let too_large = || {
+        RoiError(format!(
+            "{e_rows} requests making {e_origin} origin calls against {b_origin} calls in {b_rows} baseline requests \
+             is beyond exact decimal arithmetic: check upstream_calls in the request log"
+        ))
+    };
+    let a = d(e_rows).checked_mul(d(b_origin)).ok_or_else(too_large)?;
+    let b = d(e_origin).checked_mul(d(b_rows)).ok_or_else(too_large)?;
+    let x = (a - b) / d(b_rows);
+    if x.abs() > Decimal::from_f64(LIMIT).unwrap_or(Decimal::MAX) {
+        return Err(too_large());
+    }
+    Ok(Some(x))
 }
 
 /// The contract's figures from origin calls avoided and the prices.
@@ -218,17 +247,44 @@ fn money_text(x: Decimal, currency: &str) -> String {
     crate::render::format::money(x.to_f64(), currency)
 }
 
-/// Compute the case. None when there is no baseline (nothing to compare).
-pub fn compute(i: &RoiInputs) -> Option<RoiCase> {
+/// Compute the case. None when there is no baseline (nothing to compare);
+/// an error when a figure is beyond exact decimal arithmetic (never a panic
+/// or a silent 0).
+pub fn compute(i: &RoiInputs) -> Result<Option<RoiCase>, RoiError> {
     let c = &i.costs;
     let (cost, monthly, implementation) = (
-        dec(c.origin_call_cost),
-        dec(c.redis_monthly_cost),
-        dec(c.implementation_cost),
+        dec(c.origin_call_cost)?,
+        dec(c.redis_monthly_cost)?,
+        dec(c.implementation_cost)?,
     );
-    let e_rows: u64 = i.customers.iter().map(|c| c.e_rows).sum();
-    let e_origin: u64 = i.customers.iter().map(|c| c.e_origin).sum();
-    let total_avoided = avoided(e_rows, e_origin, i.b_rows, i.b_origin)?;
+    let sum = |f: fn(&CustomerInput) -> u64| {
+        i.customers
+            .iter()
+            .try_fold(0u64, |acc, c| acc.checked_add(f(c)))
+            .ok_or_else(|| RoiError("request counts overflow".into()))
+    };
+    let (e_rows, e_origin) = (sum(|c| c.e_rows)?, sum(|c| c.e_origin)?);
+    let Some(total_avoided) = avoided(e_rows, e_origin, i.b_rows, i.b_origin)? else {
+        return Ok(None);
+    };
+    // Every product below multiplies calls avoided by at most the high
+    // scenario's cost and the volume swing: bound it once.
+    let s = &i.settings;
+    let (low_f, high_f, swing) = (
+        dec(s.low_origin_call_cost_factor)?,
+        dec(s.high_origin_call_cost_factor)?,
+        dec(s.sensitivity_swing)?,
+    );
+    let worst = total_avoided
+        .abs()
+        .checked_mul(cost * high_f.max(Decimal::ONE) * (Decimal::ONE + swing))
+        .filter(|x| *x <= Decimal::from_f64(LIMIT).unwrap_or(Decimal::MAX));
+    if worst.is_none() {
+        return Err(RoiError(format!(
+            "{total_avoided} origin calls avoided at {cost} each is beyond exact decimal arithmetic: \
+             check upstream_calls in the request log and [costs] origin_call_cost"
+        )));
+    }
     let roi = figures(total_avoided, cost, monthly, implementation, i.days);
 
     let year = Decimal::from(365) / Decimal::from(i.days.max(1));
@@ -236,7 +292,7 @@ pub fn compute(i: &RoiInputs) -> Option<RoiCase> {
         .customers
         .iter()
         .map(|cu| {
-            let a = avoided(cu.e_rows, cu.e_origin, i.b_rows, i.b_origin).unwrap_or_default();
+            let a = avoided(cu.e_rows, cu.e_origin, i.b_rows, i.b_origin)?.unwrap_or_default();
             let gross = a * cost;
             let redis = if e_rows == 0 {
                 Decimal::ZERO
@@ -245,7 +301,7 @@ pub fn compute(i: &RoiInputs) -> Option<RoiCase> {
             };
             let net = gross - redis;
             let annualized = net * year;
-            CustomerRoi {
+            Ok(CustomerRoi {
                 customer_id: cu.customer_id.clone(),
                 name: cu.name.clone(),
                 tier: cu.tier.clone(),
@@ -258,9 +314,9 @@ pub fn compute(i: &RoiInputs) -> Option<RoiCase> {
                 net_savings: net,
                 annualized_net_savings: annualized,
                 enterprise_range: range_of(&cu.tier, annualized),
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, RoiError>>()?;
 
     // Scenarios and sensitivity vary the drivers of
     // annualized net = (volume·|E|·b·reduction·cost − redis) · 365 / days.
@@ -279,14 +335,12 @@ pub fn compute(i: &RoiInputs) -> Option<RoiCase> {
             i.days,
         )
     };
-    let s = &i.settings;
-    let rate = dec(s.discount_rate);
-    let (low_f, high_f, swing) = (
-        dec(s.low_origin_call_cost_factor),
-        dec(s.high_origin_call_cost_factor),
-        dec(s.sensitivity_swing),
-    );
-    let ci = i.reduction_ci.map(|[lo, hi]| (dec(lo), dec(hi)));
+    let rate = dec(s.discount_rate)?;
+    // The interval of a ratio can be wide, never infinite: bounded like the rest.
+    let ci = match i.reduction_ci {
+        Some([lo, hi]) if lo.abs() <= 1e6 && hi.abs() <= 1e6 => Some((dec(lo)?, dec(hi)?)),
+        _ => None,
+    };
     let (red_low, red_high) = ci.unwrap_or((base_reduction, base_reduction));
     let scenario = |name, cost: Decimal, reduction: Decimal| {
         let f = at(Decimal::ONE, reduction, cost, monthly);
@@ -350,11 +404,18 @@ pub fn compute(i: &RoiInputs) -> Option<RoiCase> {
     );
     sensitivity.sort_by_key(|s| std::cmp::Reverse(s.spread));
 
+    // Latencies are finite; a mean difference beyond a year per request is no
+    // measurement (and no soft benefit).
     let hours = i
         .b_mean_latency
         .zip(i.e_mean_latency)
-        .map(|(b, e)| d(e_rows) * dec(b - e) / Decimal::from(3_600_000));
-    let hourly = dec(c.hourly_value_of_user_time);
+        .map(|(b, e)| b - e)
+        .filter(|x| x.abs() <= 3.2e10)
+        .map(dec)
+        .transpose()?
+        .and_then(|ms| d(e_rows).checked_mul(ms))
+        .map(|x| x / Decimal::from(3_600_000));
+    let hourly = dec(c.hourly_value_of_user_time)?;
     let soft = SoftBenefits {
         user_hours_saved: hours,
         hourly_value: hourly,
@@ -436,7 +497,7 @@ pub fn compute(i: &RoiInputs) -> Option<RoiCase> {
             source: "config `[roi] low_origin_call_cost_factor`, `high_origin_call_cost_factor`".into(),
         },
     ];
-    Some(RoiCase {
+    Ok(Some(RoiCase {
         break_even_origin_call_cost: (total_avoided > Decimal::ZERO).then(|| roi.redis_cost / total_avoided),
         npv: npv(roi.annualized_net_savings, implementation, rate, s.npv_horizon_years),
         roi,
@@ -445,7 +506,7 @@ pub fn compute(i: &RoiInputs) -> Option<RoiCase> {
         scenarios,
         sensitivity,
         soft_benefits: soft,
-    })
+    }))
 }
 
 /// Round `values` to cents so that they add up to `total` rounded to cents

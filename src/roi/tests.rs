@@ -61,7 +61,7 @@ fn cents(x: Decimal) -> String {
 
 #[test]
 fn roi_by_hand_to_the_cent() {
-    let case = compute(&inputs()).unwrap();
+    let case = compute(&inputs()).unwrap().unwrap();
     let r = &case.roi;
     assert_eq!(r.origin_calls_avoided, Decimal::from(10));
     assert_eq!(cents(r.gross_savings), "20.00");
@@ -85,7 +85,7 @@ fn roi_by_hand_to_the_cent() {
 
 #[test]
 fn customer_rows_add_up_to_the_totals() {
-    let case = compute(&inputs()).unwrap();
+    let case = compute(&inputs()).unwrap().unwrap();
     let c1 = &case.customers[0];
     // c1: gross 20.00, Redis 8.40 × 8/10 = 6.72, net 13.28, annualized 13.28 × 365/7.
     assert_eq!(cents(c1.gross_savings), "20.00");
@@ -109,7 +109,7 @@ fn customer_rows_add_up_to_the_totals() {
 
 #[test]
 fn scenarios_and_sensitivity_move_the_drivers() {
-    let case = compute(&inputs()).unwrap();
+    let case = compute(&inputs()).unwrap().unwrap();
     let by = |n: &str| case.scenarios.iter().find(|s| s.name == n).unwrap();
     // Low: cost 1.00, reduction 50 % → avoided 10 × 1.5 × 0.5 = 7.5, gross 7.50,
     // net −0.90, annualized −0.9 × 365/7 = −46.93.
@@ -132,9 +132,13 @@ fn scenarios_and_sensitivity_move_the_drivers() {
 
 #[test]
 fn config_prices_keep_their_decimal_text() {
-    assert_eq!(dec(0.0004).to_string(), "0.0004");
-    assert_eq!(dec(1500.0).to_string(), "1500");
-    assert_eq!(dec(0.06).to_string(), "0.06");
+    assert_eq!(dec(0.0004).unwrap().to_string(), "0.0004");
+    assert_eq!(dec(1500.0).unwrap().to_string(), "1500");
+    assert_eq!(dec(0.06).unwrap().to_string(), "0.06");
+    // Out of range is an error, never a silent 0.
+    for bad in [1e29, f64::NAN, f64::INFINITY, -1e30] {
+        assert!(dec(bad).is_err(), "{bad}");
+    }
 }
 
 #[test]
@@ -159,4 +163,28 @@ fn shown_cents_add_up_to_the_shown_total() {
         shown.iter().copied().sum::<Decimal>(),
         Decimal::from_str("-2.01").unwrap()
     );
+}
+
+#[test]
+fn figures_beyond_exact_arithmetic_are_an_error_not_a_panic() {
+    // One row with upstream_calls near i64::MAX in the baseline: the products
+    // of counts leave Decimal's range.
+    let mut i = inputs();
+    i.b_origin = u64::MAX / 2;
+    i.b_rows = 1;
+    i.customers[0].e_rows = 1_000_000_000_000;
+    let err = compute(&i).unwrap_err().to_string();
+    assert!(err.contains("beyond exact decimal arithmetic"), "{err}");
+    // The largest configurable prices with an ordinary volume still compute.
+    let mut i = inputs();
+    i.costs.origin_call_cost = 1e6;
+    i.costs.redis_monthly_cost = 1e12;
+    i.costs.implementation_cost = 1e12;
+    i.settings.discount_rate = 1.0;
+    i.settings.npv_horizon_years = 50;
+    i.days = 84_000;
+    let case = compute(&i).unwrap().unwrap();
+    assert!(case.roi.payback_months.is_none());
+    // 10 calls avoided × 1e6 = 1e7 gross.
+    close(case.roi.gross_savings, 1e7);
 }

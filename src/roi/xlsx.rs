@@ -25,6 +25,19 @@ fn formula(text: &str, value: f64) -> Formula {
     Formula::new(text).set_result(value.to_string())
 }
 
+/// What a formula shows, and caches, where a figure is undefined (payback
+/// that never comes, a ratio without a denominator): readers that do not
+/// recalculate (pandas, calamine, a mail preview) must not see 0.
+pub const UNDEFINED: &str = "n/a";
+
+/// A formula whose figure may be undefined: `n/a` is cached for `None`.
+fn formula_or_na(text: &str, value: Option<Decimal>) -> Formula {
+    match value {
+        Some(v) => formula(text, num(v)),
+        None => Formula::new(text).set_result(UNDEFINED),
+    }
+}
+
 struct Formats {
     head: Format,
     money: Format,
@@ -210,27 +223,27 @@ pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
         ),
         (
             "First-year ROI",
-            formula(
-                &format!("=({ann}-implementation_cost)/implementation_cost"),
-                r.first_year_roi.map_or(0.0, num),
+            formula_or_na(
+                &format!("=IF(implementation_cost>0,({ann}-implementation_cost)/implementation_cost,\"{UNDEFINED}\")"),
+                r.first_year_roi,
             ),
             &f.pct,
             "(annualized net − implementation cost) / implementation cost",
         ),
         (
             "Payback (months)",
-            formula(
-                &format!("=IF({ann}>0,implementation_cost/({ann}/12),\"n/a\")"),
-                r.payback_months.map_or(0.0, num),
+            formula_or_na(
+                &format!("=IF({ann}>0,implementation_cost/({ann}/12),\"{UNDEFINED}\")"),
+                r.payback_months,
             ),
             &f.plain,
             "implementation cost / (annualized net / 12); n/a when annualized net ≤ 0",
         ),
         (
             "Break-even origin call cost",
-            formula(
-                "=IF(B2>0,B4/B2,\"n/a\")",
-                case.break_even_origin_call_cost.map_or(0.0, num),
+            formula_or_na(
+                &format!("=IF(B2>0,B4/B2,\"{UNDEFINED}\")"),
+                case.break_even_origin_call_cost,
             ),
             &f.price,
             "Redis cost / origin calls avoided",
@@ -248,9 +261,9 @@ pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
         ),
         (
             "Soft benefit: user time (not in savings)",
-            formula(
-                "=IFERROR(user_hours_saved*hourly_value,\"n/a\")",
-                case.soft_benefits.value.map_or(0.0, num),
+            formula_or_na(
+                &format!("=IF(ISNUMBER(user_hours_saved),user_hours_saved*hourly_value,\"{UNDEFINED}\")"),
+                case.soft_benefits.value,
             ),
             &f.money,
             "user hours saved × hourly value; shown apart, never added to hard savings",
@@ -433,28 +446,28 @@ pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
         let (row, x) = (k as u32 + 1, k + 2);
         let fig = &s.figures;
         sc.write_string(row, 0, name).map_err(xerr)?;
-        let cells: [(u16, String, f64, &Format); 9] = [
-            (1, format!("={cost}"), num(s.origin_call_cost), &f.price),
-            (2, format!("={red}"), num(s.api_call_reduction), &f.pct),
-            (3, format!("={e}*{b}*C{x}"), num(fig.origin_calls_avoided), &f.plain),
-            (4, format!("=D{x}*B{x}"), num(fig.gross_savings), &f.money),
+        let cells: [(u16, String, Option<Decimal>, &Format); 9] = [
+            (1, format!("={cost}"), Some(s.origin_call_cost), &f.price),
+            (2, format!("={red}"), Some(s.api_call_reduction), &f.pct),
+            (3, format!("={e}*{b}*C{x}"), Some(fig.origin_calls_avoided), &f.plain),
+            (4, format!("=D{x}*B{x}"), Some(fig.gross_savings), &f.money),
             (
                 5,
                 "=redis_monthly_cost*12/365*window_days".to_string(),
-                num(fig.redis_cost),
+                Some(fig.redis_cost),
                 &f.money,
             ),
-            (6, format!("=E{x}-F{x}"), num(fig.net_savings), &f.money),
+            (6, format!("=E{x}-F{x}"), Some(fig.net_savings), &f.money),
             (
                 7,
                 format!("=G{x}*365/window_days"),
-                num(fig.annualized_net_savings),
+                Some(fig.annualized_net_savings),
                 &f.bold_money,
             ),
             (
                 8,
-                format!("=(H{x}-implementation_cost)/implementation_cost"),
-                fig.first_year_roi.map_or(0.0, num),
+                format!("=IF(implementation_cost>0,(H{x}-implementation_cost)/implementation_cost,\"{UNDEFINED}\")"),
+                fig.first_year_roi,
                 &f.pct,
             ),
             (
@@ -462,12 +475,12 @@ pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
                 format!(
                     "=-implementation_cost+IF(discount_rate=0,H{x}*npv_years,H{x}*(1-(1+discount_rate)^-npv_years)/discount_rate)"
                 ),
-                num(s.npv),
+                Some(s.npv),
                 &f.money,
             ),
         ];
         for (col, text, value, fmt) in cells {
-            sc.write_formula_with_format(row, col, formula(&text, value), fmt)
+            sc.write_formula_with_format(row, col, formula_or_na(&text, value), fmt)
                 .map_err(xerr)?;
         }
     }

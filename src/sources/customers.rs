@@ -21,8 +21,12 @@ pub const DEFAULT_SEGMENT: &str = "general";
 
 /// Read the customers table: one row per `customer_id` (the first wins),
 /// text columns with empty values as null.
-pub fn read(path: &Path) -> Result<DataFrame> {
-    let raw = RawFile::open(path)?;
+pub fn read(path: &Path, limits: &crate::formats::Limits) -> Result<DataFrame> {
+    let wanted = crate::formats::Wanted {
+        names: vec![CUSTOMER_ID, NAME, TIER, SEATS, SEGMENT, ANNUAL_CONTRACT_VALUE],
+        free_text: vec![NAME],
+    };
+    let raw = RawFile::open(path, &wanted, limits)?;
     let Some((id, _)) = raw.column(CUSTOMER_ID) else {
         return Err(SourceError::MissingColumn {
             path: path.to_path_buf(),

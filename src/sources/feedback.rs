@@ -23,6 +23,14 @@ pub const COLUMNS: [ColumnSpec; 6] = [
     spec(SEGMENT, Kind::Text, false),
 ];
 
+/// Feedback as a source: comments are free text (read lossily).
+pub const SOURCE: crate::sources::Source = crate::sources::Source {
+    columns: &COLUMNS,
+    free_text: &[COMMENT],
+    normalize,
+    kept: &KEPT_COLUMNS,
+};
+
 /// The columns the reports keep.
 pub const KEPT_COLUMNS: [&str; 6] = [TS, CUSTOMER_ID, USER_ID, SCORE, COMMENT, SEGMENT];
 

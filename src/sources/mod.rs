@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 
 use crate::error::SourceError;
-use crate::formats::RawFile;
+use crate::formats::{Limits, Location, RawFile};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,29 +22,80 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::frames::{RAW_PREFIX, RULE, TS};
 use crate::quality::{BadRow, FileQuality, SourceQuality};
 
-/// The files a source names: one path, or every match of a glob (sorted).
+/// At most this many entries are visited to resolve one glob.
+pub const MAX_GLOB_VISITS: usize = 1_000_000;
+
+/// The files a source names: one path, or every match of a glob (sorted by
+/// path). Each file is read once: matches are told apart by their canonical
+/// path (a symbolic link loop or two links to one file give it once), and
+/// the walk detects directory cycles. A `**` glob from the file-system root
+/// is refused, and no glob visits more than [`MAX_GLOB_VISITS`] entries.
 pub fn resolve(pattern: &str, what: &'static str) -> Result<Vec<PathBuf>, SourceError> {
-    if !pattern.contains(['*', '?', '[']) {
+    let bad = |reason: String| SourceError::Unreadable {
+        path: PathBuf::from(crate::error::clip(pattern, 200)),
+        reason,
+    };
+    if !pattern.contains(['*', '?', '[', '{']) {
         let path = PathBuf::from(pattern);
-        return if path.is_file() {
-            Ok(vec![path])
-        } else {
-            Err(SourceError::Missing { path })
+        crate::formats::check_regular_file(&path)?;
+        return Ok(vec![path]);
+    }
+    // The walk starts at the longest prefix without glob characters.
+    let mut root = PathBuf::new();
+    let mut depth: Option<usize> = Some(0);
+    let mut in_glob = false;
+    for c in Path::new(pattern).components() {
+        let text = c.as_os_str().to_string_lossy();
+        if !in_glob && !text.contains(['*', '?', '[', '{']) {
+            root.push(c);
+            continue;
+        }
+        in_glob = true;
+        depth = match (depth, text.as_ref()) {
+            (_, "**") | (None, _) => None,
+            (Some(d), _) => Some(d + 1),
         };
     }
-    let mut paths: Vec<PathBuf> = glob::glob(pattern)
-        .map_err(|e| SourceError::Unreadable {
-            path: PathBuf::from(pattern),
-            reason: e.to_string(),
-        })?
-        .filter_map(|p| p.ok())
-        .filter(|p| p.is_file())
-        .collect();
+    if root.as_os_str().is_empty() {
+        root = PathBuf::from(".");
+    }
+    if depth.is_none() && root.parent().is_none() && root.has_root() {
+        return Err(bad(format!(
+            "a `**` glob from the file-system root would walk the whole disk: start it at the logs' folder (e.g. /var/log/app/**/{what}-*.csv)"
+        )));
+    }
+    let matcher = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| bad(format!("not a glob: {e}")))?
+        .compile_matcher();
+    let mut walk = walkdir::WalkDir::new(&root).follow_links(true);
+    if let Some(d) = depth {
+        walk = walk.max_depth(d);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for (visited, entry) in walk.into_iter().enumerate() {
+        if visited >= MAX_GLOB_VISITS {
+            return Err(bad(format!(
+                "the glob visits more than {MAX_GLOB_VISITS} files and folders: narrow it"
+            )));
+        }
+        // A loop of links or an unreadable folder is skipped, not followed.
+        let Ok(entry) = entry else { continue };
+        if !entry.file_type().is_file() || !matcher.is_match(entry.path()) {
+            continue;
+        }
+        let canonical = std::fs::canonicalize(entry.path()).unwrap_or_else(|_| entry.path().to_path_buf());
+        if seen.insert(canonical) {
+            paths.push(entry.into_path());
+        }
+    }
     paths.sort();
     if paths.is_empty() {
         return Err(SourceError::NoMatch {
             what,
-            pattern: pattern.to_string(),
+            pattern: crate::error::clip(pattern, 200),
         });
     }
     Ok(paths)
@@ -52,6 +103,25 @@ pub fn resolve(pattern: &str, what: &'static str) -> Result<Vec<PathBuf>, Source
 
 /// A half-open range of epoch microseconds `[start, end)`.
 pub type MicrosRange = (i64, i64);
+
+/// What a source reads: its columns (by canonical name; `free_text` ones
+/// are read lossily) and how a raw file of it is normalised.
+pub struct Source {
+    pub columns: &'static [crate::frames::ColumnSpec],
+    pub free_text: &'static [&'static str],
+    pub normalize: fn(&RawFile) -> Result<Normalized>,
+    /// The columns kept for the reports.
+    pub kept: &'static [&'static str],
+}
+
+impl Source {
+    pub fn wanted(&self) -> crate::formats::Wanted {
+        crate::formats::Wanted {
+            names: self.columns.iter().map(|c| c.name).collect(),
+            free_text: self.free_text.to_vec(),
+        }
+    }
+}
 
 /// A raw file normalised: canonical columns, [`RULE`] and raw text columns,
 /// and the (reason, column) of each rule index.
@@ -82,6 +152,9 @@ struct FileResult {
     file: FileQuality,
     by_reason: BTreeMap<String, u64>,
     examples: Vec<BadRow>,
+    /// Valid rows at or after "now" (a host with a wrong clock) and the latest.
+    after_now: u64,
+    latest: Option<i64>,
 }
 
 /// How many files are read at once. Each file's query is itself parallel,
@@ -90,14 +163,10 @@ struct FileResult {
 const FILES_IN_FLIGHT: usize = 2;
 
 /// Read every file, normalise it, count rows and rejects by reason, keep the
-/// first examples with their location, and keep the valid rows for which
-/// `keep` holds, with only `columns`. This is the one pass over every row.
-pub fn ingest(
-    paths: &[PathBuf],
-    normalize: fn(&RawFile) -> Result<Normalized>,
-    keep: Expr,
-    columns: &[&str],
-) -> Result<Ingested> {
+/// first examples with their location, count the valid rows dated at or
+/// after `now` (epoch µs), and keep the valid rows for which `keep` holds,
+/// with only `columns`. This is the one pass over every row.
+pub fn ingest(paths: &[PathBuf], source: &Source, keep: Expr, now: i64, limits: &Limits) -> Result<Ingested> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Result<FileResult>)>> = Mutex::new(Vec::with_capacity(paths.len()));
     std::thread::scope(|scope| {
@@ -106,7 +175,7 @@ pub fn ingest(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
-                    let result = read_file(path, normalize, keep.clone(), columns);
+                    let result = read_file(path, source, keep.clone(), now, limits);
                     let failed = result.is_err();
                     results.lock().unwrap_or_else(|e| e.into_inner()).push((i, result));
                     if failed {
@@ -126,6 +195,8 @@ pub fn ingest(
         let r = result?;
         quality.rows_read += r.file.rows_read;
         quality.rows_rejected += r.file.rows_rejected;
+        quality.rows_after_as_of += r.after_now;
+        quality.latest_after_as_of = quality.latest_after_as_of.max(r.latest);
         for (reason, n) in r.by_reason {
             *quality.rejected_by_reason.entry(reason).or_default() += n;
         }
@@ -149,15 +220,27 @@ pub fn ingest(
     })
 }
 
-fn read_file(
-    path: &Path,
-    normalize: fn(&RawFile) -> Result<Normalized>,
-    keep: Expr,
-    columns: &[&str],
-) -> Result<FileResult> {
-    let raw = RawFile::open(path)?;
+fn read_file(path: &Path, source: &Source, keep: Expr, now: i64, limits: &Limits) -> Result<FileResult> {
+    let raw = RawFile::open(path, &source.wanted(), limits)?;
     let display = path.display().to_string();
-    let normalized = normalize(&raw)?;
+    let columns = source.kept;
+    if raw.height == 0 && raw.found_nothing() {
+        // An empty file (no header, no line): zero rows, like a header-only one.
+        return Ok(FileResult {
+            rows: empty_kept(source)?,
+            file: FileQuality {
+                file: display,
+                format: raw.kind.format.extension().to_string(),
+                rows_read: 0,
+                rows_rejected: 0,
+            },
+            by_reason: BTreeMap::new(),
+            examples: Vec::new(),
+            after_now: 0,
+            latest: None,
+        });
+    }
+    let normalized = (source.normalize)(&raw)?;
     let df = normalized
         .frame
         .collect()
@@ -171,6 +254,14 @@ fn read_file(
     } else {
         (BTreeMap::new(), Vec::new())
     };
+    let late = df
+        .clone()
+        .lazy()
+        .filter(col(RULE).is_null().and(col(TS).gt_eq(lit(now))))
+        .select([len().alias("n"), col(TS).max().alias("latest")])
+        .collect()?;
+    let after_now = late.column("n")?.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0);
+    let latest = late.column("latest")?.i64()?.get(0);
     let valid = df
         .lazy()
         .filter(col(RULE).is_null().and(keep))
@@ -186,7 +277,26 @@ fn read_file(
         },
         by_reason,
         examples,
+        after_now,
+        latest,
     })
+}
+
+/// An empty frame of the kept columns in their canonical types (what a file
+/// without rows contributes).
+fn empty_kept(source: &Source) -> Result<DataFrame> {
+    let cols: Vec<Column> = source
+        .kept
+        .iter()
+        .map(|name| {
+            let spec = source.columns.iter().find(|c| c.name == *name);
+            Column::new_empty(
+                (*name).into(),
+                &spec.map_or(DataType::String, |c| c.kind.canonical_dtype()),
+            )
+        })
+        .collect();
+    Ok(DataFrame::new(0, cols)?)
 }
 
 /// Count the rejected rows of one file by reason and keep the first examples.
@@ -197,38 +307,37 @@ fn collect_rejects(
     rules: &[(&'static str, &'static str)],
 ) -> Result<(BTreeMap<String, u64>, Vec<BadRow>)> {
     let rows = df.column(crate::formats::ROW)?.idx()?;
+    let lines = df
+        .column(crate::formats::LINE)
+        .ok()
+        .map(|c| c.u32().cloned())
+        .transpose()?;
     let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
-    // (record index, rule index, raw text)
-    let mut wanted: Vec<(u32, usize, Option<String>)> = Vec::new();
+    let mut examples = Vec::new();
     for (i, code) in rule.iter().enumerate() {
         let Some(code) = code else { continue };
         let (reason, column) = rules[code as usize];
         *by_reason.entry(reason.to_string()).or_default() += 1;
-        let already = wanted.iter().filter(|w| rules[w.1].0 == reason).count();
+        let already = examples.iter().filter(|e: &&BadRow| e.reason == reason).count();
         if already < crate::quality::EXAMPLES_PER_REASON {
             let text = df
                 .column(&format!("{RAW_PREFIX}{column}"))
                 .ok()
-                .and_then(|c| c.str().ok().and_then(|s| s.get(i)).map(|v| truncate(v, 80)));
-            wanted.push((rows.get(i).unwrap_or_default(), code as usize, text));
-        }
-    }
-    let locations = raw.locate(&wanted.iter().map(|w| w.0).collect::<Vec<_>>())?;
-    let examples = wanted
-        .into_iter()
-        .zip(locations)
-        .map(|((_, code, value), location)| {
-            let (reason, column) = rules[code];
-            BadRow {
+                .and_then(|c| c.str().ok().and_then(|s| s.get(i)).map(|v| crate::error::clip(v, 80)));
+            let location = match &lines {
+                Some(l) => Location::Line(u64::from(l.get(i).unwrap_or(0))),
+                None => Location::Row(u64::from(rows.get(i).unwrap_or_default()) + 1),
+            };
+            examples.push(BadRow {
                 file: raw.path.display().to_string(),
                 at: location.to_string(),
                 location,
                 reason: reason.to_string(),
                 column: (!column.is_empty()).then(|| column.to_string()),
-                value,
-            }
-        })
-        .collect();
+                value: text,
+            });
+        }
+    }
     Ok((by_reason, examples))
 }
 
@@ -261,28 +370,25 @@ pub struct Loaded {
 /// Read every source of the configuration (CONTRACT §1); a missing file or
 /// column is an error naming it, before anything is computed.
 pub fn load(settings: &crate::config::Settings, keep_requests: Expr, keep_feedback: Expr) -> Result<Loaded> {
-    let request_paths = resolve(&settings.sources.requests, "requests")?;
-    let feedback_paths = resolve(&settings.sources.feedback, "feedback")?;
+    let request_paths = resolve(settings.sources.requests()?, "requests")?;
+    let feedback_paths = resolve(settings.sources.feedback()?, "feedback")?;
     let customers = match &settings.sources.customers {
-        Some(p) => Some(customers::read(&resolve(p, "customers")?[0])?),
+        Some(p) => Some(customers::read(&resolve(p, "customers")?[0], &settings.limits)?),
         None => None,
     };
     let store = redis_store::read(Path::new(&settings.sources.redis_snapshots))?;
+    let now = settings.now().timestamp_micros();
     let started = std::time::Instant::now();
     tracing::info!(files = request_paths.len(), "reading request logs");
     let requests = ingest(
         &request_paths,
-        request_log::normalize,
+        &request_log::SOURCE,
         keep_requests,
-        &request_log::KPI_COLUMNS,
+        now,
+        &settings.limits,
     )?;
     tracing::info!(files = feedback_paths.len(), "reading feedback");
-    let feedback = ingest(
-        &feedback_paths,
-        feedback::normalize,
-        keep_feedback,
-        &feedback::KEPT_COLUMNS,
-    )?;
+    let feedback = ingest(&feedback_paths, &feedback::SOURCE, keep_feedback, now, &settings.limits)?;
     let req_rows = customers::assign_segments(requests.rows, customers.as_ref())?;
     let fb_rows = customers::assign_segments(feedback.rows, customers.as_ref())?;
     tracing::info!(rows = req_rows.height(), elapsed = ?started.elapsed(), "read");
@@ -297,15 +403,6 @@ pub fn load(settings: &crate::config::Settings, keep_requests: Expr, keep_feedba
         quality,
         files,
     })
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut t: String = s.chars().take(max).collect();
-    t.push('…');
-    t
 }
 
 #[cfg(test)]
@@ -348,7 +445,7 @@ with a newline\",200,12.5,HTI,true,0
 "
         );
         let p = write(dir.path(), "r.csv", &text);
-        let got = ingest(&[p], request_log::normalize, everything(), &request_log::KPI_COLUMNS).unwrap();
+        let got = ingest(&[p], &request_log::SOURCE, everything(), i64::MAX, &Limits::default()).unwrap();
         let q = &got.quality;
         assert_eq!(q.rows_read, 10);
         assert_eq!(q.rows_rejected, 9);
@@ -390,7 +487,7 @@ with a newline\",200,12.5,HTI,true,0
             "r.ndjson",
             &format!("{good}\n\n{good}\n{{\"ts\":\"2026-11-1"),
         );
-        let got = ingest(&[p], request_log::normalize, everything(), &request_log::KPI_COLUMNS).unwrap();
+        let got = ingest(&[p], &request_log::SOURCE, everything(), i64::MAX, &Limits::default()).unwrap();
         assert_eq!((got.quality.rows_read, got.quality.rows_rejected), (3, 1));
         assert_eq!(got.quality.rejected_by_reason[reason::MALFORMED_ROW], 1);
         // Line 4: the blank line 2 is skipped but still counted in line numbers.
@@ -405,7 +502,7 @@ with a newline\",200,12.5,HTI,true,0
             "f.csv",
             "ts,customer_id,score,comment\n2026-11-16T10:00:00Z,c1,5,\"Great, \"\"really\"\"\nfast\"\n2026-11-16T10:00:00Z,c1,0,\n2026-11-16T10:00:00Z,c1,6,\n2026-11-16T10:00:00Z,c1,4.5,\n2026-11-16T10:00:00Z,,4,\n",
         );
-        let got = ingest(&[p], feedback::normalize, everything(), &feedback::KEPT_COLUMNS).unwrap();
+        let got = ingest(&[p], &feedback::SOURCE, everything(), i64::MAX, &Limits::default()).unwrap();
         let q = &got.quality;
         assert_eq!((q.rows_read, q.rows_rejected), (5, 4));
         assert_eq!(q.rejected_by_reason[reason::SCORE_OUT_OF_RANGE], 2);
@@ -441,9 +538,10 @@ with a newline\",200,12.5,HTI,true,0
         );
         let err = ingest(
             std::slice::from_ref(&p),
-            request_log::normalize,
+            &request_log::SOURCE,
             everything(),
-            &request_log::KPI_COLUMNS,
+            i64::MAX,
+            &Limits::default(),
         )
         .err()
         .unwrap()
@@ -496,7 +594,7 @@ with a newline\",200,12.5,HTI,true,0
         let pattern = format!("{}/day*", dir.path().display());
         let paths = resolve(&pattern, "requests").unwrap();
         assert_eq!(paths.len(), 3);
-        let got = ingest(&paths, request_log::normalize, everything(), &request_log::KPI_COLUMNS).unwrap();
+        let got = ingest(&paths, &request_log::SOURCE, everything(), i64::MAX, &Limits::default()).unwrap();
         assert_eq!(got.quality.rows_rejected, 0, "{:?}", got.quality.examples);
         let r = got.rows;
         assert_eq!(r.height(), 4);
@@ -536,7 +634,7 @@ with a newline\",200,12.5,HTI,true,0
             "r.csv",
             &format!("{HEADER}\n2026-11-22T23:30:00-05:00,c1,u1,a,GET /x,200,12.5,HIT,true,0\n"),
         );
-        let got = ingest(&[p], request_log::normalize, everything(), &request_log::KPI_COLUMNS).unwrap();
+        let got = ingest(&[p], &request_log::SOURCE, everything(), i64::MAX, &Limits::default()).unwrap();
         let ts = got.rows.column(TS).unwrap().i64().unwrap().get(0).unwrap();
         let w47 = crate::period::IsoWeek { year: 2026, week: 47 };
         let w48 = crate::period::IsoWeek { year: 2026, week: 48 };
@@ -556,7 +654,7 @@ with a newline\",200,12.5,HTI,true,0
             "c.csv",
             "customer_id,name,tier,seats,segment,annual_contract_value\nc1,Acme,enterprise,10,large_enterprise,1000\nc2,Beta,smb,2,,10\n",
         );
-        let customers = customers::read(&p).unwrap();
+        let customers = customers::read(&p, &Limits::default()).unwrap();
         let rows =
             df!(CUSTOMER_ID => ["c1", "c2", "c3", "c1"], SEGMENT => [None, None, None, Some("internal_qa")]).unwrap();
         let out = customers::assign_segments(rows, Some(&customers)).unwrap();

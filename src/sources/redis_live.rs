@@ -29,8 +29,8 @@ impl Default for Limits {
     }
 }
 
-/// One Redis endpoint to capture.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One Redis endpoint to capture. Its `Debug` masks the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Target {
     pub tls: bool,
     pub username: Option<String>,
@@ -151,6 +151,24 @@ impl Target {
     }
 }
 
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("db", &self.db)
+            .field("cluster", &self.cluster)
+            .field(
+                "root_cert",
+                &self.root_cert.as_ref().map(|c| format!("{} bytes", c.len())),
+            )
+            .finish()
+    }
+}
+
 fn percent_decode(s: &str) -> String {
     url::form_urlencoded::parse(format!("x={s}").as_bytes())
         .next()
@@ -158,15 +176,36 @@ fn percent_decode(s: &str) -> String {
         .unwrap_or_else(|| s.to_string())
 }
 
-/// Mask whatever looks like a password in text that may hold a URL.
+/// Mask the credentials of every URL in `text` without parsing it (a URL
+/// that does not parse must not leak either): in each `scheme://userinfo@`
+/// (up to the last `@` before white space or a quote),
+/// whatever follows the first `:` of the userinfo becomes `***`, and a
+/// userinfo without `:` is masked whole (redis-cli reads it as a password).
 pub fn redact_text(text: &str) -> String {
-    match url::Url::parse(text) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        // The URL ends at white space or a quote; its userinfo at the last
+        // `@` before that (an unencoded password may hold `@` or `/`).
+        let end = tail.find([' ', '\t', '\n', '\r', '"', '\'', '`']).unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(userinfo_end) => {
+                let userinfo = &authority[..userinfo_end];
+                match userinfo.split_once(':') {
+                    Some((user, _)) => out.push_str(&format!("{user}:***")),
+                    None => out.push_str("***"),
+                }
+                out.push_str(&authority[userinfo_end..]);
+            }
+            None => out.push_str(authority),
         }
-        _ => text.to_string(),
+        rest = &tail[end..];
     }
+    out.push_str(rest);
+    out
 }
 
 /// The result of capturing one instance.
@@ -310,6 +349,35 @@ mod tests {
         let err = Target::parse("http://user:pw@host").unwrap_err().to_string();
         assert!(!err.contains("pw@") && err.contains("***"), "{err}");
         assert_eq!(redact_text("redis://u:hunter2@h:1"), "redis://u:***@h:1");
+    }
+
+    #[test]
+    fn a_url_that_does_not_parse_is_still_redacted() {
+        // Port out of range: url::Url::parse fails, the password must not show.
+        let err = Target::parse("redis://u:hunter2@host:99999").unwrap_err().to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(err.contains("redis://u:***@host:99999"), "{err}");
+        for (text, want) in [
+            ("redis://:p@ss@h:1/0", "redis://:***@h:1/0"),
+            ("redis://hunter2@h", "redis://***@h"),
+            ("rediss://u:a/b@h", "rediss://u:***@h"),
+            (
+                "see redis://u:pw@h:1 and redis://v:pw2@g",
+                "see redis://u:***@h:1 and redis://v:***@g",
+            ),
+            ("no url here", "no url here"),
+            ("redis://h:6379", "redis://h:6379"),
+        ] {
+            assert_eq!(redact_text(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn debug_masks_the_password() {
+        let t = Target::parse("redis://reporter:hunter2@cache-1:6379").unwrap();
+        let shown = format!("{t:?} {t:#?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("***") && shown.contains("reporter"), "{shown}");
     }
 
     #[test]

@@ -182,17 +182,20 @@ pub fn read(path: &Path) -> Result<Store> {
         }
         .into());
     }
-    let text = std::fs::read_to_string(path).map_err(|e| SourceError::Unreadable {
+    let bytes = std::fs::read(path).map_err(|e| SourceError::Unreadable {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    Ok(parse_store(&text))
+    Ok(parse_store(&bytes))
 }
 
-pub fn parse_store(text: &str) -> Store {
+/// Parse the store's bytes: one capture per line. A line that is not a
+/// capture (torn, not UTF-8, not JSON) is counted and shown, never fatal.
+pub fn parse_store(bytes: &[u8]) -> Store {
     let mut store = Store::default();
-    for (i, raw) in text.lines().enumerate() {
-        if raw.trim().is_empty() {
+    for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let mut bad = |reason: String| {
@@ -204,15 +207,22 @@ pub fn parse_store(text: &str) -> Store {
                 });
             }
         };
+        let Ok(raw) = std::str::from_utf8(raw) else {
+            bad("not UTF-8".into());
+            continue;
+        };
         let line: Line = match serde_json::from_str(raw) {
             Ok(l) => l,
             Err(e) => {
-                bad(format!("not a capture record ({e})"));
+                bad(crate::error::clip(&format!("not a capture record ({e})"), 120));
                 continue;
             }
         };
         let Some(ts) = crate::frames::parse_rfc3339_micros(&line.ts).and_then(DateTime::from_timestamp_micros) else {
-            bad(format!("ts `{}` is not RFC 3339 with an offset", line.ts));
+            bad(format!(
+                "ts `{}` is not RFC 3339 with an offset",
+                crate::error::clip(&line.ts, 40)
+            ));
             continue;
         };
         match (line.info, line.error) {
@@ -239,7 +249,7 @@ mod tests {
 
     fn fixture(name: &str) -> String {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/fixtures/redis-info")
+            .join("tests/fixtures/redis-info")
             .join(name);
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
@@ -309,12 +319,24 @@ mod tests {
             serde_json::json!({"ts": "2026-11-16T10:00:00Z", "instance": "cache-1:6379", "info": info}).to_string();
         let failed = r#"{"ts":"2026-11-16T11:00:00+01:00","instance":"cache-2:6379","error":"connection refused"}"#;
         let text = format!("{good}\n{failed}\n\n{{\"ts\":\"2026-11-16T12:00:00Z\",\"inst");
-        let store = parse_store(&text);
+        let store = parse_store(text.as_bytes());
         assert_eq!(store.captures.len(), 1);
         assert_eq!(store.captures[0].instance, "cache-1:6379");
         assert_eq!(store.failures.len(), 1);
         assert_eq!(store.failures[0].ts.to_rfc3339(), "2026-11-16T10:00:00+00:00");
         assert_eq!(store.bad_lines, 1);
         assert_eq!(store.bad_examples[0].line, 4);
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_one_bad_line() {
+        let good = r#"{"ts":"2026-11-16T11:00:00Z","instance":"cache-2:6379","error":"connection refused"}"#;
+        let mut bytes = format!("{good}\r\n").into_bytes();
+        bytes.extend_from_slice(b"{\"ts\":\"2026-11-16T12:00:00Z\",\"instance\":\"c\xff\",\"error\":\"x\"}\n");
+        bytes.extend_from_slice(format!("{good}\n").as_bytes());
+        let store = parse_store(&bytes);
+        assert_eq!((store.failures.len(), store.bad_lines), (2, 1));
+        assert_eq!(store.bad_examples[0].line, 2);
+        assert_eq!(store.bad_examples[0].reason, "not UTF-8");
     }
 }

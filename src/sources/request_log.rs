@@ -27,6 +27,14 @@ pub const COLUMNS: [ColumnSpec; 10] = [
     spec(UPSTREAM_CALLS, Kind::Int, false),
 ];
 
+/// The request log as a source: no free text.
+pub const SOURCE: crate::sources::Source = crate::sources::Source {
+    columns: &COLUMNS,
+    free_text: &[],
+    normalize,
+    kept: &KPI_COLUMNS,
+};
+
 /// The columns the KPI pass keeps.
 pub const KPI_COLUMNS: [&str; 9] = [
     TS,

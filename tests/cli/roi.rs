@@ -283,3 +283,43 @@ fn the_workbook_has_live_formulas_that_libreoffice_recalculates() {
         );
     }
 }
+
+#[test]
+fn a_window_that_never_pays_back_reads_n_a_not_zero() {
+    // Rollout week 1 alone (2.1 % adoption): the Redis cost exceeds the
+    // savings, so there is no payback, no break-even below the cost… and a
+    // reader that does not recalculate must not see "0 months".
+    let dir = tempfile::tempdir().unwrap();
+    let out = roi(dir.path(), &["--from", "2026-10-05", "--to", "2026-10-12"]);
+    let m: Value = serde_json::from_str(&fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    assert!(f(&m["roi"]["annualized_net_savings"]) < 0.0, "{}", m["roi"]);
+    assert!(m["roi"]["payback_months"].is_null());
+
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let xlsx = out.join("roi.xlsx");
+    let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let summary = wb.worksheet_range("Summary").unwrap();
+    let cached = |label: &str| {
+        (0..summary.height() as u32)
+            .find(|r| summary.get_value((*r, 0)) == Some(&Data::String(label.into())))
+            .and_then(|r| summary.get_value((r, 1)).cloned())
+            .unwrap_or_else(|| panic!("{label}"))
+    };
+    assert_eq!(cached("Payback (months)"), Data::String("n/a".into()));
+    // First-year ROI is defined (negative) and cached as that number.
+    match cached("First-year ROI") {
+        Data::Float(v) => assert!((v - f(&m["roi"]["first_year_roi"])).abs() < 1e-9, "{v}"),
+        other => panic!("first-year ROI: {other:?}"),
+    }
+
+    // LibreOffice recalculates the formula to the same text.
+    let lo = libreoffice_summary(&xlsx, &dir.path().join("lo"));
+    let shown = |name: &str| lo.iter().find(|(k, _)| k == name).unwrap().1.clone();
+    assert_eq!(shown("Payback (months)"), "n/a");
+    // The first-year ROI is defined (negative), and LibreOffice agrees with metrics.json.
+    let roi_pct = figure(&lo, "First-year ROI");
+    assert!(
+        (roi_pct / 100.0 - f(&m["roi"]["first_year_roi"])).abs() < 1e-6,
+        "{roi_pct}"
+    );
+}
