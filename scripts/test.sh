@@ -23,7 +23,8 @@ if [ ${#need_apt[@]} -gt 0 ] || [ ${#need_lean[@]} -gt 0 ]; then
   fi
 fi
 
-# The SMTP tests run a real server: Python's aiosmtpd (tests/smtp/server.py).
+# The SMTP tests run a real server: Python's aiosmtpd (tests/smtp/server.py);
+# DuckDB writes the Parquet files of types the tests need.
 if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
   echo "installing aiosmtpd (pip)" >&2
   python3 -m pip install --quiet aiosmtpd 2>/dev/null || {
@@ -31,7 +32,18 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-aiosmtpd >/dev/null
   }
 fi
+if ! python3 -c 'import duckdb' 2>/dev/null; then
+  echo "installing duckdb (pip)" >&2
+  python3 -m pip install --quiet duckdb
+fi
+
+# The repository stands on its own: nothing it tracks may read outside it.
+if git ls-files -z 2>/dev/null | xargs -0 grep -lE '\.\./shared' -- 2>/dev/null | grep -v '^scripts/test.sh$'; then
+  echo "error: the files above refer to ../shared, which a clone does not have" >&2
+  exit 1
+fi
 
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
-cargo test --locked
+# --no-fail-fast: one failing test target must not hide the others.
+cargo test --locked --no-fail-fast

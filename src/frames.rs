@@ -212,7 +212,8 @@ pub fn parse_column(raw: &RawFile, spec: ColumnSpec) -> Result<Parsed, SourceErr
             invalid: lit(false),
             text: text_or_null,
         },
-        (Kind::Int, dt) if dt.is_float() => {
+        (Kind::Int, dt) if dt.is_float() || dt.is_decimal() => {
+            let c = c.cast(DataType::Float64);
             let whole = c.clone().eq(c.clone().floor());
             Parsed {
                 value: when(whole.clone())
@@ -236,7 +237,7 @@ pub fn parse_column(raw: &RawFile, spec: ColumnSpec) -> Result<Parsed, SourceErr
                 text: text_or_null,
             }
         }
-        (Kind::Float, dt) if dt.is_primitive_numeric() => {
+        (Kind::Float, dt) if dt.is_primitive_numeric() || dt.is_decimal() => {
             let v = c.clone().cast(DataType::Float64);
             Parsed {
                 invalid: c.clone().is_not_null().and(v.clone().is_finite().not()),

@@ -13,6 +13,7 @@ pub mod error;
 pub mod evaluate;
 pub mod formats;
 pub mod frames;
+pub mod fuzzing;
 pub mod gate;
 pub mod metrics;
 pub mod period;

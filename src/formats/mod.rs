@@ -174,34 +174,40 @@ impl RawFile {
     pub fn open(path: &Path, wanted: &Wanted, limits: &Limits) -> Result<RawFile> {
         check_regular_file(path)?;
         let kind = FileKind::detect(path)?;
-        let unreadable = |e: &dyn std::fmt::Display| SourceError::Unreadable {
-            path: path.to_path_buf(),
-            reason: crate::error::clip(&e.to_string(), 300),
-        };
         let (df, found) = match kind.format {
-            InputFormat::Csv => {
+            InputFormat::Csv | InputFormat::Ndjson => {
                 let input = text::open(path, kind.compression, limits)?;
-                let cols = csv::read(path, input, wanted, limits)?;
-                let found = cols.found.clone();
-                (cols.finish().map_err(|e| unreadable(&e))?, found)
-            }
-            InputFormat::Ndjson => {
-                let input = text::open(path, kind.compression, limits)?;
-                let cols = ndjson::read(path, input, wanted, limits)?;
-                let found = cols.found.clone();
-                (cols.finish().map_err(|e| unreadable(&e))?, found)
+                read_text(path, kind.format, input, wanted, limits)?
             }
             InputFormat::Parquet => parquet::read(path, wanted)?,
         };
+        Ok(Self::new(path, kind, df, found))
+    }
+
+    /// Read the `wanted` columns of uncompressed CSV or NDJSON bytes, as if
+    /// they were the file `path` (tests and the fuzz targets).
+    pub fn from_bytes(path: &Path, bytes: &[u8], wanted: &Wanted, limits: &Limits) -> Result<RawFile> {
+        let kind = FileKind::detect(path)?;
+        if kind.format == InputFormat::Parquet || kind.compression != Compression::None {
+            anyhow::bail!(
+                "{}: only plain CSV or NDJSON bytes can be read this way",
+                path.display()
+            );
+        }
+        let (df, found) = read_text(path, kind.format, bytes, wanted, limits)?;
+        Ok(Self::new(path, kind, df, found))
+    }
+
+    fn new(path: &Path, kind: FileKind, df: DataFrame, found: Vec<String>) -> RawFile {
         let schema = df.schema().clone();
-        Ok(RawFile {
+        RawFile {
             path: path.to_path_buf(),
             kind,
             height: df.height(),
             frame: df.lazy(),
             schema,
             found,
-        })
+        }
     }
 
     /// The column of a canonical name, if the file has it.
@@ -228,6 +234,26 @@ impl RawFile {
     pub fn has_malformed_flag(&self) -> bool {
         self.schema.contains(MALFORMED)
     }
+}
+
+/// CSV or NDJSON text into a frame and the file's column names.
+fn read_text(
+    path: &Path,
+    format: InputFormat,
+    input: impl std::io::Read,
+    wanted: &Wanted,
+    limits: &Limits,
+) -> Result<(DataFrame, Vec<String>)> {
+    let cols = match format {
+        InputFormat::Ndjson => ndjson::read(path, input, wanted, limits)?,
+        _ => csv::read(path, input, wanted, limits)?,
+    };
+    let found = cols.found.clone();
+    let df = cols.finish().map_err(|e| SourceError::Unreadable {
+        path: path.to_path_buf(),
+        reason: crate::error::clip(&e.to_string(), 300),
+    })?;
+    Ok((df, found))
 }
 
 /// A path that exists but is no regular file (a folder, `/dev/null`, a
@@ -290,8 +316,6 @@ pub struct Columns {
     why: Vec<Option<String>>,
     /// Every column name of the file, as written.
     pub found: Vec<String>,
-    /// Scratch: one value per wanted column.
-    scratch: Vec<Option<Vec<u8>>>,
 }
 
 impl Columns {
@@ -316,7 +340,6 @@ impl Columns {
             malformed: Vec::new(),
             why: Vec::new(),
             found: names.to_vec(),
-            scratch: vec![None; wanted.names.len()],
         }
     }
 
@@ -392,13 +415,6 @@ impl Columns {
             }
         }
         self.push_meta(line, None);
-    }
-
-    /// Scratch space for one value per wanted column.
-    pub fn scratch(&mut self) -> Vec<Option<Vec<u8>>> {
-        let mut s = std::mem::take(&mut self.scratch);
-        s.iter_mut().for_each(|v| *v = None);
-        s
     }
 
     pub fn wanted(&self) -> &Wanted {

@@ -1,7 +1,8 @@
 //! Parquet: typed columns. Only the asked-for columns are decoded; their
-//! types are checked first, so an unsupported type (Decimal, Float16, …) is
-//! a one-line error naming file and column, and one in a column the report
-//! does not use costs nothing.
+//! types are checked first, so an unsupported type (Float16, a list, a
+//! 256-bit decimal, …) is a one-line error naming file and column, and one
+//! in a column the report does not use costs nothing. Decimals (what SQL
+//! engines write for numbers) are read and cast by the normaliser.
 
 use std::path::Path;
 
@@ -33,7 +34,7 @@ fn readable(dt: &ArrowDataType) -> bool {
             | A::Utf8View
             | A::Timestamp(_, _)
             | A::Date32
-    )
+    ) || matches!(dt, A::Decimal(p, _) | A::Decimal32(p, _) | A::Decimal64(p, _) if *p <= 38)
 }
 
 /// The asked-for columns (renamed to their canonical names) with [`ROW`],
@@ -54,7 +55,7 @@ pub fn read(path: &Path, wanted: &Wanted) -> Result<(DataFrame, Vec<String>)> {
         };
         if !readable(field.dtype()) {
             return Err(unreadable(&format!(
-                "column `{}` has type {:?}, which cacheroi does not read (use integers, floats, booleans, text or timestamps)",
+                "column `{}` has type {:?}, which cacheroi does not read (use integers, floats, decimals, booleans, text or timestamps)",
                 crate::error::clip(name, 40),
                 field.dtype()
             ))

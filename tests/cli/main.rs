@@ -4,8 +4,10 @@
 mod errors;
 mod gate;
 mod golden;
+mod hostile;
 mod html;
 mod impact;
+mod independent;
 mod mail;
 mod roi;
 mod snapshot;

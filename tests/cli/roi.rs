@@ -323,3 +323,37 @@ fn a_window_that_never_pays_back_reads_n_a_not_zero() {
         "{roi_pct}"
     );
 }
+
+#[test]
+fn calls_avoided_and_gross_savings_match_the_raw_rows() {
+    use super::independent::{close, customer_segments, read_requests, t};
+    let dir = tempfile::tempdir().unwrap();
+    super::sample(dir.path(), 80);
+    cacheroi(dir.path())
+        .args(["-q", "roi", "--config", "data/cacheroi.toml", "--out", "out"])
+        .assert()
+        .success();
+    let m: Value = serde_json::from_str(&fs::read_to_string(dir.path().join("out/roi/metrics.json")).unwrap()).unwrap();
+    let data = dir.path().join("data");
+    let (_, rows) = read_requests(&data.join("requests"), &customer_segments(&data.join("customers.csv")));
+    let (w0, w1) = (t("2026-10-05T00:00:00Z"), t("2026-11-16T00:00:00Z"));
+    let (b0, b1) = (t("2026-09-07T00:00:00Z"), t("2026-10-05T00:00:00Z"));
+    let b: Vec<_> = rows.iter().filter(|r| r.ts >= b0 && r.ts < b1 && !r.enabled).collect();
+    let b_per_request = b.iter().map(|r| r.origin).sum::<f64>() / b.len() as f64;
+    let avoided_of = |customer: Option<&str>| {
+        let e: Vec<_> = rows
+            .iter()
+            .filter(|r| r.ts >= w0 && r.ts < w1 && r.enabled && customer.is_none_or(|c| r.customer == c))
+            .collect();
+        e.len() as f64 * b_per_request - e.iter().map(|r| r.origin).sum::<f64>()
+    };
+    let r = &m["roi"];
+    close(f(&r["origin_calls_avoided"]), avoided_of(None), "origin_calls_avoided");
+    close(f(&r["gross_savings"]), avoided_of(None) * 0.06, "gross_savings");
+    close(f(&r["redis_cost"]), 900.0 * 12.0 / 365.0 * 42.0, "redis_cost");
+    for c in m["customers"].as_array().unwrap() {
+        let id = c["customer_id"].as_str().unwrap();
+        close(f(&c["origin_calls_avoided"]), avoided_of(Some(id)), id);
+        close(f(&c["gross_savings"]), avoided_of(Some(id)) * 0.06, id);
+    }
+}

@@ -8,86 +8,8 @@ use std::fs;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::independent::{Row, close, customer_segments, kpi, parse_row, quantile, t};
 use super::{cacheroi, sample};
-
-struct Row {
-    ts: DateTime<Utc>,
-    user: String,
-    segment: String,
-    status: i64,
-    latency: f64,
-    cache_status: String,
-    enabled: bool,
-    origin: f64,
-}
-
-/// Apply CONTRACT §5 by hand: None for a row that must be rejected.
-fn parse_row(f: &csv::StringRecord) -> Option<Row> {
-    let ts = DateTime::parse_from_rfc3339(f.get(0)?).ok()?.with_timezone(&Utc);
-    let (customer, user, segment, endpoint) = (f.get(1)?, f.get(2)?, f.get(3)?, f.get(4)?);
-    if customer.is_empty() || user.is_empty() || endpoint.is_empty() {
-        return None;
-    }
-    let status: i64 = f.get(5)?.parse().ok()?;
-    let latency: f64 = f.get(6)?.parse().ok()?;
-    let enabled = match f.get(8)?.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" => true,
-        "false" | "0" | "no" => false,
-        _ => return None,
-    };
-    let upstream: Option<f64> = match f.get(9)? {
-        "" => None,
-        s => Some(s.parse::<i64>().ok().filter(|v| *v >= 0)? as f64),
-    };
-    if !(latency.is_finite() && latency >= 0.0) {
-        return None;
-    }
-    let cache_status = f.get(7)?.to_ascii_uppercase();
-    if !["", "HIT", "STALE", "MISS", "BYPASS", "ERROR"].contains(&cache_status.as_str()) {
-        return None;
-    }
-    let served = cache_status == "HIT" || cache_status == "STALE";
-    Some(Row {
-        ts,
-        user: user.into(),
-        segment: if segment.is_empty() {
-            "general".into()
-        } else {
-            segment.into()
-        },
-        status,
-        latency,
-        origin: upstream.unwrap_or(if served { 0.0 } else { 1.0 }),
-        cache_status,
-        enabled,
-    })
-}
-
-/// numpy's `linear` quantile.
-fn quantile(values: &[f64], q: f64) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let pos = q * (v.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
-}
-
-fn t(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
-
-fn kpi(json: &Value, key: &str) -> f64 {
-    json["kpis"][key]["value"]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{key} has no value"))
-}
-
-fn close(got: f64, want: f64, what: &str) {
-    assert!(
-        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
-        "{what}: metrics.json {got} vs independent {want}"
-    );
-}
 
 #[test]
 fn weekly_metrics_match_an_independent_computation() {
@@ -100,10 +22,35 @@ fn weekly_metrics_match_an_independent_computation() {
     let mut fb = fs::read_to_string(data.join("feedback.csv")).unwrap();
     fb.push_str("2026-11-15T23:59:00Z,c001,c001-u001,1,\"<script>alert(1)</script>, \"\"quoted\"\"\nline two\"\n");
     fs::write(data.join("feedback.csv"), fb).unwrap();
+    // …and c010 loses its segment in the customers table: its rows of the
+    // day below fall back to `general`.
     let customers = fs::read_to_string(data.join("customers.csv"))
         .unwrap()
-        .replace("Acme QA (internal)", "<img src=x onerror=alert(1)>");
+        .replace("Acme QA (internal)", "<img src=x onerror=alert(1)>")
+        .replace(",large_enterprise,108000.00", ",,108000.00");
     fs::write(data.join("customers.csv"), customers).unwrap();
+
+    // One day of the week without the segment column's values: those rows
+    // take their customer's segment from the customers table, else `general`.
+    let day = data.join("requests/requests-2026-11-10.csv");
+    let blanked: String = fs::read_to_string(&day)
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut f: Vec<&str> = l.split(',').collect();
+            if i > 0 && f.len() > 3 {
+                f[3] = "";
+            }
+            f.join(",") + "\n"
+        })
+        .collect();
+    fs::write(&day, blanked).unwrap();
+    let segments_of = customer_segments(&data.join("customers.csv"));
+    assert!(
+        segments_of.values().any(|s| s.is_empty()) && segments_of.values().any(|s| !s.is_empty()),
+        "the sample's customers table has customers with and without a segment"
+    );
 
     let out = dir.path().join("out");
     let run = cacheroi(dir.path())
@@ -137,7 +84,7 @@ fn weekly_metrics_match_an_independent_computation() {
         let mut rdr = csv::ReaderBuilder::new().flexible(true).from_path(file).unwrap();
         for rec in rdr.records() {
             read += 1;
-            match parse_row(&rec.unwrap()) {
+            match parse_row(&rec.unwrap(), &segments_of) {
                 None => rejected += 1,
                 Some(r) if r.ts >= p0 && r.ts < p1 => p.push(r),
                 Some(r) if r.ts >= b0 && r.ts < b1 && !r.enabled => b.push(r),
@@ -261,12 +208,34 @@ fn weekly_metrics_match_an_independent_computation() {
     }
     let segs: BTreeMap<String, Value> = serde_json::from_value(json["segments"].clone()).unwrap();
     assert_eq!(segs.len(), 7, "{:?}", segs.keys());
-    // Customer cost allocation makes segments' Redis shares add up to the whole Redis cost.
+    // Segments carry the Redis cost by their share of |E|: their shares add
+    // up to the week's whole Redis cost, so Σ segment cost savings = Σ
+    // segment gross (each against its own baseline) − the Redis cost.
     let seg_cost: f64 = segs
         .values()
         .map(|s| s["cost_savings"]["value"].as_f64().unwrap())
         .sum();
-    assert!(seg_cost.is_finite());
+    let seg_gross: f64 = seg_e
+        .iter()
+        .map(|(seg, rows)| {
+            let bs: Vec<&Row> = b.iter().filter(|r| r.segment == *seg).collect();
+            let b_mean = bs.iter().map(|r| r.origin).sum::<f64>() / bs.len() as f64;
+            let o: f64 = rows.iter().map(|r| r.origin).sum();
+            (rows.len() as f64 * b_mean - o) * 0.06
+        })
+        .sum();
+    close(seg_cost, seg_gross - redis_week, "Σ segment cost_savings");
+    // The blanked day's rows landed in their customers' segments (c010's in
+    // `general`): every segment has exactly the rows the lookup gives.
+    for (seg, v) in &segs {
+        let want = p.iter().filter(|r| r.segment == *seg).count() as f64;
+        close(
+            v["requests"]["value"].as_f64().unwrap(),
+            want,
+            &format!("{seg} requests"),
+        );
+    }
+    assert!(p.iter().any(|r| r.customer == "c010" && r.segment == "general"));
 
     // Data quality over every row of every file, whatever its time.
     let dq = &json["data_quality"];

@@ -1,0 +1,158 @@
+//! The parsers of outside text, one entry per fuzz target: the cargo-fuzz
+//! targets in `fuzz/` call these, and the test command replays every file
+//! of `fuzz/corpus/<target>/` through them on stable Rust. None may panic,
+//! whatever the bytes; each also checks an invariant of its parser.
+
+use std::path::Path;
+
+use crate::formats::{self, Limits};
+
+/// A fuzz target: bytes in, a panic on a bug.
+pub type Target = fn(&[u8]);
+
+/// Every target by name, for the corpus replay.
+pub const TARGETS: [(&str, Target); 9] = [
+    ("redis_info", redis_info),
+    ("store", store),
+    ("config", config),
+    ("plan", plan),
+    ("request_csv", request_csv),
+    ("request_ndjson", request_ndjson),
+    ("feedback_csv", feedback_csv),
+    ("arguments", arguments),
+    ("timestamp", timestamp),
+];
+
+fn text(data: &[u8]) -> String {
+    String::from_utf8_lossy(data).into_owned()
+}
+
+/// Raw `INFO everything` text into typed fields.
+pub fn redis_info(data: &[u8]) {
+    let info = crate::sources::redis_store::Info::parse(&text(data));
+    let c = crate::sources::redis_store::Capture::from_info(chrono::Utc::now(), "h:1", &info);
+    assert!(c.command_latency.len() <= info.fields.len());
+}
+
+/// The snapshot store: every non-blank line is a capture, a failure or a bad line.
+pub fn store(data: &[u8]) {
+    let s = crate::sources::redis_store::parse_store(data);
+    let lines = data
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .count();
+    assert_eq!(s.captures.len() + s.failures.len() + s.bad_lines as usize, lines);
+}
+
+/// A config file.
+pub fn config(data: &[u8]) {
+    let _ = crate::config::parse(Path::new("/fuzz/cacheroi.toml"), &text(data));
+}
+
+/// A rollout plan and its criteria.
+pub fn plan(data: &[u8]) {
+    let t = text(data);
+    if let Ok(plan) = crate::plan::parse(&t) {
+        for p in &plan.phases {
+            assert!(p.first_week >= 1 && p.first_week <= p.last_week);
+            for c in p.success_criteria.iter().chain(&p.rollback_trigger) {
+                assert!(crate::gate::parse(c).is_ok(), "validated criterion {c}");
+            }
+        }
+    }
+    for line in t.lines().take(64) {
+        let _ = crate::gate::parse(line);
+    }
+}
+
+/// One source's text file through the reader and the normaliser: every
+/// record is a valid row or a rejected one.
+fn through_source(data: &[u8], source: &crate::sources::Source, format: formats::InputFormat) {
+    let limits = Limits {
+        max_line_kib: 64,
+        ..Limits::default()
+    };
+    let path = Path::new(match format {
+        formats::InputFormat::Ndjson => "/fuzz/input.ndjson",
+        _ => "/fuzz/input.csv",
+    });
+    let Ok(raw) = formats::RawFile::from_bytes(path, data, &source.wanted(), &limits) else {
+        return;
+    };
+    let records = raw.height;
+    if records == 0 && raw.found_nothing() {
+        return;
+    }
+    let Ok(n) = (source.normalize)(&raw) else { return };
+    let df = n.frame.collect().expect("a normalised frame collects");
+    assert_eq!(df.height(), records);
+}
+
+pub fn request_csv(data: &[u8]) {
+    through_source(data, &crate::sources::request_log::SOURCE, formats::InputFormat::Csv);
+}
+
+pub fn request_ndjson(data: &[u8]) {
+    through_source(data, &crate::sources::request_log::SOURCE, formats::InputFormat::Ndjson);
+}
+
+pub fn feedback_csv(data: &[u8]) {
+    through_source(data, &crate::sources::feedback::SOURCE, formats::InputFormat::Csv);
+}
+
+/// `--week`, `--retain`, `--timeout` and `--attest` values.
+pub fn arguments(data: &[u8]) {
+    let t = text(data);
+    let now = chrono::Utc::now();
+    if let Ok(w) = crate::period::resolve_week(&t, now, chrono_tz::Europe::Berlin) {
+        let p = w.period(chrono_tz::Europe::Berlin);
+        assert_eq!(p.days(), 7);
+        let _ = w.previous();
+    }
+    if let Ok(d) = crate::cli::parse_retention(&t) {
+        assert!(d > chrono::Duration::zero());
+        assert!(now.checked_sub_signed(d).is_some());
+    }
+    if let Ok(d) = crate::cli::parse_timeout(&t) {
+        assert!(d > std::time::Duration::ZERO);
+    }
+}
+
+/// RFC 3339 timestamps: ours agrees with chrono wherever both accept.
+pub fn timestamp(data: &[u8]) {
+    let t = text(data);
+    if let Some(us) = crate::frames::parse_rfc3339_micros(&t)
+        && let Ok(c) = chrono::DateTime::parse_from_rfc3339(&t)
+        && !t.contains([' ', 't', 'z'])
+        && !t.contains(":60")
+    {
+        assert_eq!(us, c.timestamp_micros(), "{t}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Replays every corpus file of every target on stable Rust: what the
+    /// fuzzers found (and the seeds) stays fixed.
+    #[test]
+    fn every_corpus_file_replays_without_a_panic() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+        let mut replayed = 0;
+        for (name, target) in super::TARGETS {
+            let dir = root.join(name);
+            let mut files: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .map(|e| e.unwrap().path())
+                .collect();
+            files.sort();
+            assert!(!files.is_empty(), "{name}: an empty corpus");
+            for f in files {
+                let data = std::fs::read(&f).unwrap();
+                let result = std::panic::catch_unwind(|| target(&data));
+                assert!(result.is_ok(), "{name}: {} panics", f.display());
+                replayed += 1;
+            }
+        }
+        assert!(replayed >= super::TARGETS.len());
+    }
+}
