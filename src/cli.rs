@@ -45,6 +45,9 @@ pub enum Command {
     Gate(GateArgs),
     /// Capture INFO from each Redis instance into the snapshot store (for cron).
     Snapshot(SnapshotArgs),
+    /// Roll up new and changed request-log files into the rollup store (every
+    /// report does it first; run it from cron to keep reports fast).
+    Rollup(RollupArgs),
     /// E-mail a rendered report over SMTP per `[email]` (rendering it first if
     /// it is not there); --dry-run writes the message to a file instead.
     Send(SendArgs),
@@ -155,6 +158,14 @@ pub struct SnapshotArgs {
     /// else the public roots).
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RollupArgs {
+    /// Roll up only files modified on or after this date (older files keep
+    /// their rollups; new old files wait for a run without --since).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Args)]

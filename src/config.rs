@@ -65,6 +65,7 @@ struct SourcesModel {
     feedback: Option<Sp<String>>,
     customers: Option<Sp<String>>,
     redis_snapshots: Option<Sp<String>>,
+    rollups: Option<Sp<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -132,6 +133,9 @@ pub struct Sources {
     feedback: Option<String>,
     pub customers: Option<String>,
     pub redis_snapshots: String,
+    /// The rollup dataset: one an engine made (read only), or where
+    /// cacheroi keeps its own (default `<output_dir>/rollups`).
+    pub rollups: Option<String>,
     /// The config file, for errors.
     config: PathBuf,
 }
@@ -284,10 +288,20 @@ impl Settings {
     /// Check what every report needs (the request and feedback sources and
     /// the baseline), so that a report fails before it reads anything.
     pub fn for_reports(self) -> Result<Self> {
-        self.sources.requests()?;
+        if self.sources.rollups.is_none() {
+            self.sources.requests()?;
+        }
         self.sources.feedback()?;
         self.baseline()?;
         Ok(self)
+    }
+
+    /// Where the rollups live: `[sources] rollups`, else `<output_dir>/rollups`.
+    pub fn rollups_dir(&self) -> PathBuf {
+        self.sources
+            .rollups
+            .as_ref()
+            .map_or_else(|| self.output_dir.join("rollups"), PathBuf::from)
     }
 }
 
@@ -489,6 +503,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         redis_snapshots: optional(&src.redis_snapshots, "sources.redis_snapshots")?
             .ok_or_else(|| here("missing sources.redis_snapshots".into()))?,
         customers: optional(&src.customers, "sources.customers")?,
+        rollups: optional(&src.rollups, "sources.rollups")?,
         config: path.to_path_buf(),
     };
 

@@ -10,13 +10,15 @@ use polars::prelude::*;
 use crate::cli::GateArgs;
 use crate::config::Settings;
 use crate::error::UsageError;
-use crate::frames::CACHE_ENABLED;
 use crate::gate::{GateResult, Outcome, Verdict, evaluate, verdict};
+use crate::metrics::fold;
 use crate::metrics::requests::{Measured, baseline, measure};
 use crate::period::{IsoWeek, resolve_week};
 use crate::plan::{Phase, Plan};
 use crate::report::evaluate_all;
-use crate::sources::{self, MicrosRange};
+use crate::rollups::Merged;
+use crate::rollups::build::epoch_day;
+use crate::sources;
 
 fn parse_attest(items: &[String]) -> Result<BTreeMap<String, bool>, UsageError> {
     items
@@ -70,13 +72,13 @@ pub fn read_plan(settings: &Settings) -> Result<Plan> {
     crate::plan::read(path)
 }
 
-/// Evaluate the gate of `week` on rows already loaded (they must hold the
-/// week and the baseline window's cache-off rows).
+/// Evaluate the gate of `week` on inputs already loaded (the rollups, and
+/// feedback of the week).
 pub fn decide_on(
     settings: &Settings,
     plan: &Plan,
     week: IsoWeek,
-    requests: &DataFrame,
+    requests: &Merged,
     feedback: &DataFrame,
     attested: &BTreeMap<String, bool>,
     whole: Option<&Measured>,
@@ -91,51 +93,29 @@ pub fn decide_on(
 }
 
 /// The week's KPIs restricted to the phase's segments (B likewise, the
-/// whole B where those segments have none), with their statuses.
+/// whole B where those segments have none; the Redis cost allocated by the
+/// phase's share of the week's |E|), with their statuses.
 fn phase_cells(
     settings: &Settings,
     phase: &Phase,
     week: IsoWeek,
-    requests: &DataFrame,
+    requests: &Merged,
     feedback: &DataFrame,
 ) -> Result<BTreeMap<crate::metrics::Kpi, crate::report::KpiCell>> {
     let period = week.period(settings.timezone);
-    let b: MicrosRange = (
-        settings.baseline()?.start.timestamp_micros(),
-        settings.baseline()?.end.timestamp_micros(),
-    );
-    let req = sources::in_segments(requests, &phase.segments)?;
+    let b = settings.baseline()?;
+    let b_days = (epoch_day(b.from), epoch_day(b.to));
+    let ids = (!phase.all_users()).then(|| fold::segment_ids(requests, &phase.segments));
+    let scope = ids.as_ref();
     let fb = sources::in_segments(feedback, &phase.segments)?;
-    let own = baseline(&req, b)?;
+    let own = baseline(requests, b_days, scope);
     let base = if own.overall.rows > 0 {
         own
     } else {
-        baseline(requests, b)?
+        baseline(requests, b_days, None)
     };
-    let m = measure(&req, &fb, &period, &base, &settings.costs)?;
-    // CONTRACT §4: a group carries the Redis cost by its share of the
-    // week's |E|, not the whole cluster's cost.
-    let all_e = requests
-        .clone()
-        .lazy()
-        .filter(sources::in_ranges(&[period.micros()]).and(col(CACHE_ENABLED)))
-        .select([len().alias("n")])
-        .collect()?
-        .column("n")?
-        .cast(&DataType::Float64)?
-        .f64()?
-        .get(0)
-        .unwrap_or(0.0);
-    let share = (all_e > 0.0).then(|| m.period.e_rows as f64 / all_e);
-    let overall = crate::metrics::requests::kpis(&crate::metrics::requests::Inputs {
-        p: &m.period,
-        b: &m.baseline,
-        f: &m.feedback,
-        days: period.days(),
-        costs: &settings.costs,
-        redis_share: share,
-    });
-    Ok(evaluate_all(&overall, &settings.targets))
+    let m = measure(requests, &fb, &period, &base, &settings.costs, scope)?;
+    Ok(evaluate_all(&m.overall, &settings.targets))
 }
 
 fn outcome(
@@ -184,14 +164,7 @@ pub fn decide(settings: &Settings, args: &GateArgs) -> Result<GateResult> {
     // Fail on the plan and the week before reading any data.
     phase_for(settings, &plan, week)?;
     let period = week.period(settings.timezone);
-    let b: MicrosRange = (
-        settings.baseline()?.start.timestamp_micros(),
-        settings.baseline()?.end.timestamp_micros(),
-    );
-    let keep = sources::in_ranges(&[b])
-        .and(col(CACHE_ENABLED).not())
-        .or(sources::in_ranges(&[period.micros()]));
-    let data = sources::load(settings, keep, sources::in_ranges(&[period.micros()]))?;
+    let data = super::load(settings, sources::in_ranges(&[period.micros()]))?;
     decide_on(settings, &plan, week, &data.requests, &data.feedback, &attested, None)
 }
 
@@ -299,9 +272,10 @@ mod tests {
             "rollout_phases:\n  p:\n    week: 1-9\n    segments: [a]\n    success_criteria: [cost_savings_demonstrated]\n",
         )
         .unwrap();
-        let feedback = df!(TS => Vec::<i64>::new(), CUSTOMER_ID => Vec::<String>::new(), SCORE => Vec::<i64>::new(), SEGMENT => Vec::<String>::new()).unwrap();
+        let feedback = df!(TS => Vec::<i64>::new(), CUSTOMER_ID => Vec::<String>::new(), USER_ID => Vec::<String>::new(), SCORE => Vec::<i64>::new(), SEGMENT => Vec::<String>::new()).unwrap();
         let week = IsoWeek { year: 2026, week: 47 };
-        let r = decide_on(&settings, &plan, week, &rows(), &feedback, &BTreeMap::new(), None).unwrap();
+        let merged = crate::rollups::merged_from_rows(rows(), chrono_tz::UTC).unwrap();
+        let r = decide_on(&settings, &plan, week, &merged, &feedback, &BTreeMap::new(), None).unwrap();
         let c = &r.criteria[0];
         assert_eq!(c.kpi, Some("cost_savings"));
         assert!((c.value.unwrap() - 0.8).abs() < 1e-9, "{:?}", c.value);

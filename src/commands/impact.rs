@@ -4,33 +4,36 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use polars::prelude::*;
+use chrono::{Duration, NaiveDate};
 
+use super::Loaded;
 use crate::cli::ImpactArgs;
 use crate::commands::weekly::Written;
 use crate::config::Settings;
 use crate::deliver::files::Bundle;
 use crate::evaluate::Status;
-use crate::frames::{CACHE_ENABLED, TS};
+use crate::metrics::fold::{self, Days};
 use crate::metrics::kpi::{ALL, Kpi};
-use crate::metrics::requests::{Baseline, Measured, baseline, customer_stats, measure, measure_periods, redis_cost};
+use crate::metrics::requests::{
+    Baseline, Measured, baseline, customer_stats, days_of, measure, measure_periods, redis_cost,
+};
 use crate::period::{IsoWeek, Period, local_midnight};
 use crate::plan::{self, Plan};
 use crate::render::format::{kpi as fmt, money, pct};
 use crate::report::impact::*;
 use crate::report::weekly::{BaselineInfo, FeedbackSection, Generated, Inputs, SegmentRow};
 use crate::report::{evaluate_all, kpi_rows, sentence};
-use crate::sources::{self, Loaded, MicrosRange, customers};
+use crate::rollups::build::{date_of, epoch_day};
+use crate::sources::{self, customers};
 use crate::{metrics, render, report};
 
-/// A report window with its rows: B (baseline window, cache off) and every
-/// row from `lower` (default: the window start) to the window's end.
+/// A report window with its inputs.
 pub(crate) struct WindowData {
     pub start: NaiveDate,
     pub window: Period,
     pub data: Loaded,
-    pub baseline_range: MicrosRange,
+    /// The baseline window's days.
+    pub baseline_days: Days,
 }
 
 /// Resolve `[from, to)` (defaults: the rollout start to the day after the
@@ -67,23 +70,19 @@ pub(crate) fn load_window(
     // now): a row from a host with a wrong clock must not stretch it and
     // dilute every annualized figure (such rows are counted in data quality).
     let today = settings.now().with_timezone(&tz).date_naive();
-    let baseline_range: MicrosRange = (
-        settings.baseline()?.start.timestamp_micros(),
-        settings.baseline()?.end.timestamp_micros(),
-    );
+    let b = settings.baseline()?;
+    let baseline_days = (epoch_day(b.from), epoch_day(b.to));
     let first = if from_baseline {
-        IsoWeek::of(settings.baseline()?.from.min(start)).period(tz).micros().0
+        IsoWeek::of(b.from.min(start)).period(tz).micros().0
     } else {
         local_midnight(start, tz).timestamp_micros()
     };
     let upper = local_midnight(to.unwrap_or(today), tz).timestamp_micros();
-    let keep = sources::in_ranges(&[baseline_range])
-        .and(col(CACHE_ENABLED).not())
-        .or(sources::in_ranges(&[(first, upper)]));
-    let data = sources::load(settings, keep, sources::in_ranges(&[(first, upper)]))?;
+    let keep_feedback = sources::in_ranges(&[(first, upper), (b.start.timestamp_micros(), b.end.timestamp_micros())]);
+    let data = super::load(settings, keep_feedback)?;
     let end = match to {
         Some(d) => d,
-        None => last_request_date(&data.requests, tz)?
+        None => last_request_date(&data.requests, epoch_day(today))
             .filter(|d| *d >= start)
             .map(|d| d + Duration::days(1))
             .ok_or_else(|| anyhow!("no valid request rows on or after the window start {start}: nothing to report"))?,
@@ -92,7 +91,7 @@ pub(crate) fn load_window(
         start,
         window: Period::new(start, end, tz),
         data,
-        baseline_range,
+        baseline_days,
     })
 }
 
@@ -104,27 +103,31 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
         start,
         window,
         data,
-        baseline_range,
+        baseline_days,
     } = load_window(settings, from, to, true)?;
+    let m = &data.requests;
     // Weeks are listed where there are rows: a window far wider than the data
     // (say --from 1970-01-01 --to 2199-12-31) costs no more than the data.
-    let (first_row, last_row) = request_dates(&data.requests, tz)?;
+    let (first_row, last_row) = match fold::day_extent(m) {
+        Some((a, b)) => (date_of(a), date_of(b)),
+        None => (None, None),
+    };
     let first_week = IsoWeek::of(settings.baseline()?.from.min(start).max(first_row.unwrap_or(start)));
     let end = window
         .end_date
         .min(last_row.map_or(start, |d| d.max(start)) + Duration::days(1));
-    let base = baseline(&data.requests, baseline_range)?;
-    let this = measure(&data.requests, &data.feedback, &window, &base, &settings.costs)?;
+    let base = baseline(m, baseline_days, None);
+    let this = measure(m, &data.feedback, &window, &base, &settings.costs, None)?;
     let baseline_period = Period::new(settings.baseline()?.from, settings.baseline()?.to, tz);
-    let before = measure(&data.requests, &data.feedback, &baseline_period, &base, &settings.costs)?;
+    let before = measure(m, &data.feedback, &baseline_period, &base, &settings.costs, None)?;
 
     let last_week = IsoWeek::of(end - Duration::days(1));
     let weeks = IsoWeek::range(first_week.min(last_week), last_week);
     let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
-    let measured = measure_periods(&data.requests, &data.feedback, &periods, &base, &settings.costs)?;
-    let trend_range = (periods[0].micros().0, window.micros().1);
+    let measured = measure_periods(m, &data.feedback, &periods, &base, &settings.costs, None)?;
+    let trend_days = (days_of(&periods[0]).0, days_of(&window).1);
     let points: Vec<metrics::requests::TrendPoint> = measured.iter().map(Into::into).collect();
-    let trend = report::weekly::trend(settings, &weeks, &points, &this, &data, &base, trend_range)?;
+    let trend = report::weekly::trend(settings, &weeks, &points, &this, m, &data.store, &base, trend_days)?;
     let week_rows: Vec<WeekRow> = weeks
         .iter()
         .zip(&measured)
@@ -167,9 +170,8 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
             }
         }
     }
-    let seed = metrics::experiment::seed_for(window.micros());
-    let groups = metrics::experiment::groups(&data.requests, &data.feedback, window.micros(), baseline_range, seed)?;
-    let statistics = metrics::experiment::analyze(&groups, settings.planned_share, seed);
+    let groups = metrics::experiment::groups(m, &data.feedback, days_of(&window), baseline_days, tz)?;
+    let statistics = metrics::experiment::analyze(&groups, settings.planned_share);
     let customers = customer_rows(settings, &data, &base, &window)?;
     let redis = metrics::redis::measure(&data.store, &window);
     let comments = report::weekly::recent_comments(&data.feedback, &window, data.customers.as_ref(), settings)?;
@@ -199,19 +201,14 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
     Ok(report)
 }
 
-/// The local date of the last valid request row.
-fn last_request_date(requests: &DataFrame, tz: chrono_tz::Tz) -> Result<Option<NaiveDate>> {
-    Ok(request_dates(requests, tz)?.1)
-}
-
-/// The local dates of the first and the last request row.
-fn request_dates(requests: &DataFrame, tz: chrono_tz::Tz) -> Result<(Option<NaiveDate>, Option<NaiveDate>)> {
-    let ts = requests.column(TS)?.i64()?;
-    let date = |us: Option<i64>| {
-        us.and_then(DateTime::<Utc>::from_timestamp_micros)
-            .map(|t| t.with_timezone(&tz).date_naive())
-    };
-    Ok((date(ts.min()), date(ts.max())))
+/// The local date of the last valid request row before `before` (an epoch day).
+fn last_request_date(m: &crate::rollups::Merged, before: i32) -> Option<NaiveDate> {
+    m.requests
+        .iter()
+        .filter(|r| r.day < before)
+        .map(|r| r.day)
+        .max()
+        .and_then(date_of)
 }
 
 /// Each phase of the plan over its weeks (clipped to the window), restricted
@@ -227,10 +224,8 @@ fn phase_results(
     let Some(rollout) = settings.rollout_start else {
         return Ok(Vec::new());
     };
-    let baseline_range = (
-        settings.baseline()?.start.timestamp_micros(),
-        settings.baseline()?.end.timestamp_micros(),
-    );
+    let b = settings.baseline()?;
+    let baseline_days = (epoch_day(b.from), epoch_day(b.to));
     let mut out = Vec::new();
     for phase in &plan.phases {
         let p_from = rollout + Duration::days(7 * (i64::from(phase.first_week) - 1));
@@ -238,16 +233,17 @@ fn phase_results(
         let (from, to) = (p_from.max(window.start_date), p_to.min(window.end_date));
         let in_window = from < to;
         let kpis = if in_window {
-            let req = sources::in_segments(&data.requests, &phase.segments)?;
+            let ids = (!phase.all_users()).then(|| fold::segment_ids(&data.requests, &phase.segments));
             let fb = sources::in_segments(&data.feedback, &phase.segments)?;
-            let own = baseline(&req, baseline_range)?;
+            let own = baseline(&data.requests, baseline_days, ids.as_ref());
             let b = if own.overall.rows > 0 { own } else { base.clone() };
             let m = measure(
-                &req,
+                &data.requests,
                 &fb,
                 &Period::new(from, to, settings.timezone),
                 &b,
                 &settings.costs,
+                ids.as_ref(),
             )?;
             evaluate_all(&m.overall, &settings.targets)
         } else {
@@ -274,13 +270,16 @@ fn phase_results(
 }
 
 /// Per customer: origin calls avoided against the whole B, gross savings,
-/// the Redis cost allocated by share of |E|, net savings, p50 latency gain.
+/// the Redis cost allocated by share of |E|, net savings, mean latency gain
+/// (mean, not p50: the rollups keep latency histograms per segment, not per
+/// customer, and means are exact).
 /// The rows add up to the window's totals.
 fn customer_rows(settings: &Settings, data: &Loaded, base: &Baseline, window: &Period) -> Result<Vec<CustomerRow>> {
-    let stats = customer_stats(&data.requests, window.micros())?;
+    let stats = customer_stats(&data.requests, days_of(window));
     let names = customers::names_and_tiers(data.customers.as_ref())?;
     let b = &base.overall;
     let per_request = (b.rows > 0).then(|| b.origin / b.rows as f64);
+    let b_mean = (b.rows > 0).then(|| b.latency_sum / b.rows as f64);
     let total_e: u64 = stats.iter().map(|s| s.e_rows).sum();
     let redis = redis_cost(&settings.costs, window.days());
     Ok(stats
@@ -302,7 +301,11 @@ fn customer_rows(settings: &Settings, data: &Loaded, base: &Baseline, window: &P
                 gross_savings: gross,
                 redis_cost: alloc,
                 net_savings: gross.zip(alloc).map(|(g, a)| g - a),
-                latency_improvement_p50: s.e_p50.zip(b.p50).filter(|(_, b)| *b != 0.0).map(|(e, b)| 1.0 - e / b),
+                latency_improvement_mean: s
+                    .e_mean_latency
+                    .zip(b_mean)
+                    .filter(|(_, b)| *b != 0.0)
+                    .map(|(e, b)| 1.0 - e / b),
                 customer_id: s.customer_id,
             }
         })
@@ -446,7 +449,7 @@ fn assemble(
     });
 
     let (top_savings, bottom_savings) = top_bottom(&customers, |c| c.net_savings);
-    let (top_latency, bottom_latency) = top_bottom(&customers, |c| c.latency_improvement_p50);
+    let (top_latency, bottom_latency) = top_bottom(&customers, |c| c.latency_improvement_mean);
     let targets = ALL
         .iter()
         .filter_map(|k| {

@@ -13,7 +13,7 @@ use super::impact::{WindowData, load_window};
 use crate::cli::RoiArgs;
 use crate::config::Settings;
 use crate::deliver::files::Bundle;
-use crate::metrics::requests::{baseline, customer_stats, measure};
+use crate::metrics::requests::{baseline, customer_stats, days_of, measure};
 use crate::render::charts::Chart;
 use crate::report::weekly::Generated;
 use crate::roi::{self, CustomerInput, RoiCase, RoiInputs, cents_adding_up};
@@ -77,10 +77,10 @@ pub fn build(
     let WindowData {
         window,
         data,
-        baseline_range,
+        baseline_days,
         ..
     } = load_window(settings, from, to, false)?;
-    let base = baseline(&data.requests, baseline_range)?;
+    let base = baseline(&data.requests, baseline_days, None);
     let b = &base.overall;
     if b.rows == 0 {
         return Err(anyhow!(
@@ -89,9 +89,9 @@ pub fn build(
             settings.baseline()?.to
         ));
     }
-    let m = measure(&data.requests, &data.feedback, &window, &base, &settings.costs)?;
+    let m = measure(&data.requests, &data.feedback, &window, &base, &settings.costs, None)?;
     let names = customers::names_and_tiers(data.customers.as_ref())?;
-    let customers: Vec<CustomerInput> = customer_stats(&data.requests, window.micros())?
+    let customers: Vec<CustomerInput> = customer_stats(&data.requests, days_of(&window))
         .into_iter()
         .map(|s| {
             let (name, tier) = names
@@ -108,9 +108,14 @@ pub fn build(
             }
         })
         .collect();
-    let seed = metrics::experiment::seed_for(window.micros());
-    let groups = metrics::experiment::groups(&data.requests, &data.feedback, window.micros(), baseline_range, seed)?;
-    let stats = metrics::experiment::analyze(&groups, settings.planned_share, seed);
+    let groups = metrics::experiment::groups(
+        &data.requests,
+        &data.feedback,
+        days_of(&window),
+        baseline_days,
+        settings.timezone,
+    )?;
+    let stats = metrics::experiment::analyze(&groups, settings.planned_share);
     // API call reduction = −(relative change of origin calls per request).
     let reduction_ci = stats
         .before_after("origin_calls_per_request")

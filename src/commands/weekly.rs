@@ -3,19 +3,18 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use polars::prelude::*;
 
 use crate::cli::WeeklyArgs;
 use crate::config::Settings;
 use crate::deliver::files::Bundle;
-use crate::frames::CACHE_ENABLED;
 use crate::gate::GateResult;
-use crate::metrics::requests::measure_periods;
+use crate::metrics::requests::{days_of, measure_periods};
 use crate::metrics::{self};
 use crate::period::{IsoWeek, Period, resolve_week};
 use crate::render;
 use crate::report::weekly::WeeklyReport;
 use crate::report::{self};
+use crate::rollups::build::epoch_day;
 use crate::sources::{self, MicrosRange};
 
 /// The most weeks a weekly report's trend shows.
@@ -32,28 +31,23 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let tz = settings.timezone;
     let period = week.period(tz);
     let previous_week = week.previous();
-    let baseline: MicrosRange = (
-        settings.baseline()?.start.timestamp_micros(),
-        settings.baseline()?.end.timestamp_micros(),
-    );
+    let base_window = settings.baseline()?;
+    let baseline_days = (epoch_day(base_window.from), epoch_day(base_window.to));
     // The trend runs from the first baseline week to the reported week, at
     // most a year of weeks (a week far from the baseline costs no more).
     let year_before = IsoWeek::of(week.monday() - chrono::Duration::weeks(TREND_WEEKS - 1));
-    let first = IsoWeek::of(settings.baseline()?.from)
-        .max(year_before)
-        .min(previous_week);
+    let first = IsoWeek::of(base_window.from).max(year_before).min(previous_week);
     let weeks = IsoWeek::range(first, week);
     let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
     let trend_range: MicrosRange = (periods[0].micros().0, period.micros().1);
 
-    // Keep B (baseline window, cache off) and the weeks of the trend; every
-    // other row is only counted for data quality.
-    let keep = sources::in_ranges(&[baseline])
-        .and(col(CACHE_ENABLED).not())
-        .or(sources::in_ranges(&[trend_range]));
-    let mut data = sources::load(settings, keep, sources::in_ranges(&[trend_range]))?;
-    // The weekly report needs no per-customer figures: free that column.
-    data.requests = data.requests.drop(crate::frames::CUSTOMER_ID)?;
+    // Feedback of the trend weeks and the baseline window; requests come
+    // from the rollups.
+    let keep_feedback = sources::in_ranges(&[
+        trend_range,
+        (base_window.start.timestamp_micros(), base_window.end.timestamp_micros()),
+    ]);
+    let data = super::load(settings, keep_feedback)?;
     let t = std::time::Instant::now();
     let n = periods.len();
     let rollout_from = settings.rollout_start.map_or(0, |start| {
@@ -62,42 +56,26 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
             .take_while(|w| w.monday() + chrono::Duration::days(7) <= start)
             .count()
     });
-    // The light trend of every week beside B, the full KPIs of the week and
-    // the one before, and the statistics of the week: all only read the rows,
-    // so they share the cores.
-    let seed = metrics::experiment::seed_for(period.micros());
-    let (measured, points, statistics) = std::thread::scope(|scope| {
-        let trend = scope.spawn(|| metrics::requests::trend_points(&data.requests, &periods, rollout_from));
-        let stats = scope.spawn(|| {
-            metrics::experiment::groups(&data.requests, &data.feedback, period.micros(), baseline, seed)
-                .map(|g| metrics::experiment::analyze(&g, settings.planned_share, seed))
-        });
-        let kpis = metrics::requests::baseline(&data.requests, baseline).and_then(|base| {
-            let m = measure_periods(
-                &data.requests,
-                &data.feedback,
-                &periods[n - 2..],
-                &base,
-                &settings.costs,
-            )?;
-            Ok((base, m))
-        });
-        let panicked = |what: &str| anyhow::anyhow!("the {what} computation panicked");
-        (
-            kpis,
-            trend.join().map_err(|_| panicked("trend")),
-            stats.join().map_err(|_| panicked("statistics")),
-        )
-    });
-    let statistics = statistics??;
-    let (base, mut measured) = measured?;
-    let mut points = points??;
+    let m = &data.requests;
+    let base = metrics::requests::baseline(m, baseline_days, None);
+    let mut points = metrics::requests::trend_points(m, &periods, rollout_from);
     metrics::requests::against_baseline(&mut points, &base);
+    let mut measured = measure_periods(m, &data.feedback, &periods[n - 2..], &base, &settings.costs, None)?;
+    let groups = metrics::experiment::groups(m, &data.feedback, days_of(&period), baseline_days, tz)?;
+    let statistics = metrics::experiment::analyze(&groups, settings.planned_share);
     let this = measured.pop().unwrap_or_default();
     let before = measured.pop().unwrap_or_default();
     tracing::debug!(elapsed = ?t.elapsed(), "KPIs, trend points and statistics");
-    let trend = report::weekly::trend(settings, &weeks, &points, &this, &data, &base, trend_range)?;
-    tracing::debug!(elapsed = ?t.elapsed(), "trend");
+    let trend = report::weekly::trend(
+        settings,
+        &weeks,
+        &points,
+        &this,
+        m,
+        &data.store,
+        &base,
+        days_of_range(&periods[0], &period),
+    )?;
     let redis = metrics::redis::measure(&data.store, &period);
     let comments = report::weekly::recent_comments(&data.feedback, &period, data.customers.as_ref(), settings)?;
     let gate = gate_of(settings, week, &data, Some(&this))?;
@@ -121,12 +99,17 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     Ok(report)
 }
 
+/// The days from the start of `first` to the end of `last`.
+fn days_of_range(first: &Period, last: &Period) -> crate::metrics::fold::Days {
+    (days_of(first).0, days_of(last).1)
+}
+
 /// The gate of `week` when the configuration has a plan and the week is in
 /// the rollout (no manual check attested).
 pub fn gate_of(
     settings: &Settings,
     week: IsoWeek,
-    data: &sources::Loaded,
+    data: &super::Loaded,
     whole: Option<&metrics::requests::Measured>,
 ) -> Result<Option<GateResult>> {
     match (&settings.rollout_plan, settings.rollout_start) {

@@ -2,38 +2,11 @@
 //! the same folder, then renamed over the target, so a reader never sees a
 //! half-written report and a failed run leaves the previous one intact.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-/// Write `bytes` to `path` atomically, creating parent folders.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create folder", dir.display()))?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".cacheroi-");
-    // Created like any new file (rw-rw-rw- less the user's umask): reports
-    // carry customer names and money, so the umask decides who reads them.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("{}: cannot replace", path.display()))?;
-    Ok(())
-}
+pub use crate::fsutil::write_atomic;
 
 /// A set of files rendered in memory, written only once all are ready, so an
 /// error while rendering writes nothing.
@@ -68,41 +41,5 @@ impl Bundle {
             write_atomic(path, bytes)?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn replaces_files_and_leaves_no_temporaries() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("a/b/metrics.json");
-        write_atomic(&p, b"one").unwrap();
-        write_atomic(&p, b"two").unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"two");
-        let names: Vec<_> = std::fs::read_dir(p.parent().unwrap())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("metrics.json")]);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn files_get_the_users_umask() {
-        use std::os::unix::fs::PermissionsExt;
-        // The umask is process-wide: this is the only test that changes it,
-        // and it restores it at once.
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("roi.csv");
-        // SAFETY: umask only sets the process's file-creation mask.
-        let old = unsafe { libc::umask(0o077) };
-        let result = write_atomic(&p, b"x");
-        unsafe { libc::umask(old) };
-        result.unwrap();
-        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600, "umask 077: only the owner reads customer figures");
     }
 }

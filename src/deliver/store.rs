@@ -6,92 +6,14 @@
 //! instead of swallowing a good one. Retention rewrites the store through a
 //! temporary file and a rename under the same lock.
 
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 
-/// An exclusive lock on `<store>.lock`, released on drop.
-pub struct StoreLock {
-    _file: File,
-}
-
-fn lock_path(store: &Path) -> PathBuf {
-    let mut name = store.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".lock");
-    store.with_file_name(name)
-}
-
-impl StoreLock {
-    pub fn acquire(store: &Path) -> Result<StoreLock> {
-        let path = lock_path(store);
-        let file = open_lock(&path)?;
-        lock_exclusive(&file).with_context(|| format!("{}: cannot lock", path.display()))?;
-        Ok(StoreLock { _file: file })
-    }
-
-    /// Take the lock file `path` itself without waiting: None when another
-    /// process holds it.
-    pub fn try_lock_file(path: &Path) -> Result<Option<StoreLock>> {
-        let file = open_lock(path)?;
-        Ok(try_lock_exclusive(&file)
-            .with_context(|| format!("{}: cannot lock", path.display()))?
-            .then_some(StoreLock { _file: file }))
-    }
-}
-
-/// Open (creating it and its folder) a lock file.
-fn open_lock(path: &Path) -> Result<File> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create folder", dir.display()))?;
-    }
-    OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .with_context(|| format!("{}: cannot open lock file", path.display()))
-}
-
-#[cfg(unix)]
-fn try_lock_exclusive(file: &File) -> std::io::Result<bool> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: flock on a file descriptor we own; returns at once.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if rc == 0 {
-        return Ok(true);
-    }
-    let err = std::io::Error::last_os_error();
-    if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
-        Ok(false)
-    } else {
-        Err(err)
-    }
-}
-
-#[cfg(not(unix))]
-fn try_lock_exclusive(_file: &File) -> std::io::Result<bool> {
-    Ok(true)
-}
-
-#[cfg(unix)]
-fn lock_exclusive(file: &File) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: flock on a file descriptor we own; blocks until the lock is ours.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
-#[cfg(not(unix))]
-fn lock_exclusive(_file: &File) -> std::io::Result<()> {
-    Ok(())
-}
+pub use crate::fsutil::FileLock as StoreLock;
 
 /// Append whole lines (each without its newline) to the store.
 pub fn append(store: &Path, lines: &[String]) -> Result<()> {

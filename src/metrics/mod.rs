@@ -1,8 +1,10 @@
-//! Metrics: sufficient statistics per group computed by Polars in one
-//! aggregation (`stats`), KPIs derived from them (`requests`), Redis KPIs from
-//! the snapshot store (`redis`).
+//! Metrics: merged rollups folded into sufficient statistics (`fold`,
+//! `stats`), KPIs derived from them (`requests`), Redis KPIs from the
+//! snapshot store (`redis`), and the statistics of "is the gain real?"
+//! (`experiment`).
 
 pub mod experiment;
+pub mod fold;
 pub mod kpi;
 pub mod redis;
 pub mod requests;

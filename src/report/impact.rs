@@ -61,7 +61,8 @@ pub struct CustomerRow {
     pub redis_cost: Option<f64>,
     pub net_savings: Option<f64>,
     /// 1 − p50 of the customer's E rows / p50 of B.
-    pub latency_improvement_p50: Option<f64>,
+    /// 1 − mean latency of the customer's requests with the cache ÷ mean latency of B.
+    pub latency_improvement_mean: Option<f64>,
 }
 
 /// A figure before the rollout (baseline) and during it.

@@ -339,14 +339,16 @@ pub fn recent_comments(
 }
 
 /// The series behind the weekly charts.
+#[allow(clippy::too_many_arguments, reason = "the series draw on each of these")]
 pub fn trend(
     settings: &Settings,
     weeks: &[IsoWeek],
     points: &[crate::metrics::requests::TrendPoint],
     this: &Measured,
-    data: &crate::sources::Loaded,
+    requests: &crate::rollups::Merged,
+    store: &crate::sources::redis_store::Store,
     base: &crate::metrics::requests::Baseline,
-    range: crate::sources::MicrosRange,
+    days: crate::metrics::fold::Days,
 ) -> Result<Trend> {
     let tz = settings.timezone;
     let rollout_week = |monday: chrono::NaiveDate| {
@@ -366,7 +368,7 @@ pub fn trend(
             segment_adoption: m.segment_adoption.clone(),
         })
         .collect();
-    let days = crate::metrics::requests::daily(&data.requests, range, tz)?
+    let days = crate::metrics::requests::daily(requests, days)
         .into_iter()
         .map(|d| {
             let day = Period::new(d.date, d.date + chrono::Duration::days(1), tz);
@@ -374,7 +376,7 @@ pub fn trend(
                 date: d.date.to_string(),
                 origin_calls: d.origin,
                 log_hit_rate: (d.e_lookups > 0).then(|| d.e_hits as f64 / d.e_lookups as f64),
-                redis_hit_rate: crate::metrics::redis::measure(&data.store, &day).hit_rate,
+                redis_hit_rate: crate::metrics::redis::measure(store, &day).hit_rate,
             }
         })
         .collect();

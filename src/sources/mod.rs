@@ -300,7 +300,7 @@ fn empty_kept(source: &Source) -> Result<DataFrame> {
 }
 
 /// Count the rejected rows of one file by reason and keep the first examples.
-fn collect_rejects(
+pub fn collect_rejects(
     raw: &RawFile,
     df: &DataFrame,
     rule: &Int32Chunked,
@@ -353,56 +353,6 @@ pub fn in_segments(df: &DataFrame, segments: &[String]) -> Result<DataFrame> {
         .reduce(|a, b| a.or(b))
         .unwrap_or(lit(false));
     Ok(df.clone().lazy().filter(cond).collect()?)
-}
-
-/// Every input of a report, read once: request and feedback rows (with
-/// segments assigned) kept by their predicates, customers, the Redis store,
-/// and the data quality over every row.
-pub struct Loaded {
-    pub requests: DataFrame,
-    pub feedback: DataFrame,
-    pub customers: Option<DataFrame>,
-    pub store: redis_store::Store,
-    pub quality: crate::quality::DataQuality,
-    pub files: Vec<FileQuality>,
-}
-
-/// Read every source of the configuration (CONTRACT §1); a missing file or
-/// column is an error naming it, before anything is computed.
-pub fn load(settings: &crate::config::Settings, keep_requests: Expr, keep_feedback: Expr) -> Result<Loaded> {
-    let request_paths = resolve(settings.sources.requests()?, "requests")?;
-    let feedback_paths = resolve(settings.sources.feedback()?, "feedback")?;
-    let customers = match &settings.sources.customers {
-        Some(p) => Some(customers::read(&resolve(p, "customers")?[0], &settings.limits)?),
-        None => None,
-    };
-    let store = redis_store::read(Path::new(&settings.sources.redis_snapshots))?;
-    let now = settings.now().timestamp_micros();
-    let started = std::time::Instant::now();
-    tracing::info!(files = request_paths.len(), "reading request logs");
-    let requests = ingest(
-        &request_paths,
-        &request_log::SOURCE,
-        keep_requests,
-        now,
-        &settings.limits,
-    )?;
-    tracing::info!(files = feedback_paths.len(), "reading feedback");
-    let feedback = ingest(&feedback_paths, &feedback::SOURCE, keep_feedback, now, &settings.limits)?;
-    let req_rows = customers::assign_segments(requests.rows, customers.as_ref())?;
-    let fb_rows = customers::assign_segments(feedback.rows, customers.as_ref())?;
-    tracing::info!(rows = req_rows.height(), elapsed = ?started.elapsed(), "read");
-    let mut files = requests.quality.files.clone();
-    files.extend(feedback.quality.files.clone());
-    let quality = crate::quality::DataQuality::new([("requests", requests.quality), ("feedback", feedback.quality)]);
-    Ok(Loaded {
-        requests: req_rows,
-        feedback: fb_rows,
-        customers,
-        store,
-        quality,
-        files,
-    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Inference for "is the gain real?": Welch's t-test on means, the delta
 //! method for ratio metrics and relative lifts, the two-proportion z-test,
-//! the χ² test for sample ratio mismatch and a seeded percentile bootstrap
-//! for latency quantiles.
+//! the χ² test for sample ratio mismatch, and rank intervals for latency
+//! quantiles read off merged histograms, widened by the design effect of
+//! requests clustered in users.
 //!
 //! Every test works from sufficient statistics (n, Σx, Σx², Σxy per arm), so
 //! the inputs are additive and come out of one grouped aggregation. The
@@ -9,10 +10,6 @@
 //! two-sided t-test with Welch–Satterthwaite degrees of freedom); the unit
 //! tests check them against gbstats, scipy and statsmodels.
 
-use rand::Rng;
-use rand::SeedableRng;
-use rand::seq::index;
-use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
 
@@ -123,8 +120,8 @@ pub enum Method {
     DeltaRatio,
     /// Two-proportion z-test (pooled) with a Wald interval.
     TwoProportions,
-    /// Seeded percentile bootstrap of a quantile.
-    Bootstrap,
+    /// A quantile's rank interval on merged histograms, cluster-adjusted.
+    HistogramRanks,
 }
 
 impl Method {
@@ -133,7 +130,7 @@ impl Method {
             Method::Welch => "Welch t-test",
             Method::DeltaRatio => "delta method (per user)",
             Method::TwoProportions => "two-proportion z-test",
-            Method::Bootstrap => "bootstrap",
+            Method::HistogramRanks => "rank interval (histograms, per-user clustering)",
         }
     }
 }
@@ -288,119 +285,82 @@ pub fn srm(treatment: u64, control: u64, planned_share: f64) -> Option<Srm> {
     })
 }
 
-/// One arm of a bootstrap: a uniform sample of the arm's values, the number
-/// of values it was drawn from, and the quantiles of all of them (the point
-/// estimates; None: use the sample's).
-#[derive(Debug, Clone, Copy)]
-pub struct BootArm<'a> {
-    pub sample: &'a [f64],
-    pub population: usize,
-    pub exact: Option<&'a [f64]>,
+/// One arm of a quantile comparison: its number of values, the design
+/// effect of their clustering, and its quantile function (read off a
+/// histogram).
+pub struct QuantileArm<'a> {
+    pub n: f64,
+    pub design_effect: f64,
+    pub quantile: &'a dyn Fn(f64) -> Option<f64>,
 }
 
-impl<'a> BootArm<'a> {
-    /// An arm that is its whole population.
-    pub fn whole(values: &'a [f64]) -> Self {
-        BootArm {
-            sample: values,
-            population: values.len(),
-            exact: None,
+impl QuantileArm<'_> {
+    /// The quantile and its standard error: the values at the rank bounds
+    /// q ± z·√(q(1−q)·deff / n) (the order-statistic interval of a quantile,
+    /// with the variance of the empirical distribution function inflated by
+    /// the design effect), their half distance divided by z.
+    fn estimate(&self, q: f64, z: f64) -> Option<(f64, f64)> {
+        if self.n < 2.0 {
+            return None;
         }
+        let w = z * (q * (1.0 - q) * self.design_effect.max(1.0) / self.n).sqrt();
+        let point = (self.quantile)(q)?;
+        let lo = (self.quantile)((q - w).max(0.0))?;
+        let hi = (self.quantile)((q + w).min(1.0))?;
+        Some((point, (hi - lo) / (2.0 * z)))
     }
 }
 
-/// Percentile bootstrap of quantiles `qs` of treatment minus control, with
-/// `reps` resamples from a ChaCha8 generator seeded with `seed` (the same
-/// inputs and seed give the same intervals); every quantile comes from the
-/// same resamples. Where an arm is a sample of m of its n values, each
-/// resampled deviation from the sample's quantile is scaled by √(m/n) (the
-/// rescaled m-out-of-n bootstrap), so the interval is that of all n values,
-/// centred on the exact quantiles. The p-value is twice the smaller share of
-/// resampled differences on either side of 0.
-pub fn bootstrap_quantiles(c: &BootArm, t: &BootArm, qs: &[f64], reps: usize, seed: u64) -> Vec<Option<Effect>> {
-    use crate::metrics::stats::linear_quantile;
-    if c.sample.len() < 2 || t.sample.len() < 2 || reps == 0 {
-        return vec![None; qs.len()];
+/// Quantile `q` of treatment against control: the absolute and relative
+/// difference with normal intervals from each arm's rank-interval standard
+/// error, and the two-sided p-value. None when an arm has too few values or
+/// both standard errors are 0.
+pub fn quantile_effect(c: &QuantileArm, t: &QuantileArm, q: f64) -> Option<Effect> {
+    let z = normal_quantile(1.0 - (1.0 - CONFIDENCE) / 2.0);
+    let (qc, se_c) = c.estimate(q, z)?;
+    let (qt, se_t) = t.estimate(q, z)?;
+    let se = (se_c * se_c + se_t * se_t).sqrt();
+    if se <= 0.0 {
+        return None;
     }
-    let sample_q = |v: &[f64]| -> Vec<f64> {
-        let mut v = v.to_vec();
-        qs.iter()
-            .map(|q| linear_quantile(&mut v, *q).unwrap_or(f64::NAN))
-            .collect()
+    let abs = qt - qc;
+    let (rel, rel_ci) = if qc != 0.0 {
+        let rel = qt / qc - 1.0;
+        let se_rel = (se_t * se_t / (qc * qc) + qt * qt * se_c * se_c / qc.powi(4)).sqrt();
+        (Some(rel), Some([rel - z * se_rel, rel + z * se_rel]))
+    } else {
+        (None, None)
     };
-    let (sc, st) = (sample_q(c.sample), sample_q(t.sample));
-    let centre = |arm: &BootArm, s: &[f64]| arm.exact.map_or_else(|| s.to_vec(), <[f64]>::to_vec);
-    let (ec, et) = (centre(c, &sc), centre(t, &st));
-    let scale = |arm: &BootArm| (arm.sample.len() as f64 / arm.population.max(arm.sample.len()) as f64).sqrt();
-    let (kc, kt) = (scale(c), scale(t));
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut abs = vec![Vec::with_capacity(reps); qs.len()];
-    let mut rel = vec![Vec::with_capacity(reps); qs.len()];
-    let (mut bc, mut bt) = (vec![0.0; c.sample.len()], vec![0.0; t.sample.len()]);
-    for _ in 0..reps {
-        for x in bc.iter_mut() {
-            *x = c.sample[rng.random_range(0..c.sample.len())];
-        }
-        for x in bt.iter_mut() {
-            *x = t.sample[rng.random_range(0..t.sample.len())];
-        }
-        for (i, q) in qs.iter().enumerate() {
-            let (Some(qc), Some(qt)) = (linear_quantile(&mut bc, *q), linear_quantile(&mut bt, *q)) else {
-                continue;
-            };
-            let vc = ec[i] + (qc - sc[i]) * kc;
-            let vt = et[i] + (qt - st[i]) * kt;
-            abs[i].push(vt - vc);
-            if vc != 0.0 {
-                rel[i].push(vt / vc - 1.0);
-            }
-        }
-    }
-    let alpha = 1.0 - CONFIDENCE;
-    let interval = |v: &mut Vec<f64>| -> Option<[f64; 2]> {
-        let lo = linear_quantile(v, alpha / 2.0)?;
-        let hi = linear_quantile(v, 1.0 - alpha / 2.0)?;
-        Some([lo, hi])
-    };
-    (0..qs.len())
-        .map(|i| {
-            let n = abs[i].len() as f64;
-            let below = abs[i].iter().filter(|d| **d <= 0.0).count() as f64 / n;
-            let above = abs[i].iter().filter(|d| **d >= 0.0).count() as f64 / n;
-            let abs_ci = interval(&mut abs[i])?;
-            let (rel_point, rel_ci) = if ec[i] != 0.0 && rel[i].len() == reps {
-                (Some(et[i] / ec[i] - 1.0), interval(&mut rel[i]))
-            } else {
-                (None, None)
-            };
-            Some(Effect {
-                abs: et[i] - ec[i],
-                abs_ci,
-                rel: rel_point,
-                rel_ci,
-                p_value: (2.0 * below.min(above)).min(1.0),
-            })
-        })
-        .collect()
+    Some(Effect {
+        abs,
+        abs_ci: [abs - z * se, abs + z * se],
+        rel,
+        rel_ci,
+        p_value: t_p_value(abs / se, f64::INFINITY),
+    })
 }
 
-/// [`bootstrap_quantiles`] of one quantile of two whole samples.
-pub fn bootstrap_quantile(control: &[f64], treatment: &[f64], q: f64, reps: usize, seed: u64) -> Option<Effect> {
-    bootstrap_quantiles(&BootArm::whole(control), &BootArm::whole(treatment), &[q], reps, seed)
-        .pop()
-        .flatten()
-}
-
-/// At most `cap` of `values`, chosen uniformly without replacement by a
-/// generator seeded with `seed` (all of them, in order, when they fit).
-pub fn bounded_sample(values: &[f64], cap: usize, seed: u64) -> Vec<f64> {
-    if values.len() <= cap {
-        return values.to_vec();
+/// The design effect 1 + (m̄_w − 1)·ρ of values clustered in `units` groups
+/// (users): N values, Σm² of the group sizes, Σx and Σx² over the values,
+/// and Σ_i (Σx over group i)² / m_i; ρ the one-way ANOVA intraclass
+/// correlation (clamped to [0, 1]), m̄_w = Σm² / N the size-weighted mean
+/// group size. 1 when it cannot be estimated.
+pub fn design_effect(units: f64, n: f64, sum_m_sq: f64, x_sum: f64, x_sq: f64, between: f64) -> f64 {
+    if units < 2.0 || n <= units {
+        return 1.0;
     }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut picked = index::sample(&mut rng, values.len(), cap).into_vec();
-    picked.sort_unstable();
-    picked.into_iter().map(|i| values[i]).collect()
+    let mean = x_sum / n;
+    let ssb = (between - n * mean * mean).max(0.0);
+    let ssw = (x_sq - between).max(0.0);
+    let msb = ssb / (units - 1.0);
+    let msw = ssw / (n - units);
+    let m0 = (n - sum_m_sq / n) / (units - 1.0);
+    let denom = msb + (m0 - 1.0) * msw;
+    if denom.is_nan() || denom <= 0.0 {
+        return 1.0;
+    }
+    let rho = ((msb - msw) / denom).clamp(0.0, 1.0);
+    (1.0 + (sum_m_sq / n - 1.0) * rho).max(1.0)
 }
 
 #[cfg(test)]

@@ -107,94 +107,167 @@ fn srm_matches_scipy_chisquare() {
     assert_eq!(srm(10, 10, 1.0), None);
 }
 
-fn lognormal_sample(rng: &mut ChaCha8Rng, median: f64, n: usize) -> Vec<f64> {
-    use rand_distr::{Distribution, LogNormal};
-    let d = LogNormal::new(median.ln(), 0.5).unwrap();
-    (0..n).map(|_| d.sample(rng)).collect()
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, LogNormal, Normal as Gauss, Poisson};
+
+/// A simulated arm: its latency histogram (bucket → count) and per-user
+/// sums (m, Σx, Σx²).
+type SimArm = (std::collections::BTreeMap<i32, u64>, Vec<(f64, f64, f64)>);
+
+/// An arm as the rollups hold it: latencies of `users` users, each with a
+/// random user effect on the log scale (sd `between`), a Poisson number of
+/// requests (mean `per_user`, at least 1) with request noise sd 0.5 around
+/// it, and median `median` ms. Returns the histogram (bucket → count) and
+/// the per-user sums (m, Σx, Σx²).
+fn clustered_arm(rng: &mut ChaCha8Rng, users: usize, per_user: f64, median: f64, between: f64) -> SimArm {
+    use crate::rollups::schema::bucket_of;
+    let effect = Gauss::new(0.0, between).unwrap();
+    let count = Poisson::new(per_user.max(1e-9)).unwrap();
+    let mut hist = std::collections::BTreeMap::new();
+    let mut sums = Vec::new();
+    for _ in 0..users {
+        let u = effect.sample(rng);
+        let m = (count.sample(rng) as u64).max(1);
+        let d = LogNormal::new(median.ln() + u, 0.5).unwrap();
+        let (mut sx, mut sxx) = (0.0, 0.0);
+        for _ in 0..m {
+            let x: f64 = d.sample(rng);
+            *hist.entry(bucket_of(x)).or_insert(0) += 1;
+            sx += x;
+            sxx += x * x;
+        }
+        sums.push((m as f64, sx, sxx));
+    }
+    (hist, sums)
+}
+
+fn quantile_of(h: &std::collections::BTreeMap<i32, u64>, p: f64) -> Option<f64> {
+    let mut hist = crate::metrics::fold::Histogram::default();
+    for (b, c) in h {
+        hist.add(*b, *c);
+    }
+    hist.quantile(p)
+}
+
+fn deff_of(sums: &[(f64, f64, f64)]) -> f64 {
+    let n: f64 = sums.iter().map(|s| s.0).sum();
+    let m2: f64 = sums.iter().map(|s| s.0 * s.0).sum();
+    let sx: f64 = sums.iter().map(|s| s.1).sum();
+    let sxx: f64 = sums.iter().map(|s| s.2).sum();
+    let between: f64 = sums.iter().map(|s| s.1 * s.1 / s.0).sum();
+    design_effect(sums.len() as f64, n, m2, sx, sxx, between)
+}
+
+/// The p50 comparison of two simulated arms.
+fn p50_effect(c: &SimArm, t: &SimArm, clustered: bool) -> Effect {
+    let n = |h: &std::collections::BTreeMap<i32, u64>| h.values().sum::<u64>() as f64;
+    let qc = |p: f64| quantile_of(&c.0, p);
+    let qt = |p: f64| quantile_of(&t.0, p);
+    let deff = |s: &[(f64, f64, f64)]| if clustered { deff_of(s) } else { 1.0 };
+    quantile_effect(
+        &QuantileArm {
+            n: n(&c.0),
+            design_effect: deff(&c.1),
+            quantile: &qc,
+        },
+        &QuantileArm {
+            n: n(&t.0),
+            design_effect: deff(&t.1),
+            quantile: &qt,
+        },
+        0.5,
+    )
+    .unwrap()
 }
 
 #[test]
-fn bootstrap_is_reproducible_under_a_seed() {
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let c = lognormal_sample(&mut rng, 100.0, 300);
-    let t = lognormal_sample(&mut rng, 60.0, 300);
-    let a = bootstrap_quantile(&c, &t, 0.5, 200, 42).unwrap();
-    let b = bootstrap_quantile(&c, &t, 0.5, 200, 42).unwrap();
-    assert_eq!(a, b);
-    let other = bootstrap_quantile(&c, &t, 0.5, 200, 43).unwrap();
-    assert_ne!(a.abs_ci, other.abs_ci);
-    // The point estimate is the difference of the sample medians.
-    let m = |v: &[f64]| crate::metrics::stats::linear_quantile(&mut v.to_vec(), 0.5).unwrap();
-    close(a.abs, m(&t) - m(&c), 1e-12);
-    assert!(a.abs_ci[0] <= a.abs && a.abs <= a.abs_ci[1]);
-    assert!(a.p_value < 0.01, "a 40 % drop in the median is clear at n = 300");
+fn design_effect_matches_the_anova_icc_by_hand() {
+    // Two users: (1, 2) and (5, 6). N 4, Σm² 8, Σx 14, Σx² 66, Σ(user Σx)²/m 9/2 + 121/2 = 65.
+    // x̄ 3.5; SSB 65 − 4·12.25 = 16, SSW 66 − 65 = 1; MSB 16, MSW 1/2;
+    // m0 (4 − 8/4)/1 = 2; ρ (16 − 0.5)/(16 + 0.5) = 31/33; m̄_w 8/4 = 2 → deff 1 + 31/33.
+    close(design_effect(2.0, 4.0, 8.0, 14.0, 66.0, 65.0), 1.0 + 31.0 / 33.0, 1e-12);
+    // One request per user: no clustering.
+    close(design_effect(3.0, 3.0, 3.0, 6.0, 14.0, 14.0), 1.0, 1e-12);
+    // Not estimable: 1.
+    assert_eq!(design_effect(1.0, 5.0, 25.0, 5.0, 5.0, 5.0), 1.0);
 }
 
 #[test]
-fn bootstrap_interval_covers_a_known_effect() {
-    // Log-normal latencies with medians 100 and 70 ms: the true p50
-    // difference is −30 ms. Over 100 experiments, a 95 % interval should
-    // hold it about 95 times (binomial sd ≈ 2.2, so 88–100 is a wide band).
+fn quantile_effect_is_the_difference_with_a_rank_interval() {
+    // Arms of 101 values 0..=100 (control) and 10..=110 (treatment), read
+    // exactly: p50 50 and 60. With n 101 and no clustering the rank bound
+    // half-width is z·√(0.25/101) = 0.0975 of the ranks, ±9.75 values: the
+    // standard error of each median is 9.75 / z = 4.975, of the difference
+    // 4.975·√2 = 7.036.
+    let qc = |p: f64| Some(p * 100.0);
+    let qt = |p: f64| Some(10.0 + p * 100.0);
+    let arm = |q: &'static dyn Fn(f64) -> Option<f64>| QuantileArm {
+        n: 101.0,
+        design_effect: 1.0,
+        quantile: q,
+    };
+    let (ac, at) = (arm(Box::leak(Box::new(qc))), arm(Box::leak(Box::new(qt))));
+    let e = quantile_effect(&ac, &at, 0.5).unwrap();
+    close(e.abs, 10.0, 1e-12);
+    let z = 1.959963984540054;
+    let se = (0.25f64 / 101.0).sqrt() * 100.0 * 2.0f64.sqrt();
+    close(e.abs_ci[1] - e.abs, z * se, 1e-9);
+    close(e.rel.unwrap(), 0.2, 1e-12);
+    // A design effect of 4 doubles every width.
+    let wide = QuantileArm {
+        design_effect: 4.0,
+        ..arm(Box::leak(Box::new(qc)))
+    };
+    let wide_t = QuantileArm {
+        design_effect: 4.0,
+        ..arm(Box::leak(Box::new(qt)))
+    };
+    let e4 = quantile_effect(&wide, &wide_t, 0.5).unwrap();
+    close(e4.abs_ci[1] - e4.abs, 2.0 * z * se, 1e-9);
+}
+
+#[test]
+fn quantile_intervals_hold_about_95_percent_with_clustered_users() {
+    // A/A: both arms from the same population (median 80 ms, strong user
+    // effects, ~30 requests per user, 60 users an arm), 400 experiments.
+    // The difference of p50s is 0: a 95 % interval must hold it about 95 %
+    // of the time (binomial sd ≈ 1.1 %, so 92–98 %). Without the design
+    // effect the intervals are far too narrow and hold it far less often.
+    let mut rng = ChaCha8Rng::seed_from_u64(2026);
+    let (mut with, mut without) = (0, 0);
+    let runs = 400;
+    for _ in 0..runs {
+        let c = clustered_arm(&mut rng, 60, 30.0, 80.0, 0.6);
+        let t = clustered_arm(&mut rng, 60, 30.0, 80.0, 0.6);
+        let holds = |e: Effect| e.abs_ci[0] <= 0.0 && 0.0 <= e.abs_ci[1];
+        with += u32::from(holds(p50_effect(&c, &t, true)));
+        without += u32::from(holds(p50_effect(&c, &t, false)));
+    }
+    let share = f64::from(with) / runs as f64;
+    assert!((0.92..=0.985).contains(&share), "cluster-adjusted coverage {share}");
+    assert!(
+        f64::from(without) / (runs as f64) < 0.8,
+        "unadjusted coverage {without}/{runs}"
+    );
+}
+
+#[test]
+fn quantile_intervals_hold_a_known_effect_without_clustering() {
+    // One request per user (no clustering): medians 100 and 70 ms, the true
+    // p50 difference −30 ms (log-normal with σ 0.5 has median e^μ), 300
+    // experiments of 400 users an arm: ~95 % of the intervals hold −30.
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let mut covered = 0;
-    for i in 0..100 {
-        let c = lognormal_sample(&mut rng, 100.0, 200);
-        let t = lognormal_sample(&mut rng, 70.0, 200);
-        let e = bootstrap_quantile(&c, &t, 0.5, 200, i).unwrap();
+    let runs = 300;
+    for _ in 0..runs {
+        let c = clustered_arm(&mut rng, 400, 0.0, 100.0, 1e-9);
+        let t = clustered_arm(&mut rng, 400, 0.0, 70.0, 1e-9);
+        let e = p50_effect(&c, &t, true);
         if e.abs_ci[0] <= -30.0 && -30.0 <= e.abs_ci[1] {
             covered += 1;
         }
     }
-    assert!((88..=100).contains(&covered), "covered {covered} of 100");
-}
-
-#[test]
-fn bounded_sample_keeps_small_inputs_and_caps_large_ones() {
-    let v: Vec<f64> = (0..10).map(f64::from).collect();
-    assert_eq!(bounded_sample(&v, 20, 1), v);
-    let big: Vec<f64> = (0..10_000).map(f64::from).collect();
-    let s = bounded_sample(&big, 500, 1);
-    assert_eq!(s.len(), 500);
-    assert_eq!(s, bounded_sample(&big, 500, 1));
-    let mut uniq = s.clone();
-    uniq.dedup();
-    assert_eq!(uniq.len(), 500, "without replacement");
-}
-
-#[test]
-fn bootstrap_of_a_subsample_is_rescaled_to_the_whole() {
-    // 20,000 values per arm; the interval from a 2,000-value subsample,
-    // rescaled by √(2000/20000), should be about as wide as the interval
-    // from all of them (√10 ≈ 3.2 times narrower than the raw subsample's).
-    let mut rng = ChaCha8Rng::seed_from_u64(11);
-    let c = lognormal_sample(&mut rng, 100.0, 20_000);
-    let t = lognormal_sample(&mut rng, 70.0, 20_000);
-    let full = bootstrap_quantile(&c, &t, 0.5, 200, 5).unwrap();
-    let (sc, st) = (bounded_sample(&c, 2_000, 1), bounded_sample(&t, 2_000, 2));
-    let exact_c = [crate::metrics::stats::linear_quantile(&mut c.clone(), 0.5).unwrap()];
-    let exact_t = [crate::metrics::stats::linear_quantile(&mut t.clone(), 0.5).unwrap()];
-    let sub = bootstrap_quantiles(
-        &BootArm {
-            sample: &sc,
-            population: 20_000,
-            exact: Some(&exact_c),
-        },
-        &BootArm {
-            sample: &st,
-            population: 20_000,
-            exact: Some(&exact_t),
-        },
-        &[0.5],
-        200,
-        5,
-    )[0]
-    .unwrap();
-    let raw = bootstrap_quantile(&sc, &st, 0.5, 200, 5).unwrap();
-    let width = |e: &Effect| e.abs_ci[1] - e.abs_ci[0];
-    // Centred on the exact difference of the whole arms.
-    close(sub.abs, full.abs, 1e-9);
-    let ratio = width(&sub) / width(&full);
-    assert!((0.7..1.4).contains(&ratio), "rescaled width / full width = {ratio}");
-    let raw_ratio = width(&raw) / width(&full);
-    assert!(raw_ratio > 2.0, "an unscaled subsample is too wide: {raw_ratio}");
+    let share = f64::from(covered) / runs as f64;
+    assert!((0.91..=0.99).contains(&share), "coverage {share}");
 }

@@ -120,3 +120,28 @@ pub fn read_requests(dir: &Path, segments_of: &HashMap<String, String>) -> (u64,
     }
     (read, rows)
 }
+
+/// The relative accuracy of latency quantiles read from the rollups.
+pub const ALPHA: f64 = 0.005;
+
+/// A quantile from the rollups' histograms: within a relative α of the exact one.
+pub fn close_alpha(got: f64, want: f64, what: &str) {
+    assert!(
+        (got - want).abs() <= ALPHA * want.abs() * (1.0 + 1e-9),
+        "{what}: metrics.json {got} not within α of the independent {want}"
+    );
+}
+
+/// `1 − e/b` of two quantiles each within α: e/b lies within (1 ± α)/(1 ∓ α)
+/// of the exact ratio.
+pub fn close_gain_alpha(got: f64, e: f64, b: f64, what: &str) {
+    let (lo, hi) = (
+        1.0 - e / b * (1.0 + ALPHA) / (1.0 - ALPHA),
+        1.0 - e / b * (1.0 - ALPHA) / (1.0 + ALPHA),
+    );
+    assert!(
+        got >= lo - 1e-12 && got <= hi + 1e-12,
+        "{what}: metrics.json {got} not in [{lo}, {hi}] around the independent {}",
+        1.0 - e / b
+    );
+}

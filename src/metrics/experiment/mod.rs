@@ -1,31 +1,31 @@
 //! Treatment versus control in the same period and segment, baseline versus
-//! the period, and the sample-ratio check — the inputs of [`crate::stats`].
-//! Control rows are the cache-off rows of the (segment, week) cells where
-//! the cache was rolled out; users of segments still waiting are no control.
+//! the period, and the sample-ratio check — the inputs of [`crate::stats`],
+//! folded from the merged rollups. Control rows are the cache-off rows of
+//! the (segment, week) cells where the cache was rolled out; users of
+//! segments still waiting are no control.
 //!
-//! The unit of analysis is the user (the flag is set per user): one grouped
-//! aggregation gives each user's requests, latency, origin calls and 5xx per
-//! arm and segment, and a second folds them into additive sums (n, Σx, Σx²,
-//! Σxy). Segment sums add up to the overall ones, so a user whose rows carry
-//! two segments counts once in each. Quantile intervals come from a seeded
-//! bootstrap over at most [`BOOTSTRAP_CAP`] rows per arm.
+//! The unit of analysis is the user (the flag is set per user): each user's
+//! requests, latency, origin calls and 5xx per arm and segment are summed
+//! over the days of the window first (the per-user table of the rollups
+//! holds them per day), and only then squared into additive sums (n, Σx,
+//! Σx², Σxy), as GrowthBook's SQL does. Segment sums add up to the overall
+//! ones, so a user whose rows carry two segments counts once in each.
+//! Latency quantiles are compared from the merged histograms with rank
+//! intervals widened for requests clustered in users ([`stats::quantile_effect`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::AddAssign;
 
 use anyhow::Result;
+use chrono_tz::Tz;
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::frames::{CACHE_ENABLED, LATENCY_MS, SCORE, SEGMENT, STATUS, TS, UPSTREAM_CALLS, USER_ID};
-use crate::metrics::stats::cell_f64 as f;
-use crate::sources::MicrosRange;
-use crate::stats::{self, Effect, MIN_UNITS, Method, Moments, RatioMoments, Srm};
+use crate::frames::{SCORE, SEGMENT, TS, USER_ID};
+use crate::metrics::fold::{self, Days, Histogram};
+use crate::rollups::Merged;
+use crate::stats::{self, Effect, MIN_UNITS, Method, Moments, QuantileArm, RatioMoments, Srm};
 
-/// Rows per arm the bootstrap resamples from (a uniform, seeded sample).
-pub const BOOTSTRAP_CAP: usize = 5_000;
-/// Bootstrap resamples.
-pub const BOOTSTRAP_REPS: usize = 1_000;
 /// A rate (5xx, complaints) needs at least this many events in each arm for
 /// its normal approximation; fewer is "not enough data".
 pub const MIN_EVENTS: f64 = 5.0;
@@ -41,17 +41,6 @@ pub enum Arm {
     Treatment = 2,
 }
 
-impl Arm {
-    fn from_code(code: i32) -> Option<Arm> {
-        match code {
-            0 => Some(Arm::Baseline),
-            1 => Some(Arm::Control),
-            2 => Some(Arm::Treatment),
-            _ => None,
-        }
-    }
-}
-
 /// Additive per-user sums of one arm (and segment).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ArmSums {
@@ -63,6 +52,11 @@ pub struct ArmSums {
     pub latency: [f64; 3],
     pub origin: [f64; 3],
     pub errors: [f64; 3],
+    /// Σ latency² over the requests, and Σ over users of (Σ latency)² /
+    /// requests: with the sums above, the share of latency variance between
+    /// users (the design effect of the quantile intervals).
+    pub latency_sq_within: f64,
+    pub latency_between: f64,
 }
 
 impl AddAssign for ArmSums {
@@ -80,6 +74,8 @@ impl AddAssign for ArmSums {
                 a[i] += b[i];
             }
         }
+        self.latency_sq_within += o.latency_sq_within;
+        self.latency_between += o.latency_between;
     }
 }
 
@@ -94,6 +90,18 @@ impl ArmSums {
             den: self.requests,
             cross: x[2],
         }
+    }
+
+    /// The design effect of requests clustered in users for latency.
+    fn design_effect(&self) -> f64 {
+        stats::design_effect(
+            self.units as f64,
+            self.requests.sum,
+            self.requests.sum_sq,
+            self.latency[0],
+            self.latency_sq_within,
+            self.latency_between,
+        )
     }
 }
 
@@ -118,308 +126,191 @@ impl AddAssign for ScoreSums {
 pub struct Groups {
     pub requests: BTreeMap<(Arm, String), ArmSums>,
     pub feedback: BTreeMap<(Arm, String), ScoreSums>,
-    /// Latencies (ms) per arm and segment.
-    pub latencies: BTreeMap<(Arm, String), LatencySample>,
+    /// Latency histograms per arm and segment.
+    pub latencies: BTreeMap<(Arm, String), Histogram>,
     /// The same per arm over every segment.
-    pub latencies_overall: BTreeMap<Arm, LatencySample>,
+    pub latencies_overall: BTreeMap<Arm, Histogram>,
 }
 
-/// The latency quantiles of [`QUANTILES`].
+/// The latency quantiles compared.
 pub const QUANTILES: [f64; 2] = [0.5, 0.95];
 
-/// An arm's latencies: the exact p50 and p95 of all of them and a uniform
-/// seeded sample of at most [`BOOTSTRAP_CAP`] for the bootstrap.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LatencySample {
-    pub sample: Vec<f64>,
-    pub population: usize,
-    pub quantiles: [f64; 2],
+/// Which arm a rollup row of `day`, `segment` and cache flag is in.
+struct Arms {
+    period: Days,
+    baseline: Days,
+    /// (segment, week of the period) cells with a request with the cache on.
+    rolled: BTreeSet<(u16, i32)>,
 }
 
-impl LatencySample {
-    fn new(mut values: Vec<f64>, seed: u64) -> Self {
-        let quantiles = QUANTILES.map(|q| crate::metrics::stats::linear_quantile(&mut values, q).unwrap_or(f64::NAN));
-        LatencySample {
-            sample: stats::bounded_sample(&values, BOOTSTRAP_CAP, seed),
-            population: values.len(),
-            quantiles,
+impl Arms {
+    fn new(m: &Merged, period: Days, baseline: Days) -> Self {
+        let rolled = m
+            .requests
+            .iter()
+            .filter(|r| r.enabled && r.day >= period.0 && r.day < period.1)
+            .map(|r| (r.segment, (r.day - period.0) / 7))
+            .collect();
+        Arms {
+            period,
+            baseline,
+            rolled,
         }
     }
 
-    fn arm(&self) -> stats::BootArm<'_> {
-        stats::BootArm {
-            sample: &self.sample,
-            population: self.population,
-            exact: Some(&self.quantiles),
+    fn week(&self, day: i32) -> i32 {
+        (day - self.period.0).div_euclid(7)
+    }
+
+    fn of(&self, day: i32, segment: u16, enabled: bool) -> Option<Arm> {
+        if day >= self.period.0 && day < self.period.1 {
+            if enabled {
+                Some(Arm::Treatment)
+            } else {
+                // A control only where the cache was rolled out that week.
+                self.rolled.contains(&(segment, self.week(day))).then_some(Arm::Control)
+            }
+        } else if day >= self.baseline.0 && day < self.baseline.1 && !enabled {
+            Some(Arm::Baseline)
+        } else {
+            None
         }
     }
 }
 
-fn in_range(r: MicrosRange) -> Expr {
-    col(TS).gt_eq(lit(r.0)).and(col(TS).lt(lit(r.1)))
-}
-
-const ARM: &str = "__arm";
-/// The week of the period a row falls in (0-based).
-const CELL: &str = "__cell";
-
-fn arm_expr(period: MicrosRange, baseline: MicrosRange) -> Expr {
-    when(in_range(period).and(col(CACHE_ENABLED)))
-        .then(lit(Arm::Treatment as i32))
-        .when(in_range(period))
-        .then(lit(Arm::Control as i32))
-        .when(in_range(baseline).and(col(CACHE_ENABLED).not()))
-        .then(lit(Arm::Baseline as i32))
-        .otherwise(lit(NULL).cast(DataType::Int32))
-        .alias(ARM)
-}
-
-fn keys(df: &DataFrame) -> Result<Vec<Option<(Arm, String)>>> {
-    let arms = df.column(ARM)?.i32()?.clone();
-    let segs = df.column(SEGMENT)?.str()?.clone();
-    Ok(arms
-        .iter()
-        .zip(segs.iter())
-        .map(|(a, s)| Some((Arm::from_code(a?)?, s?.to_string())))
-        .collect())
-}
-
-/// Per-user sums of the request rows of `period` (control and treatment)
-/// and of the baseline window (cache off), per arm and segment.
-fn request_sums(rows: &LazyFrame) -> Result<BTreeMap<(Arm, String), ArmSums>> {
-    // Per user in Polars; the fold over users in Rust, in a fixed order, so
-    // that a rerun gives the same last digit (a parallel float sum need not).
-    let per_user = rows
-        .clone()
-        .group_by([col(ARM), col(SEGMENT), col(USER_ID)])
-        .agg([
-            len().cast(DataType::Float64).alias("n"),
-            col(LATENCY_MS).sum().alias("lat"),
-            col(UPSTREAM_CALLS).cast(DataType::Float64).sum().alias("origin"),
-            col(STATUS).gt_eq(lit(500)).cast(DataType::Float64).sum().alias("err"),
-        ])
-        .sort(
-            [ARM, SEGMENT, USER_ID],
-            SortMultipleOptions::default().with_maintain_order(true),
-        )
-        .collect()?;
-    let column = |name: &str| -> Result<Vec<f64>> {
-        Ok(per_user.column(name)?.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect())
-    };
-    let (n, lat, origin, err) = (column("n")?, column("lat")?, column("origin")?, column("err")?);
+/// Per-user sums per arm and segment, in a fixed order (so a rerun gives
+/// the same last digit).
+fn request_sums(m: &Merged, arms: &Arms) -> BTreeMap<(Arm, String), ArmSums> {
+    let per_user = fold::user_sums(m, |u| Some((arms.of(u.day, u.segment, u.enabled)?, u.segment)));
     let mut out: BTreeMap<(Arm, String), ArmSums> = BTreeMap::new();
-    for (row, key) in keys(&per_user)?.into_iter().enumerate() {
-        let Some(key) = key else { continue };
-        let a = out.entry(key).or_default();
-        let k = n[row];
+    for (((arm, seg), _user), u) in per_user {
+        let a = out.entry((arm, m.segments[seg as usize].clone())).or_default();
+        let k = u.rows as f64;
         a.units += 1;
         a.requests.n += 1.0;
         a.requests.sum += k;
         a.requests.sum_sq += k * k;
         for (acc, x) in [
-            (&mut a.latency, lat[row]),
-            (&mut a.origin, origin[row]),
-            (&mut a.errors, err[row]),
+            (&mut a.latency, u.latency_sum),
+            (&mut a.origin, u.upstream as f64),
+            (&mut a.errors, u.server_errors as f64),
         ] {
             acc[0] += x;
             acc[1] += x * x;
             acc[2] += x * k;
         }
+        a.latency_sq_within += u.latency_sq_sum;
+        if k > 0.0 {
+            a.latency_between += u.latency_sum * u.latency_sum / k;
+        }
     }
-    Ok(out)
+    out
 }
 
 /// Feedback of the period by the arm of the answering user in the week of
 /// the answer (a user whose requests that week were all with, or all
-/// without, the cache; other answers are in no arm), and feedback of the
-/// baseline window as baseline.
-fn feedback_sums(
-    requests: &DataFrame,
-    feedback: &DataFrame,
-    period: MicrosRange,
-    baseline: MicrosRange,
-) -> Result<BTreeMap<(Arm, String), ScoreSums>> {
-    // The week of the period a row falls in: a user's arm is decided per
-    // week, as the flag of a user changes when their segment is rolled out.
-    let week_us = 7 * 86_400_000_000i64;
-    let cell = || ((col(TS) - lit(period.0)) / lit(week_us)).alias(CELL);
-    let user_arm = requests
+/// without, the cache; other answers are in no arm; a control answer counts
+/// only where the cache was rolled out), and feedback of the baseline
+/// window as baseline.
+fn feedback_sums(m: &Merged, feedback: &DataFrame, arms: &Arms, tz: Tz) -> Result<BTreeMap<(Arm, String), ScoreSums>> {
+    // (user, week) → (any request with the cache, any without).
+    let mut user_week: HashMap<(u32, i32), (bool, bool)> = HashMap::new();
+    for u in m
+        .user_days
+        .iter()
+        .filter(|u| u.day >= arms.period.0 && u.day < arms.period.1)
+    {
+        let e = user_week.entry((u.user, arms.week(u.day))).or_default();
+        if u.enabled {
+            e.0 = true;
+        } else {
+            e.1 = true;
+        }
+    }
+    let user_ids: HashMap<&str, u32> = m
+        .users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.as_str(), i as u32))
+        .collect();
+    let segment_ids: HashMap<&str, u16> = m
+        .segments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i as u16))
+        .collect();
+    let fb = feedback
         .clone()
         .lazy()
-        .filter(in_range(period))
-        .with_column(cell())
-        .group_by([col(USER_ID), col(CELL)])
-        .agg([
-            col(CACHE_ENABLED).min().alias("__all"),
-            col(CACHE_ENABLED).max().alias("__any"),
-        ])
-        .with_column(
-            when(col("__all"))
-                .then(lit(Arm::Treatment as i32))
-                .when(col("__any").not())
-                .then(lit(Arm::Control as i32))
-                .otherwise(lit(NULL).cast(DataType::Int32))
-                .alias("__user_arm"),
-        )
-        .select([col(USER_ID), col(CELL), col("__user_arm")]);
-    // (segment, week) cells with a request with the cache on.
-    let rolled_out = requests
-        .clone()
-        .lazy()
-        .filter(in_range(period).and(col(CACHE_ENABLED)))
-        .with_column(cell())
-        .group_by([col(SEGMENT), col(CELL)])
-        .agg([len().alias("__rolled")]);
-    let fb = feedback.clone().lazy().filter(col(SCORE).is_not_null());
-    let in_period = fb
-        .clone()
-        .filter(in_range(period))
-        .with_column(cell())
-        .join(
-            user_arm,
-            [col(USER_ID), col(CELL)],
-            [col(USER_ID), col(CELL)],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            rolled_out,
-            [col(SEGMENT), col(CELL)],
-            [col(SEGMENT), col(CELL)],
-            JoinArgs::new(JoinType::Left),
-        )
-        // A control answer counts only where the cache was rolled out.
-        .with_column(
-            when(
-                col("__user_arm")
-                    .eq(lit(Arm::Control as i32))
-                    .and(col("__rolled").is_null()),
-            )
-            .then(lit(NULL).cast(DataType::Int32))
-            .otherwise(col("__user_arm"))
-            .alias(ARM),
-        )
-        .select([col(ARM), col(SEGMENT), col(SCORE)]);
-    let in_base = fb
-        .filter(in_range(baseline))
-        .with_column(lit(Arm::Baseline as i32).alias(ARM))
-        .select([col(ARM), col(SEGMENT), col(SCORE)]);
-    let score = || col(SCORE).cast(DataType::Float64);
-    let df = concat([in_period, in_base], UnionArgs::default())?
-        .filter(col(ARM).is_not_null())
-        .group_by([col(ARM), col(SEGMENT)])
-        .agg([
-            len().cast(DataType::Float64).alias("n"),
-            score().sum().alias("sum"),
-            (score() * score()).sum().alias("sq"),
-            score()
-                .lt_eq(lit(2.0))
-                .cast(DataType::Float64)
-                .sum()
-                .alias("complaints"),
-        ])
+        .filter(col(SCORE).is_not_null())
+        .select([col(TS), col(USER_ID), col(SEGMENT), col(SCORE)])
         .collect()?;
-    let mut out = BTreeMap::new();
-    for (row, key) in keys(&df)?.into_iter().enumerate() {
-        let Some(key) = key else { continue };
-        out.insert(
-            key,
-            ScoreSums {
-                scores: Moments {
-                    n: f(&df, "n", row)?,
-                    sum: f(&df, "sum", row)?,
-                    sum_sq: f(&df, "sq", row)?,
-                },
-                complaints: f(&df, "complaints", row)? as u64,
-            },
-        );
+    let days = crate::rollups::build::local_days(fb.column(TS)?.i64()?, tz);
+    let (users, segs, scores) = (
+        fb.column(USER_ID)?.str()?,
+        fb.column(SEGMENT)?.str()?,
+        fb.column(SCORE)?.i64()?,
+    );
+    let mut out: BTreeMap<(Arm, String), ScoreSums> = BTreeMap::new();
+    for i in 0..fb.height() {
+        let (Some(day), Some(score), Some(seg)) = (days.get(i), scores.get(i), segs.get(i)) else {
+            continue;
+        };
+        let arm = if day >= arms.period.0 && day < arms.period.1 {
+            let week = arms.week(day);
+            let user_arm = users
+                .get(i)
+                .and_then(|u| user_ids.get(u))
+                .and_then(|u| user_week.get(&(*u, week)))
+                .and_then(|(on, off)| match (on, off) {
+                    (true, false) => Some(Arm::Treatment),
+                    (false, true) => Some(Arm::Control),
+                    _ => None,
+                });
+            let rolled = segment_ids.get(seg).is_some_and(|s| arms.rolled.contains(&(*s, week)));
+            match user_arm {
+                Some(Arm::Control) if !rolled => None,
+                a => a,
+            }
+        } else if day >= arms.baseline.0 && day < arms.baseline.1 {
+            Some(Arm::Baseline)
+        } else {
+            None
+        };
+        let Some(arm) = arm else { continue };
+        let x = score as f64;
+        let s = out.entry((arm, seg.to_string())).or_default();
+        s.scores.n += 1.0;
+        s.scores.sum += x;
+        s.scores.sum_sq += x * x;
+        s.complaints += u64::from(score <= 2);
     }
     Ok(out)
 }
 
-/// Latencies per arm and segment, and per arm over every segment.
-type Latencies = (BTreeMap<(Arm, String), LatencySample>, BTreeMap<Arm, LatencySample>);
-
-fn latency_samples(rows: &LazyFrame, seed: u64) -> Result<Latencies> {
-    // One list of latencies per (arm, segment), in row order (the order of
-    // the files and their rows: the same on every run).
-    let df = rows
-        .clone()
-        .group_by_stable([col(ARM), col(SEGMENT)])
-        .agg([col(LATENCY_MS)])
-        .collect()?;
-    let lists = df.column(LATENCY_MS)?.list()?.clone();
-    let mut all: BTreeMap<(Arm, String), Vec<f64>> = BTreeMap::new();
-    for (row, key) in keys(&df)?.into_iter().enumerate() {
-        if let (Some(key), Some(list)) = (key, lists.get_as_series(row)) {
-            let v: Vec<f64> = list.f64()?.into_no_null_iter().collect();
-            all.entry(key).or_default().extend(v);
-        }
+/// Latency histograms per arm and segment, and per arm over every segment.
+fn latencies(m: &Merged, arms: &Arms) -> (BTreeMap<(Arm, String), Histogram>, BTreeMap<Arm, Histogram>) {
+    let mut per: BTreeMap<(Arm, String), Histogram> = BTreeMap::new();
+    let mut overall: BTreeMap<Arm, Histogram> = BTreeMap::new();
+    for l in &m.latency {
+        let Some(arm) = arms.of(l.day, l.segment, l.enabled) else {
+            continue;
+        };
+        per.entry((arm, m.segments[l.segment as usize].clone()))
+            .or_default()
+            .add(l.bucket, l.count);
+        overall.entry(arm).or_default().add(l.bucket, l.count);
     }
-    let mut overall: BTreeMap<Arm, Vec<f64>> = BTreeMap::new();
-    for ((arm, _), v) in &all {
-        overall.entry(*arm).or_default().extend_from_slice(v);
-    }
-    let overall = overall
-        .into_iter()
-        .map(|(arm, v)| (arm, LatencySample::new(v, seed ^ arm as u64)))
-        .collect();
-    let per = all
-        .into_iter()
-        .map(|(k, v)| {
-            let s = LatencySample::new(v, seed ^ k.0 as u64);
-            (k, s)
-        })
-        .collect();
-    Ok((per, overall))
+    (per, overall)
 }
 
-/// Group the rows of `period` and the baseline window by arm and segment.
-pub fn groups(
-    requests: &DataFrame,
-    feedback: &DataFrame,
-    period: MicrosRange,
-    baseline: MicrosRange,
-    seed: u64,
-) -> Result<Groups> {
-    // Cache-off rows of the period are a control only where the cache was
-    // rolled out: in (segment, week of the period) cells with a treatment row.
-    let week_us = 7 * 86_400_000_000i64;
-    let rolled_out = col(ARM)
-        .eq(lit(Arm::Treatment as i32))
-        .cast(DataType::Int32)
-        .max()
-        .over([col(SEGMENT), col(CELL)])?
-        .eq(lit(1));
-    let t = std::time::Instant::now();
-    let rows = requests
-        .clone()
-        .lazy()
-        .with_column(arm_expr(period, baseline))
-        .filter(col(ARM).is_not_null())
-        .with_column(
-            when(col(ARM).eq(lit(Arm::Baseline as i32)))
-                .then(lit(-1i64))
-                .otherwise((col(TS) - lit(period.0)) / lit(week_us))
-                .alias(CELL),
-        )
-        .filter(col(ARM).eq(lit(Arm::Baseline as i32)).or(rolled_out))
-        .select([
-            col(ARM),
-            col(SEGMENT),
-            col(USER_ID),
-            col(LATENCY_MS),
-            col(UPSTREAM_CALLS),
-            col(STATUS),
-        ])
-        .collect()?
-        .lazy();
-    let (latencies, latencies_overall) = latency_samples(&rows, seed)?;
-    let req = request_sums(&rows)?;
-    let fb = feedback_sums(requests, feedback, period, baseline)?;
-    tracing::debug!(elapsed = ?t.elapsed(), "statistics groups");
+/// Group the rollups of `period` and the baseline window by arm and segment.
+pub fn groups(m: &Merged, feedback: &DataFrame, period: Days, baseline: Days, tz: Tz) -> Result<Groups> {
+    let arms = Arms::new(m, period, baseline);
+    let (latencies, latencies_overall) = latencies(m, &arms);
     Ok(Groups {
-        requests: req,
-        feedback: fb,
+        requests: request_sums(m, &arms),
+        feedback: feedback_sums(m, feedback, &arms, tz)?,
         latencies,
         latencies_overall,
     })
@@ -459,11 +350,11 @@ struct Sides<'a> {
     t: Option<&'a ArmSums>,
     fc: Option<&'a ScoreSums>,
     ft: Option<&'a ScoreSums>,
-    lc: Option<&'a LatencySample>,
-    lt: Option<&'a LatencySample>,
+    lc: Option<&'a Histogram>,
+    lt: Option<&'a Histogram>,
 }
 
-fn compare(s: &Sides, seed: u64) -> Vec<Comparison> {
+fn compare(s: &Sides) -> Vec<Comparison> {
     let units = |a: Option<&ArmSums>| a.map_or(0, |a| a.units);
     let (cn, tn) = (units(s.c), units(s.t));
     let enough = cn >= MIN_UNITS && tn >= MIN_UNITS;
@@ -497,26 +388,45 @@ fn compare(s: &Sides, seed: u64) -> Vec<Comparison> {
             effect,
         });
     }
-    let boot = match (s.lc, s.lt) {
-        (Some(c), Some(t)) if enough => {
-            stats::bootstrap_quantiles(&c.arm(), &t.arm(), &QUANTILES, BOOTSTRAP_REPS, seed)
-        }
-        _ => vec![None; QUANTILES.len()],
-    };
-    for (i, (metric, label)) in [("p50_latency_ms", "p50 latency"), ("p95_latency_ms", "p95 latency")]
-        .into_iter()
-        .enumerate()
-    {
+    // Quantiles from the merged histograms, with rank intervals widened by
+    // each arm's design effect (requests clustered in users).
+    let deff = |a: Option<&ArmSums>| a.map_or(1.0, ArmSums::design_effect);
+    let ac = s.lc.map(|h| (h, deff(s.c)));
+    let at = s.lt.map(|h| (h, deff(s.t)));
+    for (q, metric, label) in [
+        (QUANTILES[0], "p50_latency_ms", "p50 latency"),
+        (QUANTILES[1], "p95_latency_ms", "p95 latency"),
+    ] {
+        let effect = match (ac, at) {
+            (Some((hc, dc)), Some((ht, dt))) if enough => {
+                let qc = |p: f64| hc.quantile(p);
+                let qt = |p: f64| ht.quantile(p);
+                stats::quantile_effect(
+                    &QuantileArm {
+                        n: hc.n as f64,
+                        design_effect: dc,
+                        quantile: &qc,
+                    },
+                    &QuantileArm {
+                        n: ht.n as f64,
+                        design_effect: dt,
+                        quantile: &qt,
+                    },
+                    q,
+                )
+            }
+            _ => None,
+        };
         out.push(Comparison {
             metric,
             label,
             unit: "ms",
-            method: Method::Bootstrap,
-            control: s.lc.map(|l| l.quantiles[i]).filter(|x| x.is_finite()),
-            treatment: s.lt.map(|l| l.quantiles[i]).filter(|x| x.is_finite()),
+            method: Method::HistogramRanks,
+            control: s.lc.and_then(|h| h.quantile(q)),
+            treatment: s.lt.and_then(|h| h.quantile(q)),
             control_n: cn,
             treatment_n: tn,
-            effect: boot[i],
+            effect,
         });
     }
     let answers = |a: Option<&ScoreSums>| a.map_or(0, |a| a.scores.n as u64);
@@ -588,7 +498,8 @@ impl SrmCheck {
 pub struct Statistics {
     pub confidence: f64,
     pub min_units: u64,
-    pub bootstrap: BootstrapInfo,
+    /// How latency quantiles are read and compared.
+    pub quantiles: QuantileInfo,
     /// None when `rollout.planned_share` is not set.
     pub srm: Option<SrmCheck>,
     pub treatment_vs_control: ArmComparison,
@@ -596,11 +507,14 @@ pub struct Statistics {
     pub before_after: Vec<Comparison>,
 }
 
+/// Latency quantiles come from the merged log-bucketed histograms: each
+/// within a relative `alpha` of the exact one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct BootstrapInfo {
-    pub resamples: usize,
-    pub max_rows_per_arm: usize,
-    pub seed: u64,
+pub struct QuantileInfo {
+    pub alpha: f64,
+    /// `histogram_ranks`: rank bounds q ± z·√(q(1−q)·deff / n) read off the
+    /// histogram, deff the design effect of requests clustered in users.
+    pub method: &'static str,
 }
 
 impl Statistics {
@@ -611,7 +525,7 @@ impl Statistics {
 }
 
 /// Every comparison of a period, from its [`Groups`].
-pub fn analyze(g: &Groups, planned_share: Option<f64>, seed: u64) -> Statistics {
+pub fn analyze(g: &Groups, planned_share: Option<f64>) -> Statistics {
     let mut overall: BTreeMap<Arm, ArmSums> = BTreeMap::new();
     for ((arm, _), s) in &g.requests {
         *overall.entry(*arm).or_default() += *s;
@@ -623,17 +537,14 @@ pub fn analyze(g: &Groups, planned_share: Option<f64>, seed: u64) -> Statistics 
     // Treatment against `control` (the period's control users, or B).
     let against = |control: Arm| {
         let lat = |arm| g.latencies_overall.get(&arm);
-        compare(
-            &Sides {
-                c: overall.get(&control),
-                t: overall.get(&Arm::Treatment),
-                fc: fb_overall.get(&control),
-                ft: fb_overall.get(&Arm::Treatment),
-                lc: lat(control),
-                lt: lat(Arm::Treatment),
-            },
-            seed,
-        )
+        compare(&Sides {
+            c: overall.get(&control),
+            t: overall.get(&Arm::Treatment),
+            fc: fb_overall.get(&control),
+            ft: fb_overall.get(&Arm::Treatment),
+            lc: lat(control),
+            lt: lat(Arm::Treatment),
+        })
     };
     let (tvc, before_after) = (against(Arm::Control), against(Arm::Baseline));
     let segment_names: std::collections::BTreeSet<&String> = g
@@ -658,17 +569,14 @@ pub fn analyze(g: &Groups, planned_share: Option<f64>, seed: u64) -> Statistics 
         let lat = |arm| g.latencies.get(&key(arm));
         segments.insert(
             name.clone(),
-            compare(
-                &Sides {
-                    c,
-                    t,
-                    fc: g.feedback.get(&key(Arm::Control)),
-                    ft: g.feedback.get(&key(Arm::Treatment)),
-                    lc: lat(Arm::Control),
-                    lt: lat(Arm::Treatment),
-                },
-                seed,
-            ),
+            compare(&Sides {
+                c,
+                t,
+                fc: g.feedback.get(&key(Arm::Control)),
+                ft: g.feedback.get(&key(Arm::Treatment)),
+                lc: lat(Arm::Control),
+                lt: lat(Arm::Treatment),
+            }),
         );
     }
     let srm = planned_share.map(|share| {
@@ -685,21 +593,14 @@ pub fn analyze(g: &Groups, planned_share: Option<f64>, seed: u64) -> Statistics 
     Statistics {
         confidence: stats::CONFIDENCE,
         min_units: MIN_UNITS,
-        bootstrap: BootstrapInfo {
-            resamples: BOOTSTRAP_REPS,
-            max_rows_per_arm: BOOTSTRAP_CAP,
-            seed,
+        quantiles: QuantileInfo {
+            alpha: crate::rollups::schema::ALPHA,
+            method: "histogram_ranks",
         },
         srm,
         treatment_vs_control: ArmComparison { overall: tvc, segments },
         before_after,
     }
-}
-
-/// The bootstrap seed of a period: fixed per period, so a rerun gives the
-/// same intervals.
-pub fn seed_for(period: MicrosRange) -> u64 {
-    0xCAC4_E501 ^ period.0 as u64
 }
 
 #[cfg(test)]

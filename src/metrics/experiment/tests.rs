@@ -63,9 +63,20 @@ fn feedback() -> DataFrame {
     .unwrap()
 }
 
-fn windows() -> (MicrosRange, MicrosRange) {
-    let p = IsoWeek { year: 2026, week: 47 }.period(chrono_tz::UTC).micros();
-    (p, (us("2026-09-07T00:00:00Z"), us("2026-10-05T00:00:00Z")))
+fn windows() -> (Days, Days) {
+    let d = |s: &str| crate::rollups::build::epoch_day(chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap());
+    let p = IsoWeek { year: 2026, week: 47 }.period(chrono_tz::UTC);
+    (
+        (d(&p.start_date.to_string()), d(&p.end_date.to_string())),
+        (d("2026-09-07"), d("2026-10-05")),
+    )
+}
+
+/// The rows rolled up and merged, grouped as every report groups them.
+fn grouped(rows: DataFrame, fb: &DataFrame) -> Groups {
+    let (p, b) = windows();
+    let m = crate::rollups::merged_from_rows(rows, chrono_tz::UTC).unwrap();
+    groups(&m, fb, p, b, chrono_tz::UTC).unwrap()
 }
 
 fn m(n: f64, sum: f64, sum_sq: f64) -> Moments {
@@ -74,12 +85,12 @@ fn m(n: f64, sum: f64, sum_sq: f64) -> Moments {
 
 #[test]
 fn per_user_sums_by_arm_and_segment() {
-    let (p, b) = windows();
-    let g = groups(&requests(), &feedback(), p, b, 1).unwrap();
+    let g = grouped(requests(), &feedback());
     let key = |arm, s: &str| (arm, s.to_string());
     // Treatment a: u1 (n 2, 40 ms, 2 calls, 0 errors), u3 (1, 20, 1, 1), u7 (1, 40, 1, 0).
     // Σn 4, Σn² 4+1+1 = 6; latency Σ 100, Σ² 1600+400+1600 = 3600, Σ·n 80+20+40 = 140;
     // origin Σ 4, Σ² 4+1+1 = 6, Σ·n 4+1+1 = 6; 5xx Σ 1, Σ² 1, Σ·n 1.
+    // Per request Σx² 100+900+400+1600 = 3000; Σ (user Σx)²/n 1600/2+400+1600 = 2800.
     assert_eq!(
         g.requests[&key(Arm::Treatment, "a")],
         ArmSums {
@@ -88,10 +99,13 @@ fn per_user_sums_by_arm_and_segment() {
             latency: [100.0, 3600.0, 140.0],
             origin: [4.0, 6.0, 6.0],
             errors: [1.0, 1.0, 1.0],
+            latency_sq_within: 3000.0,
+            latency_between: 2800.0,
         }
     );
     // Control a: u4 (1, 150, 1), u5 (2, 150, 3), u7 (1, 60, 1): Σn 4, Σn² 6;
     // latency 360, 22500+22500+3600 = 48600, 150+300+60 = 510; origin 5, 1+9+1 = 11, 1+6+1 = 8.
+    // Per request Σx² 22500+10000+2500+3600 = 38600; Σ (user Σx)²/n 22500+22500/2+3600 = 37350.
     assert_eq!(
         g.requests[&key(Arm::Control, "a")],
         ArmSums {
@@ -100,10 +114,13 @@ fn per_user_sums_by_arm_and_segment() {
             latency: [360.0, 48600.0, 510.0],
             origin: [5.0, 11.0, 8.0],
             errors: [0.0, 0.0, 0.0],
+            latency_sq_within: 38600.0,
+            latency_between: 37350.0,
         }
     );
     // Baseline a: u1 (2, 300 ms, 3 calls, 1 error), u2 (1, 300, 3, 0): Σn 3, Σn² 5;
     // latency 600, 90000·2 = 180000, 600+300 = 900; origin 6, 18, 6+3 = 9; 5xx 1, 1, 2.
+    // Per request Σx² 10000+40000+90000 = 140000; Σ (user Σx)²/n 90000/2+90000 = 135000.
     assert_eq!(
         g.requests[&key(Arm::Baseline, "a")],
         ArmSums {
@@ -112,6 +129,8 @@ fn per_user_sums_by_arm_and_segment() {
             latency: [600.0, 180000.0, 900.0],
             origin: [6.0, 18.0, 9.0],
             errors: [1.0, 1.0, 2.0],
+            latency_sq_within: 140000.0,
+            latency_between: 135000.0,
         }
     );
     assert_eq!(g.requests[&key(Arm::Treatment, "b")].units, 1);
@@ -138,17 +157,17 @@ fn per_user_sums_by_arm_and_segment() {
     );
     assert_eq!(g.feedback[&key(Arm::Baseline, "a")].scores, m(1.0, 3.0, 9.0));
     assert!(!g.feedback.contains_key(&key(Arm::Control, "c")));
-    // Latency samples hold every row when under the cap.
-    let mut t = g.latencies_overall[&Arm::Treatment].sample.clone();
-    t.sort_by(f64::total_cmp);
-    assert_eq!(t, vec![5.0, 10.0, 20.0, 30.0, 40.0]);
+    // The treatment histogram holds its five latencies 5 10 20 30 40: p50 20 (within α).
+    let t = &g.latencies_overall[&Arm::Treatment];
+    assert_eq!(t.n, 5);
+    let p50 = t.quantile(0.5).unwrap();
+    assert!((p50 - 20.0).abs() <= 20.0 * crate::rollups::schema::ALPHA, "{p50}");
 }
 
 #[test]
 fn small_arms_give_values_but_not_enough_data() {
-    let (p, b) = windows();
-    let g = groups(&requests(), &feedback(), p, b, 1).unwrap();
-    let s = analyze(&g, Some(0.5), 1);
+    let g = grouped(requests(), &feedback());
+    let s = analyze(&g, Some(0.5));
     let origin = &s.treatment_vs_control.overall[0];
     assert_eq!(origin.metric, "origin_calls_per_request");
     // Treatment: (4 + 0) calls / (4 + 1) requests = 0.8; control 5 / 4 = 1.25.
@@ -158,14 +177,16 @@ fn small_arms_give_values_but_not_enough_data() {
     assert_eq!(origin.effect, None, "fewer than 30 users per arm");
     // Before/after: baseline 6 calls / 3 requests = 2.
     assert_eq!(s.before_after("origin_calls_per_request").unwrap().control, Some(2.0));
-    // p50 of treatment latencies 5 10 20 30 40 = 20; control 150 100 50 60 → 80.
+    // p50 of treatment latencies 5 10 20 30 40 = 20; control 150 100 50 60 → 80 (within α).
     let p50 = s
         .treatment_vs_control
         .overall
         .iter()
         .find(|c| c.metric == "p50_latency_ms")
         .unwrap();
-    assert_eq!((p50.control, p50.treatment), (Some(80.0), Some(20.0)));
+    let alpha = crate::rollups::schema::ALPHA;
+    assert!((p50.control.unwrap() - 80.0).abs() <= 80.0 * alpha);
+    assert!((p50.treatment.unwrap() - 20.0).abs() <= 20.0 * alpha);
     // Segment b has no control users: no comparison, but an SRM line.
     assert!(s.treatment_vs_control.segments.contains_key("a"));
     assert!(!s.treatment_vs_control.segments.contains_key("b"));
@@ -178,11 +199,11 @@ fn small_arms_give_values_but_not_enough_data() {
     assert_eq!((o.treatment, o.control), (4, 3));
     assert!((o.p_value - 0.7054569861112734).abs() < 1e-9);
     assert!(!srm.mismatch());
-    assert_eq!(analyze(&g, None, 1).srm, None);
+    assert_eq!(analyze(&g, None).srm, None);
 }
 
 #[test]
-fn large_arms_are_compared_from_the_polars_sums() {
+fn large_arms_are_compared_from_the_rollup_sums() {
     // 40 users per arm, user i with 1 + i % 4 requests; treatment rows make
     // i % 2 origin calls, control rows 1 + i % 3. The sums computed here
     // directly must equal the grouped ones, and the effect must be
@@ -200,19 +221,20 @@ fn large_arms_are_compared_from_the_polars_sums() {
         }
         let d = &mut direct[usize::from(treated)];
         let (nf, o, l) = (n as f64, calls as f64 * n as f64, lat * n as f64);
+        d.latency_sq_within += nf * lat * lat;
+        d.latency_between += l * l / nf;
         d.units += 1;
         d.requests = m(d.requests.n + 1.0, d.requests.sum + nf, d.requests.sum_sq + nf * nf);
         d.origin = [d.origin[0] + o, d.origin[1] + o * o, d.origin[2] + o * nf];
         d.latency = [d.latency[0] + l, d.latency[1] + l * l, d.latency[2] + l * nf];
     }
-    let (p, b) = windows();
     let fb = feedback().head(Some(0));
-    let g = groups(&frame(&rows), &fb, p, b, 1).unwrap();
+    let g = grouped(frame(&rows), &fb);
     let got_c = g.requests[&(Arm::Control, "a".to_string())];
     let got_t = g.requests[&(Arm::Treatment, "a".to_string())];
     assert_eq!(got_c, direct[0]);
     assert_eq!(got_t, direct[1]);
-    let s = analyze(&g, Some(0.5), 1);
+    let s = analyze(&g, Some(0.5));
     let origin = &s.treatment_vs_control.overall[0];
     let want = stats::delta_ratio(&direct[0].ratio(direct[0].origin), &direct[1].ratio(direct[1].origin)).unwrap();
     assert_eq!(origin.effect, Some(want));

@@ -1,0 +1,133 @@
+//! Rollups: the request log read once, ever, into small daily aggregates
+//! that merge by plain sums (docs/rollups.md). The step that makes them is
+//! the only one that reads raw request rows; every report, the gate, the
+//! trend, the statistics and the archive compute from the merged rollups.
+//! A distributed engine can make the same dataset with `sql/rollup.sql`.
+
+pub mod build;
+pub mod merged;
+pub mod schema;
+pub mod store;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use chrono_tz::Tz;
+use polars::prelude::DataFrame;
+
+pub use merged::{Lat, Merged, Req, UserDay};
+pub use schema::Marker;
+pub use store::Refreshed;
+
+use crate::formats::Limits;
+
+/// Where the rollups are and what they must match.
+pub struct Location<'a> {
+    /// The dataset's folder.
+    pub root: PathBuf,
+    /// Made elsewhere (`[sources] rollups` without a manifest of ours): read,
+    /// never refreshed.
+    pub external: bool,
+    pub timezone: Tz,
+    /// The customers table the segments are resolved with, and its bytes' hash.
+    pub customers: Option<&'a DataFrame>,
+    pub customers_hash: String,
+    pub limits: &'a Limits,
+}
+
+impl Location<'_> {
+    /// The marker this run needs.
+    pub fn marker(&self, producer: &str) -> Marker {
+        Marker {
+            schema: schema::VERSION,
+            timezone: self.timezone.name().to_string(),
+            alpha: schema::ALPHA,
+            customers: self.customers_hash.clone(),
+            producer: producer.to_string(),
+        }
+    }
+}
+
+/// The rollups of `paths` brought up to date (for a store of cacheroi's;
+/// `since` limits which files are rolled up), merged.
+pub fn refresh_and_load(
+    loc: &Location,
+    paths: &[PathBuf],
+    since: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(Merged, Refreshed)> {
+    let started = std::time::Instant::now();
+    if loc.external {
+        let want = loc.marker("");
+        // The producer is informative only: check_marker ignores it.
+        let found = store::check_marker(&loc.root, &want)?;
+        tracing::info!(root = %loc.root.display(), producer = %found.producer, "reading rollups made elsewhere");
+        let merged = merged::load(&loc.root, None, &found)?;
+        return Ok((merged, Refreshed::default()));
+    }
+    let marker = loc.marker(concat!("cacheroi ", env!("CARGO_PKG_VERSION")));
+    let setup = store::Setup {
+        marker: marker.clone(),
+        tz: loc.timezone,
+        customers: loc.customers,
+        limits: loc.limits,
+        since,
+    };
+    let (manifest, done) = store::refresh(&loc.root, paths, &setup)?;
+    tracing::info!(
+        rolled_up = done.rolled_up,
+        reused = done.reused,
+        removed = done.removed,
+        elapsed = ?started.elapsed(),
+        "rollups"
+    );
+    let merged = merged::load(&loc.root, Some(&manifest), &marker)?;
+    tracing::debug!(elapsed = ?started.elapsed(), "rollups merged");
+    Ok((merged, done))
+}
+
+/// The hash of a customers file's bytes ("none" without one).
+pub fn customers_hash(path: Option<&Path>) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    Ok(match path {
+        None => "none".into(),
+        Some(p) => {
+            let bytes = std::fs::read(p).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", p.display()))?;
+            Sha256::digest(&bytes)
+                .iter()
+                .take(6)
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        }
+    })
+}
+
+/// Roll up canonical request rows held in memory (tests): the rows as the
+/// normaliser gives them (missing columns take defaults: customer `c`, no
+/// cache status, status 200, one upstream call), merged.
+pub fn merged_from_rows(rows: DataFrame, tz: Tz) -> Result<Merged> {
+    use crate::frames::*;
+    use polars::prelude::*;
+    let n = rows.height();
+    let mut rows = rows;
+    let defaults: [(&str, Column); 5] = [
+        (CUSTOMER_ID, Column::new(CUSTOMER_ID.into(), vec!["c"; n])),
+        (CACHE_STATUS, Column::new(CACHE_STATUS.into(), vec![None::<i32>; n])),
+        (STATUS, Column::new(STATUS.into(), vec![200i64; n])),
+        (UPSTREAM_CALLS, Column::new(UPSTREAM_CALLS.into(), vec![1i64; n])),
+        (SEGMENT, Column::new(SEGMENT.into(), vec![None::<String>; n])),
+    ];
+    for (name, c) in defaults {
+        if rows.column(name).is_err() {
+            rows.with_column(c)?;
+        }
+    }
+    let (requests, latency, users) = build::aggregate(rows, None, tz)?;
+    let empty = build::empty("rows", "memory")?;
+    merged::from_rollups(&[build::FileRollup {
+        requests,
+        latency,
+        users,
+        quality: empty.quality,
+        examples: empty.examples,
+    }])
+}

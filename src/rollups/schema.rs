@@ -1,0 +1,123 @@
+//! The rollup dataset, schema version 1 (docs/rollups.md): four tables of
+//! sums that merge by plain addition, a marker file, and the log-bucketed
+//! latency mapping they share with `sql/rollup.sql`.
+
+use serde::{Deserialize, Serialize};
+
+/// The schema version this build reads and writes.
+pub const VERSION: u32 = 1;
+
+/// The marker file at the root of a rollup dataset.
+pub const MARKER: &str = "_cacheroi_rollups.json";
+
+/// Table folders.
+pub const REQUESTS: &str = "requests";
+pub const LATENCY: &str = "latency";
+pub const USERS: &str = "users";
+pub const QUALITY: &str = "quality";
+pub const EXAMPLES: &str = "examples";
+
+/// Every table, in the order they are written.
+pub const TABLES: [&str; 5] = [REQUESTS, LATENCY, USERS, QUALITY, EXAMPLES];
+
+// Columns.
+pub const DAY: &str = "day";
+pub const CUSTOMER_ID: &str = "customer_id";
+pub const USER_ID: &str = "user_id";
+pub const SEGMENT: &str = "segment";
+pub const CACHE_ENABLED: &str = "cache_enabled";
+pub const ROWS: &str = "rows";
+pub const HIT: &str = "hit";
+pub const STALE: &str = "stale";
+pub const MISS: &str = "miss";
+pub const BYPASS: &str = "bypass";
+pub const ERROR: &str = "error";
+pub const UNCACHED: &str = "uncached";
+pub const SERVER_ERRORS: &str = "server_errors";
+pub const UPSTREAM_CALLS: &str = "upstream_calls";
+pub const LATENCY_SUM: &str = "latency_sum";
+pub const LATENCY_SQ_SUM: &str = "latency_sq_sum";
+pub const LATENCY_MIN: &str = "latency_min";
+pub const LATENCY_MAX: &str = "latency_max";
+pub const TS_MAX: &str = "ts_max";
+pub const BUCKET: &str = "bucket";
+pub const COUNT: &str = "count";
+pub const SOURCE: &str = "source";
+pub const FORMAT: &str = "format";
+pub const REASON: &str = "reason";
+pub const LINE: &str = "line";
+pub const ROW_NUMBER: &str = "row_number";
+pub const COLUMN: &str = "column";
+pub const VALUE: &str = "value";
+
+/// The relative accuracy of every latency quantile read from the rollups.
+pub const ALPHA: f64 = 0.005;
+/// γ = (1 + α) / (1 − α).
+pub const GAMMA: f64 = (1.0 + ALPHA) / (1.0 - ALPHA);
+/// ln γ, written out so that SQL engines use the very same number.
+pub const LN_GAMMA: f64 = 0.010_000_083_334_583_179;
+/// The bucket of a latency of 0 (and of anything not above 0).
+pub const ZERO_BUCKET: i32 = i32::MIN;
+
+/// DDSketch's bucket of a latency: ⌈ln x / ln γ⌉, every x in
+/// (γ^(i−1), γ^i] in bucket i; 0 in [`ZERO_BUCKET`].
+pub fn bucket_of(x: f64) -> i32 {
+    if x > 0.0 {
+        // Finite latencies give |i| < 75,000: no overflow.
+        (x.ln() / LN_GAMMA).ceil() as i32
+    } else {
+        ZERO_BUCKET
+    }
+}
+
+/// The value a bucket stands for: 2γ^i / (γ + 1), within a relative α of
+/// every value in the bucket.
+pub fn value_of(bucket: i32) -> f64 {
+    if bucket == ZERO_BUCKET {
+        0.0
+    } else {
+        2.0 * (f64::from(bucket) * LN_GAMMA).exp() / (GAMMA + 1.0)
+    }
+}
+
+/// The marker: what a dataset holds and how it was made. A reader refuses a
+/// dataset of another schema version, time zone or accuracy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Marker {
+    pub schema: u32,
+    /// Days are local dates in this IANA zone.
+    pub timezone: String,
+    pub alpha: f64,
+    /// SHA-256 (first 12 hex digits) of the customers table the segments were
+    /// resolved with ("none" without one).
+    pub customers: String,
+    /// `cacheroi <version>` or `sql/rollup.sql (<engine>)`.
+    pub producer: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ln_gamma_is_the_written_constant() {
+        assert!((GAMMA.ln() - LN_GAMMA).abs() < 1e-17, "{}", GAMMA.ln());
+    }
+
+    #[test]
+    fn every_value_is_recovered_within_alpha() {
+        // Latencies from a microsecond to a day, dense in between.
+        let mut x = 0.001;
+        while x < 86_400_000.0 {
+            let v = value_of(bucket_of(x));
+            assert!((v - x).abs() <= ALPHA * x * (1.0 + 1e-9), "{x}: {v}");
+            x *= 1.0007;
+        }
+        assert_eq!(value_of(bucket_of(0.0)), 0.0);
+        assert_eq!(bucket_of(-1.0), ZERO_BUCKET);
+        // Bucket i holds (γ^(i−1), γ^i].
+        assert_eq!(bucket_of(1.0), 0);
+        assert_eq!(bucket_of(1.0001), 1);
+        assert_eq!(bucket_of(f64::MIN_POSITIVE), -70_839);
+    }
+}
