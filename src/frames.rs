@@ -121,10 +121,7 @@ pub fn parse_column(raw: &RawFile, spec: ColumnSpec) -> Result<Parsed, SourceErr
                 found: raw.column_names(),
             });
         }
-        let dt = match spec.kind {
-            Kind::CacheStatus => DataType::String,
-            k => k.canonical_dtype(),
-        };
+        let dt = spec.kind.canonical_dtype();
         return Ok(Parsed {
             value: lit(NULL).cast(dt),
             missing: lit(true),

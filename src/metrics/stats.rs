@@ -8,7 +8,6 @@ use polars::prelude::*;
 
 use crate::frames::SCORE;
 
-
 /// Statistics of request rows in the period P and its treatment subset E.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PeriodStats {

@@ -47,7 +47,7 @@ pub const FORMAT: &str = "format";
 pub const REASON: &str = "reason";
 pub const LINE: &str = "line";
 pub const ROW_NUMBER: &str = "row_number";
-pub const COLUMN: &str = "column";
+pub const COLUMN: &str = "column_name";
 pub const VALUE: &str = "value";
 
 /// The relative accuracy of every latency quantile read from the rollups.

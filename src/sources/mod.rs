@@ -445,6 +445,17 @@ with a newline\",200,12.5,HTI,true,0
     }
 
     #[test]
+    fn a_file_of_nothing_but_torn_lines_is_all_malformed_rows() {
+        // Found by fuzzing: no line is a JSON object, so no column is known;
+        // every line is a malformed row, and the file does not fail.
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "r.ndjson", "{\"ts\" :}\r[1,2]\rnull\r\"x\"\r");
+        let got = ingest(&[p], &request_log::SOURCE, everything(), i64::MAX, &Limits::default()).unwrap();
+        assert_eq!((got.quality.rows_read, got.quality.rows_rejected), (4, 4));
+        assert_eq!(got.quality.rejected_by_reason[reason::MALFORMED_ROW], 4);
+    }
+
+    #[test]
     fn feedback_scores_out_of_range_are_counted() {
         let dir = tempfile::tempdir().unwrap();
         let p = write(

@@ -10,6 +10,7 @@ mod impact;
 mod independent;
 mod mail;
 mod roi;
+mod rollups;
 mod snapshot;
 mod statistics;
 mod weekly;
