@@ -1,15 +1,26 @@
 #!/usr/bin/env python3
-"""Benchmark `cacheroi weekly` against DuckDB on the same 10 M request rows.
+"""Benchmark cacheroi against DuckDB on the same 10 M request rows.
 
-Generates the data with `cacheroi sample` (Parquet and CSV daily files over 10
-weeks), then times, as whole processes with /usr/bin/time (wall time and peak
-RSS): `cacheroi weekly` (every KPI, segments, previous week, data quality over
-every row) and DuckDB computing the same weekly KPIs, segments and
-data-quality counts over the same files. Needs a release build and the pip
-package `duckdb`.
+Generates the data with `cacheroi sample --wide` (Parquet and CSV daily files
+over 10 weeks; ten times the sample's customers and users; Parquet days with
+time stamps in ms, µs or ns, zoned or naive, some days without optional
+columns, extra columns), then times, as whole processes with /usr/bin/time
+(wall time and peak RSS):
 
-    python3 scripts/bench.py [--rows 10000000] [--dir /tmp/cacheroi-bench] [--runs 1]
+- the first `cacheroi weekly` (no rollups yet: every file rolled up, then the
+  report), beside DuckDB computing the same weekly KPIs, segments and
+  data-quality counts over the same files;
+- a repeat `weekly` with the rollups in place, `impact` and `roi`;
+- "next Monday": the rollups of weeks 1–9 in place, the 7 files of week 10
+  arrive, `weekly` of that week;
+- with --engine-rows N (e.g. 100000000): `cacheroi rollup` from scratch on N
+  rows beside DuckDB running sql/rollup.sql (scripts/rollup_engine.py).
+
+Needs a release build and the pip package `duckdb`.
+
+    python3 scripts/bench.py [--rows 10000000] [--dir /tmp/cacheroi-bench] [--runs 1] [--engine-rows 0]
 """
+import shutil
 import argparse
 import os
 import re
@@ -99,14 +110,22 @@ def timed(cmd):
 
 
 def generate(base, fmt, rows):
-    out = os.path.join(base, fmt)
-    marker = os.path.join(out, f".rows-{rows}")
-    if os.path.exists(marker):
-        return out
-    per_day = rows // DAYS
-    sh([BIN, "-q", "sample", "--out", out, "--format", fmt, "--requests-per-day", str(per_day)], stdout=subprocess.DEVNULL)
-    open(marker, "w").close()
+    out = os.path.join(base, f"{fmt}-{rows}")
+    marker = os.path.join(out, ".done")
+    if not os.path.exists(marker):
+        per_day = rows // DAYS
+        sh([BIN, "-q", "sample", "--wide", "--out", out, "--format", fmt, "--requests-per-day", str(per_day)],
+           stdout=subprocess.DEVNULL)
+        open(marker, "w").close()
+    # Rollups of each data set in their own folder.
+    cfg = os.path.join(out, "cacheroi.toml")
+    text = open(cfg).read().replace('output_dir = "../reports"', 'output_dir = "reports"')
+    open(cfg, "w").write(text)
     return out
+
+
+def rollups_dir(data):
+    return os.path.join(data, "reports", "rollups")
 
 
 def duckdb_cmd(data, fmt, threads):
@@ -136,34 +155,79 @@ def duckdb_cmd(data, fmt, threads):
     return [sys.executable, "-c", script, sql]
 
 
+def cacheroi(data, *args):
+    return timed([BIN, "-q", *args, "--config", os.path.join(data, "cacheroi.toml"), "--out", os.path.join(data, "out")])
+
+
+def row(label, c, d=None):
+    duck = f"{d[0]:.2f} s | {d[1]:,.0f} MiB | {d[0] / c[0]:.1f}×" if d else "— | — | —"
+    return f"| {label} | {c[0]:.2f} s | {c[1]:,.0f} MiB | {duck} |"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--dir", default="/tmp/cacheroi-bench")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--formats", default="parquet,csv")
+    ap.add_argument("--engine-rows", type=int, default=0)
     args = ap.parse_args()
     if not os.path.exists(BIN):
         sys.exit(f"{BIN} missing: run `cargo build --release` first")
-    results = []
-    for fmt in ["parquet", "csv"]:
+    lines = []
+    for fmt in args.formats.split(","):
         data = generate(args.dir, fmt, args.rows)
-        size = sum(os.path.getsize(os.path.join(data, "requests", f)) for f in os.listdir(os.path.join(data, "requests")))
+        reqs = os.path.join(data, "requests")
+        size = sum(os.path.getsize(os.path.join(reqs, f)) for f in os.listdir(reqs))
         for run in range(args.runs):
-            out = os.path.join(args.dir, "out")
-            c = timed([BIN, "-q", "weekly", "--week", "2026-W46", "--config", os.path.join(data, "cacheroi.toml"), "--out", out])
+            shutil.rmtree(rollups_dir(data), ignore_errors=True)
+            first = cacheroi(data, "weekly", "--week", "2026-W46")
             d = timed(duckdb_cmd(data, fmt, args.threads))
-            results.append((fmt, size, run, c, d))
-            print(f"{fmt} run {run}: cacheroi {c[0]:.2f} s {c[1]:.0f} MiB; duckdb {d[0]:.2f} s {d[1]:.0f} MiB", file=sys.stderr)
             if run == 0:
                 print(d[2], file=sys.stderr)
-    print(f"\n{args.rows:,} request rows over {DAYS} days, weekly report of 2026-W46, {os.cpu_count()} cores\n")
-    print("| input | size | cacheroi wall | cacheroi peak RSS | DuckDB wall | DuckDB peak RSS | speed-up |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for fmt, size, run, c, d in results:
-        print(
-            f"| {fmt} | {size / 2**20:,.0f} MiB | {c[0]:.2f} s | {c[1]:,.0f} MiB | {d[0]:.2f} s | {d[1]:,.0f} MiB | {d[0] / c[0]:.1f}× |"
-        )
+            again = cacheroi(data, "weekly", "--week", "2026-W46")
+            impact = cacheroi(data, "impact")
+            roi = cacheroi(data, "roi")
+            # Next Monday: weeks 1–9 rolled up, week 10's files arrive.
+            last_week = sorted(os.listdir(reqs))[-7:]
+            hold = os.path.join(data, "held")
+            os.makedirs(hold, exist_ok=True)
+            for f in last_week:
+                shutil.move(os.path.join(reqs, f), os.path.join(hold, f))
+            cacheroi(data, "weekly", "--week", "2026-W45")
+            for f in last_week:
+                shutil.move(os.path.join(hold, f), os.path.join(reqs, f))
+            monday = cacheroi(data, "weekly", "--week", "2026-W46")
+            rollup_bytes = sum(
+                os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(rollups_dir(data)) for f in fs
+            )
+            lines.append(f"\n**{fmt}** ({size / 2**20:,.0f} MiB of request files; rollups {rollup_bytes / 2**20:,.1f} MiB = "
+                         f"{100 * rollup_bytes / size:.1f} %), run {run + 1}\n")
+            lines.append("| step | cacheroi wall | cacheroi peak RSS | DuckDB wall | DuckDB peak RSS | DuckDB ÷ cacheroi |")
+            lines.append("|---|---:|---:|---:|---:|---:|")
+            lines.append(row("first `weekly` (rolls up every file)", first, d))
+            lines.append(row("`weekly` again (rollups in place)", again))
+            lines.append(row("`impact` (rollups in place)", impact))
+            lines.append(row("`roi` (rollups in place)", roi))
+            lines.append(row("next Monday: 7 new files, `weekly`", monday))
+            print("\n".join(lines[-9:]), file=sys.stderr)
+    if args.engine_rows:
+        data = generate(args.dir, "parquet", args.engine_rows)
+        reqs = os.path.join(data, "requests")
+        size = sum(os.path.getsize(os.path.join(reqs, f)) for f in os.listdir(reqs))
+        shutil.rmtree(rollups_dir(data), ignore_errors=True)
+        c = timed([BIN, "-q", "rollup", "--config", os.path.join(data, "cacheroi.toml")])
+        out = os.path.join(data, "engine-rollups")
+        shutil.rmtree(out, ignore_errors=True)
+        d = timed([sys.executable, os.path.join(ROOT, "scripts", "rollup_engine.py"), "--engine", "duckdb",
+                   "--config", os.path.join(data, "cacheroi.toml"), "--out", out, "--threads", str(args.threads)])
+        lines.append(f"\n**{args.engine_rows:,} rows** (Parquet, {size / 2**20:,.0f} MiB), rollups from scratch\n")
+        lines.append("| step | cacheroi wall | cacheroi peak RSS | DuckDB wall | DuckDB peak RSS | DuckDB ÷ cacheroi |")
+        lines.append("|---|---:|---:|---:|---:|---:|")
+        lines.append(row("`cacheroi rollup` vs DuckDB running sql/rollup.sql", c, d))
+    print(f"\n{args.rows:,} request rows over {DAYS} days, weekly report of 2026-W46, {os.cpu_count()} cores")
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

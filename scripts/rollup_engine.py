@@ -39,17 +39,17 @@ QUARTER_US = 900_000_000
 RFC3339 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 
 
-def read_config(path):
+def read_config(path, need_requests=True):
     with open(path, "rb") as f:
         cfg = tomllib.load(f)
     base = os.path.dirname(os.path.abspath(path))
     src = cfg.get("sources", {})
     rel = lambda p: p if os.path.isabs(p) else os.path.join(base, p)
-    if "requests" not in src:
+    if need_requests and "requests" not in src:
         sys.exit(f"error: {path}: missing sources.requests")
     return {
         "timezone": cfg.get("timezone", "UTC"),
-        "requests": rel(src["requests"]),
+        "requests": rel(src["requests"]) if "requests" in src else None,
         "customers": rel(src["customers"]) if src.get("customers") else None,
     }
 
@@ -207,15 +207,56 @@ def run_duckdb(cfg, kinds, customers, sql, out, threads):
     return f"duckdb {duckdb.__version__}"
 
 
+def marker_of(base, producer):
+    return dict(base, producer=f"sql/rollup.sql ({producer})")
+
+
 # --- Spark ------------------------------------------------------------------
 
-def run_spark(cfg, kinds, customers, sql, out, threads):
+def spark_frame(df, F, T, source, fmt):
+    """One source's rows as the text relation the SQL expects."""
+    cols = {c.lower(): c for c in df.columns}
+
+    def text(name):
+        return F.col(f"`{cols[name]}`").cast("string") if name in cols else F.lit(None).cast("string")
+
+    if "ts" not in cols:
+        ts_us, present, ts_text = F.lit(None).cast("bigint"), F.lit(False), F.lit(None).cast("string")
+    else:
+        c = F.col(f"`{cols['ts']}`")
+        dtype = df.schema[cols["ts"]].dataType
+        if isinstance(dtype, (T.TimestampType, T.TimestampNTZType)):
+            ts_us = F.expr(f"unix_micros(CAST(`{cols['ts']}` AS TIMESTAMP))")
+        elif isinstance(dtype, T.LongType):
+            # nanosAsLong: Parquet TIMESTAMP(NANOS) as nanoseconds.
+            ts_us = F.floor(c / 1000).cast("bigint")
+        else:
+            s = c.cast("string")
+            ts_us = F.when(s.rlike(RFC3339), F.expr(f"unix_micros(to_timestamp(CAST(`{cols['ts']}` AS STRING)))"))
+        present = F.coalesce(c.cast("string"), F.lit("")) != ""
+        ts_text = c.cast("string")
+    return df.select(
+        (F.input_file_name() if source is None else F.lit(source)).alias("source_file"),
+        F.lit(fmt).alias("format"),
+        F.lit(None).cast("bigint").alias("row_number"),
+        ts_us.cast("bigint").alias("ts_us"),
+        present.alias("ts_present"),
+        ts_text.alias("ts_text"),
+        *[text(c).alias(c) for c in COLUMNS[1:]],
+    )
+
+
+def run_spark(cfg, kinds, customers, sql, out, threads, master=None, table=None, cfg_marker=None):
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession, functions as F, types as T
+    builder = SparkSession.builder
+    if master:
+        builder = builder.master(master)
     spark = (
-        SparkSession.builder.master(f"local[{threads}]")
+        builder
         .appName("cacheroi-rollup")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(threads))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
@@ -225,9 +266,10 @@ def run_spark(cfg, kinds, customers, sql, out, threads):
     )
     spark.sparkContext.setLogLevel("ERROR")
     frames = []
+    if table:
+        # A (partitioned) request table of the catalog.
+        frames.append(spark_frame(spark.table(table), F, T, None, "table"))
     for fmt, files in kinds.items():
-        if not files:
-            continue
         # File by file: files of older schemas or other time stamp units mix.
         for f in files:
             if fmt == "parquet":
@@ -236,35 +278,7 @@ def run_spark(cfg, kinds, customers, sql, out, threads):
                 df = spark.read.option("header", "true").option("inferSchema", "false").csv(f)
             else:
                 df = spark.read.option("primitivesAsString", "true").json(f)
-            cols = {c.lower(): c for c in df.columns}
-            def text(name):
-                return F.col(f"`{cols[name]}`").cast("string") if name in cols else F.lit(None).cast("string")
-            if "ts" not in cols:
-                ts_us, present, ts_text = F.lit(None).cast("bigint"), F.lit(False), F.lit(None).cast("string")
-            else:
-                c = F.col(f"`{cols['ts']}`")
-                dtype = df.schema[cols["ts"]].dataType
-                if isinstance(dtype, (T.TimestampType, T.TimestampNTZType)):
-                    ts_us = F.expr(f"unix_micros(CAST(`{cols['ts']}` AS TIMESTAMP))")
-                elif isinstance(dtype, T.LongType):
-                    # nanosAsLong: Parquet TIMESTAMP(NANOS) as nanoseconds.
-                    ts_us = F.floor(c / 1000).cast("bigint")
-                else:
-                    s = c.cast("string")
-                    ts_us = F.when(s.rlike(RFC3339), F.expr(f"unix_micros(to_timestamp(CAST(`{cols['ts']}` AS STRING)))"))
-                present = F.coalesce(c.cast("string"), F.lit("")) != ""
-                ts_text = c.cast("string")
-            frames.append(
-                df.select(
-                    F.lit(f).alias("source_file"),
-                    F.lit(fmt).alias("format"),
-                    F.lit(None).cast("bigint").alias("row_number"),
-                    ts_us.cast("bigint").alias("ts_us"),
-                    present.alias("ts_present"),
-                    ts_text.alias("ts_text"),
-                    *[text(c).alias(c) for c in COLUMNS[1:]],
-                )
-            )
+            frames.append(spark_frame(df, F, T, f, fmt))
     raw = frames[0]
     for f in frames[1:]:
         raw = raw.unionByName(f)
@@ -289,6 +303,13 @@ def run_spark(cfg, kinds, customers, sql, out, threads):
         spark.sql(body).write.mode("overwrite").partitionBy("day").option("compression", "zstd") \
             .parquet(os.path.join(out, name))
     version = spark.version
+    # The marker through Hadoop's file system: local, hdfs:// or s3a:// alike.
+    marker = json.dumps(marker_of(cfg_marker, f"spark {version}"), indent=2) + "\n"
+    jvm = spark._jvm
+    path = jvm.org.apache.hadoop.fs.Path(out.rstrip("/") + "/_cacheroi_rollups.json")
+    stream = path.getFileSystem(spark._jsc.hadoopConfiguration()).create(path, True)
+    stream.write(bytearray(marker.encode()))
+    stream.close()
     spark.stop()
     return f"spark {version}"
 
@@ -300,26 +321,29 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--sql", default=os.path.join(os.path.dirname(__file__), "..", "sql", "rollup.sql"))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--master", help="Spark master (default: local[THREADS]; under spark-submit, its --master)")
+    ap.add_argument("--table", help="Spark: read the requests from this catalog table instead of the config's files")
     args = ap.parse_args()
-    cfg = read_config(args.config)
-    kinds = files_of(cfg["requests"])
+    cfg = read_config(args.config, need_requests=not args.table)
+    kinds = files_of(cfg["requests"]) if not args.table else {"parquet": [], "csv": [], "ndjson": []}
     customers, digest = customers_of(cfg["customers"])
     sql = split_sql(args.sql)
-    os.makedirs(args.out, exist_ok=True)
-    run = run_duckdb if args.engine == "duckdb" else run_spark
-    producer = run(cfg, kinds, customers, sql, args.out, args.threads)
-    marker = {
-        "schema": SCHEMA,
-        "timezone": cfg["timezone"],
-        "alpha": ALPHA,
-        "customers": digest,
-        "producer": f"sql/rollup.sql ({producer})",
-    }
-    with open(os.path.join(args.out, "_cacheroi_rollups.json"), "w") as f:
-        json.dump(marker, f, indent=2)
-        f.write("\n")
+    base = {"schema": SCHEMA, "timezone": cfg["timezone"], "alpha": ALPHA, "customers": digest}
+    if args.engine == "duckdb":
+        if args.table:
+            sys.exit("error: --table is for Spark's catalog; DuckDB reads the config's files")
+        os.makedirs(args.out, exist_ok=True)
+        producer = run_duckdb(cfg, kinds, customers, sql, args.out, args.threads)
+        with open(os.path.join(args.out, "_cacheroi_rollups.json"), "w") as f:
+            json.dump(marker_of(base, producer), f, indent=2)
+            f.write("\n")
+    else:
+        in_submit = "SPARK_SUBMIT" in os.environ or "PYSPARK_GATEWAY_PORT" in os.environ
+        master = args.master or (None if in_submit else f"local[{args.threads}]")
+        producer = run_spark(cfg, kinds, customers, sql, args.out, args.threads, master, args.table, base)
     n = sum(len(v) for v in kinds.values())
-    print(f"{args.out}: rollups of {n} file(s) by {producer}")
+    what = f"table {args.table}" if args.table else f"{n} file(s)"
+    print(f"{args.out}: rollups of {what} by {producer}")
 
 
 if __name__ == "__main__":

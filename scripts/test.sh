@@ -32,9 +32,19 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-aiosmtpd >/dev/null
   }
 fi
+# DuckDB and Spark (local mode, on the machine's Java 17) run sql/rollup.sql.
 if ! python3 -c 'import duckdb' 2>/dev/null; then
   echo "installing duckdb (pip)" >&2
   python3 -m pip install --quiet duckdb
+fi
+if ! python3 -c 'import pyspark' 2>/dev/null; then
+  echo "installing pyspark (pip)" >&2
+  python3 -m pip install --quiet pyspark
+fi
+if ! command -v java >/dev/null 2>&1; then
+  echo "installing a Java runtime for Spark (apt-get)" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null
 fi
 
 # The repository stands on its own: nothing it tracks may read outside it.

@@ -182,6 +182,11 @@ pub struct SampleArgs {
     /// Format of the daily request files.
     #[arg(long, value_enum, default_value = "mixed")]
     pub format: crate::sample::SampleFormat,
+    /// Benchmark data closer to real logs: ten times the customers and users,
+    /// and Parquet days of varied schemas (time stamps in ms, µs or ns, zoned
+    /// or naive; days without optional columns; extra columns).
+    #[arg(long)]
+    pub wide: bool,
 }
 
 /// The longest `--retain`: 100 years.

@@ -13,5 +13,6 @@ pub fn run(args: &SampleArgs) -> Result<Vec<PathBuf>> {
         seed: args.seed,
         requests_per_day: args.requests_per_day,
         format: args.format,
+        wide: args.wide,
     })
 }

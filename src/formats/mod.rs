@@ -143,6 +143,8 @@ impl FileKind {
 pub enum Location {
     Line(u64),
     Row(u64),
+    /// A row of rollups an engine made from a format without line numbers.
+    Unknown,
 }
 
 impl std::fmt::Display for Location {
@@ -150,6 +152,7 @@ impl std::fmt::Display for Location {
         match self {
             Location::Line(n) => write!(f, "line {n}"),
             Location::Row(n) => write!(f, "row {n}"),
+            Location::Unknown => write!(f, "a row"),
         }
     }
 }

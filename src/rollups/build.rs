@@ -244,6 +244,7 @@ fn examples_frame(source: &str, examples: &[BadRow]) -> Result<DataFrame> {
         .map(|e| match e.location {
             Location::Line(l) => (Some(l as i64), None),
             Location::Row(r) => (None, Some(r as i64)),
+            Location::Unknown => (None, None),
         })
         .unzip();
     Ok(DataFrame::new(

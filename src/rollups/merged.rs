@@ -500,7 +500,7 @@ fn load_quality(q: &DataFrame, e: DataFrame) -> Result<SourceQuality> {
         let location = match (line.get(i), row.get(i)) {
             (Some(l), _) => Location::Line(l.max(0) as u64),
             (None, Some(r)) => Location::Row(r.max(0) as u64),
-            (None, None) => Location::Row(0),
+            (None, None) => Location::Unknown,
         };
         out.examples.push(BadRow {
             file: src[i].clone(),

@@ -80,7 +80,12 @@ pub fn refresh_and_load(
         elapsed = ?started.elapsed(),
         "rollups"
     );
-    let merged = merged::load(&loc.root, Some(&manifest), &marker)?;
+    let merged = merged::load(&loc.root, Some(&manifest), &marker).map_err(|e| {
+        anyhow::anyhow!(
+            "{e} — the rollup store {} is damaged: remove it and the next run rolls every file up anew",
+            loc.root.display()
+        )
+    })?;
     tracing::debug!(elapsed = ?started.elapsed(), "rollups merged");
     Ok((merged, done))
 }

@@ -45,6 +45,11 @@ pub struct Options {
     pub seed: u64,
     pub requests_per_day: u64,
     pub format: SampleFormat,
+    /// Benchmark data closer to real logs: ten times the customers and
+    /// users, and Parquet days of varied schemas (time stamps in ms, µs or
+    /// ns, zoned or naive; days without `segment` or `upstream_calls`; extra
+    /// columns the reports never read).
+    pub wide: bool,
 }
 
 struct Customer {
@@ -118,11 +123,12 @@ struct Request {
     upstream_calls: i64,
 }
 
-fn customers() -> Vec<Customer> {
+fn customers(scale: u32) -> Vec<Customer> {
     let mut out = Vec::new();
     let mut n = 0;
     for (segment, tier, count, users) in SEGMENTS {
-        for i in 0..count {
+        let users = users * scale;
+        for i in 0..count * scale {
             n += 1;
             let name = text::CUSTOMER_NAMES[(n - 1) % text::CUSTOMER_NAMES.len()].to_string();
             out.push(Customer {
@@ -148,7 +154,7 @@ pub fn generate(opts: &Options) -> Result<Vec<PathBuf>> {
     let out = &opts.out;
     std::fs::create_dir_all(out.join("requests")).with_context(|| format!("{}: cannot create", out.display()))?;
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-    let custs = customers();
+    let custs = customers(if opts.wide { 10 } else { 1 });
     let weights: Vec<u32> = custs.iter().map(|c| c.users).collect();
     let total_weight: u32 = weights.iter().sum();
     let start = NaiveDate::from_ymd_opt(BASELINE_START.0, BASELINE_START.1, BASELINE_START.2).expect("date");
@@ -289,7 +295,7 @@ pub fn generate(opts: &Options) -> Result<Vec<PathBuf>> {
         match format {
             "csv" => write_csv(&path, &rows, &custs, with_segment, &bad)?,
             "ndjson" => write_ndjson(&path, &rows, &custs, &bad)?,
-            _ => write_parquet(&path, &rows, &custs)?,
+            _ => write_parquet(&path, &rows, &custs, opts.wide.then_some(d))?,
         }
         written.push(path);
     }
@@ -442,15 +448,24 @@ fn write_ndjson(path: &Path, rows: &[Request], custs: &[Customer], bad: &[String
     Ok(())
 }
 
-fn write_parquet(path: &Path, rows: &[Request], custs: &[Customer]) -> Result<()> {
+/// `varied`: the day's index, to vary the schema as real logs do (None: the
+/// one canonical schema).
+fn write_parquet(path: &Path, rows: &[Request], custs: &[Customer], varied: Option<i64>) -> Result<()> {
     let ts: Vec<i64> = rows.iter().map(|r| r.ts_us).collect();
+    let k = varied.unwrap_or(0);
+    let unit = match (varied.is_some(), k % 3) {
+        (false, _) | (true, 0) => TimeUnit::Microseconds,
+        (true, 1) => TimeUnit::Milliseconds,
+        _ => TimeUnit::Nanoseconds,
+    };
+    let zone = (varied.is_none() || k % 2 == 0).then_some(polars::prelude::TimeZone::UTC);
+    let ts = Column::new("ts".into(), ts)
+        .cast(&DataType::Datetime(TimeUnit::Microseconds, zone.clone()))?
+        .cast(&DataType::Datetime(unit, zone))?;
     let mut df = DataFrame::new(
         rows.len(),
         vec![
-            Column::new("ts".into(), ts).cast(&DataType::Datetime(
-                TimeUnit::Microseconds,
-                Some(polars::prelude::TimeZone::UTC),
-            ))?,
+            ts,
             Column::new(
                 "customer_id".into(),
                 rows.iter().map(|r| custs[r.customer].id.clone()).collect::<Vec<_>>(),
@@ -493,6 +508,25 @@ fn write_parquet(path: &Path, rows: &[Request], custs: &[Customer]) -> Result<()
             ),
         ],
     )?;
+    if let Some(k) = varied {
+        // Older days lack the optional columns; every day carries columns
+        // the reports never read.
+        if k % 5 == 1 {
+            df = df.drop("segment")?;
+        }
+        if k % 7 == 2 {
+            df = df.drop("upstream_calls")?;
+        }
+        let n = rows.len();
+        df.with_column(Column::new(
+            "request_id".into(),
+            (0..n).map(|i| format!("{k:03}-{i:09}")).collect::<Vec<_>>(),
+        ))?;
+        df.with_column(Column::new(
+            "bytes_sent".into(),
+            rows.iter().map(|r| (r.latency_ms * 97.0) as i64).collect::<Vec<_>>(),
+        ))?;
+    }
     let file = std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
     ParquetWriter::new(file).finish(&mut df)?;
     Ok(())
