@@ -3,7 +3,7 @@
 //! table), latency quantiles from the merged log-bucketed histograms
 //! (within a relative α of the exact ones, docs/rollups.md).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::stats::{BaselineStats, PeriodStats};
 use crate::rollups::schema::value_of;
@@ -14,10 +14,6 @@ pub type Days = (i32, i32);
 
 /// Which segments a figure covers (None: every segment).
 pub type Segments<'a> = Option<&'a BTreeSet<u16>>;
-
-fn in_days(day: i32, d: Days) -> bool {
-    day >= d.0 && day < d.1
-}
 
 fn in_segments(seg: u16, s: Segments) -> bool {
     s.is_none_or(|set| set.contains(&seg))
@@ -73,40 +69,126 @@ impl Histogram {
     }
 }
 
-/// The histogram of the latency rows that `keep` selects.
-pub fn histogram(m: &Merged, keep: impl Fn(&Lat) -> bool) -> Histogram {
+/// The records of `days` in a day-sorted slice.
+pub fn within<T>(records: &[T], day: impl Fn(&T) -> i32, days: Days) -> &[T] {
+    let a = records.partition_point(|r| day(r) < days.0);
+    let b = records.partition_point(|r| day(r) < days.1);
+    &records[a..b.max(a)]
+}
+
+/// The histogram of the latency rows of `days` that `keep` selects.
+pub fn histogram(m: &Merged, days: Days, keep: impl Fn(&Lat) -> bool) -> Histogram {
     let mut h = Histogram::default();
-    for l in m.latency.iter().filter(|l| keep(l)) {
+    for l in within(&m.latency, |l| l.day, days).iter().filter(|l| keep(l)) {
         h.add(l.bucket, l.count);
     }
     h
 }
 
-/// Statistics of P and E over `days` and `segments`.
-pub fn period(m: &Merged, days: Days, segments: Segments) -> PeriodStats {
-    let mut p = PeriodStats::default();
-    let keep = |day: i32, seg: u16| in_days(day, days) && in_segments(seg, segments);
-    for r in m.requests.iter().filter(|r| keep(r.day, r.segment)) {
-        p.requests += r.rows;
-        if r.enabled {
-            add_e(&mut p, r);
+/// A set of users as bits (users are small integers).
+#[derive(Clone)]
+struct UserSet {
+    bits: Vec<u64>,
+    len: u64,
+}
+
+impl UserSet {
+    fn new(users: usize) -> Self {
+        UserSet {
+            bits: vec![0; users.div_ceil(64)],
+            len: 0,
         }
     }
-    let mut users = HashSet::new();
-    let mut e_users = HashSet::new();
-    for u in m.user_days.iter().filter(|u| keep(u.day, u.segment)) {
+
+    fn insert(&mut self, u: u32) {
+        let (w, b) = ((u / 64) as usize, u % 64);
+        if self.bits[w] & (1 << b) == 0 {
+            self.bits[w] |= 1 << b;
+            self.len += 1;
+        }
+    }
+}
+
+/// Statistics of P and E over `days` and `segments`.
+pub fn period(m: &Merged, days: Days, segments: Segments) -> PeriodStats {
+    let (all, _) = period_by_segment(m, days, segments, false);
+    all
+}
+
+/// Statistics of P and E over `days` and `segments`, overall and (with
+/// `per_segment`) for each segment, in one pass over each table.
+pub fn period_by_segment(
+    m: &Merged,
+    days: Days,
+    segments: Segments,
+    per_segment: bool,
+) -> (PeriodStats, BTreeMap<u16, PeriodStats>) {
+    let mut all = PeriodStats::default();
+    let mut by: BTreeMap<u16, PeriodStats> = BTreeMap::new();
+    for r in within(&m.requests, |r| r.day, days)
+        .iter()
+        .filter(|r| in_segments(r.segment, segments))
+    {
+        let add = |p: &mut PeriodStats| {
+            p.requests += r.rows;
+            if r.enabled {
+                add_e(p, r);
+            }
+        };
+        add(&mut all);
+        if per_segment {
+            add(by.entry(r.segment).or_default());
+        }
+    }
+    let n = m.users.len();
+    let (mut users, mut e_users) = (UserSet::new(n), UserSet::new(n));
+    let mut seg_users: BTreeMap<u16, (UserSet, UserSet)> = BTreeMap::new();
+    for u in within(&m.user_days, |u| u.day, days)
+        .iter()
+        .filter(|u| in_segments(u.segment, segments))
+    {
         users.insert(u.user);
         if u.enabled {
             e_users.insert(u.user);
         }
+        if per_segment {
+            let (su, se) = seg_users
+                .entry(u.segment)
+                .or_insert_with(|| (UserSet::new(n), UserSet::new(n)));
+            su.insert(u.user);
+            if u.enabled {
+                se.insert(u.user);
+            }
+        }
     }
-    p.users = users.len() as u64;
-    p.e_users = e_users.len() as u64;
-    let h = histogram(m, |l| l.enabled && keep(l.day, l.segment));
-    p.e_p50 = h.quantile(0.50);
-    p.e_p95 = h.quantile(0.95);
-    p.e_p99 = h.quantile(0.99);
-    p
+    all.users = users.len;
+    all.e_users = e_users.len;
+    for (seg, (su, se)) in seg_users {
+        let p = by.entry(seg).or_default();
+        p.users = su.len;
+        p.e_users = se.len;
+    }
+    let mut h_all = Histogram::default();
+    let mut h_seg: BTreeMap<u16, Histogram> = BTreeMap::new();
+    for l in within(&m.latency, |l| l.day, days)
+        .iter()
+        .filter(|l| l.enabled && in_segments(l.segment, segments))
+    {
+        h_all.add(l.bucket, l.count);
+        if per_segment {
+            h_seg.entry(l.segment).or_default().add(l.bucket, l.count);
+        }
+    }
+    let quantiles = |p: &mut PeriodStats, h: &Histogram| {
+        p.e_p50 = h.quantile(0.50);
+        p.e_p95 = h.quantile(0.95);
+        p.e_p99 = h.quantile(0.99);
+    };
+    quantiles(&mut all, &h_all);
+    for (seg, h) in &h_seg {
+        quantiles(by.entry(*seg).or_default(), h);
+    }
+    (all, by)
 }
 
 fn add_e(p: &mut PeriodStats, r: &Req) {
@@ -123,14 +205,16 @@ fn add_e(p: &mut PeriodStats, r: &Req) {
 /// Statistics of B (cache off) over the baseline `days` and `segments`.
 pub fn baseline(m: &Merged, days: Days, segments: Segments) -> BaselineStats {
     let mut b = BaselineStats::default();
-    let keep = |day: i32, seg: u16| in_days(day, days) && in_segments(seg, segments);
-    for r in m.requests.iter().filter(|r| !r.enabled && keep(r.day, r.segment)) {
+    for r in within(&m.requests, |r| r.day, days)
+        .iter()
+        .filter(|r| !r.enabled && in_segments(r.segment, segments))
+    {
         b.rows += r.rows;
         b.origin += r.upstream as f64;
         b.latency_sum += r.latency_sum;
         b.server_errors += r.server_errors;
     }
-    let h = histogram(m, |l| !l.enabled && keep(l.day, l.segment));
+    let h = histogram(m, days, |l| !l.enabled && in_segments(l.segment, segments));
     b.p50 = h.quantile(0.50);
     b.p95 = h.quantile(0.95);
     b.p99 = h.quantile(0.99);
@@ -139,9 +223,8 @@ pub fn baseline(m: &Merged, days: Days, segments: Segments) -> BaselineStats {
 
 /// The segments with rows in `days`, by name.
 pub fn segments_in(m: &Merged, days: Days) -> BTreeMap<String, u16> {
-    m.requests
+    within(&m.requests, |r| r.day, days)
         .iter()
-        .filter(|r| in_days(r.day, days))
         .map(|r| (m.segments[r.segment as usize].clone(), r.segment))
         .collect()
 }
@@ -169,7 +252,7 @@ pub struct CustomerFold {
 /// Per customer over `days`, sorted by id.
 pub fn customers(m: &Merged, days: Days) -> Vec<CustomerFold> {
     let mut by: BTreeMap<&str, CustomerFold> = BTreeMap::new();
-    for r in m.requests.iter().filter(|r| in_days(r.day, days)) {
+    for r in within(&m.requests, |r| r.day, days) {
         let id = m.customers[r.customer as usize].as_str();
         let c = by.entry(id).or_insert_with(|| CustomerFold {
             customer_id: id.to_string(),
@@ -202,7 +285,7 @@ pub struct DayFold {
 /// Per local day within `days`, in order.
 pub fn daily(m: &Merged, days: Days) -> Vec<DayFold> {
     let mut by: BTreeMap<i32, DayFold> = BTreeMap::new();
-    for r in m.requests.iter().filter(|r| in_days(r.day, days)) {
+    for r in within(&m.requests, |r| r.day, days) {
         let d = by.entry(r.day).or_insert(DayFold {
             day: r.day,
             requests: 0,
@@ -222,31 +305,51 @@ pub fn daily(m: &Merged, days: Days) -> Vec<DayFold> {
 
 /// The first and last day with a request row.
 pub fn day_extent(m: &Merged) -> Option<(i32, i32)> {
-    let first = m.requests.iter().map(|r| r.day).min()?;
-    let last = m.requests.iter().map(|r| r.day).max()?;
-    Some((first, last))
+    Some((m.requests.first()?.day, m.requests.last()?.day))
 }
 
 /// Valid request rows on or after `day`, and the latest time stamp among them.
 pub fn rows_from(m: &Merged, day: i32) -> (u64, Option<i64>) {
-    m.requests
+    within(&m.requests, |r| r.day, (day, i32::MAX))
         .iter()
-        .filter(|r| r.day >= day)
         .fold((0, None), |(n, t), r| (n + r.rows, t.max(Some(r.ts_max))))
 }
 
-/// Per-user sums of the user-day rows `keep` selects, by a key.
-pub fn user_sums<K: Ord>(m: &Merged, keep: impl Fn(&UserDay) -> Option<K>) -> BTreeMap<(K, u32), UserDay> {
-    let mut out: BTreeMap<(K, u32), UserDay> = BTreeMap::new();
-    for u in &m.user_days {
-        let Some(k) = keep(u) else { continue };
-        let s = out.entry((k, u.user)).or_default();
-        s.rows += u.rows;
-        s.upstream += u.upstream;
-        s.latency_sum += u.latency_sum;
-        s.latency_sq_sum += u.latency_sq_sum;
-        s.server_errors += u.server_errors;
+/// Per-user sums of the user-day rows of `windows` that `keep` selects,
+/// by a key, in (key, user) order (so a rerun sums in the same order and
+/// gives the same last digit). Hashed while summing: a sorted map per row
+/// costs a tree walk on every user-day.
+pub fn user_sums<K: Ord + std::hash::Hash + Copy>(
+    m: &Merged,
+    windows: &[Days],
+    keep: impl Fn(&UserDay) -> Option<K>,
+) -> Vec<((K, u32), UserDay)> {
+    let mut sums: polars::prelude::PlHashMap<(K, u32), UserDay> = Default::default();
+    let mut seen: Vec<Days> = Vec::new();
+    for &w in windows {
+        // A day in two windows counts once.
+        let mut from = w.0;
+        for s in &seen {
+            if s.0 <= from && from < s.1 {
+                from = s.1;
+            }
+        }
+        for u in within(&m.user_days, |u| u.day, (from, w.1)) {
+            if seen.iter().any(|s| u.day >= s.0 && u.day < s.1) {
+                continue;
+            }
+            let Some(k) = keep(u) else { continue };
+            let s = sums.entry((k, u.user)).or_default();
+            s.rows += u.rows;
+            s.upstream += u.upstream;
+            s.latency_sum += u.latency_sum;
+            s.latency_sq_sum += u.latency_sq_sum;
+            s.server_errors += u.server_errors;
+        }
+        seen.push(w);
     }
+    let mut out: Vec<_> = sums.into_iter().collect();
+    out.sort_unstable_by_key(|a| a.0);
     out
 }
 
@@ -267,5 +370,30 @@ mod tests {
             assert!((got - want).abs() <= alpha * want, "q {q}: {got} vs {want}");
         }
         assert_eq!(Histogram::default().quantile(0.5), None);
+    }
+
+    #[test]
+    fn user_sums_count_a_day_once_when_windows_overlap() {
+        let ud = |day, user, rows| UserDay {
+            day,
+            user,
+            rows,
+            ..Default::default()
+        };
+        let m = Merged {
+            users: vec!["a".into(), "b".into()],
+            // Sorted by day, as merged records are.
+            user_days: vec![ud(1, 0, 1), ud(2, 0, 2), ud(2, 1, 5), ud(3, 0, 4), ud(9, 1, 7)],
+            ..Default::default()
+        };
+        // Windows [1, 3) and [2, 4): days 1, 2, 3 once each. User a: 1+2+4 = 7;
+        // user b: 5 (day 9 is in no window).
+        let sums = user_sums(&m, &[(1, 3), (2, 4)], |_| Some(0u8));
+        let got: Vec<(u32, u64)> = sums.iter().map(|((_, u), s)| (*u, s.rows)).collect();
+        assert_eq!(got, [(0, 7), (1, 5)]);
+        // Keyed by parity of the day: even days of a 2, of b 5; odd of a 1+4 = 5.
+        let sums = user_sums(&m, &[(0, 10)], |u| Some(u.day % 2));
+        let got: Vec<(i32, u32, u64)> = sums.iter().map(|((k, u), s)| (*k, *u, s.rows)).collect();
+        assert_eq!(got, [(0, 0, 2), (0, 1, 5), (1, 0, 5), (1, 1, 7)]);
     }
 }

@@ -290,7 +290,7 @@ pub fn measure_periods(
     let mut out = Vec::with_capacity(periods.len());
     for (i, period) in periods.iter().enumerate() {
         let days = days_of(period);
-        let ps = fold::period(m, days, scope);
+        let (ps, seg_ps) = fold::period_by_segment(m, days, scope, true);
         // |E| of the whole period, whatever the scope: the Redis cost is shared by it.
         let whole_e = if scope.is_none() {
             ps.e_rows
@@ -306,20 +306,16 @@ pub fn measure_periods(
             costs,
             redis_share: share(ps.e_rows),
         });
-        let mut names: BTreeMap<String, Option<u16>> = fold::segments_in(m, days)
-            .into_iter()
-            .filter(|(_, id)| scope.is_none_or(|s| s.contains(id)))
-            .map(|(n, id)| (n, Some(id)))
+        let mut names: BTreeMap<String, Option<u16>> = seg_ps
+            .keys()
+            .map(|id| (m.segments[*id as usize].clone(), Some(*id)))
             .collect();
         for name in fb_segs[i].keys() {
             names.entry(name.clone()).or_insert(None);
         }
         let mut segments = BTreeMap::new();
         for (name, id) in names {
-            let sp = match id {
-                Some(id) => fold::period(m, days, Some(&BTreeSet::from([id]))),
-                None => PeriodStats::default(),
-            };
+            let sp = id.and_then(|id| seg_ps.get(&id)).cloned().unwrap_or_default();
             let sf = fb_segs[i].get(&name).cloned().unwrap_or_default();
             if sp.requests == 0 && sf.responses == 0 {
                 continue;
@@ -418,7 +414,7 @@ pub fn trend_points(m: &Merged, periods: &[Period], segments_from: usize) -> Vec
         .enumerate()
         .map(|(i, period)| {
             let days = days_of(period);
-            let p = fold::period(m, days, None);
+            let (p, seg_ps) = fold::period_by_segment(m, days, None, i >= segments_from);
             let mut point = TrendPoint {
                 kpis: TREND_KPIS.iter().map(|k| (*k, None)).collect(),
                 ..Default::default()
@@ -431,13 +427,11 @@ pub fn trend_points(m: &Merged, periods: &[Period], segments_from: usize) -> Vec
                 .insert(Kpi::CacheHitRate, ratio(p.e_hits as f64, p.e_lookups as f64));
             point.e_origin_per_request = ratio(p.e_origin, p.e_rows as f64);
             point.e_p50 = p.e_p50;
-            if i >= segments_from {
-                for (name, id) in fold::segments_in(m, days) {
-                    let sp = fold::period(m, days, Some(&BTreeSet::from([id])));
-                    point
-                        .segment_adoption
-                        .insert(name, ratio(sp.e_users as f64, sp.users as f64));
-                }
+            for (id, sp) in &seg_ps {
+                point.segment_adoption.insert(
+                    m.segments[*id as usize].clone(),
+                    ratio(sp.e_users as f64, sp.users as f64),
+                );
             }
             point
         })

@@ -8,13 +8,15 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
+use polars::prelude::PlHashMap;
 use polars::prelude::*;
+use polars_arrow::array::Array;
 
+use super::names::Names;
 use super::schema::{self as s, bucket_of};
 use crate::formats::{Limits, RawFile};
 use crate::frames::{
-    CACHE_ENABLED, CACHE_STATUS, CUSTOMER_ID, CacheStatus, LATENCY_MS, RULE, SEGMENT, STATUS, TS, UPSTREAM_CALLS,
-    USER_ID, cache_code,
+    CACHE_ENABLED, CACHE_STATUS, CUSTOMER_ID, LATENCY_MS, RULE, SEGMENT, STATUS, TS, UPSTREAM_CALLS, USER_ID,
 };
 use crate::quality::BadRow;
 use crate::sources::{collect_rejects, customers, request_log};
@@ -92,14 +94,6 @@ pub fn local_days(ts: &Int64Chunked, tz: Tz) -> Int32Chunked {
         .collect()
 }
 
-fn count_if(cond: Expr) -> Expr {
-    cond.fill_null(lit(false)).cast(DataType::Int64).sum()
-}
-
-fn status_is(status: CacheStatus) -> Expr {
-    col(CACHE_STATUS).eq(lit(cache_code(status)))
-}
-
 /// Roll up one request-log file. `source` names it in the quality tables.
 pub fn roll_up(
     path: &Path,
@@ -108,7 +102,9 @@ pub fn roll_up(
     tz: Tz,
     limits: &Limits,
 ) -> Result<FileRollup> {
+    let t = std::time::Instant::now();
     let raw = RawFile::open(path, &request_log::SOURCE.wanted(), limits)?;
+    tracing::trace!(elapsed = ?t.elapsed(), "rollup: read");
     let format = raw.kind.format.extension();
     if raw.height == 0 && raw.found_nothing() {
         return empty(source, format);
@@ -119,6 +115,7 @@ pub fn roll_up(
         .collect()
         .map_err(anyhow::Error::from)
         .with_context(|| format!("{}: cannot read", path.display()))?;
+    tracing::trace!(elapsed = ?t.elapsed(), "rollup: normalised");
     let rule = df.column(RULE)?.i32()?.clone();
     let rejected = rule.len() - rule.null_count();
     let (by_reason, examples) = if rejected > 0 {
@@ -127,14 +124,12 @@ pub fn roll_up(
     } else {
         (BTreeMap::new(), Vec::new())
     };
-    let valid = df
-        .lazy()
-        .filter(col(RULE).is_null())
-        .select(request_log::KPI_COLUMNS.iter().map(|c| col(*c)).collect::<Vec<_>>())
-        .collect()?;
-    let quality = quality_frame(source, format, (valid.height()) as u64, &by_reason)?;
+    let valid_rows = (rule.len() - rejected) as u64;
+    let quality = quality_frame(source, format, valid_rows, &by_reason)?;
     let examples = examples_frame(source, &examples)?;
-    let (requests, latency, users) = aggregate(valid, customers, tz)?;
+    tracing::trace!(elapsed = ?t.elapsed(), "rollup: checked");
+    let (requests, latency, users) = aggregate(&df, Some(&rule), customers, tz)?;
+    tracing::trace!(elapsed = ?t.elapsed(), "rollup: aggregated");
     Ok(FileRollup {
         requests,
         latency,
@@ -144,75 +139,292 @@ pub fn roll_up(
     })
 }
 
-/// Sum valid request rows (canonical columns, segments not yet resolved)
-/// into the `requests`, `latency` and `users` tables.
-pub fn aggregate(valid: DataFrame, customers: Option<&DataFrame>, tz: Tz) -> Result<(DataFrame, DataFrame, DataFrame)> {
-    let mut valid = customers::assign_segments(valid, customers)?;
-    let days = local_days(valid.column(TS)?.i64()?, tz).with_name(s::DAY.into());
-    valid.with_column(days.into_column())?;
-    let buckets: Int32Chunked = valid
-        .column(LATENCY_MS)?
-        .f64()?
-        .iter()
-        .map(|x| x.map(bucket_of))
-        .collect();
-    valid.with_column(buckets.with_name(s::BUCKET.into()).into_column())?;
-    let rows = valid.lazy();
-    let day = || col(s::DAY).cast(DataType::Date);
+#[derive(Default, Clone, Copy)]
+struct ReqSums {
+    rows: i64,
+    by_status: [i64; 6],
+    server_errors: i64,
+    upstream: i64,
+    lat_sum: f64,
+    lat_min: f64,
+    lat_max: f64,
+    ts_max: i64,
+}
 
-    let requests = rows
-        .clone()
-        .group_by([day(), col(CUSTOMER_ID), col(SEGMENT), col(CACHE_ENABLED)])
-        .agg([
-            len().cast(DataType::Int64).alias(s::ROWS),
-            count_if(status_is(CacheStatus::Hit)).alias(s::HIT),
-            count_if(status_is(CacheStatus::Stale)).alias(s::STALE),
-            count_if(status_is(CacheStatus::Miss)).alias(s::MISS),
-            count_if(status_is(CacheStatus::Bypass)).alias(s::BYPASS),
-            count_if(status_is(CacheStatus::Error)).alias(s::ERROR),
-            count_if(col(CACHE_STATUS).is_null()).alias(s::UNCACHED),
-            count_if(col(STATUS).gt_eq(lit(500))).alias(s::SERVER_ERRORS),
-            col(UPSTREAM_CALLS).sum().cast(DataType::Int64).alias(s::UPSTREAM_CALLS),
-            col(LATENCY_MS).sum().alias(s::LATENCY_SUM),
-            col(LATENCY_MS).min().alias(s::LATENCY_MIN),
-            col(LATENCY_MS).max().alias(s::LATENCY_MAX),
-            col(TS).max().alias(s::TS_MAX),
-        ])
-        .sort(
-            [s::DAY, s::CUSTOMER_ID, s::SEGMENT, s::CACHE_ENABLED],
-            SortMultipleOptions::default(),
+/// (local day, segment, cache flag) of a user's rows.
+type UserGroup = (i32, u32, bool);
+
+#[derive(Default, Clone, Copy)]
+struct UserSums {
+    rows: i64,
+    upstream: i64,
+    lat_sum: f64,
+    lat_sq: f64,
+    server_errors: i64,
+}
+
+/// Sum the valid rows of a normalised frame (canonical columns; `rule`:
+/// null for valid rows, None when every row is valid) into the `requests`,
+/// `latency` and `users` tables: one pass in plain Rust over the columns,
+/// integer keys for names, segments resolved (the row's own, else the
+/// customers table's, else `general`) and local days and latency buckets
+/// computed on the way.
+pub fn aggregate(
+    df: &DataFrame,
+    rule: Option<&Int32Chunked>,
+    customers: Option<&DataFrame>,
+    tz: Tz,
+) -> Result<(DataFrame, DataFrame, DataFrame)> {
+    let by_customer: PlHashMap<&str, &str> = match customers {
+        Some(c) => c
+            .column(CUSTOMER_ID)?
+            .str()?
+            .iter()
+            .zip(c.column(SEGMENT)?.str()?.iter())
+            .filter_map(|(id, seg)| Some((id?, seg?)))
+            .collect(),
+        None => PlHashMap::default(),
+    };
+    let t0 = std::time::Instant::now();
+    let ts = df.column(TS)?.i64()?;
+    let days = local_days(ts, tz);
+    tracing::trace!(elapsed = ?t0.elapsed(), "aggregate: days");
+    // One contiguous array per column: `value(i)` and `is_valid(i)` are a
+    // load each, where a chunked iterator zip costs a branch per chunk.
+    let ts = ts.rechunk();
+    let ts = ts.downcast_as_array();
+    let days = days.rechunk();
+    let days = days.downcast_as_array();
+    let rule = rule.map(|r| r.rechunk());
+    let rule = rule.as_ref().map(|r| r.downcast_as_array());
+    macro_rules! array {
+        ($name:expr, $kind:ident) => {
+            df.column($name)?.$kind()?.rechunk()
+        };
+    }
+    let (cust, user, seg) = (array!(CUSTOMER_ID, str), array!(USER_ID, str), array!(SEGMENT, str));
+    let (cust, user, seg) = (
+        cust.downcast_as_array(),
+        user.downcast_as_array(),
+        seg.downcast_as_array(),
+    );
+    let (status, latency, cache) = (array!(STATUS, i64), array!(LATENCY_MS, f64), array!(CACHE_STATUS, i32));
+    let (status, latency, cache) = (
+        status.downcast_as_array(),
+        latency.downcast_as_array(),
+        cache.downcast_as_array(),
+    );
+    let (enabled, upstream) = (array!(CACHE_ENABLED, bool), array!(UPSTREAM_CALLS, i64));
+    let (enabled, upstream) = (enabled.downcast_as_array(), upstream.downcast_as_array());
+    let (mut customers_n, mut users_n, mut segments_n) = (Names::default(), Names::default(), Names::default());
+    let mut req: PlHashMap<(i32, u32, u32, bool), ReqSums> = PlHashMap::default();
+    let mut lat: PlHashMap<(i32, u32, bool, i32), i64> = PlHashMap::default();
+    // Per user (by interned id) the few (day, segment, flag) groups of the
+    // file: one lookup per row instead of a second map of every user.
+    let mut usr: Vec<Vec<(UserGroup, UserSums)>> = Vec::new();
+    let required = [
+        ts.validity(),
+        days.validity(),
+        cust.validity(),
+        user.validity(),
+        status.validity(),
+        latency.validity(),
+        enabled.validity(),
+    ];
+    for i in 0..ts.len() {
+        if rule.is_some_and(|r| r.is_valid(i)) {
+            continue;
+        }
+        // A valid row has every required value.
+        if required.iter().any(|v| v.is_some_and(|v| !v.get_bit(i))) {
+            continue;
+        }
+        let (t, day, c, u, st, l, en) = (
+            ts.value(i),
+            days.value(i),
+            cust.value(i),
+            user.value(i),
+            status.value(i),
+            latency.value(i),
+            enabled.value(i),
         );
-    let latency = rows
-        .clone()
-        .group_by([day(), col(SEGMENT), col(CACHE_ENABLED), col(s::BUCKET)])
-        .agg([len().cast(DataType::Int64).alias(s::COUNT)])
-        .sort(
-            [s::DAY, s::SEGMENT, s::CACHE_ENABLED, s::BUCKET],
-            SortMultipleOptions::default(),
-        );
-    let lat = || col(LATENCY_MS);
-    let users = rows
-        .group_by([day(), col(USER_ID), col(SEGMENT), col(CACHE_ENABLED)])
-        .agg([
-            len().cast(DataType::Int64).alias(s::ROWS),
-            col(UPSTREAM_CALLS).sum().cast(DataType::Int64).alias(s::UPSTREAM_CALLS),
-            lat().sum().alias(s::LATENCY_SUM),
-            (lat() * lat()).sum().alias(s::LATENCY_SQ_SUM),
-            count_if(col(STATUS).gt_eq(lit(500))).alias(s::SERVER_ERRORS),
-        ])
-        .sort(
-            [s::DAY, s::USER_ID, s::SEGMENT, s::CACHE_ENABLED],
-            SortMultipleOptions::default(),
-        );
-    // Three independent aggregations of the same rows, side by side.
-    let (requests, latency, users) = std::thread::scope(|scope| {
-        let r = scope.spawn(|| requests.collect());
-        let l = scope.spawn(|| latency.collect());
-        let u = users.collect();
-        (r.join(), l.join(), u)
-    });
-    let panicked = |_| anyhow::anyhow!("a rollup aggregation panicked");
-    Ok((requests.map_err(panicked)??, latency.map_err(panicked)??, users?))
+        let segment = seg
+            .get(i)
+            .or_else(|| by_customer.get(c).copied())
+            .unwrap_or(customers::DEFAULT_SEGMENT);
+        let (c, u, g) = (customers_n.id(c), users_n.id(u), segments_n.id(segment));
+        let up = upstream.get(i).unwrap_or(0);
+        let err = i64::from(st >= 500);
+        let r = req.entry((day, c, g, en)).or_insert(ReqSums {
+            lat_min: f64::INFINITY,
+            lat_max: f64::NEG_INFINITY,
+            ts_max: i64::MIN,
+            ..Default::default()
+        });
+        r.rows += 1;
+        match cache.get(i) {
+            Some(code @ 1..=5) => r.by_status[code as usize - 1] += 1,
+            _ => r.by_status[5] += 1,
+        }
+        r.server_errors += err;
+        r.upstream += up;
+        r.lat_sum += l;
+        r.lat_min = r.lat_min.min(l);
+        r.lat_max = r.lat_max.max(l);
+        r.ts_max = r.ts_max.max(t);
+        *lat.entry((day, g, en, bucket_of(l))).or_default() += 1;
+        if u as usize == usr.len() {
+            usr.push(Vec::with_capacity(1));
+        }
+        let groups = &mut usr[u as usize];
+        let key = (day, g, en);
+        let at = match groups.iter().position(|(k, _)| *k == key) {
+            Some(at) => at,
+            None => {
+                groups.push((key, UserSums::default()));
+                groups.len() - 1
+            }
+        };
+        let us = &mut groups[at].1;
+        us.rows += 1;
+        us.upstream += up;
+        us.lat_sum += l;
+        us.lat_sq += l * l;
+        us.server_errors += err;
+    }
+    tracing::trace!(elapsed = ?t0.elapsed(), "aggregate: summed");
+    let date = |d: i32| d;
+
+    let mut req: Vec<_> = req.into_iter().collect();
+    req.sort_unstable_by_key(|(k, _)| *k);
+    let n = req.len();
+    let requests = DataFrame::new(
+        n,
+        vec![
+            Column::new(s::DAY.into(), req.iter().map(|(k, _)| date(k.0)).collect::<Vec<_>>()).cast(&DataType::Date)?,
+            Column::new(
+                s::CUSTOMER_ID.into(),
+                req.iter().map(|(k, _)| customers_n.name(k.1)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::SEGMENT.into(),
+                req.iter().map(|(k, _)| segments_n.name(k.2)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::CACHE_ENABLED.into(),
+                req.iter().map(|(k, _)| k.3).collect::<Vec<_>>(),
+            ),
+            Column::new(s::ROWS.into(), req.iter().map(|(_, v)| v.rows).collect::<Vec<_>>()),
+            Column::new(
+                s::HIT.into(),
+                req.iter().map(|(_, v)| v.by_status[0]).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::STALE.into(),
+                req.iter().map(|(_, v)| v.by_status[1]).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::MISS.into(),
+                req.iter().map(|(_, v)| v.by_status[2]).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::BYPASS.into(),
+                req.iter().map(|(_, v)| v.by_status[3]).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::ERROR.into(),
+                req.iter().map(|(_, v)| v.by_status[4]).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::UNCACHED.into(),
+                req.iter().map(|(_, v)| v.by_status[5]).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::SERVER_ERRORS.into(),
+                req.iter().map(|(_, v)| v.server_errors).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::UPSTREAM_CALLS.into(),
+                req.iter().map(|(_, v)| v.upstream).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::LATENCY_SUM.into(),
+                req.iter().map(|(_, v)| v.lat_sum).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::LATENCY_MIN.into(),
+                req.iter().map(|(_, v)| v.lat_min).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::LATENCY_MAX.into(),
+                req.iter().map(|(_, v)| v.lat_max).collect::<Vec<_>>(),
+            ),
+            Column::new(s::TS_MAX.into(), req.iter().map(|(_, v)| v.ts_max).collect::<Vec<_>>()),
+        ],
+    )?;
+
+    let mut lat: Vec<_> = lat.into_iter().collect();
+    lat.sort_unstable_by_key(|(k, _)| *k);
+    let latency = DataFrame::new(
+        lat.len(),
+        vec![
+            Column::new(s::DAY.into(), lat.iter().map(|(k, _)| date(k.0)).collect::<Vec<_>>()).cast(&DataType::Date)?,
+            Column::new(
+                s::SEGMENT.into(),
+                lat.iter().map(|(k, _)| segments_n.name(k.1)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::CACHE_ENABLED.into(),
+                lat.iter().map(|(k, _)| k.2).collect::<Vec<_>>(),
+            ),
+            Column::new(s::BUCKET.into(), lat.iter().map(|(k, _)| k.3).collect::<Vec<_>>()),
+            Column::new(s::COUNT.into(), lat.iter().map(|(_, v)| *v).collect::<Vec<_>>()),
+        ],
+    )?;
+
+    let mut usr: Vec<_> = usr
+        .into_iter()
+        .enumerate()
+        .flat_map(|(u, groups)| groups.into_iter().map(move |((d, g, en), v)| ((d, u as u32, g, en), v)))
+        .collect();
+    usr.sort_unstable_by_key(|(k, _)| *k);
+    let users = DataFrame::new(
+        usr.len(),
+        vec![
+            Column::new(s::DAY.into(), usr.iter().map(|(k, _)| date(k.0)).collect::<Vec<_>>()).cast(&DataType::Date)?,
+            Column::new(
+                s::USER_ID.into(),
+                usr.iter().map(|(k, _)| users_n.name(k.1)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::SEGMENT.into(),
+                usr.iter().map(|(k, _)| segments_n.name(k.2)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::CACHE_ENABLED.into(),
+                usr.iter().map(|(k, _)| k.3).collect::<Vec<_>>(),
+            ),
+            Column::new(s::ROWS.into(), usr.iter().map(|(_, v)| v.rows).collect::<Vec<_>>()),
+            Column::new(
+                s::UPSTREAM_CALLS.into(),
+                usr.iter().map(|(_, v)| v.upstream).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::LATENCY_SUM.into(),
+                usr.iter().map(|(_, v)| v.lat_sum).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::LATENCY_SQ_SUM.into(),
+                usr.iter().map(|(_, v)| v.lat_sq).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                s::SERVER_ERRORS.into(),
+                usr.iter().map(|(_, v)| v.server_errors).collect::<Vec<_>>(),
+            ),
+        ],
+    )?;
+    tracing::trace!(elapsed = ?t0.elapsed(), "aggregate: tables");
+    Ok((requests, latency, users))
 }
 
 /// `quality`: rows of one file by reason (null: valid rows).

@@ -2,13 +2,14 @@
 //! (or engine partitions) share summed, and the result held as plain
 //! records for the metrics to fold. Nothing here reads a raw row.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use DataType as D;
 use anyhow::{Context, Result, anyhow};
 use polars::prelude::*;
 
+use super::names::OwnedNames;
 use super::schema::{self as s, Marker};
 use crate::formats::Location;
 use crate::quality::{BadRow, FileQuality, SourceQuality};
@@ -35,7 +36,8 @@ pub struct Req {
     pub ts_max: i64,
 }
 
-/// Requests of one (day, segment, cache flag) in one latency bucket.
+/// Requests of one (day, segment, cache flag) in one latency bucket. (One
+/// group may come in several records, from several files: folds sum them.)
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Lat {
     pub day: i32,
@@ -65,33 +67,12 @@ pub struct Merged {
     pub segments: Vec<String>,
     pub customers: Vec<String>,
     pub users: Vec<String>,
-    /// Sorted by day.
+    /// Each sorted by day (a group may come in several records).
     pub requests: Vec<Req>,
-    /// Sorted by (day, segment, flag, bucket).
     pub latency: Vec<Lat>,
-    /// Sorted by (day, user, segment, flag).
     pub user_days: Vec<UserDay>,
     /// Data quality of the request log, file by file.
     pub quality: SourceQuality,
-}
-
-/// Names to small integers, in first-seen order.
-#[derive(Default)]
-struct Interner {
-    names: Vec<String>,
-    index: HashMap<String, u32>,
-}
-
-impl Interner {
-    fn id(&mut self, name: &str) -> u32 {
-        if let Some(i) = self.index.get(name) {
-            return *i;
-        }
-        let i = self.names.len() as u32;
-        self.names.push(name.to_string());
-        self.index.insert(name.to_string(), i);
-        i
-    }
 }
 
 /// The `day=YYYY-MM-DD` of a Hive-partitioned path, as an epoch day.
@@ -131,27 +112,31 @@ fn conform(df: &DataFrame, columns: &[(&str, DataType)], origin: &str) -> Result
     Ok(DataFrame::new(df.height(), cols)?)
 }
 
-/// One table of the dataset as one frame.
-fn read_table(files: &[PathBuf], columns: &[(&str, DataType)]) -> Result<DataFrame> {
-    let mut frames = Vec::with_capacity(files.len());
-    for f in files {
-        let file = std::fs::File::open(f).with_context(|| format!("{}: cannot open", f.display()))?;
-        let mut df = ParquetReader::new(file).finish().map_err(|e| {
-            anyhow!(
-                "{}: not a readable rollup: {}",
-                f.display(),
-                crate::error::clip(&e.to_string(), 200)
-            )
-        })?;
-        if df.column(s::DAY).is_err()
-            && let Some(day) = day_of_path(f)
-            && columns.iter().any(|(c, _)| *c == s::DAY)
-        {
-            df.with_column(Column::new_scalar(s::DAY.into(), Scalar::from(day), df.height()))?;
-        }
-        frames.push(conform(&df, columns, &f.display().to_string())?);
+/// One file of a table, in the schema's columns and types.
+fn read_file(f: &Path, columns: &[(&str, DataType)]) -> Result<DataFrame> {
+    let file = std::fs::File::open(f).with_context(|| format!("{}: cannot open", f.display()))?;
+    let mut df = ParquetReader::new(file).finish().map_err(|e| {
+        anyhow!(
+            "{}: not a readable rollup: {}",
+            f.display(),
+            crate::error::clip(&e.to_string(), 200)
+        )
+    })?;
+    if df.column(s::DAY).is_err()
+        && let Some(day) = day_of_path(f)
+        && columns.iter().any(|(c, _)| *c == s::DAY)
+    {
+        df.with_column(Column::new_scalar(s::DAY.into(), Scalar::from(day), df.height()))?;
     }
-    stack(frames, columns)
+    conform(&df, columns, &f.display().to_string())
+}
+
+/// One table of the dataset as one frame (the small tables).
+fn read_table(files: &[PathBuf], columns: &[(&str, DataType)]) -> Result<DataFrame> {
+    stack(
+        files.iter().map(|f| read_file(f, columns)).collect::<Result<_>>()?,
+        columns,
+    )
 }
 
 fn stack(mut frames: Vec<DataFrame>, columns: &[(&str, DataType)]) -> Result<DataFrame> {
@@ -180,10 +165,6 @@ fn u64s(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
         .collect())
 }
 
-fn f64s(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
-    Ok(df.column(name)?.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect())
-}
-
 fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>> {
     Ok(df
         .column(name)?
@@ -191,19 +172,6 @@ fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>> {
         .iter()
         .map(|v| v.unwrap_or_default().to_string())
         .collect())
-}
-
-/// Sum groups that several files share, by their `keys`.
-fn merge(df: DataFrame, keys: &[&str], sums: &[&str], mins: &[&str], maxs: &[&str]) -> Result<DataFrame> {
-    let mut aggs: Vec<Expr> = sums.iter().map(|c| col(*c).sum()).collect();
-    aggs.extend(mins.iter().map(|c| col(*c).min()));
-    aggs.extend(maxs.iter().map(|c| col(*c).max()));
-    Ok(df
-        .lazy()
-        .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
-        .agg(aggs)
-        .sort(keys.to_vec(), SortMultipleOptions::default())
-        .collect()?)
 }
 
 const REQUESTS: [(&str, DataType); 17] = [
@@ -263,50 +231,82 @@ const EXAMPLES: [(&str, DataType); 6] = [
 ];
 
 /// Load and merge a dataset. `manifest` lists the files of a store of
-/// cacheroi's (None: every Parquet file of an engine-made dataset).
+/// cacheroi's (None: every Parquet file of an engine-made dataset). The
+/// large tables are folded into records one file at a time, so a file's
+/// frame is dropped before the next is read.
 pub fn load(root: &Path, manifest: Option<&super::store::Manifest>, _marker: &Marker) -> Result<Merged> {
     let files = |t| super::store::table_files(root, manifest, t);
-    from_frames(
-        read_table(&files(s::REQUESTS)?, &REQUESTS)?,
-        read_table(&files(s::LATENCY)?, &LATENCY)?,
-        read_table(&files(s::USERS)?, &USERS)?,
-        read_table(&files(s::QUALITY)?, &QUALITY)?,
+    let t = std::time::Instant::now();
+    let mut b = Records::default();
+    for f in files(s::REQUESTS)? {
+        b.requests(&read_file(&f, &REQUESTS)?)?;
+    }
+    for f in files(s::LATENCY)? {
+        b.latency(&read_file(&f, &LATENCY)?)?;
+    }
+    for f in files(s::USERS)? {
+        b.users(&read_file(&f, &USERS)?)?;
+    }
+    tracing::trace!(elapsed = ?t.elapsed(), "merge: records read");
+    let quality = load_quality(
+        &read_table(&files(s::QUALITY)?, &QUALITY)?,
         read_table(&files(s::EXAMPLES)?, &EXAMPLES)?,
-    )
+    )?;
+    let m = b.finish(quality);
+    tracing::trace!(elapsed = ?t.elapsed(), "merge: sorted");
+    Ok(m)
 }
 
 /// Merge rollups held in memory (tests, and a run without a store).
 pub fn from_rollups(rollups: &[super::build::FileRollup]) -> Result<Merged> {
-    let table = |pick: fn(&super::build::FileRollup) -> &DataFrame, columns: &[(&str, DataType)]| {
-        let frames = rollups
-            .iter()
-            .map(|r| conform(pick(r), columns, "rollup"))
-            .collect::<Result<Vec<_>>>()?;
-        stack(frames, columns)
-    };
-    from_frames(
-        table(|r| &r.requests, &REQUESTS)?,
-        table(|r| &r.latency, &LATENCY)?,
-        table(|r| &r.users, &USERS)?,
-        table(|r| &r.quality, &QUALITY)?,
-        table(|r| &r.examples, &EXAMPLES)?,
-    )
+    let mut b = Records::default();
+    let (mut quality, mut examples) = (Vec::new(), Vec::new());
+    for r in rollups {
+        b.requests(&conform(&r.requests, &REQUESTS, "rollup")?)?;
+        b.latency(&conform(&r.latency, &LATENCY, "rollup")?)?;
+        b.users(&conform(&r.users, &USERS, "rollup")?)?;
+        quality.push(conform(&r.quality, &QUALITY, "rollup")?);
+        examples.push(conform(&r.examples, &EXAMPLES, "rollup")?);
+    }
+    let quality = load_quality(&stack(quality, &QUALITY)?, stack(examples, &EXAMPLES)?)?;
+    Ok(b.finish(quality))
 }
 
-fn from_frames(
-    req: DataFrame,
-    lat: DataFrame,
-    usr_df: DataFrame,
-    quality: DataFrame,
-    examples: DataFrame,
-) -> Result<Merged> {
-    let mut seg = Interner::default();
-    let mut cust = Interner::default();
-    let mut usr = Interner::default();
-    let req = merge(
-        req,
-        &[s::DAY, s::CUSTOMER_ID, s::SEGMENT, s::CACHE_ENABLED],
-        &[
+/// One column of a conformed frame as one contiguous Arrow array (cheap:
+/// a file's frame is one chunk; the values are shared, not copied).
+macro_rules! array {
+    ($df:expr, $name:expr, $kind:ident) => {
+        $df.column($name)?.$kind()?.rechunk().downcast_as_array().clone()
+    };
+}
+
+/// The records of the large tables, filled one frame at a time. Groups
+/// that several files share are not summed here: every fold sums (or
+/// counts distinct users), so a group split over two files counts once.
+#[derive(Default)]
+struct Records {
+    segments: OwnedNames,
+    customers: OwnedNames,
+    users: OwnedNames,
+    requests: Vec<Req>,
+    latency: Vec<Lat>,
+    user_days: Vec<UserDay>,
+}
+
+/// A count as stored (Int64; null or negative → 0).
+fn count(v: Option<i64>) -> u64 {
+    v.unwrap_or(0).max(0) as u64
+}
+
+impl Records {
+    fn requests(&mut self, df: &DataFrame) -> Result<()> {
+        let (day, customer, segment, enabled) = (
+            array!(df, s::DAY, i32),
+            array!(df, s::CUSTOMER_ID, str),
+            array!(df, s::SEGMENT, str),
+            array!(df, s::CACHE_ENABLED, bool),
+        );
+        let counts = [
             s::ROWS,
             s::HIT,
             s::STALE,
@@ -316,136 +316,108 @@ fn from_frames(
             s::UNCACHED,
             s::SERVER_ERRORS,
             s::UPSTREAM_CALLS,
-            s::LATENCY_SUM,
-        ],
-        &[s::LATENCY_MIN],
-        &[s::LATENCY_MAX, s::TS_MAX],
-    )?;
-    let days = req.column(s::DAY)?.i32()?.clone();
-    let enabled = req.column(s::CACHE_ENABLED)?.bool()?.clone();
-    let (customers, segments) = (strs(&req, s::CUSTOMER_ID)?, strs(&req, s::SEGMENT)?);
-    let cols: Vec<Vec<u64>> = [
-        s::ROWS,
-        s::HIT,
-        s::STALE,
-        s::MISS,
-        s::BYPASS,
-        s::ERROR,
-        s::UNCACHED,
-        s::SERVER_ERRORS,
-        s::UPSTREAM_CALLS,
-    ]
-    .iter()
-    .map(|c| u64s(&req, c))
-    .collect::<Result<_>>()?;
-    let (lsum, lmin, lmax) = (
-        f64s(&req, s::LATENCY_SUM)?,
-        f64s(&req, s::LATENCY_MIN)?,
-        f64s(&req, s::LATENCY_MAX)?,
-    );
-    let ts_max: Vec<i64> = req
-        .column(s::TS_MAX)?
-        .i64()?
-        .iter()
-        .map(|v| v.unwrap_or(i64::MIN))
-        .collect();
-    let mut requests = Vec::with_capacity(req.height());
-    for i in 0..req.height() {
-        requests.push(Req {
-            day: days.get(i).unwrap_or_default(),
-            customer: cust.id(&customers[i]),
-            segment: seg.id(&segments[i]) as u16,
-            enabled: enabled.get(i).unwrap_or(false),
-            rows: cols[0][i],
-            hit: cols[1][i],
-            stale: cols[2][i],
-            miss: cols[3][i],
-            bypass: cols[4][i],
-            error: cols[5][i],
-            uncached: cols[6][i],
-            server_errors: cols[7][i],
-            upstream: cols[8][i],
-            latency_sum: lsum[i],
-            latency_min: lmin[i],
-            latency_max: lmax[i],
-            ts_max: ts_max[i],
-        });
+        ]
+        .map(|c| -> Result<_> { Ok(array!(df, c, i64)) });
+        let [rows, hit, stale, miss, bypass, error, uncached, server_errors, upstream] = counts;
+        let (rows, hit, stale, miss, bypass) = (rows?, hit?, stale?, miss?, bypass?);
+        let (error, uncached, server_errors, upstream) = (error?, uncached?, server_errors?, upstream?);
+        let (lsum, lmin, lmax, ts_max) = (
+            array!(df, s::LATENCY_SUM, f64),
+            array!(df, s::LATENCY_MIN, f64),
+            array!(df, s::LATENCY_MAX, f64),
+            array!(df, s::TS_MAX, i64),
+        );
+        self.requests.reserve(df.height());
+        for i in 0..df.height() {
+            self.requests.push(Req {
+                day: day.get(i).unwrap_or_default(),
+                customer: self.customers.id(customer.get(i).unwrap_or_default()),
+                segment: self.segments.id(segment.get(i).unwrap_or_default()) as u16,
+                enabled: enabled.get(i).unwrap_or(false),
+                rows: count(rows.get(i)),
+                hit: count(hit.get(i)),
+                stale: count(stale.get(i)),
+                miss: count(miss.get(i)),
+                bypass: count(bypass.get(i)),
+                error: count(error.get(i)),
+                uncached: count(uncached.get(i)),
+                server_errors: count(server_errors.get(i)),
+                upstream: count(upstream.get(i)),
+                latency_sum: lsum.get(i).unwrap_or(0.0),
+                latency_min: lmin.get(i).unwrap_or(0.0),
+                latency_max: lmax.get(i).unwrap_or(0.0),
+                ts_max: ts_max.get(i).unwrap_or(i64::MIN),
+            });
+        }
+        Ok(())
     }
 
-    let lat = merge(
-        lat,
-        &[s::DAY, s::SEGMENT, s::CACHE_ENABLED, s::BUCKET],
-        &[s::COUNT],
-        &[],
-        &[],
-    )?;
-    let (days, enabled) = (
-        lat.column(s::DAY)?.i32()?.clone(),
-        lat.column(s::CACHE_ENABLED)?.bool()?.clone(),
-    );
-    let (segments, buckets, counts) = (
-        strs(&lat, s::SEGMENT)?,
-        lat.column(s::BUCKET)?.i32()?.clone(),
-        u64s(&lat, s::COUNT)?,
-    );
-    let latency = (0..lat.height())
-        .map(|i| Lat {
-            day: days.get(i).unwrap_or_default(),
-            segment: seg.id(&segments[i]) as u16,
-            enabled: enabled.get(i).unwrap_or(false),
-            bucket: buckets.get(i).unwrap_or(s::ZERO_BUCKET),
-            count: counts[i],
-        })
-        .collect();
+    fn latency(&mut self, df: &DataFrame) -> Result<()> {
+        let (day, segment, enabled) = (
+            array!(df, s::DAY, i32),
+            array!(df, s::SEGMENT, str),
+            array!(df, s::CACHE_ENABLED, bool),
+        );
+        let (bucket, n) = (array!(df, s::BUCKET, i32), array!(df, s::COUNT, i64));
+        self.latency.reserve(df.height());
+        for i in 0..df.height() {
+            self.latency.push(Lat {
+                day: day.get(i).unwrap_or_default(),
+                segment: self.segments.id(segment.get(i).unwrap_or_default()) as u16,
+                enabled: enabled.get(i).unwrap_or(false),
+                bucket: bucket.get(i).unwrap_or(s::ZERO_BUCKET),
+                count: count(n.get(i)),
+            });
+        }
+        Ok(())
+    }
 
-    let usr_df = merge(
-        usr_df,
-        &[s::DAY, s::USER_ID, s::SEGMENT, s::CACHE_ENABLED],
-        &[
-            s::ROWS,
-            s::UPSTREAM_CALLS,
-            s::LATENCY_SUM,
-            s::LATENCY_SQ_SUM,
-            s::SERVER_ERRORS,
-        ],
-        &[],
-        &[],
-    )?;
-    let (days, enabled) = (
-        usr_df.column(s::DAY)?.i32()?.clone(),
-        usr_df.column(s::CACHE_ENABLED)?.bool()?.clone(),
-    );
-    let (user_ids, segments) = (strs(&usr_df, s::USER_ID)?, strs(&usr_df, s::SEGMENT)?);
-    let (rows, upstream, errors) = (
-        u64s(&usr_df, s::ROWS)?,
-        u64s(&usr_df, s::UPSTREAM_CALLS)?,
-        u64s(&usr_df, s::SERVER_ERRORS)?,
-    );
-    let (lsum, lsq) = (f64s(&usr_df, s::LATENCY_SUM)?, f64s(&usr_df, s::LATENCY_SQ_SUM)?);
-    let user_days = (0..usr_df.height())
-        .map(|i| UserDay {
-            day: days.get(i).unwrap_or_default(),
-            user: usr.id(&user_ids[i]),
-            segment: seg.id(&segments[i]) as u16,
-            enabled: enabled.get(i).unwrap_or(false),
-            rows: rows[i],
-            upstream: upstream[i],
-            latency_sum: lsum[i],
-            latency_sq_sum: lsq[i],
-            server_errors: errors[i],
-        })
-        .collect();
+    fn users(&mut self, df: &DataFrame) -> Result<()> {
+        let (day, user, segment, enabled) = (
+            array!(df, s::DAY, i32),
+            array!(df, s::USER_ID, str),
+            array!(df, s::SEGMENT, str),
+            array!(df, s::CACHE_ENABLED, bool),
+        );
+        let (rows, upstream, errors) = (
+            array!(df, s::ROWS, i64),
+            array!(df, s::UPSTREAM_CALLS, i64),
+            array!(df, s::SERVER_ERRORS, i64),
+        );
+        let (lsum, lsq) = (array!(df, s::LATENCY_SUM, f64), array!(df, s::LATENCY_SQ_SUM, f64));
+        self.user_days.reserve(df.height());
+        for i in 0..df.height() {
+            self.user_days.push(UserDay {
+                day: day.get(i).unwrap_or_default(),
+                user: self.users.id(user.get(i).unwrap_or_default()),
+                segment: self.segments.id(segment.get(i).unwrap_or_default()) as u16,
+                enabled: enabled.get(i).unwrap_or(false),
+                rows: count(rows.get(i)),
+                upstream: count(upstream.get(i)),
+                latency_sum: lsum.get(i).unwrap_or(0.0),
+                latency_sq_sum: lsq.get(i).unwrap_or(0.0),
+                server_errors: count(errors.get(i)),
+            });
+        }
+        Ok(())
+    }
 
-    let quality = load_quality(&quality, examples)?;
-    Ok(Merged {
-        segments: seg.names,
-        customers: cust.names,
-        users: usr.names,
-        requests,
-        latency,
-        user_days,
-        quality,
-    })
+    /// The records sorted by day (stable: files are mostly one day each, so
+    /// this is nearly linear), so a fold over a window reads only its slice.
+    fn finish(mut self, quality: SourceQuality) -> Merged {
+        self.requests.sort_by_key(|r| r.day);
+        self.latency.sort_by_key(|l| l.day);
+        self.user_days.sort_by_key(|u| u.day);
+        Merged {
+            segments: self.segments.into_names(),
+            customers: self.customers.into_names(),
+            users: self.users.into_names(),
+            requests: self.requests,
+            latency: self.latency,
+            user_days: self.user_days,
+            quality,
+        }
+    }
 }
 
 /// The data quality of the request log from the `quality` and `examples` tables.

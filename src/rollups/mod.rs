@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod merged;
+mod names;
 pub mod schema;
 pub mod store;
 
@@ -126,7 +127,7 @@ pub fn merged_from_rows(rows: DataFrame, tz: Tz) -> Result<Merged> {
             rows.with_column(c)?;
         }
     }
-    let (requests, latency, users) = build::aggregate(rows, None, tz)?;
+    let (requests, latency, users) = build::aggregate(&rows, None, None, tz)?;
     let empty = build::empty("rows", "memory")?;
     merged::from_rollups(&[build::FileRollup {
         requests,

@@ -298,3 +298,58 @@ fn a_rerun_replaces_the_files() {
     let first: Value = serde_json::from_slice(&first).unwrap();
     assert_eq!(first["kpis"], second["kpis"]);
 }
+
+#[test]
+fn a_week_in_another_time_zone_matches_the_raw_rows() {
+    // The rollups' days are local days: in New York, 2026-W46 runs from
+    // Monday 2026-11-09 00:00 EST (05:00 UTC) to 2026-11-16 05:00 UTC, and the
+    // baseline from 2026-09-07 00:00 EDT (04:00 UTC) to 2026-10-05 04:00 UTC.
+    let dir = tempfile::tempdir().unwrap();
+    sample(dir.path(), 150);
+    let data = dir.path().join("data");
+    let cfg = data.join("cacheroi.toml");
+    let text = fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("timezone = \"UTC\"", "timezone = \"America/New_York\"");
+    fs::write(&cfg, text).unwrap();
+    let run = cacheroi(dir.path())
+        .args([
+            "-q",
+            "weekly",
+            "--week",
+            "2026-W46",
+            "--config",
+            "data/cacheroi.toml",
+            "--out",
+            "out",
+        ])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let json: Value =
+        serde_json::from_slice(&fs::read(dir.path().join("out/weekly/2026-W46/metrics.json")).unwrap()).unwrap();
+    let (_, rows) =
+        super::independent::read_requests(&data.join("requests"), &customer_segments(&data.join("customers.csv")));
+    let (p0, p1) = (t("2026-11-09T05:00:00Z"), t("2026-11-16T05:00:00Z"));
+    let (b0, b1) = (t("2026-09-07T04:00:00Z"), t("2026-10-05T04:00:00Z"));
+    let p: Vec<&Row> = rows.iter().filter(|r| r.ts >= p0 && r.ts < p1).collect();
+    let e: Vec<&Row> = p.iter().copied().filter(|r| r.enabled).collect();
+    let b: Vec<&Row> = rows.iter().filter(|r| r.ts >= b0 && r.ts < b1 && !r.enabled).collect();
+    let users: BTreeSet<&str> = p.iter().map(|r| r.user.as_str()).collect();
+    let b_per = b.iter().map(|r| r.origin).sum::<f64>() / b.len() as f64;
+    let e_origin: f64 = e.iter().map(|r| r.origin).sum();
+    let avoided = e.len() as f64 * b_per - e_origin;
+    close(kpi(&json, "requests"), p.len() as f64, "requests");
+    close(kpi(&json, "active_users"), users.len() as f64, "active users");
+    close(
+        kpi(&json, "api_call_reduction"),
+        1.0 - (e_origin / e.len() as f64) / b_per,
+        "api_call_reduction",
+    );
+    close(
+        kpi(&json, "cost_savings"),
+        avoided * 0.06 - 900.0 * 12.0 / 365.0 * 7.0,
+        "cost_savings",
+    );
+    assert_eq!(json["period"]["timezone"], "America/New_York");
+}

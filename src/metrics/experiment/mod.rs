@@ -181,7 +181,9 @@ impl Arms {
 /// Per-user sums per arm and segment, in a fixed order (so a rerun gives
 /// the same last digit).
 fn request_sums(m: &Merged, arms: &Arms) -> BTreeMap<(Arm, String), ArmSums> {
-    let per_user = fold::user_sums(m, |u| Some((arms.of(u.day, u.segment, u.enabled)?, u.segment)));
+    let per_user = fold::user_sums(m, &[arms.period, arms.baseline], |u| {
+        Some((arms.of(u.day, u.segment, u.enabled)?, u.segment))
+    });
     let mut out: BTreeMap<(Arm, String), ArmSums> = BTreeMap::new();
     for (((arm, seg), _user), u) in per_user {
         let a = out.entry((arm, m.segments[seg as usize].clone())).or_default();
