@@ -79,7 +79,7 @@ pub(crate) fn load_window(
     };
     let upper = local_midnight(to.unwrap_or(today), tz).timestamp_micros();
     let keep_feedback = sources::in_ranges(&[(first, upper), (b.start.timestamp_micros(), b.end.timestamp_micros())]);
-    let data = super::load(settings, keep_feedback)?;
+    let mut data = super::load(settings, keep_feedback)?;
     let end = match to {
         Some(d) => d,
         None => last_request_date(&data.requests, epoch_day(today))
@@ -87,9 +87,13 @@ pub(crate) fn load_window(
             .map(|d| d + Duration::days(1))
             .ok_or_else(|| anyhow!("no valid request rows on or after the window start {start}: nothing to report"))?,
     };
+    let window = Period::new(start, end, tz);
+    // Per-user records of windows that are not whole weeks come by day: the
+    // window (and the phases and comparisons inside it) and the baseline.
+    data.requests.load_days(&[days_of(&window), baseline_days])?;
     Ok(WindowData {
         start,
-        window: Period::new(start, end, tz),
+        window,
         data,
         baseline_days,
     })

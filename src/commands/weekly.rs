@@ -47,7 +47,9 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         trend_range,
         (base_window.start.timestamp_micros(), base_window.end.timestamp_micros()),
     ]);
-    let data = super::load(settings, keep_feedback)?;
+    let mut data = super::load(settings, keep_feedback)?;
+    // The weeks are whole; the baseline window may not be.
+    data.requests.load_days(&[baseline_days])?;
     let t = std::time::Instant::now();
     let n = periods.len();
     let rollout_from = settings.rollout_start.map_or(0, |start| {

@@ -69,12 +69,7 @@ impl Histogram {
     }
 }
 
-/// The records of `days` in a day-sorted slice.
-pub fn within<T>(records: &[T], day: impl Fn(&T) -> i32, days: Days) -> &[T] {
-    let a = records.partition_point(|r| day(r) < days.0);
-    let b = records.partition_point(|r| day(r) < days.1);
-    &records[a..b.max(a)]
-}
+pub use crate::rollups::merged::within;
 
 /// The histogram of the latency rows of `days` that `keep` selects.
 pub fn histogram(m: &Merged, days: Days, keep: impl Fn(&Lat) -> bool) -> Histogram {
@@ -143,10 +138,7 @@ pub fn period_by_segment(
     let n = m.users.len();
     let (mut users, mut e_users) = (UserSet::new(n), UserSet::new(n));
     let mut seg_users: BTreeMap<u16, (UserSet, UserSet)> = BTreeMap::new();
-    for u in within(&m.user_days, |u| u.day, days)
-        .iter()
-        .filter(|u| in_segments(u.segment, segments))
-    {
+    for u in m.users_in(days).iter().filter(|u| in_segments(u.segment, segments)) {
         users.insert(u.user);
         if u.enabled {
             e_users.insert(u.user);
@@ -315,29 +307,24 @@ pub fn rows_from(m: &Merged, day: i32) -> (u64, Option<i64>) {
         .fold((0, None), |(n, t), r| (n + r.rows, t.max(Some(r.ts_max))))
 }
 
-/// Per-user sums of the user-day rows of `windows` that `keep` selects,
-/// by a key, in (key, user) order (so a rerun sums in the same order and
-/// gives the same last digit). Hashed while summing: a sorted map per row
-/// costs a tree walk on every user-day.
+/// Per-user sums of the per-user records of `windows` (disjoint) that
+/// `keep` selects, by a key, in (key, user) order (so a rerun sums in the
+/// same order and gives the same last digit). Hashed while summing: a
+/// sorted map per record costs a tree walk on every one.
 pub fn user_sums<K: Ord + std::hash::Hash + Copy>(
     m: &Merged,
     windows: &[Days],
     keep: impl Fn(&UserDay) -> Option<K>,
 ) -> Vec<((K, u32), UserDay)> {
+    debug_assert!(
+        windows.iter().enumerate().all(|(i, a)| windows[..i]
+            .iter()
+            .all(|b| a.1 <= b.0 || b.1 <= a.0 || a.0 >= a.1 || b.0 >= b.1)),
+        "overlapping windows {windows:?}"
+    );
     let mut sums: polars::prelude::PlHashMap<(K, u32), UserDay> = Default::default();
-    let mut seen: Vec<Days> = Vec::new();
     for &w in windows {
-        // A day in two windows counts once.
-        let mut from = w.0;
-        for s in &seen {
-            if s.0 <= from && from < s.1 {
-                from = s.1;
-            }
-        }
-        for u in within(&m.user_days, |u| u.day, (from, w.1)) {
-            if seen.iter().any(|s| u.day >= s.0 && u.day < s.1) {
-                continue;
-            }
+        for u in m.users_in(w) {
             let Some(k) = keep(u) else { continue };
             let s = sums.entry((k, u.user)).or_default();
             s.rows += u.rows;
@@ -346,7 +333,6 @@ pub fn user_sums<K: Ord + std::hash::Hash + Copy>(
             s.latency_sq_sum += u.latency_sq_sum;
             s.server_errors += u.server_errors;
         }
-        seen.push(w);
     }
     let mut out: Vec<_> = sums.into_iter().collect();
     out.sort_unstable_by_key(|a| a.0);
@@ -373,7 +359,7 @@ mod tests {
     }
 
     #[test]
-    fn user_sums_count_a_day_once_when_windows_overlap() {
+    fn user_sums_add_up_each_users_records_of_the_windows() {
         let ud = |day, user, rows| UserDay {
             day,
             user,
@@ -384,11 +370,12 @@ mod tests {
             users: vec!["a".into(), "b".into()],
             // Sorted by day, as merged records are.
             user_days: vec![ud(1, 0, 1), ud(2, 0, 2), ud(2, 1, 5), ud(3, 0, 4), ud(9, 1, 7)],
+            day_level: vec![(i32::MIN, i32::MAX)],
             ..Default::default()
         };
-        // Windows [1, 3) and [2, 4): days 1, 2, 3 once each. User a: 1+2+4 = 7;
-        // user b: 5 (day 9 is in no window).
-        let sums = user_sums(&m, &[(1, 3), (2, 4)], |_| Some(0u8));
+        // Windows [1, 3) and [3, 4): days 1, 2, 3. User a: 1+2+4 = 7; user b:
+        // 5 (day 9 is in no window).
+        let sums = user_sums(&m, &[(1, 3), (3, 4)], |_| Some(0u8));
         let got: Vec<(u32, u64)> = sums.iter().map(|((_, u), s)| (*u, s.rows)).collect();
         assert_eq!(got, [(0, 7), (1, 5)]);
         // Keyed by parity of the day: even days of a 2, of b 5; odd of a 1+4 = 5.

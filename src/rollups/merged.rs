@@ -70,9 +70,130 @@ pub struct Merged {
     /// Each sorted by day (a group may come in several records).
     pub requests: Vec<Req>,
     pub latency: Vec<Lat>,
+    /// Per-user sums by week (`day`: the Monday), every week of the data.
+    pub user_weeks: Vec<UserDay>,
+    /// Per-user sums by day, for the days of `day_level` only.
     pub user_days: Vec<UserDay>,
+    /// The day ranges `[from, to)` whose per-user days are loaded (sorted,
+    /// disjoint); read them with [`Merged::users_in`].
+    pub day_level: Vec<(i32, i32)>,
+    /// Where per-user days are read from: each rollup's `users` file and
+    /// the weeks it has rows in (a store's; empty when all are loaded).
+    pub(crate) day_files: Vec<(PathBuf, Vec<i32>)>,
     /// Data quality of the request log, file by file.
     pub quality: SourceQuality,
+}
+
+/// The records of `records` (sorted by day) in `[days.0, days.1)`.
+pub fn within<T>(records: &[T], day: impl Fn(&T) -> i32, days: (i32, i32)) -> &[T] {
+    let a = records.partition_point(|r| day(r) < days.0);
+    let b = records.partition_point(|r| day(r) < days.1);
+    &records[a..b.max(a)]
+}
+
+impl Merged {
+    /// The per-user records of `[days.0, days.1)`: by week when the range is
+    /// whole weeks, else by day. A user may come in several records (one
+    /// per week or day, and per segment and cache flag).
+    ///
+    /// # Panics
+    /// When the range is not whole weeks and its days were not loaded with
+    /// [`Merged::load_days`]: a command must load the day-level records of
+    /// every such window it computes (a wrong number would be worse).
+    pub fn users_in(&self, days: (i32, i32)) -> &[UserDay] {
+        if days.0 >= days.1 {
+            return &[];
+        }
+        if s::whole_weeks(days) {
+            return within(&self.user_weeks, |u| u.day, days);
+        }
+        assert!(
+            self.day_level.iter().any(|r| r.0 <= days.0 && days.1 <= r.1),
+            "internal error: the per-user days of {days:?} were not loaded (Merged::load_days)"
+        );
+        within(&self.user_days, |u| u.day, days)
+    }
+
+    /// Load the per-user days of every window that is not whole weeks (what
+    /// [`Merged::users_in`] needs for it), from the rollups that have rows in
+    /// those weeks; whole-week windows need nothing.
+    pub fn load_days(&mut self, windows: &[(i32, i32)]) -> Result<()> {
+        let missing: Vec<(i32, i32)> = windows
+            .iter()
+            .copied()
+            .filter(|w| w.0 < w.1 && !s::whole_weeks(*w))
+            .filter(|w| !self.day_level.iter().any(|r| r.0 <= w.0 && w.1 <= r.1))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let t = std::time::Instant::now();
+        let loaded = self.day_level.clone();
+        let wanted = |day: i32| {
+            missing.iter().any(|w| w.0 <= day && day < w.1) && !loaded.iter().any(|r| r.0 <= day && day < r.1)
+        };
+        let mut b = Records {
+            users: OwnedNames::from_names(std::mem::take(&mut self.users)),
+            segments: OwnedNames::from_names(std::mem::take(&mut self.segments)),
+            ..Default::default()
+        };
+        let touches = |weeks: &[i32]| missing.iter().any(|w| weeks.iter().any(|m| *m < w.1 && m + 7 > w.0));
+        for (file, _) in self.day_files.iter().filter(|(_, weeks)| touches(weeks)) {
+            let df = read_file(file, &USERS)?;
+            let keep: BooleanChunked = df
+                .column(s::DAY)?
+                .i32()?
+                .iter()
+                .map(|d| d.is_some_and(wanted))
+                .collect();
+            b.users(&df.filter(&keep)?)?;
+        }
+        self.users = b.users.into_names();
+        self.segments = b.segments.into_names();
+        self.user_days.append(&mut b.user_days);
+        self.user_days.sort_by_key(|u| u.day);
+        self.day_level.extend(missing);
+        self.day_level = merge_ranges(std::mem::take(&mut self.day_level));
+        tracing::debug!(elapsed = ?t.elapsed(), ranges = ?self.day_level, "per-user days loaded");
+        Ok(())
+    }
+}
+
+/// Sorted, overlapping or touching ranges joined.
+fn merge_ranges(mut ranges: Vec<(i32, i32)>) -> Vec<(i32, i32)> {
+    ranges.sort_unstable();
+    let mut out: Vec<(i32, i32)> = Vec::new();
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.0 <= last.1 => last.1 = last.1.max(r.1),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// Per-user days summed by week (`day`: the Monday), sorted by week, user,
+/// segment and flag.
+fn by_week(days: &[UserDay]) -> Vec<UserDay> {
+    let mut sums: PlHashMap<(i32, u32, u16, bool), UserDay> = PlHashMap::default();
+    for u in days {
+        let monday = s::monday_of(u.day);
+        let w = sums.entry((monday, u.user, u.segment, u.enabled)).or_insert(UserDay {
+            day: monday,
+            user: u.user,
+            segment: u.segment,
+            enabled: u.enabled,
+            ..Default::default()
+        });
+        w.rows += u.rows;
+        w.upstream += u.upstream;
+        w.latency_sum += u.latency_sum;
+        w.latency_sq_sum += u.latency_sq_sum;
+        w.server_errors += u.server_errors;
+    }
+    let mut out: Vec<UserDay> = sums.into_values().collect();
+    out.sort_unstable_by_key(|u| (u.day, u.user, u.segment, u.enabled));
+    out
 }
 
 /// The `day=YYYY-MM-DD` of a Hive-partitioned path, as an epoch day.
@@ -113,7 +234,7 @@ fn conform(df: &DataFrame, columns: &[(&str, DataType)], origin: &str) -> Result
 }
 
 /// One file of a table, in the schema's columns and types.
-fn read_file(f: &Path, columns: &[(&str, DataType)]) -> Result<DataFrame> {
+pub(super) fn read_file(f: &Path, columns: &[(&str, DataType)]) -> Result<DataFrame> {
     let file = std::fs::File::open(f).with_context(|| format!("{}: cannot open", f.display()))?;
     let mut df = ParquetReader::new(file).finish().map_err(|e| {
         anyhow!(
@@ -174,7 +295,7 @@ fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>> {
         .collect())
 }
 
-const REQUESTS: [(&str, DataType); 17] = [
+pub(super) const REQUESTS: [(&str, DataType); 17] = [
     (s::DAY, D::Int32),
     (s::CUSTOMER_ID, D::String),
     (s::SEGMENT, D::String),
@@ -202,7 +323,7 @@ const LATENCY: [(&str, DataType); 5] = [
     (s::COUNT, D::Int64),
 ];
 
-const USERS: [(&str, DataType); 9] = [
+pub(super) const USERS: [(&str, DataType); 9] = [
     (s::DAY, D::Int32),
     (s::USER_ID, D::String),
     (s::SEGMENT, D::String),
@@ -244,15 +365,39 @@ pub fn load(root: &Path, manifest: Option<&super::store::Manifest>, _marker: &Ma
     for f in files(s::LATENCY)? {
         b.latency(&read_file(&f, &LATENCY)?)?;
     }
-    for f in files(s::USERS)? {
-        b.users(&read_file(&f, &USERS)?)?;
+    // A store of ours: users by week from its compaction, by day on demand.
+    // A dataset made elsewhere: every user day, summed by week here.
+    let by_day = manifest.is_none();
+    match manifest {
+        Some(m) => {
+            for f in super::weeks::files(root, m) {
+                b.users(&read_file(&f, &USERS)?)?;
+            }
+        }
+        None => {
+            for f in files(s::USERS)? {
+                b.users(&read_file(&f, &USERS)?)?;
+            }
+        }
     }
     tracing::trace!(elapsed = ?t.elapsed(), "merge: records read");
     let quality = load_quality(
         &read_table(&files(s::QUALITY)?, &QUALITY)?,
         read_table(&files(s::EXAMPLES)?, &EXAMPLES)?,
     )?;
-    let m = b.finish(quality);
+    let mut m = b.finish(quality, by_day);
+    if let Some(manifest) = manifest {
+        m.day_files = manifest
+            .files
+            .values()
+            .map(|e| {
+                (
+                    root.join(s::USERS).join(format!("src={}", e.id)).join("part.parquet"),
+                    e.weeks.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+    }
     tracing::trace!(elapsed = ?t.elapsed(), "merge: sorted");
     Ok(m)
 }
@@ -269,7 +414,7 @@ pub fn from_rollups(rollups: &[super::build::FileRollup]) -> Result<Merged> {
         examples.push(conform(&r.examples, &EXAMPLES, "rollup")?);
     }
     let quality = load_quality(&stack(quality, &QUALITY)?, stack(examples, &EXAMPLES)?)?;
-    Ok(b.finish(quality))
+    Ok(b.finish(quality, true))
 }
 
 /// One column of a conformed frame as one contiguous Arrow array (cheap:
@@ -404,17 +549,27 @@ impl Records {
 
     /// The records sorted by day (stable: files are mostly one day each, so
     /// this is nearly linear), so a fold over a window reads only its slice.
-    fn finish(mut self, quality: SourceQuality) -> Merged {
+    /// `by_day`: the users records are days (every day of the data), summed
+    /// by week here; else they are weeks already.
+    fn finish(mut self, quality: SourceQuality, by_day: bool) -> Merged {
         self.requests.sort_by_key(|r| r.day);
         self.latency.sort_by_key(|l| l.day);
         self.user_days.sort_by_key(|u| u.day);
+        let (user_weeks, user_days, day_level) = if by_day {
+            (by_week(&self.user_days), self.user_days, vec![(i32::MIN, i32::MAX)])
+        } else {
+            (self.user_days, Vec::new(), Vec::new())
+        };
         Merged {
             segments: self.segments.into_names(),
             customers: self.customers.into_names(),
             users: self.users.into_names(),
             requests: self.requests,
             latency: self.latency,
-            user_days: self.user_days,
+            user_weeks,
+            user_days,
+            day_level,
+            day_files: Vec::new(),
             quality,
         }
     }
@@ -484,4 +639,57 @@ fn load_quality(q: &DataFrame, e: DataFrame) -> Result<SourceQuality> {
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ud(day: i32, user: u32, rows: u64) -> UserDay {
+        UserDay {
+            day,
+            user,
+            rows,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn whole_weeks_read_week_records_and_other_windows_day_records() {
+        // Epoch day 4 (1970-01-05) is a Monday. User 0 on days 4, 6 and 11
+        // (two weeks), user 1 on day 10.
+        let b = Records {
+            user_days: vec![ud(4, 0, 1), ud(6, 0, 2), ud(10, 1, 5), ud(11, 0, 4)],
+            ..Default::default()
+        };
+        let m = b.finish(SourceQuality::default(), true);
+        // Week of day 4 (days 4–10): user 0 with 1 + 2 rows, user 1 with 5;
+        // week of day 11: user 0 with 4.
+        let week = |days| {
+            m.users_in(days)
+                .iter()
+                .map(|u| (u.day, u.user, u.rows))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(week((4, 18)), [(4, 0, 3), (4, 1, 5), (11, 0, 4)]);
+        // Days 6 to 10: user 0's day 6 and user 1's day 10, by day.
+        assert_eq!(week((6, 11)), [(6, 0, 2), (10, 1, 5)]);
+        assert!(m.users_in((9, 9)).is_empty());
+    }
+
+    #[test]
+    #[should_panic(expected = "were not loaded")]
+    fn a_window_inside_weeks_without_its_days_is_a_bug_not_a_number() {
+        let b = Records {
+            user_days: vec![ud(4, 0, 1)],
+            ..Default::default()
+        };
+        let m = b.finish(SourceQuality::default(), false);
+        let _ = m.users_in((5, 9));
+    }
+
+    #[test]
+    fn ranges_join_when_they_touch() {
+        assert_eq!(merge_ranges(vec![(5, 9), (1, 3), (3, 4), (8, 12)]), [(1, 4), (5, 12)]);
+    }
 }

@@ -9,6 +9,7 @@ pub mod merged;
 mod names;
 pub mod schema;
 pub mod store;
+mod weeks;
 
 use std::path::{Path, PathBuf};
 

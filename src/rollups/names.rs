@@ -52,6 +52,16 @@ pub struct OwnedNames {
 }
 
 impl OwnedNames {
+    /// Names already numbered 0, 1, … in this order.
+    pub fn from_names(names: Vec<String>) -> Self {
+        let mut out = OwnedNames::default();
+        for n in &names {
+            out.id(n);
+        }
+        debug_assert_eq!(out.names, names);
+        out
+    }
+
     pub fn id(&mut self, name: &str) -> u32 {
         let next = self.names.len() as u32;
         let known = match packed(name) {

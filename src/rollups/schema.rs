@@ -20,6 +20,21 @@ pub const EXAMPLES: &str = "examples";
 /// Every table, in the order they are written.
 pub const TABLES: [&str; 5] = [REQUESTS, LATENCY, USERS, QUALITY, EXAMPLES];
 
+/// The store's compaction of `users` by week (derived, not part of the
+/// dataset an engine makes): the `users` columns, `day` the week's Monday.
+pub const USERS_WEEK: &str = "users_week";
+
+/// The Monday of the (local, ISO) week of an epoch day.
+pub fn monday_of(day: i32) -> i32 {
+    // Epoch day 0, 1970-01-01, was a Thursday.
+    day - (day + 3).rem_euclid(7)
+}
+
+/// Whether `[days.0, days.1)` is a run of whole weeks (both ends Mondays).
+pub fn whole_weeks(days: (i32, i32)) -> bool {
+    monday_of(days.0) == days.0 && monday_of(days.1) == days.1
+}
+
 // Columns.
 pub const DAY: &str = "day";
 pub const CUSTOMER_ID: &str = "customer_id";
@@ -98,6 +113,20 @@ pub struct Marker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weeks_start_on_mondays() {
+        let day = |y, m, d| super::super::build::epoch_day(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        // 2026-11-16 was a Monday; 2026-11-22 the Sunday of its week.
+        assert_eq!(monday_of(day(2026, 11, 22)), day(2026, 11, 16));
+        assert_eq!(monday_of(day(2026, 11, 16)), day(2026, 11, 16));
+        assert_eq!(monday_of(day(2026, 11, 23)), day(2026, 11, 23));
+        // Before the epoch: 1969-12-31 (a Wednesday) is in the week of 1969-12-29.
+        assert_eq!(monday_of(-1), -3);
+        assert!(whole_weeks((day(2026, 11, 16), day(2026, 11, 30))));
+        assert!(!whole_weeks((day(2026, 11, 16), day(2026, 11, 29))));
+        assert!(!whole_weeks((day(2026, 11, 17), day(2026, 11, 30))));
+    }
 
     #[test]
     fn ln_gamma_is_the_written_constant() {

@@ -38,6 +38,10 @@ pub struct Entry {
     pub id: String,
     /// When it was rolled up.
     pub rolled_at: DateTime<Utc>,
+    /// The Mondays (epoch days) of the weeks it has valid rows in; None in
+    /// a manifest of an earlier cacheroi (then read from its rollup).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weeks: Option<Vec<i32>>,
 }
 
 /// What the store holds: how it was made and which file has which rollup.
@@ -219,11 +223,14 @@ pub fn refresh(root: &Path, paths: &[PathBuf], setup: &Setup) -> Result<(Manifes
                         setup.tz,
                         setup.limits,
                     )
-                    .and_then(|r| write_rollup(root, &id, &r));
+                    .and_then(|r| {
+                        write_rollup(root, &id, &r)?;
+                        weeks_of(&r.requests)
+                    });
                     let mut guard = state.lock().unwrap_or_else(|e| e.into_inner());
                     let (manifest, failure) = &mut *guard;
                     match result {
-                        Ok(()) => {
+                        Ok(weeks) => {
                             let old = manifest.files.insert(
                                 canonical.clone(),
                                 Entry {
@@ -231,6 +238,7 @@ pub fn refresh(root: &Path, paths: &[PathBuf], setup: &Setup) -> Result<(Manifes
                                     mtime_ns: *mtime,
                                     id: id.clone(),
                                     rolled_at: Utc::now(),
+                                    weeks: Some(weeks),
                                 },
                             );
                             if let Err(e) = write_manifest(root, manifest) {
@@ -252,14 +260,30 @@ pub fn refresh(root: &Path, paths: &[PathBuf], setup: &Setup) -> Result<(Manifes
             });
         }
     });
-    let (manifest, failure) = state.into_inner().unwrap_or_else(|e| e.into_inner());
+    let (mut manifest, failure) = state.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Some(e) = failure {
         return Err(e);
     }
     done.rolled_up = todo.len();
+    // Entries of an earlier cacheroi: their weeks from their rollups.
+    for e in manifest.files.values_mut().filter(|e| e.weeks.is_none()) {
+        let file = root
+            .join(s::REQUESTS)
+            .join(format!("src={}", e.id))
+            .join("part.parquet");
+        e.weeks = Some(weeks_of(&super::merged::read_file(&file, &super::merged::REQUESTS)?)?);
+    }
     write_manifest(root, &manifest)?;
     collect_garbage(root, &manifest);
+    super::weeks::compact(root, &manifest)?;
     Ok((manifest, done))
+}
+
+/// The Mondays of the weeks a `requests` table has rows in.
+fn weeks_of(requests: &DataFrame) -> Result<Vec<i32>> {
+    let days = requests.column(s::DAY)?.cast(&DataType::Int32)?;
+    let weeks: std::collections::BTreeSet<i32> = days.i32()?.iter().flatten().map(s::monday_of).collect();
+    Ok(weeks.into_iter().collect())
 }
 
 /// Remove folders of the store that no manifest entry names (what an

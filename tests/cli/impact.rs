@@ -133,3 +133,79 @@ fn impact_with_an_explicit_window_and_a_bad_one() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn windows_that_cut_weeks_count_users_of_their_own_days() {
+    // Users are kept by week and, for a window that starts or ends inside a
+    // week, by day: a Wednesday-to-Friday window and a baseline of
+    // Wednesday 2026-09-09 to Friday 2026-10-02 must count the users of
+    // exactly their days.
+    let dir = tempfile::tempdir().unwrap();
+    sample(dir.path(), 60);
+    let data = dir.path().join("data");
+    let cfg = data.join("cacheroi.toml");
+    let text = fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("from = \"2026-09-07\"", "from = \"2026-09-09\"")
+        .replace("to = \"2026-10-05\"", "to = \"2026-10-02\"");
+    fs::write(&cfg, text).unwrap();
+    let run = cacheroi(dir.path())
+        .args([
+            "-q",
+            "impact",
+            "--config",
+            "data/cacheroi.toml",
+            "--out",
+            "out",
+            "--from",
+            "2026-10-21",
+            "--to",
+            "2026-11-06",
+        ])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let m: Value = serde_json::from_slice(&fs::read(dir.path().join("out/impact/metrics.json")).unwrap()).unwrap();
+    let (_, rows) = read_requests(&data.join("requests"), &customer_segments(&data.join("customers.csv")));
+    let (w0, w1) = (t("2026-10-21T00:00:00Z"), t("2026-11-06T00:00:00Z"));
+    let (b0, b1) = (t("2026-09-09T00:00:00Z"), t("2026-10-02T00:00:00Z"));
+    let w: Vec<_> = rows.iter().filter(|r| r.ts >= w0 && r.ts < w1).collect();
+    let users: std::collections::BTreeSet<&str> = w.iter().map(|r| r.user.as_str()).collect();
+    let e_users: std::collections::BTreeSet<&str> = w.iter().filter(|r| r.enabled).map(|r| r.user.as_str()).collect();
+    close(kpi(&m, "active_users"), users.len() as f64, "active users");
+    close(
+        kpi(&m, "adoption"),
+        e_users.len() as f64 / users.len() as f64,
+        "adoption",
+    );
+    // Before/after: the baseline arm is the (segment, user) pairs with rows
+    // without the cache in the baseline, the treatment arm those with the
+    // cache in the window; origin calls per request of each arm.
+    let pairs = |v: &[&super::independent::Row]| {
+        v.iter()
+            .map(|r| (r.segment.clone(), r.user.clone()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len() as u64
+    };
+    let b: Vec<_> = rows.iter().filter(|r| r.ts >= b0 && r.ts < b1 && !r.enabled).collect();
+    let e: Vec<_> = w.iter().copied().filter(|r| r.enabled).collect();
+    let per_request = |v: &[&super::independent::Row]| v.iter().map(|r| r.origin).sum::<f64>() / v.len() as f64;
+    let origin = m["statistics"]["before_after"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["metric"] == "origin_calls_per_request")
+        .unwrap();
+    assert_eq!(origin["control_n"].as_u64(), Some(pairs(&b)), "baseline users");
+    assert_eq!(origin["treatment_n"].as_u64(), Some(pairs(&e)), "treatment users");
+    close(
+        origin["control"].as_f64().unwrap(),
+        per_request(&b),
+        "baseline origin per request",
+    );
+    close(
+        origin["treatment"].as_f64().unwrap(),
+        per_request(&e),
+        "window origin per request",
+    );
+}

@@ -53,6 +53,20 @@ fn rows_read(m: &Value) -> u64 {
     m["data_quality"]["sources"]["requests"]["rows_read"].as_u64().unwrap()
 }
 
+fn active_users(m: &Value) -> f64 {
+    m["kpis"]["active_users"]["value"].as_f64().unwrap()
+}
+
+/// The store's users-by-week files: one per week, none stale.
+fn assert_one_file_per_week(dir: &Path) {
+    let weeks = dir.join("reports/rollups/users_week");
+    for w in fs::read_dir(&weeks).unwrap() {
+        let w = w.unwrap().path();
+        let parts: Vec<_> = fs::read_dir(&w).unwrap().collect();
+        assert_eq!(parts.len(), 1, "{}", w.display());
+    }
+}
+
 #[test]
 fn files_are_rolled_up_once_and_changes_replace_their_rollup() {
     let dir = tempfile::tempdir().unwrap();
@@ -71,6 +85,9 @@ fn files_are_rolled_up_once_and_changes_replace_their_rollup() {
     assert_eq!(rollup(dir.path()), (1, files - 1, 0));
     let changed = weekly(dir.path(), "out2");
     assert_eq!(rows_read(&changed), rows_read(&before) + 1);
+    // Its user is new: the week's users were summed again.
+    assert_eq!(active_users(&changed), active_users(&before) + 1.0);
+    assert_one_file_per_week(dir.path());
     assert_eq!(
         changed["kpis"]["requests"]["value"].as_f64().unwrap(),
         before["kpis"]["requests"]["value"].as_f64().unwrap() + 1.0
@@ -95,6 +112,8 @@ fn files_are_rolled_up_once_and_changes_replace_their_rollup() {
     assert_eq!(rollup(dir.path()), (1, files - 1, 0));
     let with_late = weekly(dir.path(), "out4");
     assert_eq!(rows_read(&with_late), rows_read(&removed) + 1);
+    assert_eq!(active_users(&with_late), active_users(&removed) + 1.0);
+    assert_one_file_per_week(dir.path());
 
     // Every figure equals that of a store made from scratch.
     fs::remove_dir_all(dir.path().join("reports/rollups")).unwrap();

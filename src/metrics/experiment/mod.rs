@@ -181,7 +181,7 @@ impl Arms {
 /// Per-user sums per arm and segment, in a fixed order (so a rerun gives
 /// the same last digit).
 fn request_sums(m: &Merged, arms: &Arms) -> BTreeMap<(Arm, String), ArmSums> {
-    let per_user = fold::user_sums(m, &[arms.period, arms.baseline], |u| {
+    let per_user = fold::user_sums(m, &user_windows(arms.period, arms.baseline), |u| {
         Some((arms.of(u.day, u.segment, u.enabled)?, u.segment))
     });
     let mut out: BTreeMap<(Arm, String), ArmSums> = BTreeMap::new();
@@ -217,11 +217,7 @@ fn request_sums(m: &Merged, arms: &Arms) -> BTreeMap<(Arm, String), ArmSums> {
 fn feedback_sums(m: &Merged, feedback: &DataFrame, arms: &Arms, tz: Tz) -> Result<BTreeMap<(Arm, String), ScoreSums>> {
     // (user, week) → (any request with the cache, any without).
     let mut user_week: HashMap<(u32, i32), (bool, bool)> = HashMap::new();
-    for u in m
-        .user_days
-        .iter()
-        .filter(|u| u.day >= arms.period.0 && u.day < arms.period.1)
-    {
+    for u in m.users_in(arms.period) {
         let e = user_week.entry((u.user, arms.week(u.day))).or_default();
         if u.enabled {
             e.0 = true;
@@ -304,6 +300,23 @@ fn latencies(m: &Merged, arms: &Arms) -> (BTreeMap<(Arm, String), Histogram>, BT
         overall.entry(arm).or_default().add(l.bucket, l.count);
     }
     (per, overall)
+}
+
+/// The windows whose per-user records the comparisons read: the period,
+/// and the baseline window without the period's days (a day in both is in
+/// the period's arms), disjoint. A command loads their per-user days
+/// ([`Merged::load_days`]) before [`groups`].
+pub fn user_windows(period: Days, baseline: Days) -> Vec<Days> {
+    let mut out = vec![period];
+    for part in [
+        (baseline.0, baseline.1.min(period.0)),
+        (baseline.0.max(period.1), baseline.1),
+    ] {
+        if part.0 < part.1 {
+            out.push(part);
+        }
+    }
+    out
 }
 
 /// Group the rollups of `period` and the baseline window by arm and segment.
