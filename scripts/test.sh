@@ -49,7 +49,7 @@ fi
 
 # The repository stands on its own: nothing it tracks may read outside it.
 if git ls-files -z 2>/dev/null | xargs -0 grep -lE '\.\./shared' -- 2>/dev/null | grep -v '^scripts/test.sh$'; then
-  echo "error: the files above refer to ../shared, which a clone does not have" >&2
+  echo "error: the files above refer to the shared folder beside the checkout, which a clone does not have" >&2
   exit 1
 fi
 

@@ -159,6 +159,23 @@ impl Merged {
     }
 }
 
+/// The rows of a `users` file whose day `keep` selects.
+fn read_users(file: &Path, keep: impl Fn(i32) -> bool) -> Result<DataFrame> {
+    let df = read_file(file, &USERS)?;
+    let mask: BooleanChunked = df.column(s::DAY)?.i32()?.iter().map(|d| d.is_some_and(&keep)).collect();
+    Ok(df.filter(&mask)?)
+}
+
+/// The per-user records of `days` in these `users` files, summed by week,
+/// with the names of their user and segment ids.
+pub(super) fn users_by_week(files: &[PathBuf], days: (i32, i32)) -> Result<(Vec<UserDay>, Vec<String>, Vec<String>)> {
+    let mut b = Records::default();
+    for f in files {
+        b.users(&read_users(f, |d| days.0 <= d && d < days.1)?)?;
+    }
+    Ok((by_week(&b.user_days), b.users.into_names(), b.segments.into_names()))
+}
+
 /// Sorted, overlapping or touching ranges joined.
 fn merge_ranges(mut ranges: Vec<(i32, i32)>) -> Vec<(i32, i32)> {
     ranges.sort_unstable();

@@ -122,15 +122,23 @@ fn folder_id(path: &str, size: u64, mtime_ns: i128) -> String {
 /// Write one file's rollup into `src=<id>` folders (each table file atomic).
 fn write_rollup(root: &Path, id: &str, rollup: &FileRollup) -> Result<()> {
     for (table, df) in rollup.tables() {
-        let mut df = df.clone();
-        let mut bytes = Vec::new();
-        ParquetWriter::new(&mut bytes)
-            .with_compression(ParquetCompression::Zstd(None))
-            .finish(&mut df)
-            .map_err(|e| anyhow!("writing the {table} rollup: {e}"))?;
-        write_atomic(&root.join(table).join(format!("src={id}")).join("part.parquet"), &bytes)?;
+        write_parquet(
+            &root.join(table).join(format!("src={id}")).join("part.parquet"),
+            &mut df.clone(),
+        )
+        .with_context(|| format!("writing the {table} rollup"))?;
     }
     Ok(())
+}
+
+/// A rollup table as a zstd-compressed Parquet file, written atomically.
+pub(super) fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(df)
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    write_atomic(path, &bytes)
 }
 
 fn remove_rollup(root: &Path, id: &str) {

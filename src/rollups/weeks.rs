@@ -17,14 +17,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use polars::prelude::*;
 
-use super::merged::{USERS, UserDay, read_file};
-use super::names::OwnedNames;
-use super::schema::{self as s, Marker, monday_of};
+use super::merged::UserDay;
+use super::schema::{self as s, Marker};
 use super::store::Manifest;
-use crate::fsutil::write_atomic;
+use super::store::write_parquet;
 
 /// Week (Monday) → the ids of the rollups with rows in it.
 fn plan(manifest: &Manifest) -> BTreeMap<i32, Vec<&str>> {
@@ -68,9 +67,6 @@ pub fn files(root: &Path, manifest: &Manifest) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Per-user sums of one week, keyed by (user, segment, cache flag).
-type WeekSums = polars::prelude::PlHashMap<(u32, u32, bool), UserDay>;
-
 /// Make the week files the manifest needs that are missing, and remove the
 /// others.
 pub fn compact(root: &Path, manifest: &Manifest) -> Result<()> {
@@ -109,82 +105,48 @@ pub fn compact(root: &Path, manifest: &Manifest) -> Result<()> {
 
 /// Sum the `users` rows of week `monday` of these rollups into `file`.
 fn make_week(root: &Path, monday: i32, ids: &[&str], file: &Path) -> Result<()> {
-    let (mut users, mut segments) = (OwnedNames::default(), OwnedNames::default());
-    let mut sums = WeekSums::default();
-    for id in ids {
-        let path = root.join(s::USERS).join(format!("src={id}")).join("part.parquet");
-        let df = read_file(&path, &USERS)?;
-        macro_rules! array {
-            ($name:expr, $kind:ident) => {
-                df.column($name)?.$kind()?.rechunk().downcast_as_array().clone()
-            };
-        }
-        let (day, user, segment, enabled) = (
-            array!(s::DAY, i32),
-            array!(s::USER_ID, str),
-            array!(s::SEGMENT, str),
-            array!(s::CACHE_ENABLED, bool),
-        );
-        let (n, up, err) = (
-            array!(s::ROWS, i64),
-            array!(s::UPSTREAM_CALLS, i64),
-            array!(s::SERVER_ERRORS, i64),
-        );
-        let (lsum, lsq) = (array!(s::LATENCY_SUM, f64), array!(s::LATENCY_SQ_SUM, f64));
-        for i in 0..df.height() {
-            if day.get(i).map(monday_of) != Some(monday) {
-                continue;
-            }
-            let key = (
-                users.id(user.get(i).unwrap_or_default()),
-                segments.id(segment.get(i).unwrap_or_default()),
-                enabled.get(i).unwrap_or(false),
-            );
-            let count = |v: Option<i64>| v.unwrap_or(0).max(0) as u64;
-            let u = sums.entry(key).or_default();
-            u.rows += count(n.get(i));
-            u.upstream += count(up.get(i));
-            u.server_errors += count(err.get(i));
-            u.latency_sum += lsum.get(i).unwrap_or(0.0);
-            u.latency_sq_sum += lsq.get(i).unwrap_or(0.0);
-        }
-    }
-    let mut df = week_frame(monday, &sums, &users.into_names(), &segments.into_names())?;
-    let mut bytes = Vec::new();
-    ParquetWriter::new(&mut bytes)
-        .with_compression(ParquetCompression::Zstd(None))
-        .finish(&mut df)
-        .map_err(|e| anyhow!("writing the users_week rollup: {e}"))?;
-    write_atomic(file, &bytes)
+    let paths: Vec<PathBuf> = ids
+        .iter()
+        .map(|id| root.join(s::USERS).join(format!("src={id}")).join("part.parquet"))
+        .collect();
+    let (weeks, users, segments) = super::merged::users_by_week(&paths, (monday, monday + 7))?;
+    write_parquet(file, &mut week_frame(&weeks, &users, &segments)?)
 }
 
-/// One week's records as a `users` frame, sorted by user (a fixed order: a
-/// rerun writes the same bytes).
-fn week_frame(monday: i32, sums: &WeekSums, users: &[String], segments: &[String]) -> Result<DataFrame> {
-    let mut keys: Vec<&(u32, u32, bool)> = sums.keys().collect();
-    keys.sort_unstable_by(|a, b| {
-        (users[a.0 as usize].as_str(), segments[a.1 as usize].as_str(), a.2).cmp(&(
-            users[b.0 as usize].as_str(),
-            segments[b.1 as usize].as_str(),
-            b.2,
-        ))
-    });
-    let n = keys.len();
-    let count = |f: fn(&UserDay) -> u64| -> Vec<i64> { keys.iter().map(|k| f(&sums[*k]) as i64).collect() };
-    let sum = |f: fn(&UserDay) -> f64| -> Vec<f64> { keys.iter().map(|k| f(&sums[*k])).collect() };
+/// Week records as a `users` frame, sorted by user, segment and flag (a
+/// fixed order: a rerun writes the same bytes).
+fn week_frame(weeks: &[UserDay], users: &[String], segments: &[String]) -> Result<DataFrame> {
+    let mut rows: Vec<&UserDay> = weeks.iter().collect();
+    let key = |u: &UserDay| {
+        (
+            u.day,
+            users[u.user as usize].as_str(),
+            segments[u.segment as usize].as_str(),
+            u.enabled,
+        )
+    };
+    rows.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+    let n = rows.len();
+    let count = |f: fn(&UserDay) -> u64| -> Vec<i64> { rows.iter().map(|u| f(u) as i64).collect() };
+    let sum = |f: fn(&UserDay) -> f64| -> Vec<f64> { rows.iter().map(|u| f(u)).collect() };
     Ok(DataFrame::new(
         n,
         vec![
-            Column::new(s::DAY.into(), vec![monday; n]).cast(&DataType::Date)?,
+            Column::new(s::DAY.into(), rows.iter().map(|u| u.day).collect::<Vec<_>>()).cast(&DataType::Date)?,
             Column::new(
                 s::USER_ID.into(),
-                keys.iter().map(|k| users[k.0 as usize].as_str()).collect::<Vec<_>>(),
+                rows.iter().map(|u| users[u.user as usize].as_str()).collect::<Vec<_>>(),
             ),
             Column::new(
                 s::SEGMENT.into(),
-                keys.iter().map(|k| segments[k.1 as usize].as_str()).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|u| segments[u.segment as usize].as_str())
+                    .collect::<Vec<_>>(),
             ),
-            Column::new(s::CACHE_ENABLED.into(), keys.iter().map(|k| k.2).collect::<Vec<_>>()),
+            Column::new(
+                s::CACHE_ENABLED.into(),
+                rows.iter().map(|u| u.enabled).collect::<Vec<_>>(),
+            ),
             Column::new(s::ROWS.into(), count(|u| u.rows)),
             Column::new(s::UPSTREAM_CALLS.into(), count(|u| u.upstream)),
             Column::new(s::LATENCY_SUM.into(), sum(|u| u.latency_sum)),
