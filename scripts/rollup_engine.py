@@ -161,7 +161,13 @@ def duckdb_relation(con, kinds):
             ts_us, present, ts_text = "CAST(NULL AS BIGINT)", "false", "CAST(NULL AS VARCHAR)"
         elif cols["ts"][1].upper().startswith("TIMESTAMP"):
             col = f'"{cols["ts"][0]}"'
-            ts_us, present, ts_text = f"epoch_us({col})", f"{col} IS NOT NULL", f"CAST({col} AS VARCHAR)"
+            # epoch_us takes TIMESTAMP and TIMESTAMPTZ, not their _NS/_MS/_S
+            # kinds: cast first (nanoseconds truncate to the microsecond, as
+            # cacheroi reads them; a naive time stamp is UTC).
+            kind = cols["ts"][1].upper()
+            zoned = "TIME ZONE" in kind or kind.startswith("TIMESTAMPTZ")
+            cast = f"CAST({col} AS {'TIMESTAMPTZ' if zoned else 'TIMESTAMP'})"
+            ts_us, present, ts_text = f"epoch_us({cast})", f"{col} IS NOT NULL", f"CAST({col} AS VARCHAR)"
         else:
             col = f'CAST("{cols["ts"][0]}" AS VARCHAR)'
             ts_us = (f"CASE WHEN regexp_full_match({col}, '{RFC3339}') "

@@ -11,7 +11,10 @@ use serde_json::Value;
 
 use super::cacheroi;
 
-fn sample(dir: &Path, format: &str, per_day: u64) {
+/// The sample in one format; `wide`: ten times the customers and users,
+/// Parquet time stamps in ms, µs or ns, zoned or naive, days without the
+/// optional columns and with extra ones.
+fn sample(dir: &Path, format: &str, per_day: u64, wide: bool) {
     cacheroi(dir)
         .args([
             "-q",
@@ -20,8 +23,9 @@ fn sample(dir: &Path, format: &str, per_day: u64) {
             format,
             "--requests-per-day",
             &per_day.to_string(),
-            "--out",
         ])
+        .args(wide.then_some("--wide"))
+        .arg("--out")
         .arg(dir.join("data"))
         .assert()
         .success();
@@ -101,9 +105,9 @@ fn same(a: &Value, b: &Value, path: &str) {
 
 #[test]
 fn duckdb_makes_the_same_rollups_from_parquet_and_csv() {
-    for format in ["parquet", "csv"] {
+    for (format, wide) in [("parquet", false), ("csv", false), ("parquet", true)] {
         let dir = tempfile::tempdir().unwrap();
-        sample(dir.path(), format, 150);
+        sample(dir.path(), format, 150, wide);
         let config = engine(dir.path(), "duckdb", "duckdb-rollups");
         for (args, file) in [
             (&["weekly", "--week", "2026-W46"][..], "weekly/2026-W46/metrics.json"),
@@ -112,7 +116,7 @@ fn duckdb_makes_the_same_rollups_from_parquet_and_csv() {
         ] {
             let own = metrics(dir.path(), "data/cacheroi.toml", args, file);
             let duck = metrics(dir.path(), &config, args, file);
-            same(&own, &duck, &format!("{format} {}", args[0]));
+            same(&own, &duck, &format!("{format} (wide: {wide}) {}", args[0]));
         }
         // A second run replaces the day partitions: nothing is counted twice.
         let again = engine(dir.path(), "duckdb", "duckdb-rollups");
@@ -135,7 +139,8 @@ fn duckdb_makes_the_same_rollups_from_parquet_and_csv() {
 #[test]
 fn spark_makes_the_same_rollups() {
     let dir = tempfile::tempdir().unwrap();
-    sample(dir.path(), "parquet", 100);
+    // The wide sample: every time stamp unit and zone, missing and extra columns.
+    sample(dir.path(), "parquet", 100, true);
     let config = engine(dir.path(), "spark", "spark-rollups");
     let args = ["weekly", "--week", "2026-W46"];
     let own = metrics(dir.path(), "data/cacheroi.toml", &args, "weekly/2026-W46/metrics.json");
@@ -146,7 +151,7 @@ fn spark_makes_the_same_rollups() {
 #[test]
 fn rollups_of_another_schema_or_zone_are_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
-    sample(dir.path(), "parquet", 20);
+    sample(dir.path(), "parquet", 20, false);
     let config = engine(dir.path(), "duckdb", "r");
     let marker = dir.path().join("r/_cacheroi_rollups.json");
     let text = fs::read_to_string(&marker).unwrap();
