@@ -219,9 +219,11 @@ pub fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
         .trim()
         .parse()
         .map_err(|_| format!("`{}` is not a number of seconds", crate::error::clip(s, 40)))?;
-    if !(secs.is_finite() && secs > 0.0 && secs <= 300.0) {
+    // At least a millisecond: a positive number below it would round to a
+    // zero duration, which the Redis client rejects (found by fuzzing).
+    if !(secs.is_finite() && (0.001..=300.0).contains(&secs)) {
         return Err(format!(
-            "{secs} s: the timeout must be more than 0 and at most 300 seconds"
+            "{secs} s: the timeout must be at least 0.001 and at most 300 seconds"
         ));
     }
     Ok(std::time::Duration::from_secs_f64(secs))
@@ -258,7 +260,12 @@ mod tests {
     fn timeouts_must_be_finite_and_positive() {
         assert_eq!(parse_timeout("2"), Ok(std::time::Duration::from_secs(2)));
         assert_eq!(parse_timeout("0.25"), Ok(std::time::Duration::from_millis(250)));
-        for bad in ["-1", "nan", "NaN", "inf", "-inf", "0", "1e300", "301", "fast"] {
+        assert_eq!(parse_timeout("0.001"), Ok(std::time::Duration::from_millis(1)));
+        // Fuzz finding: a positive timeout that is a zero duration.
+        let tiny = ".000000000000000000000000000000000003";
+        for bad in [
+            "-1", "nan", "NaN", "inf", "-inf", "0", "1e300", "301", "fast", tiny, "0.0009",
+        ] {
             assert!(parse_timeout(bad).is_err(), "{bad}");
         }
     }

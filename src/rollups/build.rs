@@ -12,7 +12,7 @@ use polars::prelude::PlHashMap;
 use polars::prelude::*;
 use polars_arrow::array::Array;
 
-use super::names::Names;
+use super::names::{Grouped, Names};
 use super::schema::{self as s, bucket_of};
 use crate::formats::{Limits, RawFile};
 use crate::frames::{
@@ -216,12 +216,12 @@ pub fn aggregate(
     );
     let (enabled, upstream) = (array!(CACHE_ENABLED, bool), array!(UPSTREAM_CALLS, i64));
     let (enabled, upstream) = (enabled.downcast_as_array(), upstream.downcast_as_array());
-    let (mut customers_n, mut users_n, mut segments_n) = (Names::default(), Names::default(), Names::default());
+    let (mut customers_n, mut segments_n) = (Names::default(), Names::default());
     let mut req: PlHashMap<(i32, u32, u32, bool), ReqSums> = PlHashMap::default();
     let mut lat: PlHashMap<(i32, u32, bool, i32), i64> = PlHashMap::default();
-    // Per user (by interned id) the few (day, segment, flag) groups of the
-    // file: one lookup per row instead of a second map of every user.
-    let mut usr: Vec<Vec<(UserGroup, UserSums)>> = Vec::new();
+    // Per user the few (day, segment, flag) groups of the file, found with
+    // one lookup per row.
+    let mut usr: Grouped<UserGroup, UserSums> = Grouped::default();
     let required = [
         ts.validity(),
         days.validity(),
@@ -252,7 +252,7 @@ pub fn aggregate(
             .get(i)
             .or_else(|| by_customer.get(c).copied())
             .unwrap_or(customers::DEFAULT_SEGMENT);
-        let (c, u, g) = (customers_n.id(c), users_n.id(u), segments_n.id(segment));
+        let (c, g) = (customers_n.id(c), segments_n.id(segment));
         let up = upstream.get(i).unwrap_or(0);
         let err = i64::from(st >= 500);
         let r = req.entry((day, c, g, en)).or_insert(ReqSums {
@@ -273,19 +273,7 @@ pub fn aggregate(
         r.lat_max = r.lat_max.max(l);
         r.ts_max = r.ts_max.max(t);
         *lat.entry((day, g, en, bucket_of(l))).or_default() += 1;
-        if u as usize == usr.len() {
-            usr.push(Vec::with_capacity(1));
-        }
-        let groups = &mut usr[u as usize];
-        let key = (day, g, en);
-        let at = match groups.iter().position(|(k, _)| *k == key) {
-            Some(at) => at,
-            None => {
-                groups.push((key, UserSums::default()));
-                groups.len() - 1
-            }
-        };
-        let us = &mut groups[at].1;
+        let us = usr.get(u, (day, g, en));
         us.rows += 1;
         us.upstream += up;
         us.lat_sum += l;
@@ -382,20 +370,17 @@ pub fn aggregate(
         ],
     )?;
 
-    let mut usr: Vec<_> = usr
+    // In first-seen order (deterministic; the merge sorts by day).
+    let usr: Vec<_> = usr
+        .into_groups()
         .into_iter()
-        .enumerate()
-        .flat_map(|(u, groups)| groups.into_iter().map(move |((d, g, en), v)| ((d, u as u32, g, en), v)))
+        .map(|(u, (d, g, en), v)| ((d, u, g, en), v))
         .collect();
-    usr.sort_unstable_by_key(|(k, _)| *k);
     let users = DataFrame::new(
         usr.len(),
         vec![
             Column::new(s::DAY.into(), usr.iter().map(|(k, _)| date(k.0)).collect::<Vec<_>>()).cast(&DataType::Date)?,
-            Column::new(
-                s::USER_ID.into(),
-                usr.iter().map(|(k, _)| users_n.name(k.1)).collect::<Vec<_>>(),
-            ),
+            Column::new(s::USER_ID.into(), usr.iter().map(|(k, _)| k.1).collect::<Vec<_>>()),
             Column::new(
                 s::SEGMENT.into(),
                 usr.iter().map(|(k, _)| segments_n.name(k.2)).collect::<Vec<_>>(),
