@@ -92,7 +92,7 @@ pub type RoiArgs = WindowArgs;
 pub struct SendArgs {
     /// Which report to send.
     #[arg(long, value_enum, default_value = "weekly")]
-    pub report: crate::deliver::mail::ReportKind,
+    pub report: crate::report::kind::ReportKind,
     /// The week of a weekly report, e.g. 2026-W47, or `last`.
     #[arg(long, default_value = "last", value_name = "WEEK")]
     pub week: String,

@@ -11,8 +11,11 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::metrics::kpi::{self, Kpi};
+pub use crate::deliver::mail::{EmailSettings, TlsMode};
+use crate::ground::kpi::{self, Kpi};
+pub use crate::ground::money::{Costs, RoiSettings};
 use crate::period::{FIRST_YEAR, LAST_YEAR, local_midnight, sane_date};
+use crate::report::kind::ReportKind;
 
 /// Name of the config file looked for in the working directory.
 pub const LOCAL_CONFIG: &str = "cacheroi.toml";
@@ -157,20 +160,6 @@ impl Sources {
     }
 }
 
-/// Unit costs (CONTRACT §1.5 `[costs]`), in `currency`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Costs {
-    pub currency: String,
-    /// Cost of one origin/back-end call.
-    pub origin_call_cost: f64,
-    /// Redis bill per month.
-    pub redis_monthly_cost: f64,
-    /// One-time implementation cost.
-    pub implementation_cost: f64,
-    /// Value of one hour of a user's time.
-    pub hourly_value_of_user_time: f64,
-}
-
 /// A `[from, to)` window of local dates and the instants they map to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DateWindow {
@@ -178,14 +167,6 @@ pub struct DateWindow {
     pub to: NaiveDate,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
-}
-
-/// How the SMTP connection is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsMode {
-    None,
-    StartTls,
-    Tls,
 }
 
 /// `[email]`, validated: defaults applied, addresses checked. The password
@@ -242,33 +223,6 @@ pub struct Settings {
     pub limits: crate::formats::Limits,
 }
 
-/// `[roi]`: scenarios, sensitivity and NPV of the finance report.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RoiSettings {
-    /// Origin call cost of the low and high scenarios, as factors of the
-    /// configured cost (default 0.5 and 1.5).
-    pub low_origin_call_cost_factor: f64,
-    pub high_origin_call_cost_factor: f64,
-    /// ± swing of the Redis cost and the request volume in the sensitivity
-    /// table (default 0.25).
-    pub sensitivity_swing: f64,
-    /// NPV horizon in years (default 3) and annual discount rate (default 0.10).
-    pub npv_horizon_years: u32,
-    pub discount_rate: f64,
-}
-
-impl Default for RoiSettings {
-    fn default() -> Self {
-        RoiSettings {
-            low_origin_call_cost_factor: 0.5,
-            high_origin_call_cost_factor: 1.5,
-            sensitivity_swing: 0.25,
-            npv_horizon_years: 3,
-            discount_rate: 0.10,
-        }
-    }
-}
-
 impl Settings {
     /// "Now" as the commands see it: `as_of` if set, else the clock.
     pub fn now(&self) -> DateTime<Utc> {
@@ -283,6 +237,74 @@ impl Settings {
                 self.path.display()
             )
         })
+    }
+
+    /// The SMTP server and sender of `[email]`; a missing key or password
+    /// is a one-line error. A dry run (`need_server` false) needs only `from`.
+    pub fn smtp(&self, need_server: bool) -> Result<EmailSettings> {
+        let cfg = self.path.display();
+        let m: &Email = self
+            .email
+            .as_ref()
+            .ok_or_else(|| anyhow!("{cfg}: sending needs an `[email]` section (smtp_host, from, to)"))?;
+        let host = match (&m.smtp_host, need_server) {
+            (Some(h), _) => h.clone(),
+            (None, false) => String::new(),
+            (None, true) => bail!("{cfg}: `[email] smtp_host` is not set"),
+        };
+        let from = m
+            .from
+            .clone()
+            .ok_or_else(|| anyhow!("{cfg}: `[email] from` is not set"))?;
+        let password = match &m.password_env {
+            Some(_) if !need_server => None,
+            Some(var) => Some(std::env::var(var).map_err(|_| {
+                anyhow!("{cfg}: `[email] password_env` names {var}, which is not set in the environment")
+            })?),
+            None => None,
+        };
+        Ok(EmailSettings {
+            host,
+            port: m.smtp_port,
+            tls: m.tls,
+            username: m.username.clone(),
+            password,
+            from,
+            ca_file: m.ca_file.clone(),
+            timeout: m.timeout,
+            tries: m.tries,
+        })
+    }
+
+    /// Recipients of a report kind: its own list (`weekly_to`, …), else
+    /// `to`; none without `[email]`.
+    pub fn recipients(&self, kind: ReportKind) -> Vec<String> {
+        let Some(m) = &self.email else { return Vec::new() };
+        let own = match kind {
+            ReportKind::Weekly => &m.weekly_to,
+            ReportKind::Impact => &m.impact_to,
+            ReportKind::Roi => &m.roi_to,
+        };
+        if own.is_empty() { m.to.clone() } else { own.clone() }
+    }
+
+    /// The part of the configuration the report stage needs.
+    pub fn report_context(&self) -> crate::report::Context {
+        crate::report::Context {
+            config: self.path.display().to_string(),
+            config_hash: self.hash.clone(),
+            timezone: self.timezone,
+            currency: self.costs.currency.clone(),
+            targets: self.targets.clone(),
+            rollout_start: self.rollout_start,
+            baseline: self.baseline.map(|b| (b.from, b.to)),
+            inputs: crate::report::InputNames {
+                requests: self.sources.requests.clone().unwrap_or_default(),
+                feedback: self.sources.feedback.clone().unwrap_or_default(),
+                customers: self.sources.customers.clone(),
+                redis_snapshots: self.sources.redis_snapshots.clone(),
+            },
+        }
     }
 
     /// Check what every report needs (the request and feedback sources and

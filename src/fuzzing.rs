@@ -52,16 +52,16 @@ pub fn config(data: &[u8]) {
 /// A rollout plan and its criteria.
 pub fn plan(data: &[u8]) {
     let t = text(data);
-    if let Ok(plan) = crate::plan::parse(&t) {
+    if let Ok(plan) = crate::evaluate::plan::parse(&t) {
         for p in &plan.phases {
             assert!(p.first_week >= 1 && p.first_week <= p.last_week);
             for c in p.success_criteria.iter().chain(&p.rollback_trigger) {
-                assert!(crate::gate::parse(c).is_ok(), "validated criterion {c}");
+                assert!(crate::evaluate::gate::parse(c).is_ok(), "validated criterion {c}");
             }
         }
     }
     for line in t.lines().take(64) {
-        let _ = crate::gate::parse(line);
+        let _ = crate::evaluate::gate::parse(line);
     }
 }
 

@@ -10,12 +10,12 @@ use polars::prelude::*;
 use crate::cli::GateArgs;
 use crate::config::Settings;
 use crate::error::UsageError;
-use crate::gate::{GateResult, Outcome, Verdict, evaluate, verdict};
+use crate::evaluate::evaluate_all;
+use crate::evaluate::gate::{GateResult, Outcome, Verdict, evaluate, verdict};
+use crate::evaluate::plan::{Phase, Plan};
 use crate::metrics::fold;
 use crate::metrics::requests::{Measured, baseline, measure};
 use crate::period::{IsoWeek, resolve_week};
-use crate::plan::{Phase, Plan};
-use crate::report::evaluate_all;
 use crate::rollups::Merged;
 use crate::rollups::build::epoch_day;
 use crate::sources;
@@ -69,7 +69,7 @@ pub fn read_plan(settings: &Settings) -> Result<Plan> {
         .rollout_plan
         .as_ref()
         .ok_or_else(|| anyhow!("gate needs `[rollout] plan` in {}", settings.path.display()))?;
-    crate::plan::read(path)
+    crate::evaluate::plan::read(path)
 }
 
 /// Evaluate the gate of `week` on inputs already loaded (the rollups, and
@@ -101,7 +101,7 @@ fn phase_cells(
     week: IsoWeek,
     requests: &Merged,
     feedback: &DataFrame,
-) -> Result<BTreeMap<crate::metrics::Kpi, crate::report::KpiCell>> {
+) -> Result<BTreeMap<crate::metrics::Kpi, crate::evaluate::KpiCell>> {
     let period = week.period(settings.timezone);
     let b = settings.baseline()?;
     let b_days = (epoch_day(b.from), epoch_day(b.to));
@@ -123,7 +123,7 @@ fn outcome(
     phase: Phase,
     week: IsoWeek,
     rollout_week: i64,
-    cells: &BTreeMap<crate::metrics::Kpi, crate::report::KpiCell>,
+    cells: &BTreeMap<crate::metrics::Kpi, crate::evaluate::KpiCell>,
     attested: &BTreeMap<String, bool>,
 ) -> Result<GateResult> {
     let mut outcomes: Vec<Outcome> = phase
@@ -268,7 +268,7 @@ mod tests {
              [costs]\norigin_call_cost = 1.0\nredis_monthly_cost = 36.5\n",
         )
         .unwrap();
-        let plan = crate::plan::parse(
+        let plan = crate::evaluate::plan::parse(
             "rollout_phases:\n  p:\n    week: 1-9\n    segments: [a]\n    success_criteria: [cost_savings_demonstrated]\n",
         )
         .unwrap();

@@ -12,17 +12,18 @@ use crate::commands::weekly::Written;
 use crate::config::Settings;
 use crate::deliver::files::Bundle;
 use crate::evaluate::Status;
+use crate::evaluate::evaluate_all;
+use crate::evaluate::plan::{self, Plan};
+use crate::ground::kpi::{ALL, Kpi};
+use crate::ground::units::{kpi as fmt, money, pct};
 use crate::metrics::fold::{self, Days};
-use crate::metrics::kpi::{ALL, Kpi};
 use crate::metrics::requests::{
     Baseline, Measured, baseline, customer_stats, days_of, measure, measure_periods, redis_cost,
 };
 use crate::period::{IsoWeek, Period, local_midnight};
-use crate::plan::{self, Plan};
-use crate::render::format::{kpi as fmt, money, pct};
 use crate::report::impact::*;
 use crate::report::weekly::{BaselineInfo, FeedbackSection, Generated, Inputs, SegmentRow};
-use crate::report::{evaluate_all, kpi_rows, sentence};
+use crate::report::{kpi_rows, sentence};
 use crate::rollups::build::{date_of, epoch_day};
 use crate::sources::{self, customers};
 use crate::{metrics, render, report};
@@ -131,7 +132,16 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
     let measured = measure_periods(m, &data.feedback, &periods, &base, &settings.costs, None)?;
     let trend_days = (days_of(&periods[0]).0, days_of(&window).1);
     let points: Vec<metrics::requests::TrendPoint> = measured.iter().map(Into::into).collect();
-    let trend = report::weekly::trend(settings, &weeks, &points, &this, m, &data.store, &base, trend_days)?;
+    let trend = report::weekly::trend(
+        &settings.report_context(),
+        &weeks,
+        &points,
+        &this,
+        m,
+        &data.store,
+        &base,
+        trend_days,
+    )?;
     let week_rows: Vec<WeekRow> = weeks
         .iter()
         .zip(&measured)
@@ -178,7 +188,12 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
     let statistics = metrics::experiment::analyze(&groups, settings.planned_share);
     let customers = customer_rows(settings, &data, &base, &window)?;
     let redis = metrics::redis::measure(&data.store, &window);
-    let comments = report::weekly::recent_comments(&data.feedback, &window, data.customers.as_ref(), settings)?;
+    let comments = report::weekly::recent_comments(
+        &data.feedback,
+        &window,
+        data.customers.as_ref(),
+        &settings.report_context(),
+    )?;
     let mut report = assemble(
         settings, &window, this, before, base, trend, week_rows, phases, customers, redis, comments, data,
     )?;
@@ -483,7 +498,7 @@ fn assemble(
             rows: b.rows,
         },
         statistics: Default::default(),
-        generated: Generated::new(settings),
+        generated: Generated::new(&settings.report_context()),
     };
     Ok(ImpactReport {
         headline,

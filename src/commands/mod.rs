@@ -109,6 +109,19 @@ pub(crate) fn write_with_archive(
 ) -> anyhow::Result<Vec<PathBuf>> {
     bundle.write()?;
     let mut files: Vec<PathBuf> = bundle.files.iter().map(|(p, _)| p.clone()).collect();
-    files.extend(crate::report::archive::rebuild(out, templates)?);
+    // The index of every report written so far: read, built, rendered, written.
+    let archive = crate::report::archive::build(&crate::sources::archive::read(out));
+    let tera = crate::render::environment(templates)?;
+    let mut index = crate::deliver::files::Bundle::default();
+    index.add(
+        out.join("index.html"),
+        crate::render::render(&tera, "index.html", &archive)?,
+    );
+    index.add(
+        out.join("index.md"),
+        crate::render::render(&tera, "index.md", &archive)?,
+    );
+    index.write()?;
+    files.extend(index.files.into_iter().map(|(p, _)| p));
     Ok(files)
 }

@@ -190,7 +190,7 @@ fn shown(settings: &Settings, i: &RoiInputs, case: RoiCase, quality: crate::qual
             },
             case,
             data_quality: quality,
-            generated: Generated::new(settings),
+            generated: Generated::new(&settings.report_context()),
         },
         customers,
         enterprise,
@@ -202,7 +202,7 @@ fn shown(settings: &Settings, i: &RoiInputs, case: RoiCase, quality: crate::qual
         npv_label: format!(
             "{} years at {}",
             settings.roi.npv_horizon_years,
-            render::format::pct(Some(settings.roi.discount_rate))
+            crate::ground::units::pct(Some(settings.roi.discount_rate))
         ),
     }
 }
@@ -213,7 +213,7 @@ fn tornado(report: &RoiReport) -> Result<Chart> {
     let case = &report.metrics.case;
     let f = |x: Decimal| x.to_f64().unwrap_or(0.0);
     let cur = &report.currency;
-    let money = |x: Decimal| render::format::money(x.to_f64(), cur);
+    let money = |x: Decimal| crate::ground::units::money(x.to_f64(), cur);
     let spec = Tornado {
         title: "Annualized net savings: one driver at a time".into(),
         base: f(case.roi.annualized_net_savings),

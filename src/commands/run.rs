@@ -10,9 +10,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::RunArgs;
 use crate::config::Settings;
-use crate::deliver::mail::{self, ReportKind};
 use crate::deliver::store::StoreLock;
 use crate::period::resolve_week;
+use crate::report::kind::ReportKind;
 
 /// A spinner on stderr only when it is a terminal and not --quiet.
 fn spinner(quiet: bool) -> ProgressBar {
@@ -66,8 +66,15 @@ pub fn run(settings: &Settings, args: &RunArgs, quiet: bool) -> Result<Vec<Strin
         return Ok(lines);
     }
     pb.set_message("sending".to_string());
-    let rendered = mail::load(ReportKind::Weekly, &written.dir)?;
-    let sent = super::send::deliver(settings, &rendered, &[], args.dry_run.as_deref(), &out);
+    let rendered = super::send::load(ReportKind::Weekly, &written.dir)?;
+    let sent = super::send::deliver(
+        settings,
+        ReportKind::Weekly,
+        &rendered,
+        &[],
+        args.dry_run.as_deref(),
+        &out,
+    );
     pb.finish_and_clear();
     lines.push(sent?);
     Ok(lines)

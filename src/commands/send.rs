@@ -1,31 +1,30 @@
 //! `cacheroi send`: mail a rendered report (rendering it first when it is not
 //! there) to the report's recipients, or write the message with --dry-run.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::cli::SendArgs;
 use crate::config::Settings;
 use crate::deliver::files::write_atomic;
-use crate::deliver::mail::{self, EmailSettings, Rendered, ReportKind};
+use crate::deliver::mail::{self, Rendered};
 use crate::period::resolve_week;
-
-/// The folder of a report under `out`.
-pub fn report_dir(out: &Path, kind: ReportKind, week: &str) -> PathBuf {
-    match kind {
-        ReportKind::Weekly => out.join("weekly").join(week),
-        ReportKind::Impact => out.join("impact"),
-        ReportKind::Roi => out.join("roi"),
-    }
-}
+use crate::report::kind::ReportKind;
 
 /// Compose `r` for `to` and send it — or write it to `dry_run` — and record
 /// a real delivery in the log under `out`. Returns what happened, for stdout.
-pub fn deliver(settings: &Settings, r: &Rendered, to: &[String], dry_run: Option<&Path>, out: &Path) -> Result<String> {
-    let cfg = EmailSettings::from_settings(settings, dry_run.is_none())?;
+pub fn deliver(
+    settings: &Settings,
+    kind: ReportKind,
+    r: &Rendered,
+    to: &[String],
+    dry_run: Option<&Path>,
+    out: &Path,
+) -> Result<String> {
+    let cfg = settings.smtp(dry_run.is_none())?;
     let to: Vec<String> = if to.is_empty() {
-        cfg.recipients(r.kind).to_vec()
+        settings.recipients(kind)
     } else {
         to.to_vec()
     };
@@ -40,7 +39,7 @@ pub fn deliver(settings: &Settings, r: &Rendered, to: &[String], dry_run: Option
         ));
     }
     let reply = mail::send(&msg, &cfg)?;
-    crate::deliver::log::record(out, r.kind.name(), &r.period, &to, &r.subject, &reply)?;
+    crate::deliver::log::record(out, &r.label, &r.period, &to, &r.subject, &reply)?;
     Ok(format!(
         "sent “{}” to {} via {}",
         r.subject,
@@ -56,7 +55,7 @@ pub fn run(settings: &Settings, args: &SendArgs) -> Result<Vec<String>> {
         ReportKind::Weekly => resolve_week(&args.week, settings.now(), settings.timezone)?.label(),
         _ => String::new(),
     };
-    let dir = report_dir(&out, args.report, &week);
+    let dir = args.report.dir(&out, &week);
     if !dir.join("metrics.json").exists() {
         tracing::info!("{} is not rendered yet: rendering it", dir.display());
         match args.report {
@@ -86,17 +85,28 @@ pub fn run(settings: &Settings, args: &SendArgs) -> Result<Vec<String>> {
             }
         }
     }
-    let rendered = mail::load(args.report, &dir)?;
+    let rendered = load(args.report, &dir)?;
     if args.report == ReportKind::Weekly {
         refuse_empty(&dir, &week)?;
     }
     Ok(vec![deliver(
         settings,
+        args.report,
         &rendered,
         &args.to,
         args.dry_run.as_deref(),
         &out,
     )?])
+}
+
+/// A rendered report of `kind` read back from `dir`, with its subject.
+pub fn load(kind: ReportKind, dir: &Path) -> Result<Rendered> {
+    let file = dir.join("metrics.json");
+    let bytes = std::fs::read(&file).with_context(|| format!("{}: cannot read the rendered report", file.display()))?;
+    let metrics: serde_json::Value =
+        serde_json::from_slice(&bytes).with_context(|| format!("{}: not JSON", file.display()))?;
+    let (subject, period) = kind.subject(&metrics);
+    mail::load(dir, &kind.spec().parts, kind.name().to_string(), period, subject)
 }
 
 /// A weekly report without request rows is not mailed.

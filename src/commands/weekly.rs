@@ -7,7 +7,7 @@ use anyhow::Result;
 use crate::cli::WeeklyArgs;
 use crate::config::Settings;
 use crate::deliver::files::Bundle;
-use crate::gate::GateResult;
+use crate::evaluate::gate::GateResult;
 use crate::metrics::requests::{days_of, measure_periods};
 use crate::metrics::{self};
 use crate::period::{IsoWeek, Period, resolve_week};
@@ -69,7 +69,7 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let before = measured.pop().unwrap_or_default();
     tracing::debug!(elapsed = ?t.elapsed(), "KPIs, trend points and statistics");
     let trend = report::weekly::trend(
-        settings,
+        &settings.report_context(),
         &weeks,
         &points,
         &this,
@@ -79,11 +79,16 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         days_of_range(&periods[0], &period),
     )?;
     let redis = metrics::redis::measure(&data.store, &period);
-    let comments = report::weekly::recent_comments(&data.feedback, &period, data.customers.as_ref(), settings)?;
+    let comments = report::weekly::recent_comments(
+        &data.feedback,
+        &period,
+        data.customers.as_ref(),
+        &settings.report_context(),
+    )?;
     let gate = gate_of(settings, week, &data, Some(&this))?;
     tracing::debug!(elapsed = ?t.elapsed(), "gate");
     let mut report = report::weekly::assemble(
-        settings,
+        &settings.report_context(),
         week,
         &period,
         previous_week,

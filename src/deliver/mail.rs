@@ -8,50 +8,32 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::report::kind::Parts;
 use anyhow::{Context, Result, anyhow, bail};
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
-use serde_json::Value;
 
-pub use crate::config::TlsMode;
-use crate::config::{Email, Settings};
-
-/// Which report a message carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ReportKind {
-    Weekly,
-    Impact,
-    Roi,
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    None,
+    StartTls,
+    Tls,
 }
 
-impl ReportKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            ReportKind::Weekly => "weekly",
-            ReportKind::Impact => "impact",
-            ReportKind::Roi => "roi",
-        }
-    }
-}
-
-/// `[email]` resolved for sending: the validated settings and the password
-/// read from the environment. Its `Debug` masks the password.
+/// The SMTP server and sender, resolved by `config` from `[email]` (the
+/// password read from the environment). Its `Debug` masks the password.
 #[derive(Clone)]
 pub struct EmailSettings {
     pub host: String,
     pub port: u16,
     pub tls: TlsMode,
     pub username: Option<String>,
-    password: Option<String>,
+    pub password: Option<String>,
     pub from: String,
-    pub to: Vec<String>,
-    pub weekly_to: Vec<String>,
-    pub impact_to: Vec<String>,
-    pub roi_to: Vec<String>,
     pub ca_file: Option<PathBuf>,
     pub timeout: Duration,
     pub tries: u32,
@@ -66,10 +48,6 @@ impl std::fmt::Debug for EmailSettings {
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("from", &self.from)
-            .field("to", &self.to)
-            .field("weekly_to", &self.weekly_to)
-            .field("impact_to", &self.impact_to)
-            .field("roi_to", &self.roi_to)
             .field("ca_file", &self.ca_file)
             .field("timeout", &self.timeout)
             .field("tries", &self.tries)
@@ -78,57 +56,6 @@ impl std::fmt::Debug for EmailSettings {
 }
 
 impl EmailSettings {
-    /// From the validated config; a missing key or password is a one-line
-    /// error. A dry run (`need_server` false) needs only `from`.
-    pub fn from_settings(settings: &Settings, need_server: bool) -> Result<Self> {
-        let cfg = settings.path.display();
-        let m: &Email = settings
-            .email
-            .as_ref()
-            .ok_or_else(|| anyhow!("{cfg}: sending needs an `[email]` section (smtp_host, from, to)"))?;
-        let host = match (&m.smtp_host, need_server) {
-            (Some(h), _) => h.clone(),
-            (None, false) => String::new(),
-            (None, true) => bail!("{cfg}: `[email] smtp_host` is not set"),
-        };
-        let from = m
-            .from
-            .clone()
-            .ok_or_else(|| anyhow!("{cfg}: `[email] from` is not set"))?;
-        let password = match &m.password_env {
-            Some(_) if !need_server => None,
-            Some(var) => Some(std::env::var(var).map_err(|_| {
-                anyhow!("{cfg}: `[email] password_env` names {var}, which is not set in the environment")
-            })?),
-            None => None,
-        };
-        Ok(EmailSettings {
-            host,
-            port: m.smtp_port,
-            tls: m.tls,
-            username: m.username.clone(),
-            password,
-            from,
-            to: m.to.clone(),
-            weekly_to: m.weekly_to.clone(),
-            impact_to: m.impact_to.clone(),
-            roi_to: m.roi_to.clone(),
-            ca_file: m.ca_file.clone(),
-            timeout: m.timeout,
-            tries: m.tries,
-        })
-    }
-
-    /// Recipients of a report kind: its own list, else `to`.
-    pub fn recipients(&self, kind: ReportKind) -> &[String] {
-        let own = match kind {
-            ReportKind::Weekly => &self.weekly_to,
-            ReportKind::Impact => &self.impact_to,
-            ReportKind::Roi => &self.roi_to,
-        };
-        if own.is_empty() { &self.to } else { own }
-    }
-
     /// "smtp 127.0.0.1:587 (starttls)" for messages.
     pub fn server(&self) -> String {
         let mode = match self.tls {
@@ -146,7 +73,8 @@ type Inline = (String, Vec<u8>);
 /// A rendered report read back from its folder, ready to mail.
 #[derive(Debug, Clone)]
 pub struct Rendered {
-    pub kind: ReportKind,
+    /// The report's kind ("weekly", …), for the delivery log and messages.
+    pub label: String,
     /// Week label or window, for the subject and the delivery log.
     pub period: String,
     pub subject: String,
@@ -205,104 +133,21 @@ fn inline_charts(html: &str, dir: &Path) -> Result<(String, Vec<Inline>)> {
     Ok((out, images))
 }
 
-fn count_met(kpis: &Value) -> (usize, usize) {
-    let Some(map) = kpis.as_object() else { return (0, 0) };
-    let with: Vec<&Value> = map.values().filter(|c| !c["target"].is_null()).collect();
-    (with.iter().filter(|c| c["status"] == "met").count(), with.len())
-}
-
-fn api_calls(kpis: &Value) -> String {
-    match kpis["api_call_reduction"]["value"].as_f64() {
-        Some(v) if v >= 0.0 => format!("API calls −{:.0} %", v * 100.0),
-        Some(v) => format!("API calls +{:.0} %", -v * 100.0),
-        None => "API calls: no data".into(),
-    }
-}
-
-/// The subject line of a report from its metrics.json.
-pub fn subject(kind: ReportKind, m: &Value) -> (String, String) {
-    match kind {
-        ReportKind::Weekly => {
-            let week = m["period"]["iso_week"].as_str().unwrap_or("?").to_string();
-            let short = week.split_once('-').map_or(week.as_str(), |(_, w)| w).to_string();
-            let (met, with) = count_met(&m["kpis"]);
-            let gate = m["gate"]["verdict"]
-                .as_str()
-                .map(|v| format!(" · gate: {}", if v == "rollback" { "roll back" } else { v }))
-                .unwrap_or_default();
-            (
-                format!(
-                    "Cache rollout {short}: {}, {met} of {with} targets met{gate}",
-                    api_calls(&m["kpis"])
-                ),
-                week,
-            )
-        }
-        ReportKind::Impact => {
-            let (from, to) = (
-                m["window"]["from"].as_str().unwrap_or("?"),
-                m["window"]["to"].as_str().unwrap_or("?"),
-            );
-            let (met, with) = count_met(&m["kpis"]);
-            (
-                format!(
-                    "Cache rollout impact {from} to {to}: {}, {met} of {with} targets met",
-                    api_calls(&m["kpis"])
-                ),
-                format!("{from}..{to}"),
-            )
-        }
-        ReportKind::Roi => {
-            let (from, to) = (
-                m["window"]["from"].as_str().unwrap_or("?"),
-                m["window"]["to"].as_str().unwrap_or("?"),
-            );
-            let cur = m["generated"]["currency"].as_str().unwrap_or("USD");
-            let money = |k: &str| crate::render::format::money(m["roi"][k].as_f64(), cur);
-            (
-                format!(
-                    "Cache rollout ROI {from} to {to}: net savings {} ({} a year)",
-                    money("net_savings"),
-                    money("annualized_net_savings")
-                ),
-                format!("{from}..{to}"),
-            )
-        }
-    }
-}
-
-/// Read a rendered report from `dir` (weekly: `<out>/weekly/<week>`,
-/// impact: `<out>/impact`, roi: `<out>/roi`).
-pub fn load(kind: ReportKind, dir: &Path) -> Result<Rendered> {
-    let (html_name, md_name, attach): (&str, &str, &[(&str, &str)]) = match kind {
-        ReportKind::Weekly => ("summary.html", "summary.md", &[("metrics.json", "application/json")]),
-        ReportKind::Impact => ("impact.html", "impact.md", &[("metrics.json", "application/json")]),
-        ReportKind::Roi => (
-            "roi.html",
-            "roi.md",
-            &[
-                ("roi.csv", "text/csv; charset=utf-8"),
-                (
-                    "roi.xlsx",
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                ),
-            ],
-        ),
-    };
-    let metrics: Value = serde_json::from_slice(&read(&dir.join("metrics.json"))?)
-        .with_context(|| format!("{}: not JSON", dir.join("metrics.json").display()))?;
-    let (subject, period) = subject(kind, &metrics);
-    let (html, images) = inline_charts(&text(&dir.join(html_name))?, dir)?;
-    let attachments = attach
+/// Read a rendered report's `parts` from `dir`, for a message with this
+/// subject; `label` names the report in the delivery log.
+pub fn load(dir: &Path, parts: &Parts, label: String, period: String, subject: String) -> Result<Rendered> {
+    let (html, images) = inline_charts(&text(&dir.join(parts.html))?, dir)?;
+    let attachments = parts
+        .attachments
         .iter()
         .map(|(name, ct)| Ok((name.to_string(), ct.to_string(), read(&dir.join(name))?)))
         .collect::<Result<Vec<_>>>()?;
     Ok(Rendered {
-        kind,
+        label,
         period,
         subject,
         html,
-        text: text(&dir.join(md_name))?,
+        text: text(&dir.join(parts.markdown))?,
         images,
         attachments,
     })
@@ -318,10 +163,7 @@ fn mailbox(s: &str, what: &str) -> Result<Mailbox> {
 /// there are attachments.
 pub fn compose(r: &Rendered, from: &str, to: &[String]) -> Result<Message> {
     if to.is_empty() {
-        bail!(
-            "no recipients: set `[email] to` (or `{}_to`), or pass --to",
-            r.kind.name()
-        );
+        bail!("no recipients: set `[email] to` (or `{}_to`), or pass --to", r.label);
     }
     let mut b = Message::builder()
         .from(mailbox(from, "[email] from")?)
@@ -466,31 +308,11 @@ mod tests {
             username: Some("reports".into()),
             password: Some("hunter2".into()),
             from: "a@example.com".into(),
-            to: Vec::new(),
-            weekly_to: Vec::new(),
-            impact_to: Vec::new(),
-            roi_to: Vec::new(),
             ca_file: None,
             timeout: Duration::from_secs(1),
             tries: 1,
         };
         let shown = format!("{cfg:?}");
         assert!(!shown.contains("hunter2") && shown.contains("***"), "{shown}");
-    }
-
-    #[test]
-    fn the_subject_has_the_week_and_the_headline() {
-        let m: Value = serde_json::json!({
-            "period": {"iso_week": "2026-W47"},
-            "kpis": {
-                "api_call_reduction": {"value": 0.7412, "target": 0.7, "status": "met"},
-                "adoption": {"value": 0.8, "target": 0.9, "status": "at_risk"},
-                "requests": {"value": 10.0, "target": null, "status": null}
-            },
-            "gate": {"verdict": "hold"}
-        });
-        let (s, period) = subject(ReportKind::Weekly, &m);
-        assert_eq!(s, "Cache rollout W47: API calls −74 %, 1 of 2 targets met · gate: hold");
-        assert_eq!(period, "2026-W47");
     }
 }

@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::stats::{BaselineStats, PeriodStats};
-use crate::rollups::schema::value_of;
 use crate::rollups::{Lat, Merged, Req, UserDay};
 
 /// A half-open range of local days `[from, to)` as epoch days.
@@ -19,57 +18,8 @@ fn in_segments(seg: u16, s: Segments) -> bool {
     s.is_none_or(|set| set.contains(&seg))
 }
 
-/// A latency histogram: requests per bucket.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Histogram {
-    pub counts: BTreeMap<i32, u64>,
-    pub n: u64,
-}
-
-impl Histogram {
-    pub fn add(&mut self, bucket: i32, count: u64) {
-        *self.counts.entry(bucket).or_default() += count;
-        self.n += count;
-    }
-
-    pub fn merge(&mut self, other: &Histogram) {
-        for (b, c) in &other.counts {
-            self.add(*b, *c);
-        }
-    }
-
-    /// The value of the order statistic `k` (0-based).
-    fn order_statistic(&self, k: u64) -> Option<f64> {
-        let mut seen = 0;
-        for (b, c) in &self.counts {
-            seen += c;
-            if k < seen {
-                return Some(value_of(*b));
-            }
-        }
-        None
-    }
-
-    /// The `q` quantile with linear interpolation between order statistics
-    /// (numpy `linear`), each read from its bucket: within a relative α of
-    /// the exact quantile. None for no values.
-    pub fn quantile(&self, q: f64) -> Option<f64> {
-        if self.n == 0 {
-            return None;
-        }
-        let pos = q.clamp(0.0, 1.0) * (self.n - 1) as f64;
-        let lo = pos.floor() as u64;
-        let frac = pos - lo as f64;
-        let a = self.order_statistic(lo)?;
-        if frac == 0.0 || lo + 1 >= self.n {
-            return Some(a);
-        }
-        let b = self.order_statistic(lo + 1)?;
-        Some(a + (b - a) * frac)
-    }
-}
-
 pub use crate::rollups::merged::within;
+pub use crate::stats::sketch::Histogram;
 
 /// The histogram of the latency rows of `days` that `keep` selects.
 pub fn histogram(m: &Merged, days: Days, keep: impl Fn(&Lat) -> bool) -> Histogram {

@@ -5,9 +5,8 @@
 
 pub mod experiment;
 pub mod fold;
-pub mod kpi;
 pub mod redis;
 pub mod requests;
 pub mod stats;
 
-pub use kpi::Kpi;
+pub use crate::ground::kpi::Kpi;

@@ -10,10 +10,10 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::fold::{self, Days, Segments};
-use super::kpi::{ALL, Kpi};
 use super::stats::{BaselineStats, FeedbackStats, PeriodStats, feedback_aggs};
-use crate::config::Costs;
 use crate::frames::{SEGMENT, TS};
+use crate::ground::kpi::{ALL, Kpi};
+use crate::ground::money::Costs;
 use crate::period::Period;
 use crate::rollups::Merged;
 use crate::rollups::build::{date_of, epoch_day};

@@ -12,6 +12,8 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use tera::{Kwargs, State, Tera, Value};
 
+use crate::ground::units;
+
 /// Bundled templates: (name, text). `.html` names are autoescaped.
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
@@ -75,19 +77,19 @@ fn register_filters(tera: &mut Tera) {
     tera.register_filter("kpi", |v: Value, kw: Kwargs, _: &State| -> tera::TeraResult<String> {
         let unit = kw.get::<&str>("unit")?.unwrap_or("count");
         let currency = kw.get::<&str>("currency")?.unwrap_or("USD");
-        Ok(format::kpi(num_arg(&v), unit, currency))
+        Ok(units::kpi(num_arg(&v), unit, currency))
     });
     tera.register_filter(
         "change",
         |v: Value, kw: Kwargs, _: &State| -> tera::TeraResult<String> {
             let unit = kw.get::<&str>("unit")?.unwrap_or("count");
             let currency = kw.get::<&str>("currency")?.unwrap_or("USD");
-            Ok(format::change(num_arg(&v), unit, currency))
+            Ok(units::change(num_arg(&v), unit, currency))
         },
     );
-    tera.register_filter("pct", |v: Value, _: Kwargs, _: &State| format::pct(num_arg(&v)));
-    tera.register_filter("num", |v: Value, _: Kwargs, _: &State| format::count(num_arg(&v)));
-    tera.register_filter("bytes", |v: Value, _: Kwargs, _: &State| format::bytes(num_arg(&v)));
+    tera.register_filter("pct", |v: Value, _: Kwargs, _: &State| units::pct(num_arg(&v)));
+    tera.register_filter("num", |v: Value, _: Kwargs, _: &State| units::count(num_arg(&v)));
+    tera.register_filter("bytes", |v: Value, _: Kwargs, _: &State| units::bytes(num_arg(&v)));
     tera.register_filter("status", |v: Value, _: Kwargs, _: &State| format::status(v.as_str()));
     tera.register_filter("md", |v: Value, _: Kwargs, _: &State| {
         format::md_escape(v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()).as_str())

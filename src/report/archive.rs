@@ -1,12 +1,12 @@
 //! The archive: `<out>/index.html` and `index.md` list every weekly report
-//! (and the impact report) with its headline KPIs, rebuilt from the
-//! metrics.json files on disk after each run.
+//! (and the impact and ROI reports) with its headline KPIs, built from the
+//! metrics.json files of the reports written so far (read by
+//! `sources::archive`).
 
-use std::path::Path;
-
-use anyhow::Result;
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::sources::archive::Written;
 
 /// One weekly report in the archive.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -73,47 +73,36 @@ fn met(kpis: &Value) -> (usize, usize) {
     )
 }
 
-/// Read every report under `out`, newest week first. Unreadable entries are
-/// skipped: the archive lists what it can read.
-pub fn scan(out: &Path) -> Result<Archive> {
+/// The archive of the reports written so far, newest week first.
+pub fn build(written: &Written) -> Archive {
     let mut archive = Archive::default();
-    if let Ok(entries) = std::fs::read_dir(out.join("weekly")) {
-        for entry in entries.flatten() {
-            let Ok(text) = std::fs::read_to_string(entry.path().join("metrics.json")) else {
-                continue;
-            };
-            let Ok(m) = serde_json::from_str::<Value>(&text) else {
-                continue;
-            };
-            let week = entry.file_name().to_string_lossy().into_owned();
-            let kpis = &m["kpis"];
-            let (met, with_target) = met(kpis);
-            if archive.currency.is_empty() {
-                archive.currency = m["generated"]["currency"].as_str().unwrap_or("USD").to_string();
-            }
-            archive.weeks.push(ArchiveRow {
-                start: m["period"]["start"].as_str().unwrap_or_default().to_string(),
-                end: m["period"]["end"].as_str().unwrap_or_default().to_string(),
-                met,
-                with_target,
-                adoption: value(kpis, "adoption"),
-                cache_hit_rate: value(kpis, "cache_hit_rate"),
-                api_call_reduction: value(kpis, "api_call_reduction"),
-                latency_improvement_p50: value(kpis, "latency_improvement_p50"),
-                error_rate: value(kpis, "error_rate"),
-                customer_satisfaction: value(kpis, "customer_satisfaction"),
-                cost_savings: value(kpis, "cost_savings"),
-                rows_rejected: m["data_quality"]["rows_rejected"].as_u64().unwrap_or(0),
-                html: format!("weekly/{week}/summary.html"),
-                md: format!("weekly/{week}/summary.md"),
-                iso_week: week,
-            });
+    for (week, m) in &written.weeks {
+        let week = week.clone();
+        let kpis = &m["kpis"];
+        let (met, with_target) = met(kpis);
+        if archive.currency.is_empty() {
+            archive.currency = m["generated"]["currency"].as_str().unwrap_or("USD").to_string();
         }
+        archive.weeks.push(ArchiveRow {
+            start: m["period"]["start"].as_str().unwrap_or_default().to_string(),
+            end: m["period"]["end"].as_str().unwrap_or_default().to_string(),
+            met,
+            with_target,
+            adoption: value(kpis, "adoption"),
+            cache_hit_rate: value(kpis, "cache_hit_rate"),
+            api_call_reduction: value(kpis, "api_call_reduction"),
+            latency_improvement_p50: value(kpis, "latency_improvement_p50"),
+            error_rate: value(kpis, "error_rate"),
+            customer_satisfaction: value(kpis, "customer_satisfaction"),
+            cost_savings: value(kpis, "cost_savings"),
+            rows_rejected: m["data_quality"]["rows_rejected"].as_u64().unwrap_or(0),
+            html: format!("weekly/{week}/summary.html"),
+            md: format!("weekly/{week}/summary.md"),
+            iso_week: week,
+        });
     }
     archive.weeks.sort_by(|a, b| b.iso_week.cmp(&a.iso_week));
-    if let Ok(text) = std::fs::read_to_string(out.join("impact/metrics.json"))
-        && let Ok(m) = serde_json::from_str::<Value>(&text)
-    {
+    if let Some(m) = &written.impact {
         let (met, with_target) = met(&m["kpis"]);
         archive.impact = Some(ImpactLink {
             from: m["window"]["from"].as_str().unwrap_or_default().to_string(),
@@ -123,9 +112,7 @@ pub fn scan(out: &Path) -> Result<Archive> {
             html: "impact/impact.html".into(),
         });
     }
-    if let Ok(text) = std::fs::read_to_string(out.join("roi/metrics.json"))
-        && let Ok(m) = serde_json::from_str::<Value>(&text)
-    {
+    if let Some(m) = &written.roi {
         archive.roi = Some(RoiLink {
             from: m["window"]["from"].as_str().unwrap_or_default().to_string(),
             to: m["window"]["to"].as_str().unwrap_or_default().to_string(),
@@ -137,22 +124,44 @@ pub fn scan(out: &Path) -> Result<Archive> {
     if archive.currency.is_empty() {
         archive.currency = "USD".into();
     }
-    Ok(archive)
+    archive
 }
 
-/// Rebuild `index.html` and `index.md` under `out`.
-pub fn rebuild(out: &Path, templates: Option<&Path>) -> Result<Vec<std::path::PathBuf>> {
-    let archive = scan(out)?;
-    let tera = crate::render::environment(templates)?;
-    let mut bundle = crate::deliver::files::Bundle::default();
-    bundle.add(
-        out.join("index.html"),
-        crate::render::render(&tera, "index.html", &archive)?,
-    );
-    bundle.add(
-        out.join("index.md"),
-        crate::render::render(&tera, "index.md", &archive)?,
-    );
-    bundle.write()?;
-    Ok(bundle.files.into_iter().map(|(p, _)| p).collect())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weeks_newest_first_with_their_targets_met() {
+        let week = |w: &str, api: f64| {
+            (
+                w.to_string(),
+                serde_json::json!({
+                    "period": {"start": "2026-11-16", "end": "2026-11-23"},
+                    "kpis": {
+                        "api_call_reduction": {"value": api, "target": 0.3, "status": if api >= 0.3 { "met" } else { "missed" }},
+                        "requests": {"value": 10.0, "target": null, "status": null}
+                    },
+                    "generated": {"currency": "EUR"},
+                    "data_quality": {"rows_rejected": 2}
+                }),
+            )
+        };
+        let written = Written {
+            weeks: vec![week("2026-W46", 0.2), week("2026-W47", 0.4)],
+            impact: None,
+            roi: None,
+        };
+        let a = build(&written);
+        let weeks: Vec<_> = a
+            .weeks
+            .iter()
+            .map(|w| (w.iso_week.as_str(), w.met, w.with_target))
+            .collect();
+        // W47: 0.4 ≥ 0.3 met (1 of 1 with a target); W46: 0.2 missed (0 of 1).
+        assert_eq!(weeks, [("2026-W47", 1, 1), ("2026-W46", 0, 1)]);
+        assert_eq!(a.currency, "EUR");
+        assert_eq!(a.weeks[1].rows_rejected, 2);
+        assert_eq!(a.weeks[0].html, "weekly/2026-W47/summary.html");
+    }
 }

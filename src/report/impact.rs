@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::weekly::{FeedbackSection, Generated, SegmentRow, Trend};
 use super::{KpiCell, KpiRow};
-use crate::metrics::kpi::Kpi;
+use crate::ground::kpi::Kpi;
 use crate::metrics::redis::RedisKpis;
 use crate::quality::DataQuality;
 
@@ -26,7 +26,7 @@ pub struct WeekRow {
     pub iso_week: String,
     pub rollout_week: Option<i64>,
     /// The rollout gate of the week (None before the rollout or without a plan).
-    pub gate: Option<crate::gate::GateResult>,
+    pub gate: Option<crate::evaluate::gate::GateResult>,
     pub kpis: BTreeMap<Kpi, KpiCell>,
 }
 

@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
+use crate::ground::units::{p_value, signed_pct};
 use crate::metrics::experiment::{Comparison, Statistics};
-use crate::render::format::{p_value, signed_pct};
 use crate::stats::Effect;
 
 /// Significance level of the "significant" mark.
@@ -65,7 +65,7 @@ fn value(v: Option<f64>, unit: &str) -> String {
     match unit {
         "ms" => format!("{x:.1} ms"),
         "ratio" => format!("{x:.3}"),
-        "share" => crate::render::format::pct(Some(x)),
+        "share" => crate::ground::units::pct(Some(x)),
         _ => format!("{x:.2}"),
     }
 }
@@ -174,8 +174,8 @@ pub fn view(s: &Statistics) -> StatsView {
             "Cache on for {} of {} users in the rollout's segments ({} observed, {} planned): χ² p {}{}.",
             o.treatment,
             o.treatment + o.control,
-            crate::render::format::pct(Some(o.observed_share)),
-            crate::render::format::pct(Some(o.planned_share)),
+            crate::ground::units::pct(Some(o.observed_share)),
+            crate::ground::units::pct(Some(o.planned_share)),
             p_value(o.p_value),
             if o.mismatch {
                 " — sample ratio mismatch: the split is broken and no comparison below can be trusted"

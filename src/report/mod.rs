@@ -4,40 +4,63 @@
 pub mod archive;
 pub mod impact;
 pub mod inference;
+pub mod kind;
 pub mod weekly;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::evaluate::{Status, status};
-use crate::metrics::kpi::{ALL, Direction, Kpi, Unit};
+use crate::evaluate::{KpiCell, Status};
+use crate::ground::kpi::{Direction, Kpi, Unit};
 use crate::metrics::requests::KpiValues;
 
-/// A KPI with its target and status (the `kpis` entries of metrics.json).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KpiCell {
-    pub value: Option<f64>,
-    pub target: Option<f64>,
-    pub status: Option<Status>,
+/// What the report stage needs of the configuration, and nothing more: how
+/// the report was made (footers), the time zone dates are shown in, the
+/// targets KPIs are judged by, the rollout start and baseline window, and
+/// the inputs named in the methodology. Made once by `config`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context {
+    /// The configuration file as shown in footers, and its hash.
+    pub config: String,
+    pub config_hash: String,
+    pub timezone: chrono_tz::Tz,
+    pub currency: String,
+    pub targets: BTreeMap<Kpi, f64>,
+    pub rollout_start: Option<chrono::NaiveDate>,
+    /// The baseline window `[from, to)` of local dates, if configured.
+    pub baseline: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    pub inputs: InputNames,
 }
 
-/// KPI values with their targets and status, keyed by KPI.
-pub fn evaluate_all(values: &KpiValues, targets: &BTreeMap<Kpi, f64>) -> BTreeMap<Kpi, KpiCell> {
-    ALL.iter()
-        .map(|k| {
-            let value = values.get(k).copied().flatten();
-            let target = targets.get(k).copied();
-            (
-                *k,
-                KpiCell {
-                    value,
-                    target,
-                    status: status(*k, value, target),
-                },
+/// The inputs as the configuration names them (paths or globs).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InputNames {
+    pub requests: String,
+    pub feedback: String,
+    pub customers: Option<String>,
+    pub redis_snapshots: String,
+}
+
+impl Context {
+    /// The baseline window, which every report but ROI needs.
+    pub fn baseline(&self) -> anyhow::Result<(chrono::NaiveDate, chrono::NaiveDate)> {
+        self.baseline.ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: no baseline window: set [baseline] from/to, or [rollout] start (baseline = the 4 weeks before it)",
+                self.config
             )
         })
-        .collect()
+    }
+
+    /// The rollout week of a Monday (1 = the week of the rollout start),
+    /// None before the rollout or without one.
+    pub fn rollout_week(&self, monday: chrono::NaiveDate) -> Option<i64> {
+        self.rollout_start
+            .map(|start| (monday - start).num_days())
+            .filter(|d| *d >= 0)
+            .map(|d| d / 7 + 1)
+    }
 }
 
 /// One KPI as a report line: this period against its target and the period before.
@@ -87,7 +110,7 @@ pub fn kpi_rows(cells: &BTreeMap<Kpi, KpiCell>, previous: &KpiValues) -> Vec<Kpi
 /// One plain sentence per headline KPI: what happened, against which target,
 /// and the verdict.
 pub fn sentence(r: &KpiRow) -> String {
-    use crate::render::format::{kpi as fmt, pct};
+    use crate::ground::units::{kpi as fmt, pct};
     let verdict = r.status.map(|s| s.label()).unwrap_or("");
     let Some(v) = r.value else {
         return format!("{}: no data this period.", r.label);

@@ -8,13 +8,13 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::inference::StatsView;
-use crate::gate::GateResult;
+use crate::evaluate::gate::GateResult;
 use crate::metrics::experiment::Statistics;
 
-use super::{KpiCell, KpiRow, evaluate_all, kpi_rows};
-use crate::config::Settings;
+use super::{Context, KpiRow, kpi_rows};
+use crate::evaluate::{KpiCell, evaluate_all};
 use crate::frames::{COMMENT, CUSTOMER_ID, SCORE, SEGMENT, TS};
-use crate::metrics::kpi::Kpi;
+use crate::ground::kpi::Kpi;
 use crate::metrics::redis::RedisKpis;
 use crate::metrics::requests::Measured;
 use crate::period::{IsoWeek, Period};
@@ -71,16 +71,16 @@ pub struct BaselineInfo {
 
 impl Generated {
     /// Now, this tool, this configuration.
-    pub fn new(settings: &Settings) -> Self {
+    pub fn new(ctx: &Context) -> Self {
         Generated {
             at: Utc::now()
-                .with_timezone(&settings.timezone)
+                .with_timezone(&ctx.timezone)
                 .format("%Y-%m-%d %H:%M %Z")
                 .to_string(),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            config: settings.path.display().to_string(),
-            config_hash: settings.hash.clone(),
-            currency: settings.costs.currency.clone(),
+            config: ctx.config.clone(),
+            config_hash: ctx.config_hash.clone(),
+            currency: ctx.currency.clone(),
         }
     }
 }
@@ -191,7 +191,7 @@ pub struct Inputs {
     reason = "one call site assembling the model from its parts"
 )]
 pub fn assemble(
-    settings: &Settings,
+    ctx: &Context,
     week: IsoWeek,
     period: &Period,
     previous_week: IsoWeek,
@@ -203,20 +203,16 @@ pub fn assemble(
     files: Vec<crate::quality::FileQuality>,
     trend: Trend,
 ) -> Result<WeeklyReport> {
-    let cells = evaluate_all(&this.overall, &settings.targets);
+    let cells = evaluate_all(&this.overall, &ctx.targets);
     let rows = kpi_rows(&cells, &before.overall);
     let (headline, other): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.target.is_some());
     let sentences = headline.iter().map(super::sentence).collect();
     let segments: BTreeMap<String, _> = this
         .segments
         .iter()
-        .map(|(name, values)| (name.clone(), evaluate_all(values, &settings.targets)))
+        .map(|(name, values)| (name.clone(), evaluate_all(values, &ctx.targets)))
         .collect();
-    let rollout_week = settings
-        .rollout_start
-        .map(|start| (period.start_date - start).num_days())
-        .filter(|d| *d >= 0)
-        .map(|d| d / 7 + 1);
+    let rollout_week = ctx.rollout_week(period.start_date);
     let by_format = data_quality.formats();
     let rejections = data_quality.reasons();
     let examples = data_quality.examples();
@@ -232,7 +228,7 @@ pub fn assemble(
             start: period.start_date.to_string(),
             end: period.end_date.to_string(),
             iso_week: week.label(),
-            timezone: settings.timezone.name().to_string(),
+            timezone: ctx.timezone.name().to_string(),
             rollout_week,
         },
         kpis: cells,
@@ -244,13 +240,13 @@ pub fn assemble(
             kpis: before.overall.clone(),
         },
         baseline: BaselineInfo {
-            from: settings.baseline()?.from.to_string(),
-            to: settings.baseline()?.to.to_string(),
+            from: ctx.baseline()?.0.to_string(),
+            to: ctx.baseline()?.1.to_string(),
             rows: this.baseline.rows,
         },
         statistics: Statistics::default(),
         gate: None,
-        generated: Generated::new(settings),
+        generated: Generated::new(ctx),
     };
     let feedback = FeedbackSection {
         responses: this.feedback.responses,
@@ -271,10 +267,10 @@ pub fn assemble(
         feedback,
         hit_rate_gap,
         inputs: Inputs {
-            requests: settings.sources.requests()?.to_string(),
-            feedback: settings.sources.feedback()?.to_string(),
-            customers: settings.sources.customers.clone(),
-            redis_snapshots: settings.sources.redis_snapshots.clone(),
+            requests: ctx.inputs.requests.clone(),
+            feedback: ctx.inputs.feedback.clone(),
+            customers: ctx.inputs.customers.clone(),
+            redis_snapshots: ctx.inputs.redis_snapshots.clone(),
             files,
             by_format,
             rejections,
@@ -289,7 +285,7 @@ pub fn recent_comments(
     fb: &DataFrame,
     period: &Period,
     customers: Option<&DataFrame>,
-    settings: &Settings,
+    ctx: &Context,
 ) -> Result<Vec<Comment>> {
     let (a, b) = period.micros();
     let recent = fb
@@ -327,7 +323,7 @@ pub fn recent_comments(
             ts: ts
                 .get(i)
                 .and_then(DateTime::<Utc>::from_timestamp_micros)
-                .map(|t| t.with_timezone(&settings.timezone).format("%Y-%m-%d %H:%M").to_string())
+                .map(|t| t.with_timezone(&ctx.timezone).format("%Y-%m-%d %H:%M").to_string())
                 .unwrap_or_default(),
             customer: names.get(id).cloned().unwrap_or_else(|| id.to_string()),
             segment: seg.get(i).unwrap_or_default().to_string(),
@@ -341,7 +337,7 @@ pub fn recent_comments(
 /// The series behind the weekly charts.
 #[allow(clippy::too_many_arguments, reason = "the series draw on each of these")]
 pub fn trend(
-    settings: &Settings,
+    ctx: &Context,
     weeks: &[IsoWeek],
     points: &[crate::metrics::requests::TrendPoint],
     this: &Measured,
@@ -350,20 +346,13 @@ pub fn trend(
     base: &crate::metrics::requests::Baseline,
     days: crate::metrics::fold::Days,
 ) -> Result<Trend> {
-    let tz = settings.timezone;
-    let rollout_week = |monday: chrono::NaiveDate| {
-        settings
-            .rollout_start
-            .map(|start| (monday - start).num_days())
-            .filter(|d| *d >= 0)
-            .map(|d| d / 7 + 1)
-    };
+    let tz = ctx.timezone;
     let weeks = weeks
         .iter()
         .zip(points)
         .map(|(w, m)| WeekPoint {
             iso_week: w.label(),
-            rollout_week: rollout_week(w.monday()),
+            rollout_week: ctx.rollout_week(w.monday()),
             kpis: m.kpis.clone(),
             segment_adoption: m.segment_adoption.clone(),
         })
@@ -380,7 +369,8 @@ pub fn trend(
             }
         })
         .collect();
-    let baseline_days = (settings.baseline()?.to - settings.baseline()?.from).num_days();
+    let (from, to) = ctx.baseline()?;
+    let baseline_days = (to - from).num_days();
     Ok(Trend {
         weeks,
         days,

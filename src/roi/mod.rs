@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::*;
 use serde::Serialize;
 
-use crate::config::{Costs, RoiSettings};
+use crate::ground::money::{Costs, RoiSettings};
 
 /// The annual range of net savings the brief expects per enterprise customer.
 pub const ENTERPRISE_RANGE: (i64, i64) = (10_000, 50_000);
@@ -244,7 +244,7 @@ fn range_of(tier: &str, annualized: Decimal) -> Option<&'static str> {
 }
 
 fn money_text(x: Decimal, currency: &str) -> String {
-    crate::render::format::money(x.to_f64(), currency)
+    crate::ground::units::money(x.to_f64(), currency)
 }
 
 /// Compute the case. None when there is no baseline (nothing to compare);
@@ -357,7 +357,7 @@ pub fn compute(i: &RoiInputs) -> Result<Option<RoiCase>, RoiError> {
         scenario("base", cost, base_reduction),
         scenario("high", cost * high_f, red_high),
     ];
-    let pct = |x: Decimal| crate::render::format::pct(x.to_f64());
+    let pct = |x: Decimal| crate::ground::units::pct(x.to_f64());
     let cur = c.currency.as_str();
     let mut sensitivity = Vec::new();
     let mut push = |driver, lo_in: String, hi_in: String, lo: RoiFigures, hi: RoiFigures| {

@@ -65,35 +65,7 @@ pub const ROW_NUMBER: &str = "row_number";
 pub const COLUMN: &str = "column_name";
 pub const VALUE: &str = "value";
 
-/// The relative accuracy of every latency quantile read from the rollups.
-pub const ALPHA: f64 = 0.005;
-/// γ = (1 + α) / (1 − α).
-pub const GAMMA: f64 = (1.0 + ALPHA) / (1.0 - ALPHA);
-/// ln γ, written out so that SQL engines use the very same number.
-pub const LN_GAMMA: f64 = 0.010_000_083_334_583_179;
-/// The bucket of a latency of 0 (and of anything not above 0).
-pub const ZERO_BUCKET: i32 = i32::MIN;
-
-/// DDSketch's bucket of a latency: ⌈ln x / ln γ⌉, every x in
-/// (γ^(i−1), γ^i] in bucket i; 0 in [`ZERO_BUCKET`].
-pub fn bucket_of(x: f64) -> i32 {
-    if x > 0.0 {
-        // Finite latencies give |i| < 75,000: no overflow.
-        (x.ln() / LN_GAMMA).ceil() as i32
-    } else {
-        ZERO_BUCKET
-    }
-}
-
-/// The value a bucket stands for: 2γ^i / (γ + 1), within a relative α of
-/// every value in the bucket.
-pub fn value_of(bucket: i32) -> f64 {
-    if bucket == ZERO_BUCKET {
-        0.0
-    } else {
-        2.0 * (f64::from(bucket) * LN_GAMMA).exp() / (GAMMA + 1.0)
-    }
-}
+pub use crate::stats::sketch::{ALPHA, GAMMA, LN_GAMMA, ZERO_BUCKET, bucket_of, value_of};
 
 /// The marker: what a dataset holds and how it was made. A reader refuses a
 /// dataset of another schema version, time zone or accuracy.

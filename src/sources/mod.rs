@@ -2,6 +2,7 @@
 //! through [`ingest`], the one pass over every row that both counts bad rows
 //! (CONTRACT §5) and keeps the valid rows the reports need.
 
+pub mod archive;
 pub mod customers;
 pub mod feedback;
 pub mod redis_live;

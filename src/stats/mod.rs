@@ -10,6 +10,8 @@
 //! two-sided t-test with Welch–Satterthwaite degrees of freedom); the unit
 //! tests check them against gbstats, scipy and statsmodels.
 
+pub mod sketch;
+
 use serde::Serialize;
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
 

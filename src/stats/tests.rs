@@ -121,7 +121,7 @@ type SimArm = (std::collections::BTreeMap<i32, u64>, Vec<(f64, f64, f64)>);
 /// it, and median `median` ms. Returns the histogram (bucket → count) and
 /// the per-user sums (m, Σx, Σx²).
 fn clustered_arm(rng: &mut ChaCha8Rng, users: usize, per_user: f64, median: f64, between: f64) -> SimArm {
-    use crate::rollups::schema::bucket_of;
+    use super::sketch::bucket_of;
     let effect = Gauss::new(0.0, between).unwrap();
     let count = Poisson::new(per_user.max(1e-9)).unwrap();
     let mut hist = std::collections::BTreeMap::new();
@@ -143,7 +143,7 @@ fn clustered_arm(rng: &mut ChaCha8Rng, users: usize, per_user: f64, median: f64,
 }
 
 fn quantile_of(h: &std::collections::BTreeMap<i32, u64>, p: f64) -> Option<f64> {
-    let mut hist = crate::metrics::fold::Histogram::default();
+    let mut hist = super::sketch::Histogram::default();
     for (b, c) in h {
         hist.add(*b, *c);
     }

@@ -5,8 +5,8 @@ use anyhow::Result;
 use super::bars::BarChart;
 use super::line::{LineChart, Series};
 use super::{Chart, Draw, HEIGHT, WIDTH, YFormat, render};
-use crate::metrics::kpi::Kpi;
-use crate::render::format::{count, kpi as fmt, pct};
+use crate::ground::kpi::Kpi;
+use crate::ground::units::{count, kpi as fmt, pct};
 use crate::report::weekly::{Trend, WeeklyReport};
 
 /// What the trend charts need, from a weekly or an impact report.
@@ -342,7 +342,7 @@ fn hit_rates(r: &Context) -> Result<Chart> {
     );
     let gap = log
         .zip(redis)
-        .map(|(a, b)| crate::render::format::change(Some(a - b), "ratio", ""));
+        .map(|(a, b)| crate::ground::units::change(Some(a - b), "ratio", ""));
     let rows = vec![
         vec!["Request log".into(), pct(log)],
         vec!["Redis".into(), pct(redis)],

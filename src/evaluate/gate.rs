@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::evaluate::KpiCell;
 use crate::evaluate::Status;
-use crate::metrics::kpi::{ALL, Kpi};
-use crate::report::KpiCell;
+use crate::ground::kpi::{ALL, Kpi};
 
 /// A comparison operator of `<metric> <op> <number>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -206,7 +206,7 @@ pub fn evaluate(
         format!(
             "{} = {}",
             k.key(),
-            crate::render::format::kpi(value(k), if unit == "ratio" { "ratio2" } else { unit }, "").trim_end()
+            crate::ground::units::kpi(value(k), if unit == "ratio" { "ratio2" } else { unit }, "").trim_end()
         )
     };
     let mut numbers = (None, None, None, None);

@@ -1,9 +1,15 @@
 //! Targets → status (CONTRACT §3): `met`, `at_risk` (missed by less than 10 %
 //! of the target, relative), `missed`, or `no_data` when the KPI has no value.
 
+pub mod gate;
+pub mod plan;
+
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
-use crate::metrics::kpi::{Direction, Kpi};
+use crate::ground::kpi::{ALL, Direction, Kpi};
+use crate::metrics::requests::KpiValues;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -43,6 +49,32 @@ pub fn status(kpi: Kpi, value: Option<f64>, target: Option<f64>) -> Option<Statu
         Direction::LowerIsBetter if v < t + margin => Status::AtRisk,
         _ => Status::Missed,
     })
+}
+
+/// A KPI with its target and status (the `kpis` entries of metrics.json).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KpiCell {
+    pub value: Option<f64>,
+    pub target: Option<f64>,
+    pub status: Option<Status>,
+}
+
+/// KPI values with their targets and status, keyed by KPI.
+pub fn evaluate_all(values: &KpiValues, targets: &BTreeMap<Kpi, f64>) -> BTreeMap<Kpi, KpiCell> {
+    ALL.iter()
+        .map(|k| {
+            let value = values.get(k).copied().flatten();
+            let target = targets.get(k).copied();
+            (
+                *k,
+                KpiCell {
+                    value,
+                    target,
+                    status: status(*k, value, target),
+                },
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

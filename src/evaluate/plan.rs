@@ -211,7 +211,7 @@ struct PlanModel {
 }
 
 /// Parse the plan; errors name the phase and field in one line. Every
-/// criterion is checked here (see [`crate::gate::parse`]).
+/// criterion is checked here (see [`crate::evaluate::gate::parse`]).
 pub fn parse(text: &str) -> Result<Plan> {
     BUDGET.with(|b| b.set(MAX_EXPANDED_BYTES));
     let one_line = |e: &dyn std::fmt::Display| crate::error::clip(&e.to_string().replace('\n', " "), 300);
@@ -257,7 +257,7 @@ pub fn parse(text: &str) -> Result<Plan> {
             list(body.rollback_trigger),
         );
         for c in success_criteria.iter().chain(&rollback_trigger) {
-            crate::gate::parse(c).map_err(|e| anyhow!("phase `{name}`: {e}"))?;
+            crate::evaluate::gate::parse(c).map_err(|e| anyhow!("phase `{name}`: {e}"))?;
         }
         out.push(Phase {
             name,
@@ -291,7 +291,7 @@ mod tests {
 
     #[test]
     fn parses_the_sample_plan_in_order() {
-        let plan = parse(crate::sample::ROLLOUT_PLAN).unwrap();
+        let plan = parse(include_str!("../../sample-data/rollout-plan.yml")).unwrap();
         let names: Vec<_> = plan.phases.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(
             names,

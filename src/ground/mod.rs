@@ -1,0 +1,6 @@
+//! The vocabulary every stage may use: KPI names and units, how a number in
+//! a unit reads, and the money settings. Nothing here reads or writes.
+
+pub mod kpi;
+pub mod money;
+pub mod units;

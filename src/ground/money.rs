@@ -1,0 +1,43 @@
+//! The money settings finance re-derives every figure from (`[costs]`,
+//! `[roi]`).
+
+/// Unit costs (CONTRACT §1.5 `[costs]`), in `currency`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Costs {
+    pub currency: String,
+    /// Cost of one origin/back-end call.
+    pub origin_call_cost: f64,
+    /// Redis bill per month.
+    pub redis_monthly_cost: f64,
+    /// One-time implementation cost.
+    pub implementation_cost: f64,
+    /// Value of one hour of a user's time.
+    pub hourly_value_of_user_time: f64,
+}
+
+/// `[roi]`: scenarios, sensitivity and NPV of the finance report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoiSettings {
+    /// Origin call cost of the low and high scenarios, as factors of the
+    /// configured cost (default 0.5 and 1.5).
+    pub low_origin_call_cost_factor: f64,
+    pub high_origin_call_cost_factor: f64,
+    /// ± swing of the Redis cost and the request volume in the sensitivity
+    /// table (default 0.25).
+    pub sensitivity_swing: f64,
+    /// NPV horizon in years (default 3) and annual discount rate (default 0.10).
+    pub npv_horizon_years: u32,
+    pub discount_rate: f64,
+}
+
+impl Default for RoiSettings {
+    fn default() -> Self {
+        RoiSettings {
+            low_origin_call_cost_factor: 0.5,
+            high_origin_call_cost_factor: 1.5,
+            sensitivity_swing: 0.25,
+            npv_horizon_years: 3,
+            discount_rate: 0.10,
+        }
+    }
+}

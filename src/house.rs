@@ -1,0 +1,130 @@
+//! The house rule, checked: data walks one way, sources → rollups → metrics
+//! → evaluate → report → render → deliver, with the commands on top. A file
+//! may name modules of its own stage and of earlier stages only. The README's
+//! "Layout" section lists the same table.
+
+/// Every top-level module of the crate and its stage, earliest first.
+pub const STAGES: &[(&str, &[&str])] = &[
+    ("ground", &["ground", "error", "period", "stats", "fsutil"]),
+    ("sources", &["formats", "frames", "quality", "sources", "plan"]),
+    ("rollups", &["rollups"]),
+    ("metrics", &["metrics", "roi"]),
+    ("evaluate", &["evaluate", "gate"]),
+    ("report", &["report"]),
+    ("render", &["render"]),
+    ("deliver", &["deliver"]),
+    (
+        "commands",
+        &["commands", "config", "cli", "sample", "fuzzing", "house", "main", "lib"],
+    ),
+];
+
+/// The stage index of a top-level module, if it is one.
+pub fn stage_of(module: &str) -> Option<usize> {
+    STAGES.iter().position(|(_, modules)| modules.contains(&module))
+}
+
+/// The top-level modules a source text names through `crate::` paths
+/// (`use crate::a::b;`, `use crate::{a, b::c};`, `crate::a::f()`), comments
+/// left out.
+pub fn named_modules(text: &str) -> Vec<String> {
+    let code: String = text
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let ident = |s: &str| -> String { s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect() };
+    let mut out = Vec::new();
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        let Some(group) = rest.strip_prefix('{') else {
+            out.push(ident(rest));
+            continue;
+        };
+        // `{a::b, c::{d, e}, f}`: the first name of each item at depth 0.
+        let mut depth = 0usize;
+        let mut item_start = true;
+        for (i, c) in group.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => break,
+                '}' => depth -= 1,
+                ',' if depth == 0 => item_start = true,
+                c if c.is_whitespace() => {}
+                c if item_start && depth == 0 && (c.is_alphanumeric() || c == '_') => {
+                    out.push(ident(&group[i..]));
+                    item_start = false;
+                }
+                _ => item_start = false,
+            }
+        }
+    }
+    out.retain(|m| !m.is_empty());
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("src is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn groups_and_paths_are_read() {
+        let text = "use crate::{error::E, metrics::{kpi::Kpi, x}};\nuse crate::{\n    report::X,\n    render::{\n        a,\n        sources,\n    },\n};\n// crate::deliver in a comment\nlet x = crate::period::Week::new();";
+        assert_eq!(named_modules(text), ["error", "metrics", "period", "render", "report"]);
+    }
+
+    /// Every file of `src/` belongs to a stage and names no later stage.
+    #[test]
+    fn no_module_imports_a_later_stage() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        let mut wrong = Vec::new();
+        for file in &files {
+            let rel = file.strip_prefix(&src).expect("under src");
+            let top = rel
+                .components()
+                .next()
+                .expect("a component")
+                .as_os_str()
+                .to_string_lossy();
+            let top = top.trim_end_matches(".rs");
+            let Some(own) = stage_of(top) else {
+                wrong.push(format!(
+                    "{}: module `{top}` is in no stage (add it to house::STAGES)",
+                    rel.display()
+                ));
+                continue;
+            };
+            let text = std::fs::read_to_string(file).expect("a source file");
+            for named in named_modules(&text) {
+                match stage_of(&named) {
+                    Some(stage) if stage > own => wrong.push(format!(
+                        "{}: {} names `{named}` ({})",
+                        rel.display(),
+                        STAGES[own].0,
+                        STAGES[stage].0
+                    )),
+                    Some(_) => {}
+                    None => wrong.push(format!("{}: names `{named}`, a module in no stage", rel.display())),
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "imports against the flow:\n{}", wrong.join("\n"));
+    }
+}
