@@ -288,13 +288,33 @@ impl Settings {
         if own.is_empty() { m.to.clone() } else { own.clone() }
     }
 
+    /// The part of the configuration the gate needs.
+    pub fn gate_rules(&self) -> Result<crate::evaluate::week::Rules<'_>> {
+        let b = self.baseline()?;
+        Ok(crate::evaluate::week::Rules {
+            config: self.path.display().to_string(),
+            plan: self
+                .rollout_plan
+                .as_deref()
+                .map_or_else(|| "plan".to_string(), |p| p.display().to_string()),
+            rollout_start: self.rollout_start,
+            baseline_days: (
+                crate::rollups::build::epoch_day(b.from),
+                crate::rollups::build::epoch_day(b.to),
+            ),
+            timezone: self.timezone,
+            costs: &self.costs,
+            targets: &self.targets,
+        })
+    }
+
     /// The part of the configuration the report stage needs.
     pub fn report_context(&self) -> crate::report::Context {
         crate::report::Context {
             config: self.path.display().to_string(),
             config_hash: self.hash.clone(),
             timezone: self.timezone,
-            currency: self.costs.currency.clone(),
+            costs: self.costs.clone(),
             targets: self.targets.clone(),
             rollout_start: self.rollout_start,
             baseline: self.baseline.map(|b| (b.from, b.to)),

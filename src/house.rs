@@ -8,7 +8,7 @@ pub const STAGES: &[(&str, &[&str])] = &[
     ("ground", &["ground", "error", "period", "stats", "fsutil"]),
     ("sources", &["formats", "frames", "quality", "sources", "plan"]),
     ("rollups", &["rollups"]),
-    ("metrics", &["metrics", "roi"]),
+    ("metrics", &["metrics"]),
     ("evaluate", &["evaluate", "gate"]),
     ("report", &["report"]),
     ("render", &["render"]),

@@ -5,7 +5,6 @@ use anyhow::{Result, bail};
 
 use crate::cli::RollupArgs;
 use crate::config::Settings;
-use crate::sources::{self, customers};
 
 /// The stdout lines: what was rolled up, reused and removed.
 pub fn run(settings: &Settings, args: &RollupArgs) -> Result<Vec<String>> {
@@ -16,15 +15,9 @@ pub fn run(settings: &Settings, args: &RollupArgs) -> Result<Vec<String>> {
             root.display()
         );
     }
-    let customers = match &settings.sources.customers {
-        Some(p) => Some(customers::read(
-            &sources::resolve(p, "customers")?[0],
-            &settings.limits,
-        )?),
-        None => None,
-    };
+    let customers = super::inputs::customers_table(settings)?;
     let since = args.since.map(|d| crate::period::local_midnight(d, settings.timezone));
-    let (merged, done) = super::rollups(settings, customers.as_ref(), since)?;
+    let (merged, done) = super::inputs::rollups(settings, customers.as_ref(), since)?;
     let rows: u64 = merged.requests.iter().map(|r| r.rows).sum();
     let mut lines = vec![format!(
         "{}: {} file(s) rolled up, {} reused, {} removed{}",

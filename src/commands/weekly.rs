@@ -6,8 +6,7 @@ use anyhow::Result;
 
 use crate::cli::WeeklyArgs;
 use crate::config::Settings;
-use crate::deliver::files::Bundle;
-use crate::evaluate::gate::GateResult;
+use crate::evaluate::{self, plan};
 use crate::metrics::requests::{days_of, measure_periods};
 use crate::metrics::{self};
 use crate::period::{IsoWeek, Period, resolve_week};
@@ -47,7 +46,7 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         trend_range,
         (base_window.start.timestamp_micros(), base_window.end.timestamp_micros()),
     ]);
-    let mut data = super::load(settings, keep_feedback)?;
+    let mut data = super::inputs::load(settings, keep_feedback)?;
     // The weeks are whole; the baseline window may not be.
     data.requests.load_days(&[baseline_days])?;
     let t = std::time::Instant::now();
@@ -68,27 +67,17 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let this = measured.pop().unwrap_or_default();
     let before = measured.pop().unwrap_or_default();
     tracing::debug!(elapsed = ?t.elapsed(), "KPIs, trend points and statistics");
-    let trend = report::weekly::trend(
-        &settings.report_context(),
-        &weeks,
-        &points,
-        &this,
-        m,
-        &data.store,
-        &base,
-        days_of_range(&periods[0], &period),
-    )?;
+    let ctx = settings.report_context();
+    let trend_days = (days_of(&periods[0]).0, days_of(&period).1);
+    let trend = report::weekly::trend(&ctx, &weeks, &points, &this, m, &data.store, &base, trend_days)?;
     let redis = metrics::redis::measure(&data.store, &period);
-    let comments = report::weekly::recent_comments(
-        &data.feedback,
-        &period,
-        data.customers.as_ref(),
-        &settings.report_context(),
-    )?;
-    let gate = gate_of(settings, week, &data, Some(&this))?;
+    let comments = report::weekly::recent_comments(&data.feedback, &period, data.customers.as_ref(), &ctx)?;
+    let plan = settings.rollout_plan.as_deref().map(plan::read).transpose()?;
+    let rules = settings.gate_rules()?;
+    let gate = evaluate::week::in_rollout(&rules, plan.as_ref(), week, m, &data.feedback, Some(&this))?;
     tracing::debug!(elapsed = ?t.elapsed(), "gate");
     let mut report = report::weekly::assemble(
-        &settings.report_context(),
+        &ctx,
         week,
         &period,
         previous_week,
@@ -104,55 +93,6 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     report.metrics.statistics = statistics;
     report.metrics.gate = gate;
     Ok(report)
-}
-
-/// The days from the start of `first` to the end of `last`.
-fn days_of_range(first: &Period, last: &Period) -> crate::metrics::fold::Days {
-    (days_of(first).0, days_of(last).1)
-}
-
-/// The gate of `week` when the configuration has a plan and the week is in
-/// the rollout (no manual check attested).
-pub fn gate_of(
-    settings: &Settings,
-    week: IsoWeek,
-    data: &super::Loaded,
-    whole: Option<&metrics::requests::Measured>,
-) -> Result<Option<GateResult>> {
-    match (&settings.rollout_plan, settings.rollout_start) {
-        (Some(_), Some(start)) if week.monday() >= start => {
-            let plan = super::gate::read_plan(settings)?;
-            let r = super::gate::decide_on(
-                settings,
-                &plan,
-                week,
-                &data.requests,
-                &data.feedback,
-                &std::collections::BTreeMap::new(),
-                whole,
-            )?;
-            Ok(Some(r))
-        }
-        _ => Ok(None),
-    }
-}
-
-/// Every file of the weekly report, rendered in memory: metrics.json,
-/// summary.md, summary.html and the charts as PNG and SVG.
-pub fn render_files(
-    report: &WeeklyReport,
-    dir: &std::path::Path,
-    templates: Option<&std::path::Path>,
-) -> Result<Bundle> {
-    let tera = render::environment(templates)?;
-    let charts = render::charts::weekly::charts(&render::charts::weekly::Context::weekly(report))?;
-    let view = render::View::new(report, &report.headline, &charts);
-    let mut bundle = Bundle::default();
-    bundle.add_json(dir.join("metrics.json"), &report.metrics)?;
-    bundle.add(dir.join("summary.md"), render::render(&tera, "weekly.md", &view)?);
-    bundle.add(dir.join("summary.html"), render::render(&tera, "weekly.html", &view)?);
-    bundle.add_charts(&dir.join("charts"), &charts);
-    Ok(bundle)
 }
 
 /// `cacheroi weekly`: build, render, then write everything at once.
@@ -189,8 +129,9 @@ pub fn write(
     let out = out.map_or_else(|| settings.output_dir.clone(), std::path::Path::to_path_buf);
     let dir = out.join("weekly").join(week.label());
     let t = std::time::Instant::now();
-    let bundle = render_files(&report, &dir, settings.templates_dir.as_deref())?;
+    let tera = super::templates(settings)?;
+    let rendered = render::files::weekly(&tera, &report)?;
     tracing::debug!(elapsed = ?t.elapsed(), "rendered");
-    let files = super::write_with_archive(&bundle, &out, settings.templates_dir.as_deref())?;
+    let files = super::write_with_archive(&tera, &dir, &rendered, &out)?;
     Ok((Written { dir, files }, report))
 }

@@ -2,7 +2,9 @@
 //! of the target, relative), `missed`, or `no_data` when the KPI has no value.
 
 pub mod gate;
+pub mod phases;
 pub mod plan;
+pub mod week;
 
 use std::collections::BTreeMap;
 

@@ -3,10 +3,12 @@
 //! snapshot store (`redis`), and the statistics of "is the gain real?"
 //! (`experiment`).
 
+pub mod customers;
 pub mod experiment;
 pub mod fold;
 pub mod redis;
 pub mod requests;
+pub mod roi;
 pub mod stats;
 
 pub use crate::ground::kpi::Kpi;

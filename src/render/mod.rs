@@ -4,9 +4,10 @@
 //! numbers are formatted once for every template.
 
 pub mod charts;
+pub mod files;
 pub mod format;
-
-use std::path::Path;
+pub mod roi_csv;
+pub mod roi_xlsx;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -35,29 +36,19 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("index.md", include_str!("../../templates/index.md")),
 ];
 
-/// The template environment: the bundled templates and filters, with any
-/// template of the same name in `custom` (the `templates_dir` of the
-/// config) taking its place, for branding.
-pub fn environment(custom: Option<&Path>) -> Result<Tera> {
+/// The template environment: the bundled templates and filters, with each
+/// of `custom` (name, text: the config's `templates_dir`, read by
+/// `sources::templates`) taking the place of a bundled one of the same name.
+pub fn environment(custom: &[(String, String)]) -> Result<Tera> {
     let mut tera = Tera::new();
     tera.autoescape_on([".html"]);
     // Filters first: tera 2 checks filter names when a template is added.
     register_filters(&mut tera);
     let mut templates: Vec<(String, String)> = TEMPLATES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
-    if let Some(dir) = custom {
-        let entries =
-            std::fs::read_dir(dir).with_context(|| format!("{}: cannot read the templates folder", dir.display()))?;
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !(name.ends_with(".html") || name.ends_with(".md")) {
-                continue;
-            }
-            let text = std::fs::read_to_string(entry.path())
-                .with_context(|| format!("{}: cannot read", entry.path().display()))?;
-            match templates.iter_mut().find(|(n, _)| *n == name) {
-                Some(slot) => slot.1 = text,
-                None => templates.push((name, text)),
-            }
+    for (name, text) in custom {
+        match templates.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = text.clone(),
+            None => templates.push((name.clone(), text.clone())),
         }
     }
     tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))

@@ -5,11 +5,23 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::weekly::{FeedbackSection, Generated, SegmentRow, Trend};
-use super::{KpiCell, KpiRow};
+use anyhow::Result;
+use chrono::Duration;
+
+use super::weekly::{BaselineInfo, Comment, FeedbackSection, Generated, Inputs, SegmentRow, Trend};
+use super::{Context, KpiCell, KpiRow, kpi_rows, sentence};
+use crate::evaluate::phases::PhaseResult;
+use crate::evaluate::{Status, evaluate_all};
+use crate::ground::kpi::ALL;
 use crate::ground::kpi::Kpi;
+use crate::ground::units::{kpi as fmt, money, pct};
+use crate::metrics::customers::CustomerRow;
+use crate::metrics::experiment::Statistics;
 use crate::metrics::redis::RedisKpis;
+use crate::metrics::requests::{Baseline, Measured, redis_cost};
+use crate::period::Period;
 use crate::quality::DataQuality;
+use crate::quality::FileQuality;
 
 /// `window` of metrics.json: `[from, to)` in local dates.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -28,41 +40,6 @@ pub struct WeekRow {
     /// The rollout gate of the week (None before the rollout or without a plan).
     pub gate: Option<crate::evaluate::gate::GateResult>,
     pub kpis: BTreeMap<Kpi, KpiCell>,
-}
-
-/// A phase of the rollout plan and how it went.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PhaseResult {
-    pub name: String,
-    pub weeks: String,
-    pub from: String,
-    pub to: String,
-    pub segments: String,
-    pub features: Vec<String>,
-    pub success_criteria: Vec<String>,
-    pub rollback_trigger: Vec<String>,
-    /// Whether the window holds any of the phase's days.
-    pub in_window: bool,
-    pub kpis: BTreeMap<Kpi, KpiCell>,
-}
-
-/// One customer's savings and latency gain over the window.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CustomerRow {
-    pub customer_id: String,
-    pub name: String,
-    pub tier: String,
-    pub requests: u64,
-    /// Requests with the cache on.
-    pub cached_requests: u64,
-    pub origin_calls_avoided: Option<f64>,
-    pub gross_savings: Option<f64>,
-    /// Redis cost allocated by the customer's share of |E|.
-    pub redis_cost: Option<f64>,
-    pub net_savings: Option<f64>,
-    /// 1 − p50 of the customer's E rows / p50 of B.
-    /// 1 − mean latency of the customer's requests with the cache ÷ mean latency of B.
-    pub latency_improvement_mean: Option<f64>,
 }
 
 /// A figure before the rollout (baseline) and during it.
@@ -132,4 +109,235 @@ pub fn top_bottom(rows: &[CustomerRow], key: fn(&CustomerRow) -> Option<f64>) ->
     let top: Vec<CustomerRow> = with.iter().take(CUSTOMERS_SHOWN).map(|r| (*r).clone()).collect();
     let bottom: Vec<CustomerRow> = with.iter().rev().take(CUSTOMERS_SHOWN).map(|r| (*r).clone()).collect();
     (top, bottom)
+}
+
+fn ratio(a: f64, b: f64) -> Option<f64> {
+    (b != 0.0).then(|| a / b)
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site assembling the model from its parts"
+)]
+pub fn assemble(
+    ctx: &Context,
+    window: &Period,
+    this: Measured,
+    before: Measured,
+    base: Baseline,
+    trend: Trend,
+    weeks: Vec<WeekRow>,
+    phases: Vec<PhaseResult>,
+    customers: Vec<CustomerRow>,
+    redis: RedisKpis,
+    comments: Vec<Comment>,
+    quality: DataQuality,
+    files: Vec<FileQuality>,
+) -> Result<ImpactReport> {
+    let cells = evaluate_all(&this.overall, &ctx.targets);
+    let none = BTreeMap::new();
+    let rows = kpi_rows(&cells, &none);
+    let (headline, other): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.target.is_some());
+    let sentences = headline.iter().map(sentence).collect();
+    let segments: BTreeMap<String, _> = this
+        .segments
+        .iter()
+        .map(|(n, v)| (n.clone(), evaluate_all(v, &ctx.targets)))
+        .collect();
+    let (b, e) = (&base.overall, &this.period);
+    let rel = |before: Option<f64>, after: Option<f64>| before.zip(after).and_then(|(b, a)| ratio(a - b, b));
+    let abs = |before: Option<f64>, after: Option<f64>| before.zip(after).map(|(b, a)| a - b);
+    let origin_b = ratio(b.origin, b.rows as f64);
+    let origin_e = ratio(e.e_origin, e.e_rows as f64);
+    let err_b = ratio(b.server_errors as f64, b.rows as f64);
+    let err_e = ratio(e.e_server_errors as f64, e.e_rows as f64);
+    let sat_b = before.overall.get(&Kpi::CustomerSatisfaction).copied().flatten();
+    let sat_e = this.overall.get(&Kpi::CustomerSatisfaction).copied().flatten();
+    let ba = |label: &str, unit: &str, before: Option<f64>, after: Option<f64>, relative: bool| BeforeAfter {
+        label: label.into(),
+        unit: unit.into(),
+        before,
+        after,
+        change: if relative {
+            rel(before, after)
+        } else {
+            abs(before, after)
+        },
+        relative,
+    };
+    let before_after = vec![
+        ba("Origin calls per request", "number", origin_b, origin_e, true),
+        ba("p50 latency", "milliseconds", b.p50, e.e_p50, true),
+        ba("p95 latency", "milliseconds", b.p95, e.e_p95, true),
+        ba("p99 latency", "milliseconds", b.p99, e.e_p99, true),
+        ba(
+            "Mean latency",
+            "milliseconds",
+            ratio(b.latency_sum, b.rows as f64),
+            ratio(e.e_latency_sum, e.e_rows as f64),
+            true,
+        ),
+        ba("Error rate (5xx)", "ratio", err_b, err_e, false),
+        ba("Customer satisfaction", "score", sat_b, sat_e, false),
+    ];
+    let cur = ctx.currency();
+    let value = |k: Kpi| this.overall.get(&k).copied().flatten();
+    let mut narrative = vec![format!(
+        "Over the rollout window, {} to {} ({} days), {} requests were served, {} of them with the cache on, for {} active users.",
+        window.start_date,
+        window.end_date - Duration::days(1),
+        window.days(),
+        fmt(Some(e.requests as f64), "count", cur),
+        fmt(Some(e.e_rows as f64), "count", cur),
+        fmt(Some(e.users as f64), "count", cur),
+    )];
+    if let (Some(ob), Some(oe)) = (origin_b, origin_e) {
+        narrative.push(format!(
+            "Requests with the cache made {:.2} origin calls each against {:.2} in the baseline: an API call reduction of {}, or {} origin calls avoided.",
+            oe,
+            ob,
+            pct(value(Kpi::ApiCallReduction)),
+            fmt(value(Kpi::OriginCallsAvoided), "count", cur)
+        ));
+    }
+    if let (Some(pb), Some(pe)) = (b.p50, e.e_p50) {
+        narrative.push(format!(
+            "Median latency fell from {} to {} ({}); p99 went from {} to {}.",
+            fmt(Some(pb), "milliseconds", cur),
+            fmt(Some(pe), "milliseconds", cur),
+            pct(value(Kpi::LatencyImprovementP50)),
+            fmt(b.p99, "milliseconds", cur),
+            fmt(e.e_p99, "milliseconds", cur)
+        ));
+    }
+    narrative.push(format!(
+        "The cache answered {} of lookups by the request log ({} by Redis's own counters), with an error rate of {} against {} before.",
+        pct(value(Kpi::CacheHitRate)),
+        pct(redis.hit_rate),
+        pct(err_e),
+        pct(err_b)
+    ));
+    narrative.push(format!(
+        "Customer satisfaction moved from {} to {} over {} responses; {} complaint(s) (score ≤ 2).",
+        fmt(sat_b, "score", cur),
+        fmt(sat_e, "score", cur),
+        this.feedback.responses,
+        this.feedback.complaints
+    ));
+    let gross = value(Kpi::OriginCallsAvoided).map(|a| a * ctx.costs.origin_call_cost);
+    narrative.push(format!(
+        "Origin calls avoided are worth {} gross; net of the Redis cost of {} the rollout saved {} ({} a year at this rate).",
+        money(gross, cur),
+        money(Some(redis_cost(&ctx.costs, window.days())), cur),
+        money(value(Kpi::CostSavings), cur),
+        money(value(Kpi::AnnualizedSavings), cur)
+    ));
+    let met = headline.iter().filter(|r| r.status == Some(Status::Met)).count();
+    let missed: Vec<&str> = headline
+        .iter()
+        .filter(|r| matches!(r.status, Some(Status::Missed | Status::AtRisk)))
+        .map(|r| r.label)
+        .collect();
+    narrative.push(if missed.is_empty() {
+        format!("All {met} targets were met.")
+    } else {
+        format!(
+            "{met} of {} targets were met; not met: {}.",
+            headline.len(),
+            missed.join(", ")
+        )
+    });
+
+    let (top_savings, bottom_savings) = top_bottom(&customers, |c| c.net_savings);
+    let (top_latency, bottom_latency) = top_bottom(&customers, |c| c.latency_improvement_mean);
+    let targets = ALL
+        .iter()
+        .filter_map(|k| {
+            ctx.targets
+                .get(k)
+                .map(|t| (k.label().to_string(), fmt(Some(*t), k.unit().name(), cur)))
+        })
+        .collect();
+    let metrics = ImpactMetrics {
+        window: Window {
+            from: window.start_date.to_string(),
+            to: window.end_date.to_string(),
+            days: window.days(),
+            timezone: ctx.timezone.name().to_string(),
+        },
+        kpis: cells,
+        segments: segments.clone(),
+        weeks,
+        phases,
+        customers,
+        redis,
+        data_quality: quality.clone(),
+        baseline: BaselineInfo {
+            from: ctx.baseline()?.0.to_string(),
+            to: ctx.baseline()?.1.to_string(),
+            rows: b.rows,
+        },
+        statistics: Default::default(),
+        generated: Generated::new(ctx),
+    };
+    Ok(ImpactReport {
+        headline,
+        other,
+        before_after,
+        sentences,
+        narrative,
+        stats: Default::default(),
+        segments: segments
+            .into_iter()
+            .map(|(name, kpis)| SegmentRow { name, kpis })
+            .collect(),
+        top_savings,
+        bottom_savings,
+        top_latency,
+        bottom_latency,
+        feedback: FeedbackSection {
+            responses: this.feedback.responses,
+            mean: sat_e,
+            complaints: this.feedback.complaints,
+            comments,
+        },
+        inputs: Inputs {
+            requests: ctx.inputs.requests.clone(),
+            feedback: ctx.inputs.feedback.clone(),
+            customers: ctx.inputs.customers.clone(),
+            redis_snapshots: ctx.inputs.redis_snapshots.clone(),
+            by_format: quality.formats(),
+            rejections: quality.reasons(),
+            examples: quality.examples(),
+            files,
+        },
+        trend,
+        targets,
+        metrics,
+    })
+}
+
+/// The headline gains with their uncertainty, and whether the split held,
+/// added to the narrative before its last sentence.
+pub fn with_statistics(mut report: ImpactReport, statistics: Statistics) -> ImpactReport {
+    let stats = super::inference::view(&statistics);
+    let at = report.narrative.len().saturating_sub(1);
+    let mut extra = Vec::new();
+    if !stats.gains.is_empty() {
+        extra.push(format!(
+            "Against the baseline, with 95 % confidence intervals: {}.",
+            stats.gains.join("; ")
+        ));
+    }
+    if let Some(srm) = &stats.srm {
+        extra.push(if stats.srm_mismatch {
+            format!("Sample ratio mismatch: {srm}")
+        } else {
+            format!("Split check: {srm}")
+        });
+    }
+    report.narrative.splice(at..at, extra);
+    report.stats = stats;
+    report.metrics.statistics = statistics;
+    report
 }

@@ -5,6 +5,7 @@ pub mod archive;
 pub mod impact;
 pub mod inference;
 pub mod kind;
+pub mod roi;
 pub mod weekly;
 
 use std::collections::BTreeMap;
@@ -25,7 +26,8 @@ pub struct Context {
     pub config: String,
     pub config_hash: String,
     pub timezone: chrono_tz::Tz,
-    pub currency: String,
+    /// Unit costs (their currency is every report's).
+    pub costs: crate::ground::money::Costs,
     pub targets: BTreeMap<Kpi, f64>,
     pub rollout_start: Option<chrono::NaiveDate>,
     /// The baseline window `[from, to)` of local dates, if configured.
@@ -43,6 +45,10 @@ pub struct InputNames {
 }
 
 impl Context {
+    pub fn currency(&self) -> &str {
+        &self.costs.currency
+    }
+
     /// The baseline window, which every report but ROI needs.
     pub fn baseline(&self) -> anyhow::Result<(chrono::NaiveDate, chrono::NaiveDate)> {
         self.baseline.ok_or_else(|| {

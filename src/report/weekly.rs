@@ -80,7 +80,7 @@ impl Generated {
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             config: ctx.config.clone(),
             config_hash: ctx.config_hash.clone(),
-            currency: ctx.currency.clone(),
+            currency: ctx.currency().to_string(),
         }
     }
 }

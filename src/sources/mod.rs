@@ -8,6 +8,7 @@ pub mod feedback;
 pub mod redis_live;
 pub mod redis_store;
 pub mod request_log;
+pub mod templates;
 
 use std::path::{Path, PathBuf};
 
@@ -582,6 +583,112 @@ with a newline\",200,12.5,HTI,true,0
         assert_eq!(on, vec![Some(true), Some(true), Some(false), Some(true)]);
         let seg: Vec<_> = r.column(SEGMENT).unwrap().str().unwrap().iter().collect();
         assert_eq!(seg, vec![None, None, Some("b"), None]);
+    }
+
+    /// Every input format of `InputFormat::ALL` reads the same rows to the
+    /// same canonical values and rejects the same bad row. A format added to
+    /// the enum must be written here: the match has no catch-all arm.
+    #[test]
+    fn every_input_format_reads_the_same_rows() {
+        use crate::formats::InputFormat;
+        let dir = tempfile::tempdir().unwrap();
+        // Two good rows; the third has no status, so it is rejected
+        // (missing_value) in every format.
+        let ts = ["2026-11-16T10:00:00Z", "2026-11-16T11:00:00Z", "2026-11-16T12:00:00Z"];
+        let status = [Some(200i64), Some(503), None];
+        let latency = [12.5f64, 80.0, 5.0];
+        let cache = ["HIT", "MISS", "HIT"];
+        let enabled = [true, true, false];
+        let mut seen = Vec::new();
+        for format in InputFormat::ALL {
+            let path = dir.path().join(format!("requests.{}", format.extension()));
+            match format {
+                InputFormat::Csv => {
+                    let mut text = format!("{HEADER}\n");
+                    for i in 0..3 {
+                        let s = status[i].map(|s| s.to_string()).unwrap_or_default();
+                        text += &format!(
+                            "{},c{i},u{i},a,GET /x,{s},{},{},{},\n",
+                            ts[i], latency[i], cache[i], enabled[i]
+                        );
+                    }
+                    std::fs::write(&path, text).unwrap();
+                }
+                InputFormat::Ndjson => {
+                    let mut text = String::new();
+                    for i in 0..3 {
+                        let row = serde_json::json!({
+                            "ts": ts[i], "customer_id": format!("c{i}"), "user_id": format!("u{i}"),
+                            "segment": "a", "endpoint": "GET /x", "status": status[i],
+                            "latency_ms": latency[i], "cache_status": cache[i], "cache_enabled": enabled[i],
+                        });
+                        text += &format!("{row}\n");
+                    }
+                    std::fs::write(&path, text).unwrap();
+                }
+                InputFormat::Parquet => {
+                    let mut df = df!(
+                        "ts" => ts.iter().map(|t| us(t)).collect::<Vec<_>>(),
+                        "customer_id" => ["c0", "c1", "c2"], "user_id" => ["u0", "u1", "u2"],
+                        "segment" => ["a"; 3], "endpoint" => ["GET /x"; 3],
+                        "status" => status.to_vec(), "latency_ms" => latency.to_vec(),
+                        "cache_status" => cache.to_vec(), "cache_enabled" => enabled.to_vec(),
+                    )
+                    .unwrap();
+                    df.with_column(
+                        df.column("ts")
+                            .unwrap()
+                            .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+                            .unwrap(),
+                    )
+                    .unwrap();
+                    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+                        .finish(&mut df)
+                        .unwrap();
+                }
+            }
+            let got = ingest(
+                &[path],
+                &request_log::SOURCE,
+                everything(),
+                i64::MAX,
+                &Limits::default(),
+            )
+            .unwrap();
+            let r = got.rows;
+            let col_i64 = |c: &str| r.column(c).unwrap().i64().unwrap().iter().collect::<Vec<_>>();
+            let lat: Vec<_> = r.column(LATENCY_MS).unwrap().f64().unwrap().iter().collect();
+            let user: Vec<_> = r
+                .column(USER_ID)
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|u| u.map(String::from))
+                .collect();
+            seen.push((
+                format,
+                (col_i64(TS), col_i64(STATUS), col_i64(UPSTREAM_CALLS), lat, user),
+                (
+                    got.quality.rows_read,
+                    got.quality.rows_rejected,
+                    got.quality.rejected_by_reason,
+                ),
+            ));
+        }
+        // By hand: rows 0 and 1 kept (HIT → 0 origin calls, MISS → 1), row 2
+        // rejected for its missing status.
+        let (_, rows, quality) = &seen[0];
+        assert_eq!(rows.0, vec![Some(us(ts[0])), Some(us(ts[1]))]);
+        assert_eq!(rows.1, vec![Some(200), Some(503)]);
+        assert_eq!(rows.2, vec![Some(0), Some(1)]);
+        assert_eq!(rows.3, vec![Some(12.5), Some(80.0)]);
+        assert_eq!((quality.0, quality.1), (3, 1));
+        assert_eq!(quality.2.get("missing_value"), Some(&1), "{:?}", quality.2);
+        for (format, r, q) in &seen[1..] {
+            assert_eq!(r, rows, "{format:?}");
+            assert_eq!(q, quality, "{format:?}");
+        }
     }
 
     fn us(s: &str) -> i64 {

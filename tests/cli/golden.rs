@@ -45,32 +45,68 @@ fn every_report_kind_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
     let tmp = dir.path().canonicalize().unwrap();
     sample(&tmp, 40);
-    let args = |cmd: &'static str| vec!["-q", cmd, "--config", "data/cacheroi.toml", "--out", "out"];
-    let mut weekly = args("weekly");
-    weekly.extend(["--week", "2026-W46"]);
-    cacheroi(&tmp).args(weekly).assert().success();
-    cacheroi(&tmp).args(args("impact")).assert().success();
-    cacheroi(&tmp).args(args("roi")).assert().success();
+    let args = |cmd: &str| {
+        vec![
+            "-q".to_string(),
+            cmd.into(),
+            "--config".into(),
+            "data/cacheroi.toml".into(),
+            "--out".into(),
+            "out".into(),
+        ]
+    };
     let out = tmp.join("out");
     let text = |p: &str| scrub(&fs::read_to_string(out.join(p)).unwrap(), &tmp);
-
-    insta::assert_snapshot!("weekly_summary_md", text("weekly/2026-W46/summary.md"));
-    insta::assert_snapshot!("weekly_summary_html", text("weekly/2026-W46/summary.html"));
-    insta::assert_snapshot!(
-        "weekly_metrics_json",
-        json(&out.join("weekly/2026-W46/metrics.json"), &tmp)
-    );
+    // Every report kind the binary knows (`send --report`'s values), every
+    // text file it writes: `<kind>_<file>` (the file's stem left out where
+    // it is the kind's name: impact/impact.md → impact_md).
+    let help = cacheroi(&tmp).args(["send", "--help"]).output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let kinds: Vec<String> = help
+        .split("[possible values: ")
+        .nth(1)
+        .and_then(|s| s.split(']').next())
+        .expect("send --help lists the report kinds")
+        .split(", ")
+        .map(String::from)
+        .collect();
+    assert_eq!(kinds, ["weekly", "impact", "roi"]);
+    for kind in &kinds {
+        let mut a = args(kind);
+        let folder = if kind == "weekly" {
+            a.extend(["--week".into(), "2026-W46".into()]);
+            format!("{kind}/2026-W46")
+        } else {
+            kind.clone()
+        };
+        cacheroi(&tmp).args(&a).assert().success();
+        let mut files: Vec<String> = fs::read_dir(out.join(&folder))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|f| [".md", ".html", ".json", ".csv"].iter().any(|x| f.ends_with(x)))
+            .collect();
+        files.sort();
+        assert!(files.len() >= 3, "{kind}: {files:?}");
+        for file in files {
+            let (stem, ext) = file.rsplit_once('.').unwrap();
+            let name = if stem == kind {
+                format!("{kind}_{ext}")
+            } else {
+                format!("{kind}_{stem}_{ext}")
+            };
+            let path = format!("{folder}/{file}");
+            let shown = if ext == "json" {
+                json(&out.join(&path), &tmp)
+            } else {
+                text(&path)
+            };
+            insta::assert_snapshot!(name, shown);
+        }
+    }
     insta::assert_snapshot!(
         "weekly_chart_latency_svg",
         text("weekly/2026-W46/charts/latency-percentiles.svg")
     );
-    insta::assert_snapshot!("impact_md", text("impact/impact.md"));
-    insta::assert_snapshot!("impact_html", text("impact/impact.html"));
-    insta::assert_snapshot!("impact_metrics_json", json(&out.join("impact/metrics.json"), &tmp));
-    insta::assert_snapshot!("roi_md", text("roi/roi.md"));
-    insta::assert_snapshot!("roi_html", text("roi/roi.html"));
-    insta::assert_snapshot!("roi_metrics_json", json(&out.join("roi/metrics.json"), &tmp));
-    insta::assert_snapshot!("roi_csv", text("roi/roi.csv"));
     insta::assert_snapshot!("index_md", text("index.md"));
     insta::assert_snapshot!("index_html", text("index.html"));
 }

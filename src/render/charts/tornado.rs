@@ -5,7 +5,11 @@ use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Draw, PALETTE, YFormat, err};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::{Chart, Draw, PALETTE, YFormat, err};
+use crate::metrics::roi::RoiCase;
 
 pub struct Tornado {
     pub title: String,
@@ -89,4 +93,44 @@ impl Draw for Tornado {
         }
         super::draw_legend(&mut chart, SeriesLabelPosition::LowerRight, s)
     }
+}
+
+/// The tornado chart of a case's sensitivity table.
+pub fn of_case(case: &RoiCase, cur: &str) -> Result<Chart> {
+    let f = |x: Decimal| x.to_f64().unwrap_or(0.0);
+    let money = |x: Decimal| crate::ground::units::money(x.to_f64(), cur);
+    let spec = Tornado {
+        title: "Annualized net savings: one driver at a time".into(),
+        base: f(case.roi.annualized_net_savings),
+        bars: case
+            .sensitivity
+            .iter()
+            .map(|s| (s.driver.to_string(), f(s.low), f(s.high)))
+            .collect(),
+        x_desc: format!("annualized net savings ({cur})"),
+    };
+    let (svg, png) = super::render(&spec)?;
+    Ok(Chart {
+        name: "tornado".into(),
+        title: spec.title.clone(),
+        alt: format!(
+            "Tornado chart of annualized net savings around the base case {}: {}.",
+            money(case.roi.annualized_net_savings),
+            case.sensitivity
+                .iter()
+                .map(|s| format!("{} {} to {}", s.driver, money(s.low), money(s.high)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        headers: vec!["Driver".into(), "Low".into(), "High".into()],
+        rows: case
+            .sensitivity
+            .iter()
+            .map(|s| vec![s.driver.to_string(), money(s.low), money(s.high)])
+            .collect(),
+        width: super::WIDTH,
+        height: super::HEIGHT,
+        svg,
+        png,
+    })
 }

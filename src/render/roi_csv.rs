@@ -5,7 +5,7 @@
 use anyhow::Result;
 use rust_decimal::Decimal;
 
-use super::{RoiCase, cents_adding_up};
+use crate::metrics::roi::{RoiCase, cents_adding_up};
 
 /// A text cell that starts with `=`, `+`, `-`, `@`, tab or carriage return
 /// gets a leading apostrophe (OWASP's CSV-injection advice); numbers are
@@ -36,7 +36,7 @@ pub const HEADER: [&str; 11] = [
 /// that each column adds up to the TOTAL row.
 pub fn roi_csv(case: &RoiCase) -> Result<Vec<u8>> {
     let rows = &case.customers;
-    let column = |f: fn(&super::CustomerRoi) -> Decimal, total: Decimal| {
+    let column = |f: fn(&crate::metrics::roi::CustomerRoi) -> Decimal, total: Decimal| {
         cents_adding_up(&rows.iter().map(f).collect::<Vec<_>>(), total)
     };
     let r = &case.roi;

@@ -7,9 +7,6 @@
 //! configured prices; nothing is rounded until it is shown, and shown
 //! columns are rounded so that they add up to their shown total.
 
-pub mod csv;
-pub mod xlsx;
-
 use rust_decimal::Decimal;
 use rust_decimal::prelude::*;
 use serde::Serialize;

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, FormatAlign, Formula, Workbook, Worksheet};
 
-use super::{RoiCase, RoiInputs};
+use crate::metrics::roi::{RoiCase, RoiInputs};
 
 fn num(x: Decimal) -> f64 {
     x.to_f64().unwrap_or(0.0)
@@ -427,7 +427,7 @@ pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
     let b = "(baseline_origin_calls/baseline_requests)";
     let base_red = format!("(1-(Customers!$F${tr}/{e})/{b})");
     let red_or = |bound: &str| format!("IF(ISNUMBER({bound}),{bound},{base_red})");
-    let scen: Vec<(String, String, String, &super::Scenario)> = case
+    let scen: Vec<(String, String, String, &crate::metrics::roi::Scenario)> = case
         .scenarios
         .iter()
         .map(|s| {

@@ -1,0 +1,187 @@
+//! The inputs of a report, wired: the request log's rollups brought up to
+//! date and merged, the feedback rows a report keeps, customers, the Redis
+//! store, their data quality; and a report window resolved from the flags,
+//! the rollout start and the data.
+
+use std::path::Path;
+
+use anyhow::anyhow;
+use chrono::{Duration, NaiveDate};
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::config::Settings;
+use crate::metrics::fold::Days;
+use crate::metrics::requests::days_of;
+use crate::period::{IsoWeek, Period, local_midnight};
+use crate::quality::{DataQuality, FileQuality};
+use crate::rollups::Merged;
+use crate::rollups::build::{date_of, epoch_day};
+use crate::sources::{self, customers, feedback, redis_store};
+
+/// Every input of a report: the merged rollups of the request log (brought
+/// up to date first), the feedback rows its predicate keeps (segments
+/// assigned), customers, the Redis store, and the data quality of both
+/// sources over every row.
+pub struct Loaded {
+    pub requests: Merged,
+    pub feedback: DataFrame,
+    pub customers: Option<DataFrame>,
+    pub store: redis_store::Store,
+    pub quality: DataQuality,
+    pub files: Vec<FileQuality>,
+}
+
+/// The rollups of the configuration, up to date (files modified before
+/// `since` are not rolled up), merged.
+pub fn rollups(
+    settings: &Settings,
+    customers: Option<&DataFrame>,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(Merged, crate::rollups::Refreshed)> {
+    let root = settings.rollups_dir();
+    let external = root.join(crate::rollups::schema::MARKER).is_file() && !root.join("manifest.json").is_file();
+    let customers_path = settings.sources.customers.as_deref().map(Path::new);
+    let loc = crate::rollups::Location {
+        root,
+        external,
+        timezone: settings.timezone,
+        customers,
+        customers_hash: crate::rollups::customers_hash(customers_path)?,
+        limits: &settings.limits,
+    };
+    let paths = if external {
+        Vec::new()
+    } else {
+        sources::resolve(settings.sources.requests()?, "requests")?
+    };
+    crate::rollups::refresh_and_load(&loc, &paths, since)
+}
+
+/// The customers table, if the configuration names one.
+pub fn customers_table(settings: &Settings) -> Result<Option<DataFrame>> {
+    match &settings.sources.customers {
+        Some(p) => Ok(Some(customers::read(
+            &sources::resolve(p, "customers")?[0],
+            &settings.limits,
+        )?)),
+        None => Ok(None),
+    }
+}
+
+/// Read every input of a report (CONTRACT §1); a missing file or column is
+/// an error naming it, before anything is computed.
+pub fn load(settings: &Settings, keep_feedback: Expr) -> Result<Loaded> {
+    let feedback_paths = sources::resolve(settings.sources.feedback()?, "feedback")?;
+    let customers = customers_table(settings)?;
+    let store = redis_store::read(Path::new(&settings.sources.redis_snapshots))?;
+    let (requests, _) = rollups(settings, customers.as_ref(), None)?;
+    let now = settings.now();
+    let fb = sources::ingest(
+        &feedback_paths,
+        &feedback::SOURCE,
+        keep_feedback,
+        now.timestamp_micros(),
+        &settings.limits,
+    )?;
+    let fb_rows = customers::assign_segments(fb.rows, customers.as_ref())?;
+    let mut req_quality = requests.quality.clone();
+    let today = crate::rollups::build::epoch_day(now.with_timezone(&settings.timezone).date_naive());
+    let (late, latest) = crate::metrics::fold::rows_from(&requests, today);
+    req_quality.rows_after_as_of = late;
+    req_quality.latest_after_as_of = latest;
+    let mut files = req_quality.files.clone();
+    files.extend(fb.quality.files.clone());
+    let quality = DataQuality::new([("requests", req_quality), ("feedback", fb.quality)]);
+    Ok(Loaded {
+        requests,
+        feedback: fb_rows,
+        customers,
+        store,
+        quality,
+        files,
+    })
+}
+
+/// A report window with its inputs.
+pub struct WindowData {
+    pub start: NaiveDate,
+    pub window: Period,
+    pub data: Loaded,
+    /// The baseline window's days.
+    pub baseline_days: Days,
+}
+
+/// Resolve `[from, to)` (defaults: the rollout start to the day after the
+/// last request row) and load its rows; with `from_baseline`, rows from the
+/// first baseline week on (for week-by-week trends).
+pub fn load_window(
+    settings: &Settings,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    from_baseline: bool,
+) -> Result<WindowData> {
+    let tz = settings.timezone;
+    for (flag, d) in [("--from", from), ("--to", to)] {
+        if let Some(d) = d
+            && !crate::period::sane_date(d)
+        {
+            return Err(crate::error::UsageError(format!(
+                "{flag} {d} is outside {}–{}",
+                crate::period::FIRST_YEAR,
+                crate::period::LAST_YEAR
+            ))
+            .into());
+        }
+    }
+    let start = from
+        .or(settings.rollout_start)
+        .ok_or_else(|| anyhow!("needs --from or `[rollout] start` in {}", settings.path.display()))?;
+    if let Some(to) = to
+        && to <= start
+    {
+        return Err(crate::error::UsageError(format!("--to {to} must be after the window start {start}")).into());
+    }
+    // The default window ends with the last complete day before `as_of` (or
+    // now): a row from a host with a wrong clock must not stretch it and
+    // dilute every annualized figure (such rows are counted in data quality).
+    let today = settings.now().with_timezone(&tz).date_naive();
+    let b = settings.baseline()?;
+    let baseline_days = (epoch_day(b.from), epoch_day(b.to));
+    let first = if from_baseline {
+        IsoWeek::of(b.from.min(start)).period(tz).micros().0
+    } else {
+        local_midnight(start, tz).timestamp_micros()
+    };
+    let upper = local_midnight(to.unwrap_or(today), tz).timestamp_micros();
+    let keep_feedback = sources::in_ranges(&[(first, upper), (b.start.timestamp_micros(), b.end.timestamp_micros())]);
+    let mut data = load(settings, keep_feedback)?;
+    let end = match to {
+        Some(d) => d,
+        None => last_request_date(&data.requests, epoch_day(today))
+            .filter(|d| *d >= start)
+            .map(|d| d + Duration::days(1))
+            .ok_or_else(|| anyhow!("no valid request rows on or after the window start {start}: nothing to report"))?,
+    };
+    let window = Period::new(start, end, tz);
+    // Per-user records of windows that are not whole weeks come by day: the
+    // window (and the phases and comparisons inside it) and the baseline.
+    data.requests.load_days(&[days_of(&window), baseline_days])?;
+    Ok(WindowData {
+        start,
+        window,
+        data,
+        baseline_days,
+    })
+}
+
+/// The local date of the last valid request row before `before` (an epoch day).
+fn last_request_date(m: &crate::rollups::Merged, before: i32) -> Option<NaiveDate> {
+    m.requests
+        .iter()
+        .filter(|r| r.day < before)
+        .map(|r| r.day)
+        .max()
+        .and_then(date_of)
+}

@@ -1,0 +1,249 @@
+//! The gate of a week: the rollout plan's phase for it, its success
+//! criteria and every rollback trigger so far, evaluated on that week's KPIs
+//! restricted to the phase's segments (CONTRACT §6).
+
+use std::collections::BTreeMap;
+
+use anyhow::{Result, anyhow};
+use polars::prelude::*;
+
+use super::gate::{GateResult, Outcome, evaluate, verdict};
+use super::plan::{Phase, Plan};
+use super::{KpiCell, evaluate_all};
+use crate::ground::kpi::Kpi;
+use crate::ground::money::Costs;
+use crate::metrics::fold::{self, Days};
+use crate::metrics::requests::{Measured, baseline, measure};
+use crate::period::IsoWeek;
+use crate::rollups::Merged;
+use crate::sources;
+
+/// What judging a week needs of the configuration (made by `config`).
+#[derive(Debug, Clone)]
+pub struct Rules<'a> {
+    /// The configuration and plan files as named in messages.
+    pub config: String,
+    pub plan: String,
+    pub rollout_start: Option<chrono::NaiveDate>,
+    pub baseline_days: Days,
+    pub timezone: chrono_tz::Tz,
+    pub costs: &'a Costs,
+    pub targets: &'a BTreeMap<Kpi, f64>,
+}
+
+/// The plan's phase for `week` and its rollout week number (1-based).
+pub fn phase_for(rules: &Rules, plan: &Plan, week: IsoWeek) -> Result<(i64, Phase)> {
+    let start = rules
+        .rollout_start
+        .ok_or_else(|| anyhow!("gate needs `[rollout] start` in {}", rules.config))?;
+    let days = (week.monday() - start).num_days();
+    if days < 0 {
+        return Err(anyhow!(
+            "{} is before rollout week 1 (the rollout starts {start})",
+            week.label()
+        ));
+    }
+    let rollout_week = days / 7 + 1;
+    let phase = plan.phase_of(rollout_week as u32).ok_or_else(|| {
+        anyhow!(
+            "{}: no phase of the plan covers rollout week {rollout_week}",
+            rules.plan
+        )
+    })?;
+    Ok((rollout_week, phase.clone()))
+}
+
+/// Evaluate the gate of `week` on inputs already loaded (the rollups, and
+/// feedback of the week).
+pub fn decide_on(
+    rules: &Rules,
+    plan: &Plan,
+    week: IsoWeek,
+    requests: &Merged,
+    feedback: &DataFrame,
+    attested: &BTreeMap<String, bool>,
+    whole: Option<&Measured>,
+) -> Result<GateResult> {
+    let (rollout_week, phase) = phase_for(rules, plan, week)?;
+    let cells = match whole.filter(|_| phase.all_users()) {
+        // An all-users phase is measured on the week's KPIs over everyone.
+        Some(m) => evaluate_all(&m.overall, rules.targets),
+        None => phase_cells(rules, &phase, week, requests, feedback)?,
+    };
+    outcome(plan, phase, week, rollout_week, &cells, attested)
+}
+
+/// The gate of `week` when there is a plan and the week is in the rollout
+/// (no manual check attested); None otherwise.
+pub fn in_rollout(
+    rules: &Rules,
+    plan: Option<&Plan>,
+    week: IsoWeek,
+    requests: &Merged,
+    feedback: &DataFrame,
+    whole: Option<&Measured>,
+) -> Result<Option<GateResult>> {
+    match (plan, rules.rollout_start) {
+        (Some(plan), Some(start)) if week.monday() >= start => {
+            decide_on(rules, plan, week, requests, feedback, &BTreeMap::new(), whole).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The week's KPIs restricted to the phase's segments (B likewise, the
+/// whole B where those segments have none; the Redis cost allocated by the
+/// phase's share of the week's |E|), with their statuses.
+fn phase_cells(
+    rules: &Rules,
+    phase: &Phase,
+    week: IsoWeek,
+    requests: &Merged,
+    feedback: &DataFrame,
+) -> Result<BTreeMap<Kpi, KpiCell>> {
+    let period = week.period(rules.timezone);
+    let b_days = rules.baseline_days;
+    let ids = (!phase.all_users()).then(|| fold::segment_ids(requests, &phase.segments));
+    let scope = ids.as_ref();
+    let fb = sources::in_segments(feedback, &phase.segments)?;
+    let own = baseline(requests, b_days, scope);
+    let base = if own.overall.rows > 0 {
+        own
+    } else {
+        baseline(requests, b_days, None)
+    };
+    let m = measure(requests, &fb, &period, &base, rules.costs, scope)?;
+    Ok(evaluate_all(&m.overall, rules.targets))
+}
+
+fn outcome(
+    plan: &Plan,
+    phase: Phase,
+    week: IsoWeek,
+    rollout_week: i64,
+    cells: &BTreeMap<Kpi, KpiCell>,
+    attested: &BTreeMap<String, bool>,
+) -> Result<GateResult> {
+    let mut outcomes: Vec<Outcome> = phase
+        .success_criteria
+        .iter()
+        .map(|c| evaluate(c, "success", &phase.name, cells, attested))
+        .collect();
+    // Guardrails accumulate: the triggers of this phase and every earlier one.
+    for earlier in plan.phases.iter().filter(|p| p.first_week <= phase.first_week) {
+        outcomes.extend(
+            earlier
+                .rollback_trigger
+                .iter()
+                .map(|c| evaluate(c, "rollback", &earlier.name, cells, attested)),
+        );
+    }
+    let v = verdict(&outcomes);
+    Ok(GateResult {
+        iso_week: week.label(),
+        rollout_week,
+        segments: if phase.all_users() {
+            "all users".into()
+        } else {
+            phase.segments.join(", ")
+        },
+        phase: phase.name,
+        verdict: v,
+        exit_code: v.exit_code(),
+        criteria: outcomes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    //! A phase's cost savings carry the Redis cost by the phase's share of
+    //! the week's |E| (CONTRACT §4), and the verdict depends on it.
+    //!
+    //! Costs: origin_call_cost 1, Redis 36.5 a month → 36.5 × 12 / 365 × 7 =
+    //! 8.4 for the week. Baseline (cache off): segments a and b, one origin
+    //! call per request. Week 2026-W47: 5 cache-on HITs in a, 5 in b (0
+    //! origin calls each). Phase `p` = segment a: avoided 5 × 1 − 0 = 5 →
+    //! gross 5; its share of |E| is 5 / 10, so its Redis cost is 4.2 and its
+    //! cost savings 5 − 4.2 = +0.8 (charging it the whole 8.4 would give
+    //! −3.4 and a hold).
+    use super::*;
+    use crate::evaluate::gate::Verdict;
+    use crate::frames::*;
+    use crate::rollups::build::epoch_day;
+
+    fn us(s: &str) -> i64 {
+        parse_rfc3339_micros(s).unwrap()
+    }
+
+    fn rows() -> DataFrame {
+        let mut ts = Vec::new();
+        let mut seg = Vec::new();
+        let mut on = Vec::new();
+        let mut status = Vec::new();
+        let mut origin = Vec::new();
+        for s in ["a", "b"] {
+            for day in ["2026-09-08", "2026-09-09"] {
+                ts.push(us(&format!("{day}T10:00:00Z")));
+                seg.push(s);
+                on.push(false);
+                status.push(None);
+                origin.push(1i64);
+            }
+            for i in 0..5 {
+                ts.push(us(&format!("2026-11-{}T10:00:00Z", 16 + i)));
+                seg.push(s);
+                on.push(true);
+                status.push(Some(cache_code(CacheStatus::Hit)));
+                origin.push(0);
+            }
+        }
+        let n = ts.len();
+        df!(
+            TS => ts,
+            CUSTOMER_ID => vec!["c1"; n],
+            USER_ID => (0..n).map(|i| format!("u{}", i % 3)).collect::<Vec<_>>(),
+            SEGMENT => seg,
+            STATUS => vec![200i64; n],
+            LATENCY_MS => vec![10.0f64; n],
+            CACHE_STATUS => status,
+            CACHE_ENABLED => on,
+            UPSTREAM_CALLS => origin,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_phase_carries_its_share_of_the_redis_cost() {
+        let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let costs = Costs {
+            currency: "USD".into(),
+            origin_call_cost: 1.0,
+            redis_monthly_cost: 36.5,
+            implementation_cost: 0.0,
+            hourly_value_of_user_time: 0.0,
+        };
+        let targets = BTreeMap::new();
+        let rules = Rules {
+            config: "cacheroi.toml".into(),
+            plan: "plan.yml".into(),
+            rollout_start: Some(date("2026-11-09")),
+            baseline_days: (epoch_day(date("2026-09-07")), epoch_day(date("2026-10-05"))),
+            timezone: chrono_tz::UTC,
+            costs: &costs,
+            targets: &targets,
+        };
+        let plan = super::super::plan::parse(
+            "rollout_phases:\n  p:\n    week: 1-9\n    segments: [a]\n    success_criteria: [cost_savings_demonstrated]\n",
+        )
+        .unwrap();
+        let feedback = df!(TS => Vec::<i64>::new(), CUSTOMER_ID => Vec::<String>::new(), USER_ID => Vec::<String>::new(), SCORE => Vec::<i64>::new(), SEGMENT => Vec::<String>::new()).unwrap();
+        let week = IsoWeek { year: 2026, week: 47 };
+        let merged = crate::rollups::merged_from_rows(rows(), chrono_tz::UTC).unwrap();
+        let r = decide_on(&rules, &plan, week, &merged, &feedback, &BTreeMap::new(), None).unwrap();
+        let c = &r.criteria[0];
+        assert_eq!(c.kpi, Some("cost_savings"));
+        assert!((c.value.unwrap() - 0.8).abs() < 1e-9, "{:?}", c.value);
+        assert_eq!((c.unit, c.threshold), (Some("money"), Some(0.0)));
+        assert_eq!(r.verdict, Verdict::Proceed);
+    }
+}

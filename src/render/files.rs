@@ -1,0 +1,110 @@
+//! A rendered report as named files — names relative to the report's folder,
+//! bytes in memory — one function per report kind. Nothing is written here:
+//! `deliver` writes a complete set, so an error while rendering writes
+//! nothing.
+
+use anyhow::Result;
+use serde::Serialize;
+use tera::Tera;
+
+use super::charts::{self, Chart};
+use super::{View, render};
+use crate::ground::kpi::Kpi;
+use crate::metrics::roi::RoiInputs;
+use crate::report::archive::Archive;
+use crate::report::impact::ImpactReport;
+use crate::report::roi::RoiReport;
+use crate::report::weekly::WeeklyReport;
+
+/// Named files of one report.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Files {
+    /// (path relative to the report's folder, bytes).
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl Files {
+    pub fn add(&mut self, name: impl Into<String>, bytes: impl Into<Vec<u8>>) {
+        self.files.push((name.into(), bytes.into()));
+    }
+
+    /// metrics.json and friends: pretty JSON with a final newline.
+    pub fn add_json<T: Serialize>(&mut self, name: &str, value: &T) -> Result<()> {
+        let mut json = serde_json::to_string_pretty(value)?;
+        json.push('\n');
+        self.add(name, json);
+        Ok(())
+    }
+
+    /// Every chart as `charts/<name>.png` and `charts/<name>.svg`.
+    pub fn add_charts(&mut self, charts: &[Chart]) {
+        for c in charts {
+            self.add(format!("charts/{}.png", c.name), c.png.clone());
+            self.add(format!("charts/{}.svg", c.name), c.svg.clone());
+        }
+    }
+
+    /// The names, in the order added.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().map(|(n, _)| n.as_str())
+    }
+}
+
+/// metrics.json, summary.md, summary.html and the charts.
+pub fn weekly(tera: &Tera, report: &WeeklyReport) -> Result<Files> {
+    let charts = charts::weekly::charts(&charts::weekly::Context::weekly(report))?;
+    let view = View::new(report, &report.headline, &charts);
+    let mut f = Files::default();
+    f.add_json("metrics.json", &report.metrics)?;
+    f.add("summary.md", render(tera, "weekly.md", &view)?);
+    f.add("summary.html", render(tera, "weekly.html", &view)?);
+    f.add_charts(&charts);
+    Ok(f)
+}
+
+/// metrics.json, impact.md, impact.html and the charts.
+pub fn impact(tera: &Tera, report: &ImpactReport) -> Result<Files> {
+    let ctx = charts::weekly::Context {
+        trend: &report.trend,
+        targets: report
+            .metrics
+            .kpis
+            .iter()
+            .filter_map(|(k, c)| c.target.map(|t| (*k, t)))
+            .collect(),
+        label: "rollout".into(),
+        log_hit_rate: report.metrics.kpis.get(&Kpi::CacheHitRate).and_then(|c| c.value),
+        redis_hit_rate: report.metrics.redis.hit_rate,
+    };
+    let charts = charts::weekly::charts(&ctx)?;
+    let view = View::new(report, &report.headline, &charts);
+    let mut f = Files::default();
+    f.add_json("metrics.json", &report.metrics)?;
+    f.add("impact.md", render(tera, "impact.md", &view)?);
+    f.add("impact.html", render(tera, "impact.html", &view)?);
+    f.add_charts(&charts);
+    Ok(f)
+}
+
+/// metrics.json, roi.md, roi.html, roi.csv, roi.xlsx (live formulas) and
+/// the tornado chart.
+pub fn roi(tera: &Tera, inputs: &RoiInputs, report: &RoiReport) -> Result<Files> {
+    let charts = vec![charts::tornado::of_case(&report.metrics.case, &report.currency)?];
+    let view = View::new(report, &[], &charts);
+    let mut f = Files::default();
+    f.add_json("metrics.json", &report.metrics)?;
+    f.add("roi.md", render(tera, "roi.md", &view)?);
+    f.add("roi.html", render(tera, "roi.html", &view)?);
+    f.add("roi.csv", super::roi_csv::roi_csv(&report.metrics.case)?);
+    f.add("roi.xlsx", super::roi_xlsx::roi_xlsx(inputs, &report.metrics.case)?);
+    f.add_charts(&charts);
+    Ok(f)
+}
+
+/// The archive's index.html and index.md.
+pub fn index(tera: &Tera, archive: &Archive) -> Result<Files> {
+    let mut f = Files::default();
+    f.add("index.html", render(tera, "index.html", archive)?);
+    f.add("index.md", render(tera, "index.md", archive)?);
+    Ok(f)
+}

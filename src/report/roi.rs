@@ -1,0 +1,123 @@
+//! The finance report's view: the ROI case with money per customer in cents
+//! that add up to the shown totals, and its metrics.json.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+
+use super::Context;
+use super::weekly::Generated;
+use crate::ground::money::RoiSettings;
+use crate::metrics::roi::{CustomerRoi, RoiCase, RoiInputs, cents_adding_up};
+use crate::quality::DataQuality;
+
+/// `window` of roi's metrics.json.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoiWindow {
+    pub from: String,
+    pub to: String,
+    pub days: i64,
+}
+
+/// roi's metrics.json (CONTRACT §3) with the whole case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoiMetrics {
+    pub window: RoiWindow,
+    #[serde(flatten)]
+    pub case: RoiCase,
+    pub data_quality: DataQuality,
+    pub generated: Generated,
+}
+
+/// A customer row as shown: money in cents that add up to the shown totals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShownCustomer {
+    pub customer_id: String,
+    pub name: String,
+    pub tier: String,
+    pub requests: u64,
+    pub cached_requests: u64,
+    pub origin_calls_avoided: f64,
+    pub gross_savings: f64,
+    pub redis_cost: f64,
+    pub net_savings: f64,
+    pub annualized_net_savings: f64,
+    pub enterprise_range: Option<&'static str>,
+}
+
+/// Everything roi.html and roi.md show.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoiReport {
+    pub metrics: RoiMetrics,
+    pub customers: Vec<ShownCustomer>,
+    pub enterprise: Vec<ShownCustomer>,
+    pub currency: String,
+    pub rows_rejected: u64,
+    /// "3 years at 10.0 %".
+    pub npv_label: String,
+    /// The break-even origin call cost to six decimals, or "—".
+    pub break_even: String,
+}
+
+/// The case as roi.html and roi.md show it: money per customer in cents that
+/// add up to the shown totals.
+pub fn shown(ctx: &Context, roi: &RoiSettings, i: &RoiInputs, case: RoiCase, quality: DataQuality) -> RoiReport {
+    let be = case.break_even_origin_call_cost;
+    let rows = &case.customers;
+    let r = &case.roi;
+    let col = |f: fn(&CustomerRoi) -> Decimal, total: Decimal| -> Vec<f64> {
+        cents_adding_up(&rows.iter().map(f).collect::<Vec<_>>(), total)
+            .into_iter()
+            .map(|x| x.to_f64().unwrap_or(0.0))
+            .collect()
+    };
+    let avoided = col(|c| c.origin_calls_avoided, r.origin_calls_avoided);
+    let gross = col(|c| c.gross_savings, r.gross_savings);
+    let redis = col(|c| c.redis_cost, r.redis_cost);
+    let net = col(|c| c.net_savings, r.net_savings);
+    let annual = col(|c| c.annualized_net_savings, r.annualized_net_savings);
+    let customers: Vec<ShownCustomer> = rows
+        .iter()
+        .enumerate()
+        .map(|(k, c)| ShownCustomer {
+            customer_id: c.customer_id.clone(),
+            name: c.name.clone(),
+            tier: c.tier.clone(),
+            requests: c.requests,
+            cached_requests: c.cached_requests,
+            origin_calls_avoided: avoided[k],
+            gross_savings: gross[k],
+            redis_cost: redis[k],
+            net_savings: net[k],
+            annualized_net_savings: annual[k],
+            enterprise_range: c.enterprise_range,
+        })
+        .collect();
+    let enterprise = customers
+        .iter()
+        .filter(|c| c.enterprise_range.is_some())
+        .cloned()
+        .collect();
+    RoiReport {
+        rows_rejected: quality.rows_rejected,
+        metrics: RoiMetrics {
+            window: RoiWindow {
+                from: i.from.clone(),
+                to: i.to.clone(),
+                days: i.days,
+            },
+            case,
+            data_quality: quality,
+            generated: Generated::new(ctx),
+        },
+        customers,
+        enterprise,
+        currency: ctx.currency().to_string(),
+        break_even: be.map_or_else(|| "—".into(), |x| format!("{:.6} {}", x.round_dp(6), ctx.currency())),
+        npv_label: format!(
+            "{} years at {}",
+            roi.npv_horizon_years,
+            crate::ground::units::pct(Some(roi.discount_rate))
+        ),
+    }
+}
