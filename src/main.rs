@@ -81,7 +81,7 @@ fn run(cli: &Cli) -> anyhow::Result<(Vec<String>, i32)> {
             let lines = commands::run::run(&settings()?, args, cli.global.quiet)?;
             (if cli.global.quiet { Vec::new() } else { lines }, exit::SUCCESS)
         }
-        Command::Roi(args) => (paths(commands::roi::run(&settings()?, args)?), exit::SUCCESS),
+        Command::Roi(args) => (paths(commands::roi::run(&settings()?, args)?.files), exit::SUCCESS),
         Command::Gate(args) => commands::gate::run(&settings()?, args)?,
         Command::Snapshot(args) => (commands::snapshot::run(&load()?, args)?, exit::SUCCESS),
         Command::Rollup(args) => (commands::rollup::run(&load()?, args)?, exit::SUCCESS),

@@ -1,13 +1,13 @@
 //! `cacheroi impact`: the post-launch impact report over the whole rollout.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use chrono::{Duration, NaiveDate};
 
+use super::Written;
 use super::inputs::{WindowData, load_window};
 use crate::cli::ImpactArgs;
-use crate::commands::weekly::Written;
 use crate::config::Settings;
 use crate::evaluate::evaluate_all;
 use crate::evaluate::plan;
@@ -15,6 +15,7 @@ use crate::metrics::fold;
 use crate::metrics::requests::{baseline, days_of, measure, measure_periods};
 use crate::period::{IsoWeek, Period};
 use crate::report::impact::{ImpactReport, WeekRow};
+use crate::report::kind::ReportKind;
 use crate::rollups::build::date_of;
 use crate::{evaluate, metrics, render, report};
 
@@ -106,12 +107,18 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
     Ok(report::impact::with_statistics(report, statistics))
 }
 
+/// Build, render and write the impact report under `out`.
+pub fn write(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>, out: &Path) -> Result<Written> {
+    let report = build(settings, from, to)?;
+    let dir = ReportKind::Impact.dir(out, "");
+    let tera = super::templates(settings)?;
+    let rendered = render::files::impact(&tera, &report)?;
+    let files = super::write_with_archive(&tera, &dir, &rendered, out)?;
+    Ok(Written { dir, files, rendered })
+}
+
 /// `cacheroi impact`.
 pub fn run(settings: &Settings, args: &ImpactArgs) -> Result<Written> {
-    let report = build(settings, args.from, args.to)?;
     let out: PathBuf = args.out.clone().unwrap_or_else(|| settings.output_dir.clone());
-    let dir = out.join("impact");
-    let tera = super::templates(settings)?;
-    let files = super::write_with_archive(&tera, &dir, &render::files::impact(&tera, &report)?, &out)?;
-    Ok(Written { dir, files })
+    write(settings, args.from, args.to, &out)
 }

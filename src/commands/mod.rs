@@ -15,6 +15,27 @@ pub mod weekly;
 use std::path::{Path, PathBuf};
 
 use crate::config::Settings;
+use crate::period::IsoWeek;
+use crate::report::kind::ReportKind;
+
+/// The files a report command wrote, and the report as rendered (what is
+/// mailed, without reading it back).
+pub struct Written {
+    pub dir: PathBuf,
+    pub files: Vec<PathBuf>,
+    pub rendered: crate::ground::files::Files,
+}
+
+/// Build, render and write a report of `kind` under `out` with its default
+/// window (`week` for the weekly one, which must have request rows: what is
+/// mailed must not be empty). One line per kind.
+pub fn write_report(settings: &Settings, kind: ReportKind, out: &Path, week: IsoWeek) -> anyhow::Result<Written> {
+    match kind {
+        ReportKind::Weekly => Ok(weekly::write(settings, week, Some(out), true)?.0),
+        ReportKind::Impact => impact::write(settings, None, None, out),
+        ReportKind::Roi => roi::write(settings, None, None, out),
+    }
+}
 
 /// The template environment with the config's custom templates, if any.
 pub(crate) fn templates(settings: &Settings) -> anyhow::Result<tera::Tera> {

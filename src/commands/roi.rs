@@ -2,24 +2,24 @@
 //! exact decimals, assumptions, scenarios, sensitivity (tornado), NPV — as
 //! roi.html, roi.md, roi.csv, roi.xlsx and metrics.json under <out>/roi/.
 
-use std::path::PathBuf;
+use std::path::Path;
+
+use chrono::NaiveDate;
 
 use anyhow::{Result, anyhow};
 
+use super::Written;
 use super::inputs::{WindowData, load_window};
 use crate::cli::RoiArgs;
 use crate::config::Settings;
 use crate::metrics::requests::{baseline, days_of, measure};
 use crate::metrics::roi::{self, CustomerInput, RoiInputs};
+use crate::report::kind::ReportKind;
 use crate::report::roi::RoiReport;
 use crate::{metrics, render, report};
 
 /// Read, measure and compute the case for `[from, to)`.
-pub fn build(
-    settings: &Settings,
-    from: Option<chrono::NaiveDate>,
-    to: Option<chrono::NaiveDate>,
-) -> Result<(RoiInputs, RoiReport)> {
+pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<(RoiInputs, RoiReport)> {
     let WindowData {
         window,
         data,
@@ -83,11 +83,18 @@ pub fn build(
     Ok((inputs, report))
 }
 
-/// `cacheroi roi`: build, render, write everything at once.
-pub fn run(settings: &Settings, args: &RoiArgs) -> Result<Vec<PathBuf>> {
-    let (inputs, report) = build(settings, args.from, args.to)?;
-    let out = args.out.clone().unwrap_or_else(|| settings.output_dir.clone());
+/// Build, render and write the ROI report under `out`.
+pub fn write(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>, out: &Path) -> Result<Written> {
+    let (inputs, report) = build(settings, from, to)?;
+    let dir = ReportKind::Roi.dir(out, "");
     let tera = super::templates(settings)?;
-    let files = render::files::roi(&tera, &inputs, &report)?;
-    super::write_with_archive(&tera, &out.join("roi"), &files, &out)
+    let rendered = render::files::roi(&tera, &inputs, &report)?;
+    let files = super::write_with_archive(&tera, &dir, &rendered, out)?;
+    Ok(Written { dir, files, rendered })
+}
+
+/// `cacheroi roi`: build, render, write everything at once.
+pub fn run(settings: &Settings, args: &RoiArgs) -> Result<Written> {
+    let out = args.out.clone().unwrap_or_else(|| settings.output_dir.clone());
+    write(settings, args.from, args.to, &out)
 }

@@ -66,7 +66,7 @@ pub fn run(settings: &Settings, args: &RunArgs, quiet: bool) -> Result<Vec<Strin
         return Ok(lines);
     }
     pb.set_message("sending".to_string());
-    let rendered = super::send::load(ReportKind::Weekly, &written.dir)?;
+    let rendered = super::send::parts(ReportKind::Weekly, &written.rendered)?;
     let sent = super::send::deliver(
         settings,
         ReportKind::Weekly,

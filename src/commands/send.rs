@@ -9,6 +9,7 @@ use crate::cli::SendArgs;
 use crate::config::Settings;
 use crate::deliver::files::write_atomic;
 use crate::deliver::mail::{self, Rendered};
+use crate::ground::files::Files;
 use crate::period::resolve_week;
 use crate::report::kind::ReportKind;
 
@@ -51,67 +52,42 @@ pub fn deliver(
 /// `cacheroi send`.
 pub fn run(settings: &Settings, args: &SendArgs) -> Result<Vec<String>> {
     let out = args.out.clone().unwrap_or_else(|| settings.output_dir.clone());
-    let week = match args.report {
-        ReportKind::Weekly => resolve_week(&args.week, settings.now(), settings.timezone)?.label(),
-        _ => String::new(),
-    };
-    let dir = args.report.dir(&out, &week);
-    if !dir.join("metrics.json").exists() {
+    let week = resolve_week(&args.week, settings.now(), settings.timezone)?;
+    let dir = args.report.dir(&out, &week.label());
+    let files = if dir.join("metrics.json").exists() {
+        crate::sources::archive::report(&dir)?
+    } else {
         tracing::info!("{} is not rendered yet: rendering it", dir.display());
-        match args.report {
-            ReportKind::Weekly => {
-                let w = resolve_week(&args.week, settings.now(), settings.timezone)?;
-                super::weekly::write(settings, w, Some(&out), true)?;
-            }
-            ReportKind::Impact => {
-                super::impact::run(
-                    settings,
-                    &crate::cli::ImpactArgs {
-                        from: None,
-                        to: None,
-                        out: Some(out.clone()),
-                    },
-                )?;
-            }
-            ReportKind::Roi => {
-                super::roi::run(
-                    settings,
-                    &crate::cli::RoiArgs {
-                        from: None,
-                        to: None,
-                        out: Some(out.clone()),
-                    },
-                )?;
-            }
-        }
-    }
-    let rendered = load(args.report, &dir)?;
+        super::write_report(settings, args.report, &out, week)?.rendered
+    };
+    let rendered = parts(args.report, &files)?;
     if args.report == ReportKind::Weekly {
-        refuse_empty(&dir, &week)?;
+        refuse_empty(&files, &week.label())?;
     }
-    Ok(vec![deliver(
+    let sent = deliver(
         settings,
         args.report,
         &rendered,
         &args.to,
         args.dry_run.as_deref(),
         &out,
-    )?])
+    )?;
+    Ok(vec![sent])
 }
 
-/// A rendered report of `kind` read back from `dir`, with its subject.
-pub fn load(kind: ReportKind, dir: &Path) -> Result<Rendered> {
-    let file = dir.join("metrics.json");
-    let bytes = std::fs::read(&file).with_context(|| format!("{}: cannot read the rendered report", file.display()))?;
-    let metrics: serde_json::Value =
-        serde_json::from_slice(&bytes).with_context(|| format!("{}: not JSON", file.display()))?;
+/// The message parts of a rendered report of `kind`, with its subject.
+pub fn parts(kind: ReportKind, files: &Files) -> Result<Rendered> {
+    let bytes = files
+        .get("metrics.json")
+        .context("the rendered report has no metrics.json")?;
+    let metrics: serde_json::Value = serde_json::from_slice(bytes).context("metrics.json: not JSON")?;
     let (subject, period) = kind.subject(&metrics);
-    mail::load(dir, &kind.spec().parts, kind.name().to_string(), period, subject)
+    mail::parts_of(files, &kind.spec().parts, kind.name().to_string(), period, subject)
 }
 
 /// A weekly report without request rows is not mailed.
-fn refuse_empty(dir: &Path, week: &str) -> Result<()> {
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("metrics.json"))?)?;
+fn refuse_empty(files: &Files, week: &str) -> Result<()> {
+    let m: serde_json::Value = serde_json::from_slice(files.get("metrics.json").unwrap_or_default())?;
     if m["kpis"]["requests"]["value"].as_f64().unwrap_or(0.0) == 0.0 {
         anyhow::bail!("{week}: the report has no request rows; not sending an empty report");
     }

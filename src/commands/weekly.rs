@@ -1,9 +1,8 @@
 //! `cacheroi weekly`: the weekly stakeholder summary of one ISO week.
 
-use std::path::PathBuf;
-
 use anyhow::Result;
 
+use super::Written;
 use crate::cli::WeeklyArgs;
 use crate::config::Settings;
 use crate::evaluate::{self, plan};
@@ -18,12 +17,6 @@ use crate::sources::{self, MicrosRange};
 
 /// The most weeks a weekly report's trend shows.
 pub const TREND_WEEKS: i64 = 53;
-
-/// The files a run wrote.
-pub struct Written {
-    pub dir: PathBuf,
-    pub files: Vec<PathBuf>,
-}
 
 /// Everything read and computed for one week: the input of every renderer.
 pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
@@ -133,5 +126,5 @@ pub fn write(
     let rendered = render::files::weekly(&tera, &report)?;
     tracing::debug!(elapsed = ?t.elapsed(), "rendered");
     let files = super::write_with_archive(&tera, &dir, &rendered, &out)?;
-    Ok((Written { dir, files }, report))
+    Ok((Written { dir, files, rendered }, report))
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 pub use crate::fsutil::write_atomic;
-use crate::render::files::Files;
+use crate::ground::files::Files;
 
 /// Write a rendered report's files under `dir` (each atomically), after all
 /// of them were rendered; returns the paths written.

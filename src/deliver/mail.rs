@@ -5,9 +5,10 @@
 //! STARTTLS / implicit TLS, a password from an environment variable and a
 //! bounded retry. Every failure is one line naming the server and the reason.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::ground::files::Files;
 use crate::report::kind::Parts;
 use anyhow::{Context, Result, anyhow, bail};
 use lettre::message::header::ContentType;
@@ -70,7 +71,7 @@ impl EmailSettings {
 /// An inline image: (content id, PNG bytes).
 type Inline = (String, Vec<u8>);
 
-/// A rendered report read back from its folder, ready to mail.
+/// A rendered report's message parts, ready to mail.
 #[derive(Debug, Clone)]
 pub struct Rendered {
     /// The report's kind ("weekly", …), for the delivery log and messages.
@@ -86,17 +87,19 @@ pub struct Rendered {
     pub attachments: Vec<(String, String, Vec<u8>)>,
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("{}: cannot read the rendered report", path.display()))
+fn file<'a>(files: &'a Files, name: &str) -> Result<&'a [u8]> {
+    files
+        .get(name)
+        .ok_or_else(|| anyhow!("the rendered report has no {name}"))
 }
 
-fn text(path: &Path) -> Result<String> {
-    String::from_utf8(read(path)?).with_context(|| format!("{}: not UTF-8", path.display()))
+fn text(files: &Files, name: &str) -> Result<String> {
+    String::from_utf8(file(files, name)?.to_vec()).with_context(|| format!("{name}: not UTF-8"))
 }
 
 /// Point every `src="charts/NAME.png"` at an inline part `cid:NAME@cacheroi`
-/// and collect those images from `dir/charts/`.
-fn inline_charts(html: &str, dir: &Path) -> Result<(String, Vec<Inline>)> {
+/// and collect those images from the report's `charts/` files.
+fn inline_charts(html: &str, files: &Files) -> Result<(String, Vec<Inline>)> {
     let mut out = String::with_capacity(html.len());
     let mut images = Vec::new();
     let mut rest = html;
@@ -124,7 +127,7 @@ fn inline_charts(html: &str, dir: &Path) -> Result<(String, Vec<Inline>)> {
         let stem = file.strip_suffix(".png").unwrap_or(file);
         let cid = format!("{stem}@cacheroi");
         if !images.iter().any(|(c, _)| *c == cid) {
-            images.push((cid.clone(), read(&dir.join("charts").join(file))?));
+            images.push((cid.clone(), self::file(files, &format!("charts/{file}"))?.to_vec()));
         }
         out.push_str(&format!("src=\"cid:{cid}\""));
         rest = &after[end + 1..];
@@ -133,21 +136,22 @@ fn inline_charts(html: &str, dir: &Path) -> Result<(String, Vec<Inline>)> {
     Ok((out, images))
 }
 
-/// Read a rendered report's `parts` from `dir`, for a message with this
-/// subject; `label` names the report in the delivery log.
-pub fn load(dir: &Path, parts: &Parts, label: String, period: String, subject: String) -> Result<Rendered> {
-    let (html, images) = inline_charts(&text(&dir.join(parts.html))?, dir)?;
+/// The message parts of a rendered report: its HTML with the charts inline,
+/// its Markdown as the text part, its attachments; `label` names the report
+/// in messages and the delivery log.
+pub fn parts_of(files: &Files, parts: &Parts, label: String, period: String, subject: String) -> Result<Rendered> {
+    let (html, images) = inline_charts(&text(files, parts.html)?, files)?;
     let attachments = parts
         .attachments
         .iter()
-        .map(|(name, ct)| Ok((name.to_string(), ct.to_string(), read(&dir.join(name))?)))
+        .map(|(name, ct)| Ok((name.to_string(), ct.to_string(), file(files, name)?.to_vec())))
         .collect::<Result<Vec<_>>>()?;
     Ok(Rendered {
         label,
         period,
         subject,
         html,
-        text: text(&dir.join(parts.markdown))?,
+        text: text(files, parts.markdown)?,
         images,
         attachments,
     })
@@ -265,11 +269,10 @@ mod tests {
 
     #[test]
     fn charts_become_cid_references() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("charts")).unwrap();
-        std::fs::write(dir.path().join("charts/a.png"), b"PNG-A").unwrap();
+        let mut files = Files::default();
+        files.add("charts/a.png", b"PNG-A".to_vec());
         let html = r#"<p><img src="charts/a.png" alt="x"> <img src="charts/a.png"></p>"#;
-        let (out, images) = inline_charts(html, dir.path()).unwrap();
+        let (out, images) = inline_charts(html, &files).unwrap();
         assert_eq!(
             out,
             r#"<p><img src="cid:a@cacheroi" alt="x"> <img src="cid:a@cacheroi"></p>"#
@@ -279,9 +282,10 @@ mod tests {
 
     #[test]
     fn charts_outside_the_report_folder_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("report/charts")).unwrap();
-        std::fs::write(dir.path().join("secret.png"), b"SECRET").unwrap();
+        // Even a file set that holds such a name (none read from a folder
+        // does) gives nothing but plain chart names.
+        let mut files = Files::default();
+        files.add("../../secret.png", b"SECRET".to_vec());
         for src in [
             "../../secret.png",
             "/etc/passwd",
@@ -289,9 +293,7 @@ mod tests {
             "..\\secret.png",
         ] {
             let html = format!(r#"<img src="charts/{src}">"#);
-            let err = inline_charts(&html, &dir.path().join("report"))
-                .unwrap_err()
-                .to_string();
+            let err = inline_charts(&html, &files).unwrap_err().to_string();
             assert!(
                 err.contains("only images inside the report's charts/ folder"),
                 "{src}: {err}"

@@ -4,11 +4,11 @@
 //! nothing.
 
 use anyhow::Result;
-use serde::Serialize;
 use tera::Tera;
 
 use super::charts::{self, Chart};
 use super::{View, render};
+pub use crate::ground::files::Files;
 use crate::ground::kpi::Kpi;
 use crate::metrics::roi::RoiInputs;
 use crate::report::archive::Archive;
@@ -16,37 +16,11 @@ use crate::report::impact::ImpactReport;
 use crate::report::roi::RoiReport;
 use crate::report::weekly::WeeklyReport;
 
-/// Named files of one report.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Files {
-    /// (path relative to the report's folder, bytes).
-    pub files: Vec<(String, Vec<u8>)>,
-}
-
-impl Files {
-    pub fn add(&mut self, name: impl Into<String>, bytes: impl Into<Vec<u8>>) {
-        self.files.push((name.into(), bytes.into()));
-    }
-
-    /// metrics.json and friends: pretty JSON with a final newline.
-    pub fn add_json<T: Serialize>(&mut self, name: &str, value: &T) -> Result<()> {
-        let mut json = serde_json::to_string_pretty(value)?;
-        json.push('\n');
-        self.add(name, json);
-        Ok(())
-    }
-
-    /// Every chart as `charts/<name>.png` and `charts/<name>.svg`.
-    pub fn add_charts(&mut self, charts: &[Chart]) {
-        for c in charts {
-            self.add(format!("charts/{}.png", c.name), c.png.clone());
-            self.add(format!("charts/{}.svg", c.name), c.svg.clone());
-        }
-    }
-
-    /// The names, in the order added.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.files.iter().map(|(n, _)| n.as_str())
+/// Every chart as `charts/<name>.png` and `charts/<name>.svg`.
+fn add_charts(f: &mut Files, charts: &[Chart]) {
+    for c in charts {
+        f.add(format!("charts/{}.png", c.name), c.png.clone());
+        f.add(format!("charts/{}.svg", c.name), c.svg.clone());
     }
 }
 
@@ -58,7 +32,7 @@ pub fn weekly(tera: &Tera, report: &WeeklyReport) -> Result<Files> {
     f.add_json("metrics.json", &report.metrics)?;
     f.add("summary.md", render(tera, "weekly.md", &view)?);
     f.add("summary.html", render(tera, "weekly.html", &view)?);
-    f.add_charts(&charts);
+    add_charts(&mut f, &charts);
     Ok(f)
 }
 
@@ -82,7 +56,7 @@ pub fn impact(tera: &Tera, report: &ImpactReport) -> Result<Files> {
     f.add_json("metrics.json", &report.metrics)?;
     f.add("impact.md", render(tera, "impact.md", &view)?);
     f.add("impact.html", render(tera, "impact.html", &view)?);
-    f.add_charts(&charts);
+    add_charts(&mut f, &charts);
     Ok(f)
 }
 
@@ -97,7 +71,7 @@ pub fn roi(tera: &Tera, inputs: &RoiInputs, report: &RoiReport) -> Result<Files>
     f.add("roi.html", render(tera, "roi.html", &view)?);
     f.add("roi.csv", super::roi_csv::roi_csv(&report.metrics.case)?);
     f.add("roi.xlsx", super::roi_xlsx::roi_xlsx(inputs, &report.metrics.case)?);
-    f.add_charts(&charts);
+    add_charts(&mut f, &charts);
     Ok(f)
 }
 

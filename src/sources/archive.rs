@@ -5,7 +5,10 @@
 
 use std::path::Path;
 
+use anyhow::{Context, Result};
 use serde_json::Value;
+
+use crate::ground::files::Files;
 
 /// The metrics.json of every report under an output folder.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,4 +38,29 @@ pub fn read(out: &Path) -> Written {
     written.impact = json(&out.join("impact/metrics.json"));
     written.roi = json(&out.join("roi/metrics.json"));
     written
+}
+
+/// A report written earlier, read back whole from its folder: every regular
+/// file in it and in its `charts/` (a custom template can thus mail only
+/// what the report itself holds).
+pub fn report(dir: &Path) -> Result<Files> {
+    let mut files = Files::default();
+    for (sub, prefix) in [(dir.to_path_buf(), ""), (dir.join("charts"), "charts/")] {
+        let Ok(entries) = std::fs::read_dir(&sub) else {
+            continue;
+        };
+        let mut names: Vec<_> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        for name in names {
+            let path = sub.join(&name);
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("{}: cannot read the rendered report", path.display()))?;
+            files.add(format!("{prefix}{name}"), bytes);
+        }
+    }
+    Ok(files)
 }
