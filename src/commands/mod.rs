@@ -56,7 +56,13 @@ pub(crate) fn write_with_archive(
     out: &Path,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let mut written = crate::deliver::files::write(dir, files)?;
-    let archive = crate::report::archive::build(&crate::sources::archive::read(out));
+    let dir_of = |kind: ReportKind| kind.dir(out, "");
+    let reports = crate::sources::archive::read(
+        &dir_of(ReportKind::Weekly),
+        &dir_of(ReportKind::Impact),
+        &dir_of(ReportKind::Roi),
+    );
+    let archive = crate::report::archive::build(&reports);
     written.extend(crate::deliver::files::write(
         out,
         &crate::render::files::index(tera, &archive)?,

@@ -120,7 +120,7 @@ pub fn write(
         );
     }
     let out = out.map_or_else(|| settings.output_dir.clone(), std::path::Path::to_path_buf);
-    let dir = out.join("weekly").join(week.label());
+    let dir = crate::report::kind::ReportKind::Weekly.dir(&out, &week.label());
     let t = std::time::Instant::now();
     let tera = super::templates(settings)?;
     let rendered = render::files::weekly(&tera, &report)?;

@@ -15,6 +15,22 @@ pub struct Costs {
     pub hourly_value_of_user_time: f64,
 }
 
+impl Costs {
+    /// The Redis cost of `days` days: monthly cost × 12 / 365 × days (the
+    /// KPIs' floating-point figure; [`redis_cost_exact`] is the same for
+    /// finance).
+    pub fn redis_cost(&self, days: i64) -> f64 {
+        self.redis_monthly_cost * 12.0 / 365.0 * days as f64
+    }
+}
+
+/// The Redis cost of `days` days in exact decimals (finance re-derives every
+/// cent): monthly × 12 × days / 365.
+pub fn redis_cost_exact(monthly: rust_decimal::Decimal, days: i64) -> rust_decimal::Decimal {
+    use rust_decimal::Decimal;
+    monthly * Decimal::from(12) * Decimal::from(days) / Decimal::from(365)
+}
+
 /// `[roi]`: scenarios, sensitivity and NPV of the finance report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoiSettings {

@@ -6,7 +6,7 @@ use polars::prelude::DataFrame;
 use serde::Serialize;
 
 use super::fold::Days;
-use super::requests::{Baseline, CustomerStats, customer_stats, days_of, redis_cost};
+use super::requests::{Baseline, CustomerStats, customer_stats, days_of};
 use crate::ground::money::Costs;
 use crate::period::Period;
 use crate::rollups::Merged;
@@ -68,7 +68,7 @@ pub fn rows(
     let per_request = (b.rows > 0).then(|| b.origin / b.rows as f64);
     let b_mean = (b.rows > 0).then(|| b.latency_sum / b.rows as f64);
     let total_e: u64 = stats.iter().map(|(s, _, _)| s.e_rows).sum();
-    let redis = redis_cost(costs, window.days());
+    let redis = costs.redis_cost(window.days());
     Ok(stats
         .into_iter()
         .map(|(s, name, tier)| {

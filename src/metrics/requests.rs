@@ -99,15 +99,11 @@ pub fn feedback_responses(i: &Inputs) -> Option<f64> {
 pub fn complaints(i: &Inputs) -> Option<f64> {
     Some(i.f.complaints as f64)
 }
-/// Redis cost of the period: monthly cost × 12 / 365 × days(P) (currency).
-pub fn redis_cost(costs: &Costs, days: i64) -> f64 {
-    costs.redis_monthly_cost * 12.0 / 365.0 * days as f64
-}
 /// cost_savings: origin_calls_avoided × origin_call_cost − the Redis cost of
 /// P, allocated by the group's share of |E| (currency).
 pub fn cost_savings(i: &Inputs) -> Option<f64> {
     let gross = origin_calls_avoided(i)? * i.costs.origin_call_cost;
-    Some(gross - redis_cost(i.costs, i.days) * i.redis_share?)
+    Some(gross - i.costs.redis_cost(i.days) * i.redis_share?)
 }
 /// annualized_savings: cost_savings × 365 / days(P) (currency per year).
 pub fn annualized_savings(i: &Inputs) -> Option<f64> {

@@ -6,6 +6,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::kind::ReportKind;
 use crate::sources::archive::Written;
 
 /// One weekly report in the archive.
@@ -73,6 +74,12 @@ fn met(kpis: &Value) -> (usize, usize) {
     )
 }
 
+/// A report's file relative to the output folder ("weekly/2026-W46/summary.html").
+fn link(kind: ReportKind, week: &str, file: &str) -> String {
+    let dir = kind.dir(std::path::Path::new(""), week);
+    format!("{}/{file}", dir.display())
+}
+
 /// The archive of the reports written so far, newest week first.
 pub fn build(written: &Written) -> Archive {
     let mut archive = Archive::default();
@@ -96,8 +103,8 @@ pub fn build(written: &Written) -> Archive {
             customer_satisfaction: value(kpis, "customer_satisfaction"),
             cost_savings: value(kpis, "cost_savings"),
             rows_rejected: m["data_quality"]["rows_rejected"].as_u64().unwrap_or(0),
-            html: format!("weekly/{week}/summary.html"),
-            md: format!("weekly/{week}/summary.md"),
+            html: link(ReportKind::Weekly, &week, ReportKind::Weekly.spec().parts.html),
+            md: link(ReportKind::Weekly, &week, ReportKind::Weekly.spec().parts.markdown),
             iso_week: week,
         });
     }
@@ -109,7 +116,7 @@ pub fn build(written: &Written) -> Archive {
             to: m["window"]["to"].as_str().unwrap_or_default().to_string(),
             met,
             with_target,
-            html: "impact/impact.html".into(),
+            html: link(ReportKind::Impact, "", ReportKind::Impact.spec().parts.html),
         });
     }
     if let Some(m) = &written.roi {
@@ -117,8 +124,8 @@ pub fn build(written: &Written) -> Archive {
             from: m["window"]["from"].as_str().unwrap_or_default().to_string(),
             to: m["window"]["to"].as_str().unwrap_or_default().to_string(),
             annualized_net_savings: m["roi"]["annualized_net_savings"].as_f64(),
-            html: "roi/roi.html".into(),
-            md: "roi/roi.md".into(),
+            html: link(ReportKind::Roi, "", ReportKind::Roi.spec().parts.html),
+            md: link(ReportKind::Roi, "", ReportKind::Roi.spec().parts.markdown),
         });
     }
     if archive.currency.is_empty() {

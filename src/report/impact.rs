@@ -18,7 +18,7 @@ use crate::ground::units::{kpi as fmt, money, pct};
 use crate::metrics::customers::CustomerRow;
 use crate::metrics::experiment::Statistics;
 use crate::metrics::redis::RedisKpis;
-use crate::metrics::requests::{Baseline, Measured, redis_cost};
+use crate::metrics::requests::{Baseline, Measured};
 use crate::period::Period;
 use crate::quality::DataQuality;
 use crate::quality::FileQuality;
@@ -228,7 +228,7 @@ pub fn assemble(
     narrative.push(format!(
         "Origin calls avoided are worth {} gross; net of the Redis cost of {} the rollout saved {} ({} a year at this rate).",
         money(gross, cur),
-        money(Some(redis_cost(&ctx.costs, window.days())), cur),
+        money(Some(ctx.costs.redis_cost(window.days())), cur),
         money(value(Kpi::CostSavings), cur),
         money(value(Kpi::AnnualizedSavings), cur)
     ));

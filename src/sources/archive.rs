@@ -23,10 +23,11 @@ fn json(path: &Path) -> Option<Value> {
     serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
 
-/// Read what `out` holds.
-pub fn read(out: &Path) -> Written {
+/// Read the reports in their folders: `weekly` holds one folder per week,
+/// `impact` and `roi` one report each.
+pub fn read(weekly: &Path, impact: &Path, roi: &Path) -> Written {
     let mut written = Written::default();
-    if let Ok(entries) = std::fs::read_dir(out.join("weekly")) {
+    if let Ok(entries) = std::fs::read_dir(weekly) {
         for entry in entries.flatten() {
             if let Some(m) = json(&entry.path().join("metrics.json")) {
                 written
@@ -35,8 +36,8 @@ pub fn read(out: &Path) -> Written {
             }
         }
     }
-    written.impact = json(&out.join("impact/metrics.json"));
-    written.roi = json(&out.join("roi/metrics.json"));
+    written.impact = json(&impact.join("metrics.json"));
+    written.roi = json(&roi.join("metrics.json"));
     written
 }
 

@@ -165,10 +165,7 @@ fn d(n: u64) -> Decimal {
     Decimal::from(n)
 }
 
-/// Redis cost of `days`: monthly × 12 / 365 × days.
-pub fn redis_cost(monthly: Decimal, days: i64) -> Decimal {
-    monthly * Decimal::from(12) * Decimal::from(days) / Decimal::from(365)
-}
+pub use crate::ground::money::redis_cost_exact as redis_cost;
 
 /// Origin calls avoided by `e_rows` requests that made `e_origin` calls,
 /// against B's calls per request: (|E|·ΣoB − ΣoE·|B|) / |B| (exact in the
