@@ -288,9 +288,18 @@ impl Settings {
         if own.is_empty() { m.to.clone() } else { own.clone() }
     }
 
+    /// The baseline window as local epoch days `[from, to)`, the grain of the
+    /// rollups.
+    pub fn baseline_days(&self) -> Result<(i32, i32)> {
+        let b = self.baseline()?;
+        Ok((
+            crate::rollups::build::epoch_day(b.from),
+            crate::rollups::build::epoch_day(b.to),
+        ))
+    }
+
     /// The part of the configuration the gate needs.
     pub fn gate_rules(&self) -> Result<crate::evaluate::week::Rules<'_>> {
-        let b = self.baseline()?;
         Ok(crate::evaluate::week::Rules {
             config: self.path.display().to_string(),
             plan: self
@@ -298,10 +307,7 @@ impl Settings {
                 .as_deref()
                 .map_or_else(|| "plan".to_string(), |p| p.display().to_string()),
             rollout_start: self.rollout_start,
-            baseline_days: (
-                crate::rollups::build::epoch_day(b.from),
-                crate::rollups::build::epoch_day(b.to),
-            ),
+            baseline_days: self.baseline_days()?,
             timezone: self.timezone,
             costs: &self.costs,
             targets: &self.targets,
@@ -498,19 +504,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         Ok(clean(&dir.join(p)))
     };
 
-    let timezone: Tz = match &model.timezone {
-        None => chrono_tz::UTC,
-        Some(v) => v.get_ref().parse().map_err(|_| {
-            err.at(
-                v,
-                "timezone",
-                format!(
-                    "`{}` is not an IANA time zone name (e.g. Europe/Berlin)",
-                    crate::error::clip(v.get_ref(), 60)
-                ),
-            )
-        })?,
-    };
+    let timezone = timezone_of(&err, &model.timezone)?;
 
     let as_of = match &model.as_of {
         None => None,
@@ -550,45 +544,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
     };
 
     let rollout = model.rollout.unwrap_or_default();
-    let rollout_start = match &rollout.start {
-        None => None,
-        Some(v) => {
-            let d = err.date(v, "rollout.start")?;
-            if d.weekday() != Weekday::Mon {
-                let monday = d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()));
-                return Err(err.at(
-                    v,
-                    "rollout.start",
-                    format!(
-                        "{d} is a {:?}: rollout week 1 starts on a Monday (e.g. {monday})",
-                        d.weekday()
-                    ),
-                ));
-            }
-            Some(d)
-        }
-    };
-    let baseline = match (&model.baseline, rollout_start) {
-        (Some(b), _) => {
-            let (from, to) = (err.date(&b.from, "baseline.from")?, err.date(&b.to, "baseline.to")?);
-            if to <= from {
-                return Err(err.at(
-                    &b.to,
-                    "baseline.to",
-                    format!("({to}) must be after baseline.from ({from})"),
-                ));
-            }
-            Some((from, to))
-        }
-        (None, Some(start)) => Some((start - chrono::Duration::days(28), start)),
-        (None, None) => None,
-    };
-    let baseline = baseline.map(|(from, to)| DateWindow {
-        from,
-        to,
-        start: local_midnight(from, timezone),
-        end: local_midnight(to, timezone),
-    });
+    let rollout_start = rollout_start_of(&err, &rollout)?;
+    let baseline = baseline_of(&err, model.baseline.as_ref(), rollout_start, timezone)?;
 
     let planned_share = match &rollout.planned_share {
         Some(v) if !(*v.get_ref() > 0.0 && *v.get_ref() < 1.0) => {
@@ -602,106 +559,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
     };
     let rollout_plan = rollout.plan.as_ref().map(|p| path_of(p, "rollout.plan")).transpose()?;
 
-    let mut targets: BTreeMap<Kpi, f64> = kpi::ALL
-        .iter()
-        .filter_map(|k| k.default_target().map(|t| (*k, t)))
-        .collect();
-    for (key, value) in model.targets.unwrap_or_default() {
-        let k = Kpi::from_key(&key).ok_or_else(|| {
-            anyhow!(
-                "{}: line {}: unknown target `{}` in [targets] (known KPIs: {})",
-                path.display(),
-                err.line(value.span().start),
-                crate::error::clip(&key, 60),
-                kpi::ALL.iter().map(|k| k.key()).collect::<Vec<_>>().join(", ")
-            )
-        })?;
-        let t = err.number(&Some(value), &format!("targets.{key}"), 0.0, -1e12, 1e12)?;
-        targets.insert(k, t);
-    }
+    let targets = targets_of(&err, model.targets.unwrap_or_default())?;
 
-    // Money stays far below what exact decimal arithmetic can hold (about
-    // 7.9e28), whatever the window and horizon.
-    let c = model.costs.unwrap_or_default();
-    let currency = match &c.currency {
-        None => "USD".to_string(),
-        Some(v) => {
-            let t = err.text(v, "costs.currency", 12)?;
-            if t.trim().is_empty() || t.chars().any(char::is_control) {
-                return Err(err.at(v, "costs.currency", "must be a short currency code like USD or EUR"));
-            }
-            t
-        }
-    };
-    let costs = Costs {
-        currency,
-        origin_call_cost: err.number(&c.origin_call_cost, "costs.origin_call_cost", 0.0004, 0.0, 1e6)?,
-        redis_monthly_cost: err.number(&c.redis_monthly_cost, "costs.redis_monthly_cost", 1500.0, 0.0, 1e12)?,
-        implementation_cost: err.number(&c.implementation_cost, "costs.implementation_cost", 60000.0, 0.0, 1e12)?,
-        hourly_value_of_user_time: err.number(
-            &c.hourly_value_of_user_time,
-            "costs.hourly_value_of_user_time",
-            75.0,
-            0.0,
-            1e6,
-        )?,
-    };
-
-    let r = model.roi.unwrap_or_default();
-    let d = RoiSettings::default();
-    let roi = RoiSettings {
-        low_origin_call_cost_factor: err.number(
-            &r.low_origin_call_cost_factor,
-            "roi.low_origin_call_cost_factor",
-            d.low_origin_call_cost_factor,
-            0.0,
-            100.0,
-        )?,
-        high_origin_call_cost_factor: err.number(
-            &r.high_origin_call_cost_factor,
-            "roi.high_origin_call_cost_factor",
-            d.high_origin_call_cost_factor,
-            0.0,
-            100.0,
-        )?,
-        sensitivity_swing: err.number(
-            &r.sensitivity_swing,
-            "roi.sensitivity_swing",
-            d.sensitivity_swing,
-            0.0,
-            1.0,
-        )?,
-        npv_horizon_years: err.integer(&r.npv_horizon_years, "roi.npv_horizon_years", 3, 1, 50)? as u32,
-        discount_rate: err.number(&r.discount_rate, "roi.discount_rate", d.discount_rate, 0.0, 1.0)?,
-    };
+    let costs = costs_of(&err, model.costs.unwrap_or_default())?;
+    let roi = roi_of(&err, model.roi.unwrap_or_default())?;
 
     let email = model.email.as_ref().map(|m| email(&err, m, &path_of)).transpose()?;
 
-    let l = model.limits.unwrap_or_default();
-    let d = crate::formats::Limits::default();
-    let limits = crate::formats::Limits {
-        max_expansion: err.integer(
-            &l.max_expansion,
-            "limits.max_expansion",
-            d.max_expansion as i64,
-            1,
-            100_000,
-        )? as u64,
-        max_decompressed_mib: err.integer(
-            &l.max_decompressed_mib,
-            "limits.max_decompressed_mib",
-            d.max_decompressed_mib as i64,
-            1,
-            1 << 30,
-        )? as u64,
-        max_line_kib: err.integer(
-            &l.max_line_kib,
-            "limits.max_line_kib",
-            d.max_line_kib as i64,
-            1,
-            1 << 20,
-        )? as u64,
-    };
+    let limits = limits_of(&err, model.limits.unwrap_or_default())?;
 
     let redis = model.redis.unwrap_or_default();
     let redis_urls = redis
@@ -741,6 +606,190 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         email,
         limits,
     })
+}
+
+/// `timezone`: an IANA name (default UTC).
+fn timezone_of(err: &Errors, v: &Option<Sp<String>>) -> Result<Tz> {
+    let timezone: Tz = match v {
+        None => chrono_tz::UTC,
+        Some(v) => v.get_ref().parse().map_err(|_| {
+            err.at(
+                v,
+                "timezone",
+                format!(
+                    "`{}` is not an IANA time zone name (e.g. Europe/Berlin)",
+                    crate::error::clip(v.get_ref(), 60)
+                ),
+            )
+        })?,
+    };
+    Ok(timezone)
+}
+
+/// `[rollout] start`: a Monday, if given.
+fn rollout_start_of(err: &Errors, rollout: &RolloutModel) -> Result<Option<NaiveDate>> {
+    let rollout_start = match &rollout.start {
+        None => None,
+        Some(v) => {
+            let d = err.date(v, "rollout.start")?;
+            if d.weekday() != Weekday::Mon {
+                let monday = d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()));
+                return Err(err.at(
+                    v,
+                    "rollout.start",
+                    format!(
+                        "{d} is a {:?}: rollout week 1 starts on a Monday (e.g. {monday})",
+                        d.weekday()
+                    ),
+                ));
+            }
+            Some(d)
+        }
+    };
+    Ok(rollout_start)
+}
+
+/// `[baseline]`, else the 4 weeks before the rollout start.
+fn baseline_of(
+    err: &Errors,
+    baseline: Option<&BaselineModel>,
+    rollout_start: Option<NaiveDate>,
+    timezone: Tz,
+) -> Result<Option<DateWindow>> {
+    let baseline = match (baseline, rollout_start) {
+        (Some(b), _) => {
+            let (from, to) = (err.date(&b.from, "baseline.from")?, err.date(&b.to, "baseline.to")?);
+            if to <= from {
+                return Err(err.at(
+                    &b.to,
+                    "baseline.to",
+                    format!("({to}) must be after baseline.from ({from})"),
+                ));
+            }
+            Some((from, to))
+        }
+        (None, Some(start)) => Some((start - chrono::Duration::days(28), start)),
+        (None, None) => None,
+    };
+    let baseline = baseline.map(|(from, to)| DateWindow {
+        from,
+        to,
+        start: local_midnight(from, timezone),
+        end: local_midnight(to, timezone),
+    });
+    Ok(baseline)
+}
+
+/// `[targets]` over the KPIs' defaults.
+fn targets_of(err: &Errors, given: BTreeMap<String, Sp<f64>>) -> Result<BTreeMap<Kpi, f64>> {
+    let mut targets: BTreeMap<Kpi, f64> = kpi::ALL
+        .iter()
+        .filter_map(|k| k.default_target().map(|t| (*k, t)))
+        .collect();
+    for (key, value) in given {
+        let k = Kpi::from_key(&key).ok_or_else(|| {
+            anyhow!(
+                "{}: line {}: unknown target `{}` in [targets] (known KPIs: {})",
+                err.path.display(),
+                err.line(value.span().start),
+                crate::error::clip(&key, 60),
+                kpi::ALL.iter().map(|k| k.key()).collect::<Vec<_>>().join(", ")
+            )
+        })?;
+        let t = err.number(&Some(value), &format!("targets.{key}"), 0.0, -1e12, 1e12)?;
+        targets.insert(k, t);
+    }
+    Ok(targets)
+}
+
+/// `[costs]`.
+fn costs_of(err: &Errors, c: CostsModel) -> Result<Costs> {
+    // Money stays far below what exact decimal arithmetic can hold (about
+    // 7.9e28), whatever the window and horizon.
+    let currency = match &c.currency {
+        None => "USD".to_string(),
+        Some(v) => {
+            let t = err.text(v, "costs.currency", 12)?;
+            if t.trim().is_empty() || t.chars().any(char::is_control) {
+                return Err(err.at(v, "costs.currency", "must be a short currency code like USD or EUR"));
+            }
+            t
+        }
+    };
+    let costs = Costs {
+        currency,
+        origin_call_cost: err.number(&c.origin_call_cost, "costs.origin_call_cost", 0.0004, 0.0, 1e6)?,
+        redis_monthly_cost: err.number(&c.redis_monthly_cost, "costs.redis_monthly_cost", 1500.0, 0.0, 1e12)?,
+        implementation_cost: err.number(&c.implementation_cost, "costs.implementation_cost", 60000.0, 0.0, 1e12)?,
+        hourly_value_of_user_time: err.number(
+            &c.hourly_value_of_user_time,
+            "costs.hourly_value_of_user_time",
+            75.0,
+            0.0,
+            1e6,
+        )?,
+    };
+    Ok(costs)
+}
+
+/// `[roi]`.
+fn roi_of(err: &Errors, r: RoiModel) -> Result<RoiSettings> {
+    let d = RoiSettings::default();
+    let roi = RoiSettings {
+        low_origin_call_cost_factor: err.number(
+            &r.low_origin_call_cost_factor,
+            "roi.low_origin_call_cost_factor",
+            d.low_origin_call_cost_factor,
+            0.0,
+            100.0,
+        )?,
+        high_origin_call_cost_factor: err.number(
+            &r.high_origin_call_cost_factor,
+            "roi.high_origin_call_cost_factor",
+            d.high_origin_call_cost_factor,
+            0.0,
+            100.0,
+        )?,
+        sensitivity_swing: err.number(
+            &r.sensitivity_swing,
+            "roi.sensitivity_swing",
+            d.sensitivity_swing,
+            0.0,
+            1.0,
+        )?,
+        npv_horizon_years: err.integer(&r.npv_horizon_years, "roi.npv_horizon_years", 3, 1, 50)? as u32,
+        discount_rate: err.number(&r.discount_rate, "roi.discount_rate", d.discount_rate, 0.0, 1.0)?,
+    };
+    Ok(roi)
+}
+
+/// `[limits]`.
+fn limits_of(err: &Errors, l: LimitsModel) -> Result<crate::formats::Limits> {
+    let d = crate::formats::Limits::default();
+    let limits = crate::formats::Limits {
+        max_expansion: err.integer(
+            &l.max_expansion,
+            "limits.max_expansion",
+            d.max_expansion as i64,
+            1,
+            100_000,
+        )? as u64,
+        max_decompressed_mib: err.integer(
+            &l.max_decompressed_mib,
+            "limits.max_decompressed_mib",
+            d.max_decompressed_mib as i64,
+            1,
+            1 << 30,
+        )? as u64,
+        max_line_kib: err.integer(
+            &l.max_line_kib,
+            "limits.max_line_kib",
+            d.max_line_kib as i64,
+            1,
+            1 << 20,
+        )? as u64,
+    };
+    Ok(limits)
 }
 
 /// `[email]` validated: the TLS mode, the port, the addresses, the limits.

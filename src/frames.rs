@@ -290,6 +290,38 @@ pub struct Rule {
     pub column: &'static str,
 }
 
+impl Rule {
+    /// A row without a value in `column`.
+    pub fn missing(p: &Parsed, column: &'static str) -> Rule {
+        Rule {
+            condition: p.missing.clone(),
+            reason: crate::quality::reason::MISSING_VALUE,
+            column,
+        }
+    }
+}
+
+/// The rules every source starts with, in the order of CONTRACT §5: a
+/// malformed record, then a missing and a bad time stamp.
+pub fn opening_rules(raw: &RawFile, ts: &Parsed) -> Vec<Rule> {
+    use crate::quality::reason;
+    let mut rules = Vec::new();
+    if raw.has_malformed_flag() {
+        rules.push(Rule {
+            condition: col(crate::formats::MALFORMED),
+            reason: reason::MALFORMED_ROW,
+            column: "",
+        });
+    }
+    rules.push(Rule::missing(ts, TS));
+    rules.push(Rule {
+        condition: ts.invalid.clone(),
+        reason: reason::BAD_TIMESTAMP,
+        column: TS,
+    });
+    rules
+}
+
 /// The index of the first rule that holds, as an `Int32` column named
 /// [`RULE`] (null when none holds). One integer expression, however many
 /// rules: the reason and column are looked up from the index afterwards.

@@ -68,6 +68,36 @@ impl Period {
     }
 }
 
+/// The first day of a report window: `--from`, else the rollout start.
+/// Dates outside the sane range, or `--to` not after the start, are usage
+/// errors; None when there is no start at all.
+pub fn window_start(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    rollout_start: Option<NaiveDate>,
+) -> Result<Option<NaiveDate>, crate::error::UsageError> {
+    for (flag, d) in [("--from", from), ("--to", to)] {
+        if let Some(d) = d
+            && !sane_date(d)
+        {
+            return Err(crate::error::UsageError(format!(
+                "{flag} {d} is outside {FIRST_YEAR}–{LAST_YEAR}"
+            )));
+        }
+    }
+    let Some(start) = from.or(rollout_start) else {
+        return Ok(None);
+    };
+    if let Some(to) = to
+        && to <= start
+    {
+        return Err(crate::error::UsageError(format!(
+            "--to {to} must be after the window start {start}"
+        )));
+    }
+    Ok(Some(start))
+}
+
 /// An ISO week (year, week number) in the report time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct IsoWeek {
@@ -146,6 +176,22 @@ pub fn resolve_week(arg: &str, now: DateTime<Utc>, tz: Tz) -> Result<IsoWeek, Us
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_starts_at_from_else_the_rollout() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let rollout = Some(d("2026-11-09"));
+        assert_eq!(window_start(None, None, rollout).unwrap(), rollout);
+        assert_eq!(
+            window_start(Some(d("2026-11-16")), None, rollout).unwrap(),
+            Some(d("2026-11-16"))
+        );
+        assert_eq!(window_start(None, None, None).unwrap(), None);
+        // --to must come after the start; dates stay in 1970–2199.
+        assert!(window_start(None, Some(d("2026-11-09")), rollout).is_err());
+        assert!(window_start(Some(d("1969-12-31")), None, None).is_err());
+        assert!(window_start(None, Some(d("2200-01-01")), rollout).is_err());
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -51,7 +51,8 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
     let measured = measure_periods(m, &data.feedback, &periods, &base, costs, None)?;
     let trend_days = (days_of(&periods[0]).0, days_of(&window).1);
     let points: Vec<metrics::requests::TrendPoint> = measured.iter().map(Into::into).collect();
-    let trend = report::weekly::trend(&ctx, &weeks, &points, &this, m, &data.store, &base, trend_days)?;
+    let days = metrics::daily::points(m, &data.store, trend_days, tz);
+    let trend = report::weekly::trend(&ctx, &weeks, &points, &this, &base, days)?;
     let plan = settings.rollout_plan.as_deref().map(plan::read).transpose()?;
     // Each week of the window with its KPIs and, in the rollout, its gate as
     // `cacheroi gate` decides it.
@@ -88,7 +89,7 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
     let statistics = metrics::experiment::analyze(&groups, settings.planned_share);
     let customers = metrics::customers::rows(m, data.customers.as_ref(), &base, &window, costs)?;
     let redis = metrics::redis::measure(&data.store, &window);
-    let comments = report::weekly::recent_comments(&data.feedback, &window, data.customers.as_ref(), &ctx)?;
+    let comments = metrics::feedback::recent_comments(&data.feedback, &window, data.customers.as_ref(), tz)?;
     let report = report::impact::assemble(
         &ctx,
         &window,

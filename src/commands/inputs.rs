@@ -17,7 +17,7 @@ use crate::metrics::requests::days_of;
 use crate::period::{IsoWeek, Period, local_midnight};
 use crate::quality::{DataQuality, FileQuality};
 use crate::rollups::Merged;
-use crate::rollups::build::{date_of, epoch_day};
+use crate::rollups::build::epoch_day;
 use crate::sources::{self, customers, feedback, redis_store};
 
 /// Every input of a report: the merged rollups of the request log (brought
@@ -123,32 +123,14 @@ pub fn load_window(
     from_baseline: bool,
 ) -> Result<WindowData> {
     let tz = settings.timezone;
-    for (flag, d) in [("--from", from), ("--to", to)] {
-        if let Some(d) = d
-            && !crate::period::sane_date(d)
-        {
-            return Err(crate::error::UsageError(format!(
-                "{flag} {d} is outside {}–{}",
-                crate::period::FIRST_YEAR,
-                crate::period::LAST_YEAR
-            ))
-            .into());
-        }
-    }
-    let start = from
-        .or(settings.rollout_start)
+    let start = crate::period::window_start(from, to, settings.rollout_start)?
         .ok_or_else(|| anyhow!("needs --from or `[rollout] start` in {}", settings.path.display()))?;
-    if let Some(to) = to
-        && to <= start
-    {
-        return Err(crate::error::UsageError(format!("--to {to} must be after the window start {start}")).into());
-    }
     // The default window ends with the last complete day before `as_of` (or
     // now): a row from a host with a wrong clock must not stretch it and
     // dilute every annualized figure (such rows are counted in data quality).
     let today = settings.now().with_timezone(&tz).date_naive();
     let b = settings.baseline()?;
-    let baseline_days = (epoch_day(b.from), epoch_day(b.to));
+    let baseline_days = settings.baseline_days()?;
     let first = if from_baseline {
         IsoWeek::of(b.from.min(start)).period(tz).micros().0
     } else {
@@ -159,7 +141,7 @@ pub fn load_window(
     let mut data = load(settings, keep_feedback)?;
     let end = match to {
         Some(d) => d,
-        None => last_request_date(&data.requests, epoch_day(today))
+        None => crate::metrics::fold::last_day_before(&data.requests, epoch_day(today))
             .filter(|d| *d >= start)
             .map(|d| d + Duration::days(1))
             .ok_or_else(|| anyhow!("no valid request rows on or after the window start {start}: nothing to report"))?,
@@ -174,14 +156,4 @@ pub fn load_window(
         data,
         baseline_days,
     })
-}
-
-/// The local date of the last valid request row before `before` (an epoch day).
-fn last_request_date(m: &crate::rollups::Merged, before: i32) -> Option<NaiveDate> {
-    m.requests
-        .iter()
-        .filter(|r| r.day < before)
-        .map(|r| r.day)
-        .max()
-        .and_then(date_of)
 }

@@ -26,13 +26,14 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
         baseline_days,
         ..
     } = load_window(settings, from, to, false)?;
+    let b_window = settings.baseline()?;
     let base = baseline(&data.requests, baseline_days, None);
     let b = &base.overall;
     if b.rows == 0 {
         return Err(anyhow!(
             "no baseline requests with the cache off between {} and {}: the ROI has nothing to compare with",
-            settings.baseline()?.from,
-            settings.baseline()?.to
+            b_window.from,
+            b_window.to
         ));
     }
     let m = measure(&data.requests, &data.feedback, &window, &base, &settings.costs, None)?;
@@ -75,8 +76,8 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
         b_mean_latency: mean(b.latency_sum, b.rows),
         e_mean_latency: mean(m.period.e_latency_sum, m.period.e_rows),
         reduction_ci,
-        baseline_from: settings.baseline()?.from.to_string(),
-        baseline_to: settings.baseline()?.to.to_string(),
+        baseline_from: b_window.from.to_string(),
+        baseline_to: b_window.to.to_string(),
     };
     let case = roi::compute(&inputs)?.ok_or_else(|| anyhow!("no baseline to compare with"))?;
     let report = report::roi::shown(&settings.report_context(), &settings.roi, &inputs, case, data.quality);

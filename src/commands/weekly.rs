@@ -12,7 +12,6 @@ use crate::period::{IsoWeek, Period, resolve_week};
 use crate::render;
 use crate::report::weekly::WeeklyReport;
 use crate::report::{self};
-use crate::rollups::build::epoch_day;
 use crate::sources::{self, MicrosRange};
 
 /// The most weeks a weekly report's trend shows.
@@ -24,7 +23,7 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let period = week.period(tz);
     let previous_week = week.previous();
     let base_window = settings.baseline()?;
-    let baseline_days = (epoch_day(base_window.from), epoch_day(base_window.to));
+    let baseline_days = settings.baseline_days()?;
     // The trend runs from the first baseline week to the reported week, at
     // most a year of weeks (a week far from the baseline costs no more).
     let year_before = IsoWeek::of(week.monday() - chrono::Duration::weeks(TREND_WEEKS - 1));
@@ -62,9 +61,10 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     tracing::debug!(elapsed = ?t.elapsed(), "KPIs, trend points and statistics");
     let ctx = settings.report_context();
     let trend_days = (days_of(&periods[0]).0, days_of(&period).1);
-    let trend = report::weekly::trend(&ctx, &weeks, &points, &this, m, &data.store, &base, trend_days)?;
+    let days = metrics::daily::points(m, &data.store, trend_days, tz);
+    let trend = report::weekly::trend(&ctx, &weeks, &points, &this, &base, days)?;
     let redis = metrics::redis::measure(&data.store, &period);
-    let comments = report::weekly::recent_comments(&data.feedback, &period, data.customers.as_ref(), &ctx)?;
+    let comments = metrics::feedback::recent_comments(&data.feedback, &period, data.customers.as_ref(), tz)?;
     let plan = settings.rollout_plan.as_deref().map(plan::read).transpose()?;
     let rules = settings.gate_rules()?;
     let gate = evaluate::week::in_rollout(&rules, plan.as_ref(), week, m, &data.feedback, Some(&this))?;

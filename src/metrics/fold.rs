@@ -289,6 +289,16 @@ pub fn user_sums<K: Ord + std::hash::Hash + Copy>(
     out
 }
 
+/// The local date of the last valid request row before `before` (an epoch day).
+pub fn last_day_before(m: &Merged, before: i32) -> Option<chrono::NaiveDate> {
+    m.requests
+        .iter()
+        .filter(|r| r.day < before)
+        .map(|r| r.day)
+        .max()
+        .and_then(crate::rollups::build::date_of)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,9 @@
 //! (`experiment`).
 
 pub mod customers;
+pub mod daily;
 pub mod experiment;
+pub mod feedback;
 pub mod fold;
 pub mod redis;
 pub mod requests;

@@ -3,8 +3,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
-use chrono::{DateTime, Utc};
-use polars::prelude::*;
+use chrono::Utc;
 use serde::Serialize;
 
 use super::inference::StatsView;
@@ -13,16 +12,13 @@ use crate::metrics::experiment::Statistics;
 
 use super::{Context, KpiRow, kpi_rows};
 use crate::evaluate::{KpiCell, evaluate_all};
-use crate::frames::{COMMENT, CUSTOMER_ID, SCORE, SEGMENT, TS};
 use crate::ground::kpi::Kpi;
+pub use crate::metrics::daily::DayPoint;
+pub use crate::metrics::feedback::Comment;
 use crate::metrics::redis::RedisKpis;
 use crate::metrics::requests::Measured;
 use crate::period::{IsoWeek, Period};
 use crate::quality::DataQuality;
-use crate::sources::customers;
-
-/// How many recent comments the summary shows.
-const COMMENTS_SHOWN: usize = 5;
 
 /// `period` of metrics.json (`end` exclusive).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -94,16 +90,6 @@ pub struct Generated {
     pub currency: String,
 }
 
-/// A feedback comment shown in the summary.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Comment {
-    pub ts: String,
-    pub customer: String,
-    pub segment: String,
-    pub score: i64,
-    pub text: String,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FeedbackSection {
     pub responses: u64,
@@ -128,18 +114,6 @@ pub struct WeekPoint {
     pub kpis: BTreeMap<Kpi, Option<f64>>,
     /// Adoption per segment in that week.
     pub segment_adoption: BTreeMap<String, Option<f64>>,
-}
-
-/// One local day of the trend.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DayPoint {
-    pub date: String,
-    /// Σ origin calls over every request of the day.
-    pub origin_calls: f64,
-    /// (HIT + STALE) / lookups over the day's rows with the cache on.
-    pub log_hit_rate: Option<f64>,
-    /// Redis's hit rate from the day's snapshot deltas.
-    pub redis_hit_rate: Option<f64>,
 }
 
 /// Series behind the charts.
@@ -280,73 +254,15 @@ pub fn assemble(
     })
 }
 
-/// The most recent non-empty comments of the period, newest first.
-pub fn recent_comments(
-    fb: &DataFrame,
-    period: &Period,
-    customers: Option<&DataFrame>,
-    ctx: &Context,
-) -> Result<Vec<Comment>> {
-    let (a, b) = period.micros();
-    let recent = fb
-        .clone()
-        .lazy()
-        .filter(
-            col(TS)
-                .gt_eq(lit(a))
-                .and(col(TS).lt(lit(b)))
-                .and(col(COMMENT).is_not_null()),
-        )
-        .sort([TS], SortMultipleOptions::default().with_order_descending(true))
-        .limit(COMMENTS_SHOWN as IdxSize)
-        .collect()?;
-    let names: BTreeMap<String, String> = match customers {
-        Some(c) => {
-            let ids = c.column(CUSTOMER_ID)?.str()?;
-            let names = c.column(customers::NAME)?.str()?;
-            ids.iter()
-                .zip(names.iter())
-                .filter_map(|(i, n)| Some((i?.to_string(), n?.to_string())))
-                .collect()
-        }
-        None => BTreeMap::new(),
-    };
-    let ts = recent.column(TS)?.i64()?;
-    let cust = recent.column(CUSTOMER_ID)?.str()?;
-    let seg = recent.column(SEGMENT)?.str()?;
-    let score = recent.column(SCORE)?.i64()?;
-    let text = recent.column(COMMENT)?.str()?;
-    let mut out = Vec::new();
-    for i in 0..recent.height() {
-        let id = cust.get(i).unwrap_or_default();
-        out.push(Comment {
-            ts: ts
-                .get(i)
-                .and_then(DateTime::<Utc>::from_timestamp_micros)
-                .map(|t| t.with_timezone(&ctx.timezone).format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_default(),
-            customer: names.get(id).cloned().unwrap_or_else(|| id.to_string()),
-            segment: seg.get(i).unwrap_or_default().to_string(),
-            score: score.get(i).unwrap_or_default(),
-            text: text.get(i).unwrap_or_default().to_string(),
-        });
-    }
-    Ok(out)
-}
-
 /// The series behind the weekly charts.
-#[allow(clippy::too_many_arguments, reason = "the series draw on each of these")]
 pub fn trend(
     ctx: &Context,
     weeks: &[IsoWeek],
     points: &[crate::metrics::requests::TrendPoint],
     this: &Measured,
-    requests: &crate::rollups::Merged,
-    store: &crate::sources::redis_store::Store,
     base: &crate::metrics::requests::Baseline,
-    days: crate::metrics::fold::Days,
+    days: Vec<DayPoint>,
 ) -> Result<Trend> {
-    let tz = ctx.timezone;
     let weeks = weeks
         .iter()
         .zip(points)
@@ -355,18 +271,6 @@ pub fn trend(
             rollout_week: ctx.rollout_week(w.monday()),
             kpis: m.kpis.clone(),
             segment_adoption: m.segment_adoption.clone(),
-        })
-        .collect();
-    let days = crate::metrics::requests::daily(requests, days)
-        .into_iter()
-        .map(|d| {
-            let day = Period::new(d.date, d.date + chrono::Duration::days(1), tz);
-            DayPoint {
-                date: d.date.to_string(),
-                origin_calls: d.origin,
-                log_hit_rate: (d.e_lookups > 0).then(|| d.e_hits as f64 / d.e_lookups as f64),
-                redis_hit_rate: crate::metrics::redis::measure(store, &day).hit_rate,
-            }
         })
         .collect();
     let (from, to) = ctx.baseline()?;

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use crate::formats::{MALFORMED, ROW, RawFile};
+use crate::formats::{ROW, RawFile};
 use crate::frames::*;
 use crate::quality::reason;
 use crate::sources::Normalized;
@@ -41,34 +41,9 @@ pub fn normalize(raw: &RawFile) -> Result<Normalized> {
     }
     let [ts, customer, user, score, comment, segment]: [Parsed; 6] =
         parsed.try_into().map_err(|_| anyhow::anyhow!("column count"))?;
-    let mut rules = Vec::new();
-    if raw.has_malformed_flag() {
-        rules.push(Rule {
-            condition: col(MALFORMED),
-            reason: reason::MALFORMED_ROW,
-            column: "",
-        });
-    }
-    rules.push(Rule {
-        condition: ts.missing.clone(),
-        reason: reason::MISSING_VALUE,
-        column: TS,
-    });
-    rules.push(Rule {
-        condition: ts.invalid.clone(),
-        reason: reason::BAD_TIMESTAMP,
-        column: TS,
-    });
-    rules.push(Rule {
-        condition: customer.missing.clone(),
-        reason: reason::MISSING_VALUE,
-        column: CUSTOMER_ID,
-    });
-    rules.push(Rule {
-        condition: score.missing.clone(),
-        reason: reason::MISSING_VALUE,
-        column: SCORE,
-    });
+    let mut rules = opening_rules(raw, &ts);
+    rules.push(Rule::missing(&customer, CUSTOMER_ID));
+    rules.push(Rule::missing(&score, SCORE));
     rules.push(Rule {
         condition: score.invalid.clone(),
         reason: reason::INVALID_VALUE,

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use crate::formats::{MALFORMED, ROW, RawFile};
+use crate::formats::{ROW, RawFile};
 use crate::frames::*;
 use crate::quality::reason;
 use crate::sources::Normalized;
@@ -68,24 +68,7 @@ pub fn normalize(raw: &RawFile) -> Result<Normalized> {
         upstream,
     ]: [Parsed; 10] = parsed.try_into().map_err(|_| anyhow::anyhow!("column count"))?;
 
-    let mut rules = Vec::new();
-    if raw.has_malformed_flag() {
-        rules.push(Rule {
-            condition: col(MALFORMED),
-            reason: reason::MALFORMED_ROW,
-            column: "",
-        });
-    }
-    rules.push(Rule {
-        condition: ts.missing.clone(),
-        reason: reason::MISSING_VALUE,
-        column: TS,
-    });
-    rules.push(Rule {
-        condition: ts.invalid.clone(),
-        reason: reason::BAD_TIMESTAMP,
-        column: TS,
-    });
+    let mut rules = opening_rules(raw, &ts);
     for (p, name) in [
         (&customer, CUSTOMER_ID),
         (&user, USER_ID),
@@ -94,11 +77,7 @@ pub fn normalize(raw: &RawFile) -> Result<Normalized> {
         (&latency, LATENCY_MS),
         (&enabled, CACHE_ENABLED),
     ] {
-        rules.push(Rule {
-            condition: p.missing.clone(),
-            reason: reason::MISSING_VALUE,
-            column: name,
-        });
+        rules.push(Rule::missing(p, name));
     }
     for (p, name) in [
         (&status, STATUS),
