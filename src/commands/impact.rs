@@ -50,7 +50,7 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
     let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
     let measured = measure_periods(m, &data.feedback, &periods, &base, costs, None)?;
     let trend_days = (days_of(&periods[0]).0, days_of(&window).1);
-    let points: Vec<metrics::requests::TrendPoint> = measured.iter().map(Into::into).collect();
+    let points: Vec<metrics::trend::TrendPoint> = measured.iter().map(Into::into).collect();
     let days = metrics::daily::points(m, &data.store, trend_days, tz);
     let trend = report::weekly::trend(&ctx, &weeks, &points, &this, &base, days)?;
     let plan = settings.rollout_plan.as_deref().map(plan::read).transpose()?;

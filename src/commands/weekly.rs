@@ -51,8 +51,8 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     });
     let m = &data.requests;
     let base = metrics::requests::baseline(m, baseline_days, None);
-    let mut points = metrics::requests::trend_points(m, &periods, rollout_from);
-    metrics::requests::against_baseline(&mut points, &base);
+    let mut points = metrics::trend::trend_points(m, &periods, rollout_from);
+    metrics::trend::against_baseline(&mut points, &base);
     let mut measured = measure_periods(m, &data.feedback, &periods[n - 2..], &base, &settings.costs, None)?;
     let groups = metrics::experiment::groups(m, &data.feedback, days_of(&period), baseline_days, tz)?;
     let statistics = metrics::experiment::analyze(&groups, settings.planned_share);

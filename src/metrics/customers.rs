@@ -5,8 +5,9 @@ use anyhow::Result;
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
+use super::fold;
 use super::fold::Days;
-use super::requests::{Baseline, CustomerStats, customer_stats, days_of};
+use super::requests::{Baseline, days_of, ratio};
 use crate::ground::money::Costs;
 use crate::period::Period;
 use crate::rollups::Merged;
@@ -29,6 +30,33 @@ pub struct CustomerRow {
     /// 1 − p50 of the customer's E rows / p50 of B.
     /// 1 − mean latency of the customer's requests with the cache ÷ mean latency of B.
     pub latency_improvement_mean: Option<f64>,
+}
+
+/// One customer's request figures over a window (customers use the whole B).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerStats {
+    pub customer_id: String,
+    pub requests: u64,
+    /// |E| of the customer.
+    pub e_rows: u64,
+    /// Σ origin over the customer's E rows.
+    pub e_origin: f64,
+    /// Mean latency over the customer's E rows (ms).
+    pub e_mean_latency: Option<f64>,
+}
+
+/// Per customer over `days`: requests, |E|, Σ origin over E and the mean latency of E.
+pub fn customer_stats(m: &Merged, days: Days) -> Vec<CustomerStats> {
+    fold::customers(m, days)
+        .into_iter()
+        .map(|c| CustomerStats {
+            e_mean_latency: ratio(c.e_latency_sum, c.e_rows as f64),
+            customer_id: c.customer_id,
+            requests: c.requests,
+            e_rows: c.e_rows,
+            e_origin: c.e_origin as f64,
+        })
+        .collect()
 }
 
 /// Each customer's sums over `days` with its name and tier from the

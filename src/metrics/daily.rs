@@ -20,9 +20,37 @@ pub struct DayPoint {
     pub redis_hit_rate: Option<f64>,
 }
 
+/// Request figures of one local day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayStats {
+    pub date: chrono::NaiveDate,
+    pub requests: u64,
+    /// Σ origin over every row of the day (cache on or off).
+    pub origin: f64,
+    pub e_hits: u64,
+    pub e_lookups: u64,
+}
+
+/// Per local day within `days`: requests, origin calls and the request
+/// log's hit counts.
+fn daily(m: &Merged, days: Days) -> Vec<DayStats> {
+    super::fold::daily(m, days)
+        .into_iter()
+        .filter_map(|d| {
+            Some(DayStats {
+                date: crate::rollups::build::date_of(d.day)?,
+                requests: d.requests,
+                origin: d.origin,
+                e_hits: d.e_hits,
+                e_lookups: d.e_lookups,
+            })
+        })
+        .collect()
+}
+
 /// Every local day of `days` with request rows.
 pub fn points(requests: &Merged, store: &Store, days: Days, tz: chrono_tz::Tz) -> Vec<DayPoint> {
-    super::requests::daily(requests, days)
+    daily(requests, days)
         .into_iter()
         .map(|d| {
             let day = Period::new(d.date, d.date + chrono::Duration::days(1), tz);

@@ -12,5 +12,6 @@ pub mod redis;
 pub mod requests;
 pub mod roi;
 pub mod stats;
+pub mod trend;
 
 pub use crate::ground::kpi::Kpi;

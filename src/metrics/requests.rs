@@ -16,7 +16,7 @@ use crate::ground::kpi::{ALL, Kpi};
 use crate::ground::money::Costs;
 use crate::period::Period;
 use crate::rollups::Merged;
-use crate::rollups::build::{date_of, epoch_day};
+use crate::rollups::build::epoch_day;
 
 /// The value of every KPI (None: no data).
 pub type KpiValues = BTreeMap<Kpi, Option<f64>>;
@@ -34,7 +34,7 @@ pub struct Inputs<'a> {
     pub redis_share: Option<f64>,
 }
 
-fn ratio(a: f64, b: f64) -> Option<f64> {
+pub(crate) fn ratio(a: f64, b: f64) -> Option<f64> {
     (b != 0.0).then(|| a / b)
 }
 
@@ -340,155 +340,6 @@ pub fn measure_periods(
     Ok(out)
 }
 
-/// The figures of one week of a trend chart: the headline KPIs that need
-/// only counts, sums and the p50, and adoption per segment.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TrendPoint {
-    pub kpis: BTreeMap<Kpi, Option<f64>>,
-    pub segment_adoption: BTreeMap<String, Option<f64>>,
-    /// Origin calls per request and p50 over E, until compared with B by
-    /// [`against_baseline`].
-    pub e_origin_per_request: Option<f64>,
-    pub e_p50: Option<f64>,
-}
-
-/// Fill the KPIs that compare a trend point with the baseline (API call
-/// reduction, p50 latency improvement).
-pub fn against_baseline(points: &mut [TrendPoint], base: &Baseline) {
-    let b_per_request = ratio(base.overall.origin, base.overall.rows as f64);
-    for p in points
-        .iter_mut()
-        .filter(|p| p.e_origin_per_request.is_some() || p.e_p50.is_some())
-    {
-        let reduction = p
-            .e_origin_per_request
-            .zip(b_per_request)
-            .and_then(|(e, b)| ratio(e, b))
-            .map(|r| 1.0 - r);
-        let gain = p
-            .e_p50
-            .zip(base.overall.p50)
-            .and_then(|(e, b)| ratio(e, b))
-            .map(|r| 1.0 - r);
-        p.kpis.insert(Kpi::ApiCallReduction, reduction);
-        p.kpis.insert(Kpi::LatencyImprovementP50, gain);
-    }
-}
-
-/// The KPIs a trend point carries.
-pub const TREND_KPIS: [Kpi; 4] = [
-    Kpi::ApiCallReduction,
-    Kpi::CacheHitRate,
-    Kpi::LatencyImprovementP50,
-    Kpi::Adoption,
-];
-
-impl From<&Measured> for TrendPoint {
-    fn from(m: &Measured) -> Self {
-        TrendPoint {
-            kpis: TREND_KPIS
-                .iter()
-                .map(|k| (*k, m.overall.get(k).copied().flatten()))
-                .collect(),
-            segment_adoption: m
-                .segments
-                .iter()
-                .map(|(s, k)| (s.clone(), k.get(&Kpi::Adoption).copied().flatten()))
-                .collect(),
-            e_origin_per_request: None,
-            e_p50: None,
-        }
-    }
-}
-
-/// Trend points for many periods. Adoption per segment is computed from
-/// period `segments_from` on (the rollout weeks; before them nobody has the
-/// cache).
-pub fn trend_points(m: &Merged, periods: &[Period], segments_from: usize) -> Vec<TrendPoint> {
-    periods
-        .iter()
-        .enumerate()
-        .map(|(i, period)| {
-            let days = days_of(period);
-            let (p, seg_ps) = fold::period_by_segment(m, days, None, i >= segments_from);
-            let mut point = TrendPoint {
-                kpis: TREND_KPIS.iter().map(|k| (*k, None)).collect(),
-                ..Default::default()
-            };
-            point
-                .kpis
-                .insert(Kpi::Adoption, ratio(p.e_users as f64, p.users as f64));
-            point
-                .kpis
-                .insert(Kpi::CacheHitRate, ratio(p.e_hits as f64, p.e_lookups as f64));
-            point.e_origin_per_request = ratio(p.e_origin, p.e_rows as f64);
-            point.e_p50 = p.e_p50;
-            for (id, sp) in &seg_ps {
-                point.segment_adoption.insert(
-                    m.segments[*id as usize].clone(),
-                    ratio(sp.e_users as f64, sp.users as f64),
-                );
-            }
-            point
-        })
-        .collect()
-}
-
-/// One customer's request figures over a window (customers use the whole B).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CustomerStats {
-    pub customer_id: String,
-    pub requests: u64,
-    /// |E| of the customer.
-    pub e_rows: u64,
-    /// Σ origin over the customer's E rows.
-    pub e_origin: f64,
-    /// Mean latency over the customer's E rows (ms).
-    pub e_mean_latency: Option<f64>,
-}
-
-/// Per customer over `days`: requests, |E|, Σ origin over E and the mean latency of E.
-pub fn customer_stats(m: &Merged, days: Days) -> Vec<CustomerStats> {
-    fold::customers(m, days)
-        .into_iter()
-        .map(|c| CustomerStats {
-            e_mean_latency: ratio(c.e_latency_sum, c.e_rows as f64),
-            customer_id: c.customer_id,
-            requests: c.requests,
-            e_rows: c.e_rows,
-            e_origin: c.e_origin as f64,
-        })
-        .collect()
-}
-
-/// Request figures of one local day.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DayStats {
-    pub date: chrono::NaiveDate,
-    pub requests: u64,
-    /// Σ origin over every row of the day (cache on or off).
-    pub origin: f64,
-    pub e_hits: u64,
-    pub e_lookups: u64,
-}
-
-/// Per local day within `days`: requests, origin calls and the request
-/// log's hit counts.
-pub fn daily(m: &Merged, days: Days) -> Vec<DayStats> {
-    fold::daily(m, days)
-        .into_iter()
-        .filter_map(|d| {
-            Some(DayStats {
-                date: date_of(d.day)?,
-                requests: d.requests,
-                origin: d.origin,
-                e_hits: d.e_hits,
-                e_lookups: d.e_lookups,
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     //! One hand-computed test per KPI on a tiny frame.
@@ -751,30 +602,6 @@ mod tests {
     }
 
     #[test]
-    fn trend_points_agree_with_the_full_measure() {
-        // The light trend of W47 gives the same four KPIs and segment adoption
-        // as the full measure (hand values above: 7/12, 0.5, 0.5, 0.75; a 1.0, b 0.5).
-        let weeks: Vec<_> = [46, 47]
-            .iter()
-            .map(|w| IsoWeek { year: 2026, week: *w }.period(chrono_tz::UTC))
-            .collect();
-        let m = merged();
-        let base = baseline(&m, window(), None);
-        let mut points = trend_points(&m, &weeks, 1);
-        against_baseline(&mut points, &base);
-        let full = TrendPoint::from(&measured());
-        for k in TREND_KPIS {
-            let (a, b) = (points[1].kpis[&k].unwrap(), full.kpis[&k].unwrap());
-            assert!((a - b).abs() < 1e-12, "{k:?}: {a} vs {b}");
-        }
-        close(points[1].kpis[&Kpi::ApiCallReduction], 7.0 / 12.0);
-        assert_eq!(points[1].segment_adoption, full.segment_adoption);
-        // W46 has no rows: no data, and segments before `segments_from` are not computed.
-        assert_eq!(points[0].kpis[&Kpi::CacheHitRate], None);
-        assert!(points[0].segment_adoption.is_empty());
-    }
-
-    #[test]
     fn thousands_of_periods_are_measured_each() {
         // 4,000 weeks (a far-future --week once built one nested when/then per
         // week): the rows still land in their week, fast and without recursion.
@@ -816,5 +643,30 @@ mod tests {
             assert_eq!(m.overall[&k], None, "{k:?}");
         }
         assert!(m.segments.is_empty());
+    }
+
+    #[test]
+    fn trend_points_agree_with_the_full_measure() {
+        use crate::metrics::trend::{TREND_KPIS, TrendPoint, against_baseline, trend_points};
+        // The light trend of W47 gives the same four KPIs and segment adoption
+        // as the full measure (hand values above: 7/12, 0.5, 0.5, 0.75; a 1.0, b 0.5).
+        let weeks: Vec<_> = [46, 47]
+            .iter()
+            .map(|w| IsoWeek { year: 2026, week: *w }.period(chrono_tz::UTC))
+            .collect();
+        let m = merged();
+        let base = baseline(&m, window(), None);
+        let mut points = trend_points(&m, &weeks, 1);
+        against_baseline(&mut points, &base);
+        let full = TrendPoint::from(&measured());
+        for k in TREND_KPIS {
+            let (a, b) = (points[1].kpis[&k].unwrap(), full.kpis[&k].unwrap());
+            assert!((a - b).abs() < 1e-12, "{k:?}: {a} vs {b}");
+        }
+        close(points[1].kpis[&Kpi::ApiCallReduction], 7.0 / 12.0);
+        assert_eq!(points[1].segment_adoption, full.segment_adoption);
+        // W46 has no rows: no data, and segments before `segments_from` are not computed.
+        assert_eq!(points[0].kpis[&Kpi::CacheHitRate], None);
+        assert!(points[0].segment_adoption.is_empty());
     }
 }

@@ -15,26 +15,9 @@ use tera::{Kwargs, State, Tera, Value};
 
 use crate::ground::units;
 
-/// Bundled templates: (name, text). `.html` names are autoescaped.
-pub const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../templates/base.html")),
-    ("badge.html", include_str!("../../templates/badge.html")),
-    ("chart.html", include_str!("../../templates/chart.html")),
-    ("gate.html", include_str!("../../templates/gate.html")),
-    ("gate.md", include_str!("../../templates/gate.md")),
-    ("statistics.html", include_str!("../../templates/statistics.html")),
-    ("statistics.md", include_str!("../../templates/statistics.md")),
-    ("weekly.html", include_str!("../../templates/weekly.html")),
-    ("weekly.md", include_str!("../../templates/weekly.md")),
-    ("methodology.html", include_str!("../../templates/methodology.html")),
-    ("methodology.md", include_str!("../../templates/methodology.md")),
-    ("impact.html", include_str!("../../templates/impact.html")),
-    ("impact.md", include_str!("../../templates/impact.md")),
-    ("roi.html", include_str!("../../templates/roi.html")),
-    ("roi.md", include_str!("../../templates/roi.md")),
-    ("index.html", include_str!("../../templates/index.html")),
-    ("index.md", include_str!("../../templates/index.md")),
-];
+/// Bundled templates: (name, text), every `.html` and `.md` file of
+/// `templates/` (listed by `build.rs`). `.html` names are autoescaped.
+pub const TEMPLATES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 
 /// The template environment: the bundled templates and filters, with each
 /// of `custom` (name, text: the config's `templates_dir`, read by
@@ -123,4 +106,22 @@ pub fn render<T: Serialize>(tera: &Tera, template: &str, model: &T) -> Result<St
     let ctx = tera::Context::from_serialize(model).context("report model")?;
     tera.render(template, &ctx)
         .with_context(|| format!("rendering {template}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_file_is_bundled() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        let bundled: Vec<&str> = TEMPLATES.iter().map(|(n, _)| *n).collect();
+        assert_eq!(bundled, files);
+        assert!(bundled.contains(&"weekly.html") && bundled.len() >= 17);
+    }
 }

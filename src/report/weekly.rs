@@ -258,7 +258,7 @@ pub fn assemble(
 pub fn trend(
     ctx: &Context,
     weeks: &[IsoWeek],
-    points: &[crate::metrics::requests::TrendPoint],
+    points: &[crate::metrics::trend::TrendPoint],
     this: &Measured,
     base: &crate::metrics::requests::Baseline,
     days: Vec<DayPoint>,

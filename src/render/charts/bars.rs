@@ -17,36 +17,27 @@ pub struct BarChart {
 
 impl Draw for BarChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: u32) -> Result<()> {
-        root.fill(&WHITE).map_err(err)?;
         let n = self.categories.len().max(1);
         let (y0, y1) = y_range(
             self.groups.iter().flat_map(|g| g.1.iter().flatten().copied()),
             self.y_format,
         );
-        let font = |size: u32| ("sans-serif", (size * s) as f64);
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, font(15))
-            .margin(8 * s)
-            .x_label_area_size(30 * s)
-            .y_label_area_size(58 * s)
-            .build_cartesian_2d(0f64..n as f64, y0..y1)
-            .map_err(err)?;
+        let mut chart = super::canvas(root, &self.title, s, (30, 58), 0f64..n as f64, y0..y1)?;
         let cats = &self.categories;
         let fmt = self.y_format;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n * 2 + 1)
-            .x_label_formatter(&|x| super::category_at(*x, cats))
-            .y_label_formatter(&|y| fmt.label(*y))
-            .y_labels(6)
-            .y_desc(&self.y_desc)
-            .label_style(font(10))
-            .axis_desc_style(font(11))
-            .light_line_style(RGBColor(235, 235, 235))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .draw()
-            .map_err(err)?;
+        super::house_style(
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(n * 2 + 1)
+                .x_label_formatter(&|x| super::category_at(*x, cats))
+                .y_label_formatter(&|y| fmt.label(*y))
+                .y_labels(6)
+                .y_desc(&self.y_desc),
+            s,
+        )
+        .draw()
+        .map_err(err)?;
         let g = self.groups.len().max(1) as f64;
         let width = 0.7 / g;
         for (gi, (name, values)) in self.groups.iter().enumerate() {

@@ -26,20 +26,12 @@ pub struct LineChart {
 
 impl Draw for LineChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: u32) -> Result<()> {
-        root.fill(&WHITE).map_err(err)?;
         let n = self.x_labels.len().max(1);
         let (y0, y1) = y_range(
             self.series.iter().flat_map(|s| s.values.iter().flatten().copied()),
             self.y_format,
         );
-        let font = |size: u32| ("sans-serif", (size * s) as f64);
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, font(15))
-            .margin(8 * s)
-            .x_label_area_size(38 * s)
-            .y_label_area_size(58 * s)
-            .build_cartesian_2d(-0.4f64..(n as f64 - 0.6), y0..y1)
-            .map_err(err)?;
+        let mut chart = super::canvas(root, &self.title, s, (38, 58), -0.4f64..(n as f64 - 0.6), y0..y1)?;
         let labels = &self.x_labels;
         let step = n.div_ceil(8).max(1);
         let x_fmt = |x: &f64| {
@@ -55,20 +47,19 @@ impl Draw for LineChart {
             }
         };
         let fmt = self.y_format;
-        chart
-            .configure_mesh()
-            .x_labels(n.min(60))
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&|y| fmt.label(*y))
-            .y_labels(6)
-            .x_desc(&self.x_desc)
-            .y_desc(&self.y_desc)
-            .label_style(font(10))
-            .axis_desc_style(font(11))
-            .light_line_style(RGBColor(235, 235, 235))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .draw()
-            .map_err(err)?;
+        super::house_style(
+            chart
+                .configure_mesh()
+                .x_labels(n.min(60))
+                .x_label_formatter(&x_fmt)
+                .y_label_formatter(&|y| fmt.label(*y))
+                .y_labels(6)
+                .x_desc(&self.x_desc)
+                .y_desc(&self.y_desc),
+            s,
+        )
+        .draw()
+        .map_err(err)?;
         for series in &self.series {
             let color = PALETTE[series.color % PALETTE.len()];
             let points: Vec<(f64, Option<f64>)> =

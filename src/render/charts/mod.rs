@@ -70,6 +70,45 @@ pub trait Draw {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: u32) -> Result<()>;
 }
 
+/// The house font at `size` points, scaled by `s`.
+fn font(size: u32, s: u32) -> (&'static str, f64) {
+    ("sans-serif", (size * s) as f64)
+}
+
+/// The frame every chart shares: a white canvas, the title, 8 px margins
+/// and label areas of `x_area` × `y_area` px (all scaled by `s`), over
+/// `x` × `y`.
+fn canvas<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    s: u32,
+    (x_area, y_area): (u32, u32),
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<
+    ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
+> {
+    root.fill(&WHITE).map_err(err)?;
+    ChartBuilder::on(root)
+        .caption(title, font(15, s))
+        .margin(8 * s)
+        .x_label_area_size(x_area * s)
+        .y_label_area_size(y_area * s)
+        .build_cartesian_2d(x, y)
+        .map_err(err)
+}
+
+/// The house style of a chart's mesh: label and axis fonts, grid colours.
+fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>,
+    s: u32,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.label_style(font(10, s))
+        .axis_desc_style(font(11, s))
+        .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(215, 215, 215))
+}
+
 fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow!("drawing a chart: {e:?}")
 }

@@ -22,7 +22,6 @@ pub struct Tornado {
 
 impl Draw for Tornado {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: u32) -> Result<()> {
-        root.fill(&WHITE).map_err(err)?;
         let n = self.bars.len().max(1);
         let values = self.bars.iter().flat_map(|b| [b.1, b.2]).chain([self.base, 0.0]);
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -34,30 +33,22 @@ impl Draw for Tornado {
             (lo, hi) = (0.0, 1.0);
         }
         let pad = ((hi - lo) * 0.08).max(1e-9);
-        let font = |size: u32| ("sans-serif", (size * s) as f64);
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, font(15))
-            .margin(8 * s)
-            .x_label_area_size(34 * s)
-            .y_label_area_size(150 * s)
-            .build_cartesian_2d((lo - pad)..(hi + pad), 0f64..n as f64)
-            .map_err(err)?;
+        let mut chart = super::canvas(root, &self.title, s, (34, 150), (lo - pad)..(hi + pad), 0f64..n as f64)?;
         // Widest on top: driver k sits at y = n − k − 0.5.
         let names: Vec<String> = self.bars.iter().map(|b| b.0.clone()).collect();
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(n * 2 + 1)
-            .y_label_formatter(&|y| super::category_at(n as f64 - y, &names))
-            .x_label_formatter(&|x| YFormat::Number.label(*x))
-            .x_labels(6)
-            .x_desc(&self.x_desc)
-            .label_style(font(10))
-            .axis_desc_style(font(11))
-            .light_line_style(RGBColor(235, 235, 235))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .draw()
-            .map_err(err)?;
+        super::house_style(
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(n * 2 + 1)
+                .y_label_formatter(&|y| super::category_at(n as f64 - y, &names))
+                .x_label_formatter(&|x| YFormat::Number.label(*x))
+                .x_labels(6)
+                .x_desc(&self.x_desc),
+            s,
+        )
+        .draw()
+        .map_err(err)?;
         let (low_c, high_c) = (PALETTE[5 % PALETTE.len()], PALETTE[2 % PALETTE.len()]);
         for (k, (_, low, high)) in self.bars.iter().enumerate() {
             let y = n as f64 - k as f64 - 0.5;
