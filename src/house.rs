@@ -127,4 +127,19 @@ mod tests {
         }
         assert!(wrong.is_empty(), "imports against the flow:\n{}", wrong.join("\n"));
     }
+
+    /// Every file of templates/ is bundled into the binary (build.rs), so a
+    /// new kind's templates need no list edited.
+    #[test]
+    fn every_template_file_is_bundled() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        let bundled: Vec<&str> = crate::render::TEMPLATES.iter().map(|(n, _)| *n).collect();
+        assert_eq!(bundled, files);
+        assert!(bundled.contains(&"weekly.html") && bundled.len() >= 17);
+    }
 }

@@ -107,21 +107,3 @@ pub fn render<T: Serialize>(tera: &Tera, template: &str, model: &T) -> Result<St
     tera.render(template, &ctx)
         .with_context(|| format!("rendering {template}"))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_template_file_is_bundled() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        files.sort();
-        let bundled: Vec<&str> = TEMPLATES.iter().map(|(n, _)| *n).collect();
-        assert_eq!(bundled, files);
-        assert!(bundled.contains(&"weekly.html") && bundled.len() >= 17);
-    }
-}

@@ -468,51 +468,18 @@ fn examples_frame(source: &str, examples: &[BadRow]) -> Result<DataFrame> {
 
 /// The rollup of a file without rows.
 pub fn empty(source: &str, format: &str) -> Result<FileRollup> {
+    // The columns readers take (schema.rs), the day stored as a Date.
     let schema_of = |cols: &[(&str, DataType)]| -> Result<DataFrame> {
-        Ok(DataFrame::new(
-            0,
-            cols.iter().map(|(n, dt)| Column::new_empty((*n).into(), dt)).collect(),
-        )?)
+        let column = |(n, dt): &(&str, DataType)| {
+            let dt = if *n == s::DAY { &DataType::Date } else { dt };
+            Column::new_empty((*n).into(), dt)
+        };
+        Ok(DataFrame::new(0, cols.iter().map(column).collect())?)
     };
-    use DataType as D;
     Ok(FileRollup {
-        requests: schema_of(&[
-            (s::DAY, D::Date),
-            (s::CUSTOMER_ID, D::String),
-            (s::SEGMENT, D::String),
-            (s::CACHE_ENABLED, D::Boolean),
-            (s::ROWS, D::Int64),
-            (s::HIT, D::Int64),
-            (s::STALE, D::Int64),
-            (s::MISS, D::Int64),
-            (s::BYPASS, D::Int64),
-            (s::ERROR, D::Int64),
-            (s::UNCACHED, D::Int64),
-            (s::SERVER_ERRORS, D::Int64),
-            (s::UPSTREAM_CALLS, D::Int64),
-            (s::LATENCY_SUM, D::Float64),
-            (s::LATENCY_MIN, D::Float64),
-            (s::LATENCY_MAX, D::Float64),
-            (s::TS_MAX, D::Int64),
-        ])?,
-        latency: schema_of(&[
-            (s::DAY, D::Date),
-            (s::SEGMENT, D::String),
-            (s::CACHE_ENABLED, D::Boolean),
-            (s::BUCKET, D::Int32),
-            (s::COUNT, D::Int64),
-        ])?,
-        users: schema_of(&[
-            (s::DAY, D::Date),
-            (s::USER_ID, D::String),
-            (s::SEGMENT, D::String),
-            (s::CACHE_ENABLED, D::Boolean),
-            (s::ROWS, D::Int64),
-            (s::UPSTREAM_CALLS, D::Int64),
-            (s::LATENCY_SUM, D::Float64),
-            (s::LATENCY_SQ_SUM, D::Float64),
-            (s::SERVER_ERRORS, D::Int64),
-        ])?,
+        requests: schema_of(&s::REQUESTS_COLUMNS)?,
+        latency: schema_of(&s::LATENCY_COLUMNS)?,
+        users: schema_of(&s::USERS_COLUMNS)?,
         quality: quality_frame(source, format, 0, &BTreeMap::new())?,
         examples: examples_frame(source, &[])?,
     })

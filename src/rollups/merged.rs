@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use DataType as D;
 use anyhow::{Context, Result, anyhow};
 use polars::prelude::*;
 
@@ -139,7 +138,7 @@ impl Merged {
         };
         let touches = |weeks: &[i32]| missing.iter().any(|w| weeks.iter().any(|m| *m < w.1 && m + 7 > w.0));
         for (file, _) in self.day_files.iter().filter(|(_, weeks)| touches(weeks)) {
-            let df = read_file(file, &USERS)?;
+            let df = read_file(file, &s::USERS_COLUMNS)?;
             let keep: BooleanChunked = df
                 .column(s::DAY)?
                 .i32()?
@@ -161,7 +160,7 @@ impl Merged {
 
 /// The rows of a `users` file whose day `keep` selects.
 fn read_users(file: &Path, keep: impl Fn(i32) -> bool) -> Result<DataFrame> {
-    let df = read_file(file, &USERS)?;
+    let df = read_file(file, &s::USERS_COLUMNS)?;
     let mask: BooleanChunked = df.column(s::DAY)?.i32()?.iter().map(|d| d.is_some_and(&keep)).collect();
     Ok(df.filter(&mask)?)
 }
@@ -312,62 +311,6 @@ fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>> {
         .collect())
 }
 
-pub(super) const REQUESTS: [(&str, DataType); 17] = [
-    (s::DAY, D::Int32),
-    (s::CUSTOMER_ID, D::String),
-    (s::SEGMENT, D::String),
-    (s::CACHE_ENABLED, D::Boolean),
-    (s::ROWS, D::Int64),
-    (s::HIT, D::Int64),
-    (s::STALE, D::Int64),
-    (s::MISS, D::Int64),
-    (s::BYPASS, D::Int64),
-    (s::ERROR, D::Int64),
-    (s::UNCACHED, D::Int64),
-    (s::SERVER_ERRORS, D::Int64),
-    (s::UPSTREAM_CALLS, D::Int64),
-    (s::LATENCY_SUM, D::Float64),
-    (s::LATENCY_MIN, D::Float64),
-    (s::LATENCY_MAX, D::Float64),
-    (s::TS_MAX, D::Int64),
-];
-
-const LATENCY: [(&str, DataType); 5] = [
-    (s::DAY, D::Int32),
-    (s::SEGMENT, D::String),
-    (s::CACHE_ENABLED, D::Boolean),
-    (s::BUCKET, D::Int32),
-    (s::COUNT, D::Int64),
-];
-
-pub(super) const USERS: [(&str, DataType); 9] = [
-    (s::DAY, D::Int32),
-    (s::USER_ID, D::String),
-    (s::SEGMENT, D::String),
-    (s::CACHE_ENABLED, D::Boolean),
-    (s::ROWS, D::Int64),
-    (s::UPSTREAM_CALLS, D::Int64),
-    (s::LATENCY_SUM, D::Float64),
-    (s::LATENCY_SQ_SUM, D::Float64),
-    (s::SERVER_ERRORS, D::Int64),
-];
-
-const QUALITY: [(&str, DataType); 4] = [
-    (s::SOURCE, D::String),
-    (s::FORMAT, D::String),
-    (s::REASON, D::String),
-    (s::ROWS, D::Int64),
-];
-
-const EXAMPLES: [(&str, DataType); 6] = [
-    (s::SOURCE, D::String),
-    (s::REASON, D::String),
-    (s::COLUMN, D::String),
-    (s::VALUE, D::String),
-    (s::LINE, D::Int64),
-    (s::ROW_NUMBER, D::Int64),
-];
-
 /// Load and merge a dataset. `manifest` lists the files of a store of
 /// cacheroi's (None: every Parquet file of an engine-made dataset). The
 /// large tables are folded into records one file at a time, so a file's
@@ -377,10 +320,10 @@ pub fn load(root: &Path, manifest: Option<&super::store::Manifest>, _marker: &Ma
     let t = std::time::Instant::now();
     let mut b = Records::default();
     for f in files(s::REQUESTS)? {
-        b.requests(&read_file(&f, &REQUESTS)?)?;
+        b.requests(&read_file(&f, &s::REQUESTS_COLUMNS)?)?;
     }
     for f in files(s::LATENCY)? {
-        b.latency(&read_file(&f, &LATENCY)?)?;
+        b.latency(&read_file(&f, &s::LATENCY_COLUMNS)?)?;
     }
     // A store of ours: users by week from its compaction, by day on demand.
     // A dataset made elsewhere: every user day, summed by week here.
@@ -388,19 +331,19 @@ pub fn load(root: &Path, manifest: Option<&super::store::Manifest>, _marker: &Ma
     match manifest {
         Some(m) => {
             for f in super::weeks::files(root, m) {
-                b.users(&read_file(&f, &USERS)?)?;
+                b.users(&read_file(&f, &s::USERS_COLUMNS)?)?;
             }
         }
         None => {
             for f in files(s::USERS)? {
-                b.users(&read_file(&f, &USERS)?)?;
+                b.users(&read_file(&f, &s::USERS_COLUMNS)?)?;
             }
         }
     }
     tracing::trace!(elapsed = ?t.elapsed(), "merge: records read");
     let quality = load_quality(
-        &read_table(&files(s::QUALITY)?, &QUALITY)?,
-        read_table(&files(s::EXAMPLES)?, &EXAMPLES)?,
+        &read_table(&files(s::QUALITY)?, &s::QUALITY_COLUMNS)?,
+        read_table(&files(s::EXAMPLES)?, &s::EXAMPLES_COLUMNS)?,
     )?;
     let mut m = b.finish(quality, by_day);
     if let Some(manifest) = manifest {
@@ -424,13 +367,16 @@ pub fn from_rollups(rollups: &[super::build::FileRollup]) -> Result<Merged> {
     let mut b = Records::default();
     let (mut quality, mut examples) = (Vec::new(), Vec::new());
     for r in rollups {
-        b.requests(&conform(&r.requests, &REQUESTS, "rollup")?)?;
-        b.latency(&conform(&r.latency, &LATENCY, "rollup")?)?;
-        b.users(&conform(&r.users, &USERS, "rollup")?)?;
-        quality.push(conform(&r.quality, &QUALITY, "rollup")?);
-        examples.push(conform(&r.examples, &EXAMPLES, "rollup")?);
+        b.requests(&conform(&r.requests, &s::REQUESTS_COLUMNS, "rollup")?)?;
+        b.latency(&conform(&r.latency, &s::LATENCY_COLUMNS, "rollup")?)?;
+        b.users(&conform(&r.users, &s::USERS_COLUMNS, "rollup")?)?;
+        quality.push(conform(&r.quality, &s::QUALITY_COLUMNS, "rollup")?);
+        examples.push(conform(&r.examples, &s::EXAMPLES_COLUMNS, "rollup")?);
     }
-    let quality = load_quality(&stack(quality, &QUALITY)?, stack(examples, &EXAMPLES)?)?;
+    let quality = load_quality(
+        &stack(quality, &s::QUALITY_COLUMNS)?,
+        stack(examples, &s::EXAMPLES_COLUMNS)?,
+    )?;
     Ok(b.finish(quality, true))
 }
 

@@ -2,6 +2,7 @@
 //! sums that merge by plain addition, a marker file, and the log-bucketed
 //! latency mapping they share with `sql/rollup.sql`.
 
+use polars::prelude::DataType;
 use serde::{Deserialize, Serialize};
 
 /// The schema version this build reads and writes.
@@ -81,6 +82,64 @@ pub struct Marker {
     /// `cacheroi <version>` or `sql/rollup.sql (<engine>)`.
     pub producer: String,
 }
+
+/// Each table's columns and the types a reader takes them as (the day as
+/// days since the epoch; files store it as a Date).
+pub const REQUESTS_COLUMNS: [(&str, DataType); 17] = [
+    (DAY, DataType::Int32),
+    (CUSTOMER_ID, DataType::String),
+    (SEGMENT, DataType::String),
+    (CACHE_ENABLED, DataType::Boolean),
+    (ROWS, DataType::Int64),
+    (HIT, DataType::Int64),
+    (STALE, DataType::Int64),
+    (MISS, DataType::Int64),
+    (BYPASS, DataType::Int64),
+    (ERROR, DataType::Int64),
+    (UNCACHED, DataType::Int64),
+    (SERVER_ERRORS, DataType::Int64),
+    (UPSTREAM_CALLS, DataType::Int64),
+    (LATENCY_SUM, DataType::Float64),
+    (LATENCY_MIN, DataType::Float64),
+    (LATENCY_MAX, DataType::Float64),
+    (TS_MAX, DataType::Int64),
+];
+
+pub const LATENCY_COLUMNS: [(&str, DataType); 5] = [
+    (DAY, DataType::Int32),
+    (SEGMENT, DataType::String),
+    (CACHE_ENABLED, DataType::Boolean),
+    (BUCKET, DataType::Int32),
+    (COUNT, DataType::Int64),
+];
+
+pub const USERS_COLUMNS: [(&str, DataType); 9] = [
+    (DAY, DataType::Int32),
+    (USER_ID, DataType::String),
+    (SEGMENT, DataType::String),
+    (CACHE_ENABLED, DataType::Boolean),
+    (ROWS, DataType::Int64),
+    (UPSTREAM_CALLS, DataType::Int64),
+    (LATENCY_SUM, DataType::Float64),
+    (LATENCY_SQ_SUM, DataType::Float64),
+    (SERVER_ERRORS, DataType::Int64),
+];
+
+pub const QUALITY_COLUMNS: [(&str, DataType); 4] = [
+    (SOURCE, DataType::String),
+    (FORMAT, DataType::String),
+    (REASON, DataType::String),
+    (ROWS, DataType::Int64),
+];
+
+pub const EXAMPLES_COLUMNS: [(&str, DataType); 6] = [
+    (SOURCE, DataType::String),
+    (REASON, DataType::String),
+    (COLUMN, DataType::String),
+    (VALUE, DataType::String),
+    (LINE, DataType::Int64),
+    (ROW_NUMBER, DataType::Int64),
+];
 
 #[cfg(test)]
 mod tests {

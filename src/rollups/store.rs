@@ -279,7 +279,10 @@ pub fn refresh(root: &Path, paths: &[PathBuf], setup: &Setup) -> Result<(Manifes
             .join(s::REQUESTS)
             .join(format!("src={}", e.id))
             .join("part.parquet");
-        e.weeks = Some(weeks_of(&super::merged::read_file(&file, &super::merged::REQUESTS)?)?);
+        e.weeks = Some(weeks_of(&super::merged::read_file(
+            &file,
+            &super::schema::REQUESTS_COLUMNS,
+        )?)?);
     }
     write_manifest(root, &manifest)?;
     collect_garbage(root, &manifest);
