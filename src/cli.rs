@@ -31,8 +31,9 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Weekly stakeholder summary for one ISO week: metrics.json and summary.md
-    /// under <out>/weekly/<iso-week>/.
+    /// Weekly stakeholder summary for one ISO week: summary.html (for the
+    /// inbox), summary.md, metrics.json and charts/ (PNG and SVG) under
+    /// <out>/weekly/<iso-week>/.
     Weekly(WeeklyArgs),
     /// Post-launch impact report over the whole rollout: impact.html, impact.md,
     /// metrics.json and charts under <out>/impact/.

@@ -77,6 +77,7 @@ pub struct View<'a, T: Serialize> {
     #[serde(flatten)]
     pub report: &'a T,
     pub met: usize,
+    pub missed: usize,
     pub at_risk: usize,
     pub no_data: usize,
     pub with_target: usize,
@@ -92,6 +93,7 @@ impl<'a, T: Serialize> View<'a, T> {
         View {
             report,
             met: count(Status::Met),
+            missed: count(Status::Missed),
             at_risk: count(Status::AtRisk),
             no_data: count(Status::NoData),
             with_target: headline.len(),

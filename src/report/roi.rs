@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::Context;
 use super::weekly::Generated;
 use crate::ground::money::RoiSettings;
-use crate::metrics::roi::{CustomerRoi, RoiCase, RoiInputs, cents_adding_up};
+use crate::metrics::roi::{CustomerRoi, RoiCase, RoiInputs, Sensitivity, cents_adding_up};
 use crate::quality::DataQuality;
 
 /// `window` of roi's metrics.json.
@@ -57,6 +57,46 @@ pub struct RoiReport {
     pub npv_label: String,
     /// The break-even origin call cost to six decimals, or "—".
     pub break_even: String,
+    /// The sensitivity table by effect: each driver's worse and better case.
+    pub sensitivity: Vec<SensitivityRow>,
+}
+
+/// One driver of the sensitivity table, its two ends labelled by effect (a
+/// lower Redis cost is the better case though it is the lower input).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SensitivityRow {
+    pub driver: &'static str,
+    pub worse_input: String,
+    pub better_input: String,
+    /// Annualized net savings at each end.
+    pub worse: f64,
+    pub better: f64,
+}
+
+/// Sensitivity rows by effect, in the order given (widest first).
+pub fn by_effect(rows: &[Sensitivity]) -> Vec<SensitivityRow> {
+    rows.iter()
+        .map(|s| {
+            let (low, high) = (s.low.to_f64().unwrap_or(0.0), s.high.to_f64().unwrap_or(0.0));
+            if s.low <= s.high {
+                SensitivityRow {
+                    driver: s.driver,
+                    worse_input: s.low_input.clone(),
+                    better_input: s.high_input.clone(),
+                    worse: low,
+                    better: high,
+                }
+            } else {
+                SensitivityRow {
+                    driver: s.driver,
+                    worse_input: s.high_input.clone(),
+                    better_input: s.low_input.clone(),
+                    worse: high,
+                    better: low,
+                }
+            }
+        })
+        .collect()
 }
 
 /// The case as roi.html and roi.md show it: money per customer in cents that
@@ -99,6 +139,7 @@ pub fn shown(ctx: &Context, roi: &RoiSettings, i: &RoiInputs, case: RoiCase, qua
         .cloned()
         .collect();
     RoiReport {
+        sensitivity: by_effect(&case.sensitivity),
         rows_rejected: quality.rows_rejected,
         metrics: RoiMetrics {
             window: RoiWindow {
@@ -119,5 +160,47 @@ pub fn shown(ctx: &Context, roi: &RoiSettings, i: &RoiInputs, case: RoiCase, qua
             roi.npv_horizon_years,
             crate::ground::units::pct(Some(roi.discount_rate))
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sensitivity_ends_are_labelled_by_effect() {
+        let row = |driver, low_input: &str, high_input: &str, low: i64, high: i64| Sensitivity {
+            driver,
+            low_input: low_input.into(),
+            high_input: high_input.into(),
+            low: Decimal::from(low),
+            high: Decimal::from(high),
+            spread: Decimal::from((high - low).abs()),
+        };
+        // A dearer Redis (high input 1,875) saves less: the high input is the
+        // worse case. More requests (high input) save more: the low input is
+        // the worse case.
+        let rows = by_effect(&[
+            row("Redis monthly cost", "1,125.00", "1,875.00", 9_000, 3_000),
+            row("Request volume", "75 %", "125 %", 2_000, 10_000),
+        ]);
+        assert_eq!(
+            (
+                rows[0].worse_input.as_str(),
+                rows[0].worse,
+                rows[0].better_input.as_str(),
+                rows[0].better
+            ),
+            ("1,875.00", 3_000.0, "1,125.00", 9_000.0)
+        );
+        assert_eq!(
+            (
+                rows[1].worse_input.as_str(),
+                rows[1].worse,
+                rows[1].better_input.as_str(),
+                rows[1].better
+            ),
+            ("75 %", 2_000.0, "125 %", 10_000.0)
+        );
     }
 }

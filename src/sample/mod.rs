@@ -315,7 +315,10 @@ pub fn generate(opts: &Options) -> Result<Vec<PathBuf>> {
     write_atomic(&plan, text::ROLLOUT_PLAN.as_bytes())?;
     written.push(plan);
     let config = out.join("cacheroi.toml");
-    write_atomic(&config, text::sample_config(start, rollout).as_bytes())?;
+    write_atomic(
+        &config,
+        text::sample_config(start, rollout, opts.requests_per_day).as_bytes(),
+    )?;
     written.push(config);
     Ok(written)
 }

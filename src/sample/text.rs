@@ -230,7 +230,8 @@ rollout_phases:
 "#;
 
 /// The sample configuration over the generated files.
-pub fn sample_config(baseline_start: NaiveDate, rollout: NaiveDate) -> String {
+pub fn sample_config(baseline_start: NaiveDate, rollout: NaiveDate, requests_per_day: u64) -> String {
+    let per_week = crate::ground::units::count(Some((requests_per_day * 7) as f64));
     let end = rollout + Duration::days(super::ROLLOUT_WEEKS * 7);
     format!(
         r#"# Sample configuration over the files beside it (written by `cacheroi sample`).
@@ -257,7 +258,7 @@ start = "{rollout}"
 plan = "rollout-plan.yml"
 planned_share = 0.9
 
-# Scaled to the sample's small volume (~10,000 requests a week): each origin
+# Scaled to the sample's small volume (~{per_week} requests a week): each origin
 # call here stands for a batch of calls to a paid migration API.
 [costs]
 currency = "USD"

@@ -417,7 +417,7 @@ pub fn compute(i: &RoiInputs) -> Result<Option<RoiCase>, RoiError> {
         annualized_value: hours.map(|h| h * hourly * year),
     };
 
-    let source_cfg = |key: &str| format!("config `[costs] {key}`");
+    let source_cfg = |key: &str| format!("config [costs] {key}");
     let assumptions = vec![
         Assumption {
             key: "origin_call_cost",
@@ -455,18 +455,22 @@ pub fn compute(i: &RoiInputs) -> Result<Option<RoiCase>, RoiError> {
             value: format!(
                 "{:.4} ({} calls / {} requests)",
                 b.to_f64().unwrap_or(0.0),
-                i.b_origin,
-                i.b_rows
+                crate::ground::units::count(Some(i.b_origin as f64)),
+                crate::ground::units::count(Some(i.b_rows as f64))
             ),
             source: format!(
-                "measured: cache-off requests {} to {} (config `[baseline]`)",
+                "measured: cache-off requests {} to {} (config [baseline])",
                 i.baseline_from, i.baseline_to
             ),
         },
         Assumption {
             key: "requests_with_cache",
             label: "Requests with the cache on",
-            value: format!("{e_rows} making {e_origin} origin calls"),
+            value: format!(
+                "{} making {} origin calls",
+                crate::ground::units::count(Some(e_rows as f64)),
+                crate::ground::units::count(Some(e_origin as f64))
+            ),
             source: "measured: request log in the window".into(),
         },
         Assumption {
@@ -482,13 +486,13 @@ pub fn compute(i: &RoiInputs) -> Result<Option<RoiCase>, RoiError> {
             key: "npv",
             label: "NPV horizon and discount rate",
             value: format!("{} years at {}", s.npv_horizon_years, pct(rate)),
-            source: "config `[roi] npv_horizon_years`, `discount_rate`".into(),
+            source: "config [roi] npv_horizon_years, discount_rate".into(),
         },
         Assumption {
             key: "scenarios",
             label: "Low / high origin call cost",
             value: format!("× {low_f} / × {high_f}"),
-            source: "config `[roi] low_origin_call_cost_factor`, `high_origin_call_cost_factor`".into(),
+            source: "config [roi] low_origin_call_cost_factor, high_origin_call_cost_factor".into(),
         },
     ];
     Ok(Some(RoiCase {

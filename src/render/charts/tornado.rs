@@ -113,11 +113,11 @@ pub fn of_case(case: &RoiCase, cur: &str) -> Result<Chart> {
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
-        headers: vec!["Driver".into(), "Low".into(), "High".into()],
+        headers: vec!["Driver".into(), "Worse case".into(), "Better case".into()],
         rows: case
             .sensitivity
             .iter()
-            .map(|s| vec![s.driver.to_string(), money(s.low), money(s.high)])
+            .map(|s| vec![s.driver.to_string(), money(s.low.min(s.high)), money(s.low.max(s.high))])
             .collect(),
         width: super::WIDTH,
         height: super::HEIGHT,
