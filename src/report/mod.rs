@@ -2,6 +2,7 @@
 //! stay raw here; the renderers format them.
 
 pub mod archive;
+pub mod gate;
 pub mod impact;
 pub mod inference;
 pub mod kind;

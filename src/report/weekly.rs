@@ -132,6 +132,8 @@ pub struct Trend {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WeeklyReport {
     pub metrics: WeeklyMetrics,
+    /// The rollout gate in plain words (None before the rollout or without a plan).
+    pub gate: Option<super::gate::GateView>,
     /// Headline KPIs (those with a target), then the rest.
     pub headline: Vec<KpiRow>,
     pub other: Vec<KpiRow>,
@@ -229,6 +231,7 @@ pub fn assemble(
         comments,
     };
     Ok(WeeklyReport {
+        gate: None,
         headline,
         other,
         trend,

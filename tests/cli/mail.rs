@@ -124,6 +124,11 @@ fn send_mails_the_weekly_report_with_inline_charts_and_attachments() {
     assert!(text.contains("# Cache rollout — weekly summary 2026-W46"));
     let html = m.body_html(0).unwrap();
     assert!(html.contains("Rollout gate: HOLD"));
+    // Plain words in the mail: no plan keys, no command-line syntax.
+    assert!(
+        !html.contains("--attest") && !html.contains("all_kpis_met") && !html.contains("api_call_reduction,"),
+        "gate box in plain words"
+    );
     assert!(
         !html.contains("src=\"charts/") && !html.contains("data:image"),
         "no file or data URIs"

@@ -1,0 +1,231 @@
+//! The rollout gate as a stakeholder reads it: each criterion in plain words
+//! (KPI names, not keys), each rollback trigger once with the phases that
+//! carry it, and no command-line syntax (that is for `cacheroi gate`).
+
+use serde::Serialize;
+
+use crate::evaluate::gate::{Check, GateResult, Op, Outcome, Verdict, parse};
+use crate::ground::kpi::Kpi;
+use crate::ground::units;
+
+/// The gate box of a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateView {
+    pub verdict: Verdict,
+    pub iso_week: String,
+    pub rollout_week: i64,
+    pub phase: String,
+    pub segments: String,
+    pub rows: Vec<GateRow>,
+    /// Whether a manual check still waits for the product owner.
+    pub pending_manual: bool,
+}
+
+/// One criterion or trigger, said once.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateRow {
+    /// `met`, `not_met`, `clear`, `fired` or `manual`.
+    pub state: &'static str,
+    /// `success` or `rollback`.
+    pub kind: &'static str,
+    pub criterion: String,
+    /// The phases whose plan lists it ("phase 1 internal, this phase"),
+    /// empty when only the week's own phase does.
+    pub from_phases: String,
+    pub measured: String,
+}
+
+fn op_words(op: Op) -> &'static str {
+    match op {
+        Op::Gt => "above",
+        Op::Ge => "at least",
+        Op::Lt => "below",
+        Op::Le => "at most",
+        Op::Eq => "equal to",
+    }
+}
+
+fn shown(kpi: Kpi, v: Option<f64>) -> String {
+    let unit = kpi.unit().name();
+    units::kpi(v, if unit == "ratio" { "ratio2" } else { unit }, "")
+        .trim_end()
+        .to_string()
+}
+
+/// A criterion of the plan in plain words: "Error rate above 1.00 %",
+/// "Every KPI target met", "Cost savings demonstrated".
+pub fn plain_criterion(criterion: &str) -> String {
+    match parse(criterion) {
+        Ok(Check::Compare { kpi, op, value } | Check::Threshold { kpi, op, value }) => {
+            format!("{} {} {}", kpi.label(), op_words(op), shown(kpi, Some(value)))
+        }
+        Ok(Check::AllMet(list)) if list.is_empty() => "Every KPI target met".into(),
+        Ok(Check::AllMet(list)) => format!(
+            "Targets met: {}",
+            list.iter().map(|k| k.label()).collect::<Vec<_>>().join(", ")
+        ),
+        Ok(Check::Manual) | Err(_) => {
+            let words = criterion.trim().replace('_', " ");
+            let mut c = words.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        }
+    }
+}
+
+fn plain_measured(o: &Outcome) -> String {
+    if o.manual {
+        return match o.holds {
+            None => "to be confirmed by the product owner".into(),
+            Some(true) => "confirmed".into(),
+            Some(false) => "confirmed as not met".into(),
+        };
+    }
+    if let Some(kpi) = o.kpi.and_then(Kpi::from_key) {
+        return shown(kpi, o.value);
+    }
+    // Every-target checks: "not met: key, key" → their names.
+    match o.measured.strip_prefix("not met: ") {
+        Some(keys) => format!(
+            "not met: {}",
+            keys.split(", ")
+                .map(|k| Kpi::from_key(k).map_or(k, |k| k.label()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => o.measured.clone(),
+    }
+}
+
+/// The gate of a week as its report shows it.
+pub fn view(g: &GateResult) -> GateView {
+    let mut rows: Vec<GateRow> = Vec::new();
+    let mut phases: Vec<Vec<String>> = Vec::new();
+    for o in &g.criteria {
+        let state = match (o.holds, o.kind) {
+            (None, _) => "manual",
+            (Some(true), "rollback") => "fired",
+            (Some(false), "rollback") => "clear",
+            (Some(true), _) => "met",
+            (Some(false), _) => "not_met",
+        };
+        let criterion = plain_criterion(&o.criterion);
+        // A trigger carried by several phases is evaluated once per phase on
+        // the same figures: say it once, naming the phases.
+        let name = |p: &str| {
+            if p == g.phase {
+                "this phase".to_string()
+            } else {
+                p.replace('_', " ")
+            }
+        };
+        if let Some(i) = rows.iter().position(|r| r.kind == o.kind && r.criterion == criterion) {
+            if !phases[i].contains(&name(&o.phase)) {
+                phases[i].push(name(&o.phase));
+            }
+            continue;
+        }
+        phases.push(vec![name(&o.phase)]);
+        rows.push(GateRow {
+            state,
+            kind: o.kind,
+            criterion,
+            from_phases: String::new(),
+            measured: plain_measured(o),
+        });
+    }
+    for (row, p) in rows.iter_mut().zip(phases) {
+        if p != ["this phase"] {
+            row.from_phases = p.join(", ");
+        }
+    }
+    GateView {
+        verdict: g.verdict,
+        iso_week: g.iso_week.clone(),
+        rollout_week: g.rollout_week,
+        phase: g.phase.replace('_', " "),
+        segments: g.segments.clone(),
+        pending_manual: rows.iter().any(|r| r.state == "manual"),
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::KpiCell;
+    use crate::evaluate::gate::evaluate;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn criteria_read_in_plain_words_and_triggers_once() {
+        let mut cells = BTreeMap::new();
+        // error_rate 0.07 % against a 1 % trigger: clear; api_call_reduction
+        // 0.6 against 0.7: not met; p99 80 ms against 100 ms: met.
+        let cell = |v: f64, t: Option<f64>, s| KpiCell {
+            value: Some(v),
+            target: t,
+            status: s,
+        };
+        use crate::evaluate::Status;
+        cells.insert(Kpi::ErrorRate, cell(0.0007, Some(0.001), Some(Status::Met)));
+        cells.insert(Kpi::ApiCallReduction, cell(0.6, Some(0.7), Some(Status::Missed)));
+        cells.insert(Kpi::P99LatencyMs, cell(80.0, Some(100.0), Some(Status::Met)));
+        let none = BTreeMap::new();
+        let g = GateResult {
+            iso_week: "2026-W46".into(),
+            rollout_week: 6,
+            phase: "phase_4_general_availability".into(),
+            segments: "all users".into(),
+            verdict: Verdict::Hold,
+            exit_code: 3,
+            criteria: vec![
+                evaluate("all_kpis_met", "success", "phase_4_general_availability", &cells, &none),
+                evaluate(
+                    "cost_savings_demonstrated_to_finance",
+                    "success",
+                    "phase_4_general_availability",
+                    &cells,
+                    &none,
+                ),
+                evaluate("error_rate > 1%", "rollback", "phase_1_internal", &cells, &none),
+                evaluate("error_rate > 1%", "rollback", "phase_2_early_adopters", &cells, &none),
+                evaluate(
+                    "error_rate > 1%",
+                    "rollback",
+                    "phase_4_general_availability",
+                    &cells,
+                    &none,
+                ),
+            ],
+        };
+        let v = view(&g);
+        let texts: Vec<(&str, &str, &str)> = v
+            .rows
+            .iter()
+            .map(|r| (r.state, r.criterion.as_str(), r.measured.as_str()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("not_met", "Every KPI target met", "not met: API call reduction"),
+                (
+                    "manual",
+                    "Cost savings demonstrated to finance",
+                    "to be confirmed by the product owner"
+                ),
+                ("clear", "Error rate (5xx) above 1.00 %", "0.07 %"),
+            ]
+        );
+        assert_eq!(
+            v.rows[2].from_phases,
+            "phase 1 internal, phase 2 early adopters, this phase"
+        );
+        assert_eq!(v.rows[0].from_phases, "");
+        assert!(v.pending_manual);
+        assert_eq!(v.phase, "phase 4 general availability");
+        let all = serde_json::to_string(&v).unwrap();
+        assert!(!all.contains("--attest") && !all.contains("all_kpis_met") && !all.contains("api_call_reduction"));
+    }
+}
