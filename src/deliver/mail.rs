@@ -151,7 +151,7 @@ pub fn parts_of(files: &Files, parts: &Parts, label: String, period: String, sub
         period,
         subject,
         html,
-        text: text(files, parts.markdown)?,
+        text: crate::render::text::plain(&text(files, parts.markdown)?),
         images,
         attachments,
     })

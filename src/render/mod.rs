@@ -8,6 +8,7 @@ pub mod files;
 pub mod format;
 pub mod roi_csv;
 pub mod roi_xlsx;
+pub mod text;
 
 use anyhow::{Context, Result};
 use serde::Serialize;

@@ -120,8 +120,17 @@ fn send_mails_the_weekly_report_with_inline_charts_and_attachments() {
     assert_eq!(to, ["leadership@example.com", "cto@example.com"]);
     assert!(m.message_id().is_some() && m.date().is_some());
     // The text part and the HTML part of a multipart/alternative.
-    let text = m.body_text(0).unwrap();
-    assert!(text.contains("# Cache rollout — weekly summary 2026-W46"));
+    let text = m.body_text(0).unwrap().replace("\r\n", "\n");
+    // Rendered for reading: the heading underlined, no Markdown escapes or
+    // HTML entities (the sample has a comment with <b> and phase names with _).
+    assert!(
+        text.contains("Cache rollout — weekly summary 2026-W46\n====="),
+        "{text}"
+    );
+    assert!(
+        !text.contains("&lt;") && !text.contains("&amp;") && !text.contains("\\_") && !text.contains("\\|"),
+        "{text}"
+    );
     let html = m.body_html(0).unwrap();
     assert!(html.contains("Rollout gate: HOLD"));
     // Plain words in the mail: no plan keys, no command-line syntax.
