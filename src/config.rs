@@ -316,8 +316,17 @@ impl Settings {
 
     /// The part of the configuration the report stage needs.
     pub fn report_context(&self) -> crate::report::Context {
+        let dir = self
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let base_dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let base = base_dir.display().to_string();
+        let shown = |p: &str| crate::quality::relative(p, &base);
         crate::report::Context {
             config: self.path.display().to_string(),
+            base_dir: base.clone(),
             config_hash: self.hash.clone(),
             timezone: self.timezone,
             costs: self.costs.clone(),
@@ -325,10 +334,10 @@ impl Settings {
             rollout_start: self.rollout_start,
             baseline: self.baseline.map(|b| (b.from, b.to)),
             inputs: crate::report::InputNames {
-                requests: self.sources.requests.clone().unwrap_or_default(),
-                feedback: self.sources.feedback.clone().unwrap_or_default(),
-                customers: self.sources.customers.clone(),
-                redis_snapshots: self.sources.redis_snapshots.clone(),
+                requests: shown(self.sources.requests.as_deref().unwrap_or_default()),
+                feedback: shown(self.sources.feedback.as_deref().unwrap_or_default()),
+                customers: self.sources.customers.as_deref().map(shown),
+                redis_snapshots: shown(&self.sources.redis_snapshots),
             },
         }
     }

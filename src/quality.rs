@@ -108,6 +108,20 @@ pub struct DataQuality {
 }
 
 impl DataQuality {
+    /// Every file named relative to `base` (the configuration's folder)
+    /// where it lies below it: reports never show a server's full paths.
+    pub fn relative_to(mut self, base: &str) -> Self {
+        for s in self.sources.values_mut() {
+            for f in &mut s.files {
+                f.file = relative(&f.file, base);
+            }
+            for e in &mut s.examples {
+                e.file = relative(&e.file, base);
+            }
+        }
+        self
+    }
+
     /// Rejections in the order of CONTRACT §5, reasons with none left out.
     pub fn reasons(&self) -> Vec<ReasonCount> {
         reason::ALL
@@ -171,5 +185,38 @@ impl DataQuality {
             .and_then(chrono::DateTime::<chrono::Utc>::from_timestamp_micros)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
         dq
+    }
+}
+
+/// `path` without the leading `base/`, if it starts with it.
+pub fn relative(path: &str, base: &str) -> String {
+    let base = base.trim_end_matches('/');
+    match path.strip_prefix(base).and_then(|rest| rest.strip_prefix('/')) {
+        Some(rest) if !base.is_empty() => rest.to_string(),
+        _ => path.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_below_the_config_folder_are_shown_relative() {
+        assert_eq!(
+            relative("/srv/cache/data/requests/r1.csv", "/srv/cache/data"),
+            "requests/r1.csv"
+        );
+        assert_eq!(
+            relative("/srv/cache/data/requests/r1.csv", "/srv/cache/data/"),
+            "requests/r1.csv"
+        );
+        // Elsewhere, or a folder that merely starts with the same name: as is.
+        assert_eq!(relative("/var/log/app.log", "/srv/cache/data"), "/var/log/app.log");
+        assert_eq!(
+            relative("/srv/cache/data2/r.csv", "/srv/cache/data"),
+            "/srv/cache/data2/r.csv"
+        );
+        assert_eq!(relative("requests/*.csv", ""), "requests/*.csv");
     }
 }

@@ -134,6 +134,8 @@ pub fn assemble(
     quality: DataQuality,
     files: Vec<FileQuality>,
 ) -> Result<ImpactReport> {
+    let quality = quality.relative_to(&ctx.base_dir);
+    let files = super::weekly::relative_files(files, ctx);
     let cells = evaluate_all(&this.overall, &ctx.targets);
     let none = BTreeMap::new();
     let rows = kpi_rows(&cells, &none);

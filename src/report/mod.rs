@@ -25,6 +25,9 @@ use crate::metrics::requests::KpiValues;
 pub struct Context {
     /// The configuration file as shown in footers, and its hash.
     pub config: String,
+    /// The configuration's folder: input paths below it are shown relative
+    /// to it.
+    pub base_dir: String,
     pub config_hash: String,
     pub timezone: chrono_tz::Tz,
     /// Unit costs (their currency is every report's).
@@ -46,6 +49,12 @@ pub struct InputNames {
 }
 
 impl Context {
+    /// A path as reports show it: relative to the configuration's folder
+    /// when below it.
+    pub fn shown(&self, path: &str) -> String {
+        crate::quality::relative(path, &self.base_dir)
+    }
+
     pub fn currency(&self) -> &str {
         &self.costs.currency
     }

@@ -102,6 +102,7 @@ pub fn by_effect(rows: &[Sensitivity]) -> Vec<SensitivityRow> {
 /// The case as roi.html and roi.md show it: money per customer in cents that
 /// add up to the shown totals.
 pub fn shown(ctx: &Context, roi: &RoiSettings, i: &RoiInputs, case: RoiCase, quality: DataQuality) -> RoiReport {
+    let quality = quality.relative_to(&ctx.base_dir);
     let be = case.break_even_origin_call_cost;
     let rows = &case.customers;
     let r = &case.roi;

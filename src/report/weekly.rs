@@ -162,6 +162,17 @@ pub struct Inputs {
     pub examples: Vec<crate::quality::BadRow>,
 }
 
+/// Files named relative to the configuration's folder.
+pub fn relative_files(files: Vec<crate::quality::FileQuality>, ctx: &Context) -> Vec<crate::quality::FileQuality> {
+    files
+        .into_iter()
+        .map(|mut f| {
+            f.file = ctx.shown(&f.file);
+            f
+        })
+        .collect()
+}
+
 #[allow(
     clippy::too_many_arguments,
     reason = "one call site assembling the model from its parts"
@@ -179,6 +190,8 @@ pub fn assemble(
     files: Vec<crate::quality::FileQuality>,
     trend: Trend,
 ) -> Result<WeeklyReport> {
+    let data_quality = data_quality.relative_to(&ctx.base_dir);
+    let files = relative_files(files, ctx);
     let cells = evaluate_all(&this.overall, &ctx.targets);
     let rows = kpi_rows(&cells, &before.overall);
     let (headline, other): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.target.is_some());

@@ -95,6 +95,13 @@ fn every_report_kind_in_every_format() {
                 format!("{kind}_{stem}_{ext}")
             };
             let path = format!("{folder}/{file}");
+            // Paths are shown relative to the configuration's folder: a
+            // report carries no server path.
+            let raw = fs::read_to_string(out.join(&path)).unwrap();
+            assert!(
+                !raw.contains(&tmp.display().to_string()),
+                "{path} shows an absolute path"
+            );
             let shown = if ext == "json" {
                 json(&out.join(&path), &tmp)
             } else {
