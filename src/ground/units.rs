@@ -79,6 +79,21 @@ pub fn bytes(v: Option<f64>) -> String {
     }
 }
 
+/// A duration in hours as a person reads it: hours from one hour on,
+/// minutes from one minute, seconds below ("0.00 h" hides 4 s a week).
+pub fn duration(hours: f64) -> String {
+    let a = hours.abs();
+    if a >= 1.0 {
+        format!("{a:.2} h")
+    } else if a * 60.0 >= 1.0 {
+        format!("{:.1} min", a * 60.0)
+    } else if a * 3600.0 >= 1.0 {
+        format!("{:.1} s", a * 3600.0)
+    } else {
+        format!("{:.2} s", a * 3600.0)
+    }
+}
+
 /// A KPI value in its unit (`count`, `ratio`, `milliseconds`, `score`, `money`, `hours`).
 pub fn kpi(v: Option<f64>, unit: &str, currency: &str) -> String {
     match unit {
@@ -88,7 +103,16 @@ pub fn kpi(v: Option<f64>, unit: &str, currency: &str) -> String {
         "milliseconds" => v.map_or_else(|| "—".into(), |x| format!("{x:.1} ms")),
         "score" => v.map_or_else(|| "—".into(), |x| format!("{x:.2} / 5")),
         "money" => money(v, currency),
-        "hours" => v.map_or_else(|| "—".into(), |x| format!("{x:.2} h")),
+        "hours" => v.map_or_else(
+            || "—".into(),
+            |x| {
+                if x < 0.0 {
+                    format!("-{}", duration(x))
+                } else {
+                    duration(x)
+                }
+            },
+        ),
         "number" => v.map_or_else(|| "—".into(), |x| format!("{x:.2}")),
         _ => count(v),
     }
@@ -111,7 +135,7 @@ pub fn change(v: Option<f64>, unit: &str, currency: &str) -> String {
         "milliseconds" => format!("{sign}{a:.1} ms"),
         "score" => format!("{sign}{a:.2}"),
         "money" => format!("{sign}{}", money(Some(a), currency)),
-        "hours" => format!("{sign}{a:.2} h"),
+        "hours" => format!("{sign}{}", duration(a)),
         _ => format!("{sign}{}", group(a.round() as i128)),
     }
 }
@@ -133,5 +157,13 @@ mod tests {
         assert_eq!(kpi(None, "ratio", "USD"), "—");
         assert_eq!(change(Some(-0.0123), "ratio", "USD"), "−1.2 pts");
         assert_eq!(bytes(Some(3.0 * 1024.0 * 1024.0)), "3.0 MiB");
+        // 1.5 h; 0.04 h = 2.4 min; 0.0012 h = 4.32 s; a target of 1 h.
+        assert_eq!(kpi(Some(1.5), "hours", ""), "1.50 h");
+        assert_eq!(kpi(Some(0.04), "hours", ""), "2.4 min");
+        assert_eq!(kpi(Some(0.0012), "hours", ""), "4.3 s");
+        assert_eq!(kpi(Some(1.0), "hours", ""), "1.00 h");
+        assert_eq!(change(Some(0.0012), "hours", ""), "+4.3 s");
+        // 0.00001 h = 0.036 s.
+        assert_eq!(kpi(Some(0.00001), "hours", ""), "0.04 s");
     }
 }

@@ -180,9 +180,15 @@ pub fn sentence(r: &KpiRow) -> String {
             fmt(Some(v), unit, "")
         ),
         "user_time_saved_hours_per_user_week" => {
+            let short = t.is_some_and(|t| v < t);
             format!(
-                "Each user with the cache saved {} of waiting per week (target {target}): {verdict}.",
-                fmt(Some(v), unit, "")
+                "Each user with the cache saved {} of waiting per week (target {target}): {verdict}.{}",
+                fmt(Some(v), unit, ""),
+                if short {
+                    " Faster responses alone save seconds to minutes a week; a target in hours also needs workflow gains the request log cannot see."
+                } else {
+                    ""
+                }
             )
         }
         _ => format!("{}: {} (target {target}): {verdict}.", r.label, fmt(Some(v), unit, "")),
