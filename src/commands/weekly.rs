@@ -111,6 +111,15 @@ pub fn write(
         .get(&crate::metrics::Kpi::Requests)
         .and_then(|c| c.value)
         .unwrap_or(0.0);
+    if !require_rows && requests == 0.0 {
+        tracing::warn!(
+            "{} ({} to {}) has no valid request rows in {}: every KPI of the report is without data — are that week's logs in place?",
+            week.label(),
+            report.metrics.period.start,
+            report.metrics.period.end,
+            settings.sources.requests().unwrap_or("the request log")
+        );
+    }
     if require_rows && requests == 0.0 {
         anyhow::bail!(
             "{} ({} to {}) has no valid request rows in {}: nothing to report — are that week's logs in place?",

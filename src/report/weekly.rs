@@ -132,6 +132,8 @@ pub struct Trend {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WeeklyReport {
     pub metrics: WeeklyMetrics,
+    /// The week has no valid request rows: every KPI is without data.
+    pub no_rows: bool,
     /// The rollout gate in plain words (None before the rollout or without a plan).
     pub gate: Option<super::gate::GateView>,
     /// Headline KPIs (those with a target), then the rest.
@@ -244,6 +246,7 @@ pub fn assemble(
         comments,
     };
     Ok(WeeklyReport {
+        no_rows: this.period.requests == 0,
         gate: None,
         headline,
         other,

@@ -353,3 +353,49 @@ fn a_week_in_another_time_zone_matches_the_raw_rows() {
     );
     assert_eq!(json["period"]["timezone"], "America/New_York");
 }
+
+/// A week before any data: said on stderr and at the top of the report,
+/// not a silent "0 of 9 targets met".
+#[test]
+fn a_week_without_rows_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    sample(dir.path(), 40);
+    let out = cacheroi(dir.path())
+        .args([
+            "weekly",
+            "--week",
+            "2026-W30",
+            "--config",
+            "data/cacheroi.toml",
+            "--out",
+            "out",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2026-W30") && err.contains("no valid request rows"),
+        "{err}"
+    );
+    let md = fs::read_to_string(dir.path().join("out/weekly/2026-W30/summary.md")).unwrap();
+    assert!(md.contains("No request rows in this week"), "{md}");
+    let html = fs::read_to_string(dir.path().join("out/weekly/2026-W30/summary.html")).unwrap();
+    assert!(html.contains("No request rows in this week"));
+    // A week with rows carries no such line.
+    cacheroi(dir.path())
+        .args([
+            "-q",
+            "weekly",
+            "--week",
+            "2026-W46",
+            "--config",
+            "data/cacheroi.toml",
+            "--out",
+            "out",
+        ])
+        .assert()
+        .success();
+    let md = fs::read_to_string(dir.path().join("out/weekly/2026-W46/summary.md")).unwrap();
+    assert!(!md.contains("No request rows"));
+}
