@@ -243,10 +243,10 @@ impl Settings {
     /// is a one-line error. A dry run (`need_server` false) needs only `from`.
     pub fn smtp(&self, need_server: bool) -> Result<EmailSettings> {
         let cfg = self.path.display();
-        let m: &Email = self
-            .email
-            .as_ref()
-            .ok_or_else(|| anyhow!("{cfg}: sending needs an `[email]` section (smtp_host, from, to)"))?;
+        let m: &Email = self.email.as_ref().ok_or_else(|| match need_server {
+            true => anyhow!("{cfg}: sending needs an `[email]` section (smtp_host, from, to)"),
+            false => anyhow!("{cfg}: a dry run needs an `[email]` section with `from` (and `to`, or --to)"),
+        })?;
         let host = match (&m.smtp_host, need_server) {
             (Some(h), _) => h.clone(),
             (None, false) => String::new(),

@@ -266,6 +266,13 @@ origin_call_cost = 0.06
 redis_monthly_cost = 900.0
 implementation_cost = 12000.0
 hourly_value_of_user_time = 75.0
+
+# Where `cacheroi send` and `run` mail the reports: example addresses, so that
+# `cacheroi send --dry-run FILE.eml` works as it is. To send for real, set
+# smtp_host (and password_env) and your own addresses.
+[email]
+from = "Cache reports <reports@example.com>"
+to = ["leadership@example.com"]
 "#
     )
 }

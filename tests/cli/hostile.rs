@@ -64,6 +64,10 @@ fn set_config(dir: &Path, from: &str, to: &str) {
 fn append_config(dir: &Path, extra: &str) {
     let cfg = dir.join("data/cacheroi.toml");
     let mut text = fs::read_to_string(&cfg).unwrap();
+    if extra.contains("[email]") {
+        // The sample's own example [email] is the file's last section.
+        text = super::without_email(&text);
+    }
     text.push_str(extra);
     fs::write(&cfg, text).unwrap();
 }

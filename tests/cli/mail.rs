@@ -76,7 +76,7 @@ fn with_email(dir: &Path, email: &str) {
         &dir.join("data"),
     );
     let cfg = dir.join("data/cacheroi.toml");
-    let mut text = fs::read_to_string(&cfg).unwrap();
+    let mut text = super::without_email(&fs::read_to_string(&cfg).unwrap());
     text.push_str(&format!("\n[email]\n{email}\n"));
     fs::write(&cfg, text).unwrap();
 }
@@ -410,4 +410,46 @@ fn an_empty_week_is_an_error_not_an_empty_email() {
     );
     assert!(smtp.messages().is_empty());
     assert!(!root.path().join("out/weekly/2026-W30").exists(), "nothing written");
+}
+
+/// The sample's configuration carries example addresses: a dry run works as
+/// it is, and sending for real names the one key that is missing.
+#[test]
+fn a_dry_run_works_on_the_sample_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    super::sample(dir.path(), 40);
+    let out = cacheroi(dir.path())
+        .args([
+            "-q",
+            "send",
+            "--week",
+            "2026-W46",
+            "--dry-run",
+            "m.eml",
+            "--config",
+            "data/cacheroi.toml",
+            "--out",
+            "out",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let eml = fs::read_to_string(dir.path().join("m.eml")).unwrap();
+    assert!(eml.contains("leadership@example.com"));
+    let out = cacheroi(dir.path())
+        .args([
+            "-q",
+            "send",
+            "--week",
+            "2026-W46",
+            "--config",
+            "data/cacheroi.toml",
+            "--out",
+            "out",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`[email] smtp_host` is not set"), "{err}");
 }

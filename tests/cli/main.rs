@@ -56,3 +56,17 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A sample configuration without its example `[email]` section (its last),
+/// for a test that writes its own.
+pub fn without_email(config: &str) -> String {
+    match config.find("\n[email]") {
+        Some(i) => {
+            // Keep the comment above the section out too.
+            let head = &config[..i];
+            let cut = head.rfind("\n\n").map_or(i, |j| j + 1);
+            config[..cut].to_string()
+        }
+        None => config.to_string(),
+    }
+}
