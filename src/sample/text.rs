@@ -238,7 +238,7 @@ pub fn sample_config(baseline_start: NaiveDate, rollout: NaiveDate, requests_per
 # Paths are relative to this file.
 timezone = "UTC"
 as_of = "{end}"              # pins "now": `--week last` is the last rollout week
-output_dir = "../reports"
+output_dir = "reports"            # reports and the rollup store, beside the data
 
 [sources]
 requests = "requests/requests-*"        # .csv.gz, .parquet and .ndjson.zst days

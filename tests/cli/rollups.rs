@@ -59,7 +59,7 @@ fn active_users(m: &Value) -> f64 {
 
 /// The store's users-by-week files: one per week, none stale.
 fn assert_one_file_per_week(dir: &Path) {
-    let weeks = dir.join("reports/rollups/users_week");
+    let weeks = dir.join("data/reports/rollups/users_week");
     for w in fs::read_dir(&weeks).unwrap() {
         let w = w.unwrap().path();
         let parts: Vec<_> = fs::read_dir(&w).unwrap().collect();
@@ -116,7 +116,7 @@ fn files_are_rolled_up_once_and_changes_replace_their_rollup() {
     assert_one_file_per_week(dir.path());
 
     // Every figure equals that of a store made from scratch.
-    fs::remove_dir_all(dir.path().join("reports/rollups")).unwrap();
+    fs::remove_dir_all(dir.path().join("data/reports/rollups")).unwrap();
     assert_eq!(weekly(dir.path(), "out5"), with_late);
 }
 
@@ -125,7 +125,7 @@ fn a_killed_rollup_leaves_old_or_new_and_the_next_run_finishes() {
     let dir = tempfile::tempdir().unwrap();
     sample(dir.path(), 400);
     let reference = weekly(dir.path(), "ref");
-    fs::remove_dir_all(dir.path().join("reports/rollups")).unwrap();
+    fs::remove_dir_all(dir.path().join("data/reports/rollups")).unwrap();
     let bin = assert_cmd::cargo::cargo_bin("cacheroi");
     // Kill -9 at a few moments of the first roll-up: early, midway, late.
     for delay_ms in [150u64, 600, 1500] {
@@ -146,9 +146,10 @@ fn a_killed_rollup_leaves_old_or_new_and_the_next_run_finishes() {
     }
     // No folder of an interrupted run is left behind.
     let manifest: Value =
-        serde_json::from_str(&fs::read_to_string(dir.path().join("reports/rollups/manifest.json")).unwrap()).unwrap();
+        serde_json::from_str(&fs::read_to_string(dir.path().join("data/reports/rollups/manifest.json")).unwrap())
+            .unwrap();
     let live = manifest["files"].as_object().unwrap().len();
-    let folders = fs::read_dir(dir.path().join("reports/rollups/requests"))
+    let folders = fs::read_dir(dir.path().join("data/reports/rollups/requests"))
         .unwrap()
         .count();
     assert_eq!(folders, live);
@@ -170,6 +171,6 @@ fn a_time_zone_change_rolls_up_anew_and_days_are_local() {
     let auckland = weekly(dir.path(), "nz");
     assert_eq!(auckland["period"]["timezone"], "Pacific/Auckland");
     // The same as a fresh store in that zone.
-    fs::remove_dir_all(dir.path().join("reports/rollups")).unwrap();
+    fs::remove_dir_all(dir.path().join("data/reports/rollups")).unwrap();
     assert_eq!(weekly(dir.path(), "nz2"), auckland);
 }
