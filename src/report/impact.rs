@@ -326,10 +326,7 @@ pub fn with_statistics(mut report: ImpactReport, statistics: Statistics) -> Impa
     let at = report.narrative.len().saturating_sub(1);
     let mut extra = Vec::new();
     if !stats.gains.is_empty() {
-        extra.push(format!(
-            "Against the baseline, with 95 % confidence intervals: {}.",
-            stats.gains.join("; ")
-        ));
+        extra.push(format!("Against the baseline: {}.", stats.gains.join("; ")));
     }
     if let Some(srm) = &stats.srm {
         extra.push(if stats.srm_mismatch {

@@ -48,7 +48,7 @@ pub struct SegmentStatRow {
 /// Everything a report shows of the statistics.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct StatsView {
-    /// "Treatment share 90.2 % of users (planned 90 %), χ² p = 0.71: no mismatch."
+    /// "Cache on for 902 of 1,000 users … (90.2 % observed, 90.0 % planned): the split held (no sample ratio mismatch)."
     pub srm: Option<String>,
     pub srm_mismatch: bool,
     /// Segments whose split is broken.
@@ -155,7 +155,10 @@ pub fn gain_sentence(c: &Comparison) -> String {
     match &c.effect {
         Some(e) => {
             let (change, ci) = change_text(c.unit, e);
-            format!("{label} {change} (95 % CI {ci}, p {})", p_value(e.p_value))
+            format!(
+                "{label} {change} (95 % sure the true change lies between {})",
+                ci.replacen(" to ", " and ", 1)
+            )
         }
         None => format!(
             "{label}: not enough data for an interval ({} / {} {})",
@@ -171,16 +174,15 @@ pub fn view(s: &Statistics) -> StatsView {
     let srm = s.srm.as_ref();
     let srm_line = srm.map(|check| match &check.overall {
         Some(o) => format!(
-            "Cache on for {} of {} users in the rollout's segments ({} observed, {} planned): χ² p {}{}.",
-            o.treatment,
-            o.treatment + o.control,
+            "Cache on for {} of {} users in the rollout's segments ({} observed, {} planned): {}.",
+            crate::ground::units::count(Some(o.treatment as f64)),
+            crate::ground::units::count(Some((o.treatment + o.control) as f64)),
             crate::ground::units::pct(Some(o.observed_share)),
             crate::ground::units::pct(Some(o.planned_share)),
-            p_value(o.p_value),
             if o.mismatch {
-                " — sample ratio mismatch: the split is broken and no comparison below can be trusted"
+                "the split is broken (sample ratio mismatch), so no comparison below can be trusted"
             } else {
-                ", no sample ratio mismatch"
+                "the split held (no sample ratio mismatch)"
             }
         ),
         None => "No users with the cache in this period: no split to check.".into(),
@@ -295,7 +297,7 @@ mod tests {
         };
         assert_eq!(
             gain_sentence(&comparison("ratio", Some(e))),
-            "API calls per request −74.0 % (95 % CI −76.0 % to −72.0 %, p < 0.001)"
+            "API calls per request −74.0 % (95 % sure the true change lies between −76.0 % and −72.0 %)"
         );
         let r = row(&comparison("ratio", Some(e)), "users");
         assert_eq!(

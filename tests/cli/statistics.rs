@@ -104,7 +104,7 @@ fn reports_show_the_gate_and_interval_figures_that_agree_with_the_kpis() {
         md.contains("Against the baseline, with 95 % confidence intervals: API calls per request −"),
         "{md}"
     );
-    assert!(md.contains("no sample ratio mismatch"));
+    assert!(md.contains("the split held (no sample ratio mismatch)"));
     let w43 = md.lines().find(|l| l.starts_with("| 2026-W43 |")).unwrap();
     assert!(
         w43.ends_with("| rollback · `positive_feedback` · `customer_complaints > 3` |"),
