@@ -185,13 +185,14 @@ pub fn assemble(
     let cur = ctx.currency();
     let value = |k: Kpi| this.overall.get(&k).copied().flatten();
     let mut narrative = vec![format!(
-        "Over the rollout window, {} to {} ({} days), {} requests were served, {} of them with the cache on, for {} active users.",
+        "Over the rollout window, {} to {} ({} days), {} requests were served, {} of them with the cache on, for {} active users; {} of those users had the cache on for at least one request (adoption counts users, not requests).",
         window.start_date,
         window.end_date - Duration::days(1),
         window.days(),
         fmt(Some(e.requests as f64), "count", cur),
         fmt(Some(e.e_rows as f64), "count", cur),
         fmt(Some(e.users as f64), "count", cur),
+        pct(value(Kpi::Adoption)),
     )];
     if let (Some(ob), Some(oe)) = (origin_b, origin_e) {
         narrative.push(format!(
@@ -220,7 +221,7 @@ pub fn assemble(
         pct(err_b)
     ));
     narrative.push(format!(
-        "Customer satisfaction moved from {} to {} over {} responses; {} complaint(s) (score ≤ 2).",
+        "Customer satisfaction, counting every answer with or without the cache, moved from {} to {} over {} responses; {} complaint(s) (score ≤ 2).",
         fmt(sat_b, "score", cur),
         fmt(sat_e, "score", cur),
         this.feedback.responses,
@@ -326,7 +327,10 @@ pub fn with_statistics(mut report: ImpactReport, statistics: Statistics) -> Impa
     let at = report.narrative.len().saturating_sub(1);
     let mut extra = Vec::new();
     if !stats.gains.is_empty() {
-        extra.push(format!("Against the baseline: {}.", stats.gains.join("; ")));
+        extra.push(format!(
+            "Users with the cache now against everyone before the rollout (the baseline): {}.",
+            stats.gains.join("; ")
+        ));
     }
     if let Some(srm) = &stats.srm {
         extra.push(if stats.srm_mismatch {

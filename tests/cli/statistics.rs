@@ -101,8 +101,9 @@ fn reports_show_the_gate_and_interval_figures_that_agree_with_the_kpis() {
     // The report says it in words.
     let md = fs::read_to_string(out.join("impact/impact.md")).unwrap();
     assert!(
-        md.contains("Against the baseline: API calls per request −")
-            && md.contains("95 % sure the true change lies between"),
+        md.contains(
+            "Users with the cache now against everyone before the rollout (the baseline): API calls per request −"
+        ) && md.contains("95 % sure the true change lies between"),
         "{md}"
     );
     assert!(md.contains("the split held (no sample ratio mismatch)"));
