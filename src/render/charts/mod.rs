@@ -150,9 +150,10 @@ impl YFormat {
         match self {
             YFormat::Percent => format!("{:.0} %", v * 100.0),
             YFormat::Milliseconds => format!("{v:.0} ms"),
-            YFormat::Number if v.abs() >= 1_000_000.0 => format!("{:.1} M", v / 1_000_000.0),
-            YFormat::Number if v.abs() >= 10_000.0 => format!("{:.0} k", v / 1000.0),
-            YFormat::Number => format!("{v:.0}"),
+            // One style on an axis: thousands separators ("5,000",
+            // "10,000"), millions from ten million on.
+            YFormat::Number if v.abs() >= 10_000_000.0 => format!("{:.1} M", v / 1_000_000.0),
+            YFormat::Number => crate::ground::units::count(Some(v)),
         }
     }
 }
@@ -211,5 +212,21 @@ pub fn category_at(pos: f64, names: &[String]) -> String {
         names.get(i as usize).cloned().unwrap_or_default()
     } else {
         String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_labels_keep_one_style() {
+        // A tornado axis from −12,500 to 10,000 (before: "5000" beside "10 k").
+        let labels: Vec<String> = [-12_500.0, 0.0, 5_000.0, 10_000.0]
+            .iter()
+            .map(|v| YFormat::Number.label(*v))
+            .collect();
+        assert_eq!(labels, ["-12,500", "0", "5,000", "10,000"]);
+        assert_eq!(YFormat::Number.label(25_000_000.0), "25.0 M");
     }
 }
