@@ -21,19 +21,7 @@ fn hostile_week(dir: &Path) -> std::path::PathBuf {
         .unwrap()
         .replace("Acme QA (internal)", "<img src=x onerror=alert(1)>");
     fs::write(data.join("customers.csv"), customers).unwrap();
-    cacheroi(dir)
-        .args([
-            "-q",
-            "weekly",
-            "--week",
-            "2026-W46",
-            "--config",
-            "data/cacheroi.toml",
-            "--out",
-            "out",
-        ])
-        .assert()
-        .success();
+    super::ok_on_sample(dir, &["-q", "weekly", "--week", "2026-W46"]);
     dir.join("out/weekly/2026-W46")
 }
 
@@ -215,19 +203,7 @@ fn a_templates_dir_replaces_bundled_templates_by_name() {
         .unwrap()
         .replace("output_dir = ", "templates_dir = \"brand\"\noutput_dir = ");
     fs::write(&cfg, text).unwrap();
-    cacheroi(dir.path())
-        .args([
-            "-q",
-            "weekly",
-            "--week",
-            "2026-W46",
-            "--config",
-            "data/cacheroi.toml",
-            "--out",
-            "out",
-        ])
-        .assert()
-        .success();
+    super::ok_on_sample(dir.path(), &["-q", "weekly", "--week", "2026-W46"]);
     let html = fs::read_to_string(dir.path().join("out/weekly/2026-W46/summary.html")).unwrap();
     assert!(html.contains("<p>ACME Corp reporting</p>"));
     // The other templates still come from the bundle.

@@ -89,12 +89,7 @@ fn plain(port: u16) -> String {
 }
 
 fn cmd(dir: &Path, args: &[&str]) -> std::process::Output {
-    cacheroi(dir)
-        .args(["-q"])
-        .args(args)
-        .args(["--config", "data/cacheroi.toml", "--out", "out"])
-        .output()
-        .unwrap()
+    super::on_sample(dir, &[&["-q"], args].concat())
 }
 
 #[test]
@@ -418,37 +413,11 @@ fn an_empty_week_is_an_error_not_an_empty_email() {
 fn a_dry_run_works_on_the_sample_as_it_is() {
     let dir = tempfile::tempdir().unwrap();
     super::sample(dir.path(), 40);
-    let out = cacheroi(dir.path())
-        .args([
-            "-q",
-            "send",
-            "--week",
-            "2026-W46",
-            "--dry-run",
-            "m.eml",
-            "--config",
-            "data/cacheroi.toml",
-            "--out",
-            "out",
-        ])
-        .output()
-        .unwrap();
+    let out = cmd(dir.path(), &["send", "--week", "2026-W46", "--dry-run", "m.eml"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let eml = fs::read_to_string(dir.path().join("m.eml")).unwrap();
     assert!(eml.contains("leadership@example.com"));
-    let out = cacheroi(dir.path())
-        .args([
-            "-q",
-            "send",
-            "--week",
-            "2026-W46",
-            "--config",
-            "data/cacheroi.toml",
-            "--out",
-            "out",
-        ])
-        .output()
-        .unwrap();
+    let out = cmd(dir.path(), &["send", "--week", "2026-W46"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`[email] smtp_host` is not set"), "{err}");

@@ -70,3 +70,24 @@ pub fn without_email(config: &str) -> String {
         None => config.to_string(),
     }
 }
+
+/// `cacheroi ARGS --config data/cacheroi.toml --out out` in `dir` (a sample
+/// made by [`sample`]), its output.
+pub fn on_sample(dir: &Path, args: &[&str]) -> std::process::Output {
+    cacheroi(dir)
+        .args(args)
+        .args(["--config", "data/cacheroi.toml", "--out", "out"])
+        .output()
+        .unwrap()
+}
+
+/// [`on_sample`], which must succeed (stderr shown when it does not).
+pub fn ok_on_sample(dir: &Path, args: &[&str]) -> std::process::Output {
+    let out = on_sample(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}

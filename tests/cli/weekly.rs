@@ -312,19 +312,7 @@ fn a_week_in_another_time_zone_matches_the_raw_rows() {
         .unwrap()
         .replace("timezone = \"UTC\"", "timezone = \"America/New_York\"");
     fs::write(&cfg, text).unwrap();
-    let run = cacheroi(dir.path())
-        .args([
-            "-q",
-            "weekly",
-            "--week",
-            "2026-W46",
-            "--config",
-            "data/cacheroi.toml",
-            "--out",
-            "out",
-        ])
-        .output()
-        .unwrap();
+    let run = super::on_sample(dir.path(), &["-q", "weekly", "--week", "2026-W46"]);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let json: Value =
         serde_json::from_slice(&fs::read(dir.path().join("out/weekly/2026-W46/metrics.json")).unwrap()).unwrap();
@@ -360,18 +348,7 @@ fn a_week_in_another_time_zone_matches_the_raw_rows() {
 fn a_week_without_rows_says_so() {
     let dir = tempfile::tempdir().unwrap();
     sample(dir.path(), 40);
-    let out = cacheroi(dir.path())
-        .args([
-            "weekly",
-            "--week",
-            "2026-W30",
-            "--config",
-            "data/cacheroi.toml",
-            "--out",
-            "out",
-        ])
-        .output()
-        .unwrap();
+    let out = super::on_sample(dir.path(), &["weekly", "--week", "2026-W30"]);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -383,19 +360,7 @@ fn a_week_without_rows_says_so() {
     let html = fs::read_to_string(dir.path().join("out/weekly/2026-W30/summary.html")).unwrap();
     assert!(html.contains("No request rows in this week"));
     // A week with rows carries no such line.
-    cacheroi(dir.path())
-        .args([
-            "-q",
-            "weekly",
-            "--week",
-            "2026-W46",
-            "--config",
-            "data/cacheroi.toml",
-            "--out",
-            "out",
-        ])
-        .assert()
-        .success();
+    super::ok_on_sample(dir.path(), &["-q", "weekly", "--week", "2026-W46"]);
     let md = fs::read_to_string(dir.path().join("out/weekly/2026-W46/summary.md")).unwrap();
     assert!(!md.contains("No request rows"));
 }
