@@ -78,6 +78,7 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
         reduction_ci,
         baseline_from: b_window.from.to_string(),
         baseline_to: b_window.to.to_string(),
+        weeks: roi::weeks::week_inputs(&data.requests, &window, settings.timezone),
     };
     let case = roi::compute(&inputs)?.ok_or_else(|| anyhow!("no baseline to compare with"))?;
     let report = report::roi::shown(&settings.report_context(), &settings.roi, &inputs, case, data.quality);

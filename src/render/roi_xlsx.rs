@@ -176,6 +176,93 @@ fn header(ws: &mut Worksheet, f: &Formats, cols: &[(&str, f64)]) -> Result<()> {
     Ok(())
 }
 
+/// Weeks: the window week by week as live formulas (adding up to the
+/// Customers totals), the run-rate week marked.
+fn weeks_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase) -> Result<()> {
+    let ws = wb.add_worksheet().set_name("Weeks").map_err(xerr)?;
+    header(
+        ws,
+        f,
+        &[
+            ("Week", 10.0),
+            ("From", 11.0),
+            ("To (exclusive)", 13.0),
+            ("Days", 6.0),
+            ("Requests", 11.0),
+            ("With cache", 11.0),
+            ("Origin calls (cache)", 12.0),
+            ("Share with cache", 10.0),
+            ("Calls avoided", 13.0),
+            ("Gross savings", 15.0),
+            ("Redis cost", 14.0),
+            ("Net savings", 15.0),
+            ("Annualized net", 16.0),
+            ("Note", 12.0),
+        ],
+    )?;
+    let rr = case.run_rate.as_ref().map(|r| r.week.as_str());
+    for (k, w) in case.weeks.iter().enumerate() {
+        let (row, x) = (k as u32 + 1, k as u32 + 2);
+        ws.write_string(row, 0, &w.week).map_err(xerr)?;
+        ws.write_string(row, 1, &w.from).map_err(xerr)?;
+        ws.write_string(row, 2, &w.to).map_err(xerr)?;
+        let counts = [
+            w.days as f64,
+            w.requests as f64,
+            w.cached_requests as f64,
+            w.cached_origin_calls as f64,
+        ];
+        for (c, v) in counts.into_iter().enumerate() {
+            ws.write_number_with_format(row, 3 + c as u16, v, &f.count)
+                .map_err(xerr)?;
+        }
+        let fig = &w.figures;
+        let cells: [(u16, String, Option<Decimal>, &Format); 6] = [
+            (
+                7,
+                format!("=IF(E{x}=0,\"{UNDEFINED}\",F{x}/E{x})"),
+                w.cache_share,
+                &f.pct,
+            ),
+            (
+                8,
+                format!("=F{x}*baseline_origin_calls/baseline_requests-G{x}"),
+                Some(fig.origin_calls_avoided),
+                &f.plain,
+            ),
+            (9, format!("=I{x}*origin_call_cost"), Some(fig.gross_savings), &f.money),
+            (
+                10,
+                format!("=redis_monthly_cost*12/365*D{x}"),
+                Some(fig.redis_cost),
+                &f.money,
+            ),
+            (11, format!("=J{x}-K{x}"), Some(fig.net_savings), &f.money),
+            (
+                12,
+                format!("=L{x}*365/D{x}"),
+                Some(fig.annualized_net_savings),
+                &f.money,
+            ),
+        ];
+        for (col, text, value, fmt) in cells {
+            ws.write_formula_with_format(row, col, formula_or_na(&text, value), fmt)
+                .map_err(xerr)?;
+        }
+        let note = if rr == Some(w.week.as_str()) {
+            "run-rate"
+        } else if w.ramp_up {
+            "ramp-up"
+        } else if !w.complete {
+            "part of a week"
+        } else {
+            ""
+        };
+        ws.write_string(row, 13, note).map_err(xerr)?;
+    }
+    Ok(())
+}
+
 /// The bytes of roi.xlsx.
 pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
     let f = formats(&i.costs.currency);
@@ -269,6 +356,51 @@ pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
             "user hours saved × hourly value; shown apart, never added to hard savings",
         ),
     ];
+    let mut rows = rows;
+    if let Some((k, rr)) = case
+        .run_rate
+        .as_ref()
+        .and_then(|rr| Some((case.weeks.iter().position(|w| w.week == rr.week)?, rr)))
+    {
+        // The run-rate: the Weeks sheet's row of the last full week.
+        let x = k + 2;
+        let ann = format!("Weeks!M{x}");
+        rows.push((
+            "Run-rate: annualized net savings (last full week)",
+            formula(&format!("={ann}"), num(rr.figures.annualized_net_savings)),
+            &f.bold_money,
+            "the last full week's net × 365 / 7 (Weeks sheet): the savings at current adoption",
+        ));
+        rows.push((
+            "Run-rate: first-year ROI",
+            formula_or_na(
+                &format!("=IF(implementation_cost>0,({ann}-implementation_cost)/implementation_cost,\"{UNDEFINED}\")"),
+                rr.figures.first_year_roi,
+            ),
+            &f.pct,
+            "(run-rate annualized net − implementation cost) / implementation cost",
+        ));
+        rows.push((
+            "Run-rate: payback (months)",
+            formula_or_na(
+                &format!("=IF({ann}>0,implementation_cost/({ann}/12),\"{UNDEFINED}\")"),
+                rr.figures.payback_months,
+            ),
+            &f.plain,
+            "implementation cost / (run-rate annualized net / 12)",
+        ));
+        rows.push((
+            "Run-rate: NPV",
+            formula(
+                &format!(
+                    "=-implementation_cost+IF(discount_rate=0,{ann}*npv_years,{ann}*(1-(1+discount_rate)^-npv_years)/discount_rate)"
+                ),
+                num(rr.npv),
+            ),
+            &f.money,
+            "as NPV above, at the run-rate",
+        ));
+    }
     for (k, (label, fm, fmt, how)) in rows.into_iter().enumerate() {
         let row = k as u32 + 1;
         summary.write_string(row, 0, label).map_err(xerr)?;
@@ -489,25 +621,24 @@ pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
     let top = scen.len() as u32 + 2;
     for (c, h) in [
         "Driver (one at a time)",
-        "Low input",
-        "High input",
-        "Annualized net (low)",
-        "Annualized net (high)",
+        "Worse case",
+        "Better case",
+        "Annualized net, worse case",
+        "Annualized net, better case",
     ]
     .iter()
     .enumerate()
     {
         sc.write_string_with_format(top, c as u16, *h, &f.head).map_err(xerr)?;
     }
-    for (k, s) in case.sensitivity.iter().enumerate() {
+    for (k, s) in crate::report::roi::by_effect(&case.sensitivity).iter().enumerate() {
         let row = top + 1 + k as u32;
         sc.write_string(row, 0, s.driver).map_err(xerr)?;
-        sc.write_string(row, 1, &s.low_input).map_err(xerr)?;
-        sc.write_string(row, 2, &s.high_input).map_err(xerr)?;
-        sc.write_number_with_format(row, 3, num(s.low), &f.money)
-            .map_err(xerr)?;
-        sc.write_number_with_format(row, 4, num(s.high), &f.money)
-            .map_err(xerr)?;
+        sc.write_string(row, 1, &s.worse_input).map_err(xerr)?;
+        sc.write_string(row, 2, &s.better_input).map_err(xerr)?;
+        sc.write_number_with_format(row, 3, s.worse, &f.money).map_err(xerr)?;
+        sc.write_number_with_format(row, 4, s.better, &f.money).map_err(xerr)?;
     }
+    weeks_sheet(&mut wb, &f, case)?;
     wb.save_to_buffer().map_err(xerr)
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::Context;
 use super::weekly::Generated;
 use crate::ground::money::RoiSettings;
-use crate::metrics::roi::{CustomerRoi, RoiCase, RoiInputs, Sensitivity, cents_adding_up};
+use crate::metrics::roi::{CustomerRoi, RoiCase, RoiInputs, Sensitivity, WeekRoi, adding_up, cents_adding_up};
 use crate::quality::DataQuality;
 
 /// `window` of roi's metrics.json.
@@ -45,6 +45,16 @@ pub struct ShownCustomer {
     pub enterprise_range: Option<&'static str>,
 }
 
+/// A week of the window as shown: calls avoided whole and net savings in
+/// cents, each column adding up to the window's shown total.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShownWeek {
+    #[serde(flatten)]
+    pub week: WeekRoi,
+    pub origin_calls_avoided: f64,
+    pub net_savings: f64,
+}
+
 /// Everything roi.html and roi.md show.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoiReport {
@@ -57,8 +67,66 @@ pub struct RoiReport {
     pub npv_label: String,
     /// The break-even origin call cost to six decimals, or "—".
     pub break_even: String,
+    /// The same at the run-rate.
+    pub run_rate_break_even: String,
     /// The sensitivity table by effect: each driver's worse and better case.
     pub sensitivity: Vec<SensitivityRow>,
+    /// The window's weeks as shown: calls and net savings adding up to the totals.
+    pub weeks: Vec<ShownWeek>,
+    /// Which of the whole window and the run-rate finance should use, and why.
+    pub which_to_use: String,
+    /// A warning when the window holds ramp-up weeks (None: it does not).
+    pub ramp_up_warning: Option<String>,
+}
+
+/// One sentence on which figure to use: the run-rate forecasts, the whole
+/// window accounts for what was saved.
+pub fn which_to_use(case: &RoiCase) -> String {
+    let ramp = case.weeks.iter().any(|w| w.ramp_up);
+    match &case.run_rate {
+        None => "The window holds no full Monday-to-Sunday week, so there is no run-rate: the whole window is the \
+                 only figure, and a window of at least one full week gives one to forecast with."
+            .into(),
+        Some(rr) if ramp => format!(
+            "Budget with the run-rate ({}): it is what the cache saves at today's adoption. The whole window is \
+             what it has saved so far, ramp-up included: use it to account for the past, not to forecast.",
+            rr.week
+        ),
+        Some(rr) => format!(
+            "Adoption held steady over the window, so both describe the same cache: forecast with the whole \
+             window, which rests on more data; the run-rate ({}) shows the latest week.",
+            rr.week
+        ),
+    }
+}
+
+/// The warning for a window that holds ramp-up weeks, naming them with
+/// their share of requests with the cache against the run-rate week's.
+pub fn ramp_up_warning(case: &RoiCase) -> Option<String> {
+    let rr = case.run_rate.as_ref()?;
+    let ramp: Vec<_> = case.weeks.iter().filter(|w| w.ramp_up).collect();
+    if ramp.is_empty() {
+        return None;
+    }
+    let share = |x: Option<Decimal>| crate::ground::units::pct(x.and_then(|x| x.to_f64()));
+    let listed = ramp
+        .iter()
+        .map(|w| format!("{}: {}", w.week, share(w.cache_share)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (n, weeks) = if ramp.len() == 1 {
+        ("1 ramp-up week".to_string(), "it")
+    } else {
+        (format!("{} ramp-up weeks", ramp.len()), "them")
+    };
+    Some(format!(
+        "The window includes {n}, before adoption reached today's level ({listed} of requests with the cache, \
+         against {} in {}). Redis cost \
+         counts in full in {weeks} while fewer requests saved origin calls, so the whole window's annualized figures \
+         understate the savings at today's adoption.",
+        share(rr.cache_share),
+        rr.week
+    ))
 }
 
 /// One driver of the sensitivity table, its two ends labelled by effect (a
@@ -104,6 +172,9 @@ pub fn by_effect(rows: &[Sensitivity]) -> Vec<SensitivityRow> {
 pub fn shown(ctx: &Context, roi: &RoiSettings, i: &RoiInputs, case: RoiCase, quality: DataQuality) -> RoiReport {
     let quality = quality.relative_to(&ctx.base_dir);
     let be = case.break_even_origin_call_cost;
+    let rr_be = case.run_rate.as_ref().and_then(|r| r.break_even_origin_call_cost);
+    let price =
+        |x: Option<Decimal>| x.map_or_else(|| "—".into(), |x| format!("{:.6} {}", x.round_dp(6), ctx.currency()));
     let rows = &case.customers;
     let r = &case.roi;
     let col = |f: fn(&CustomerRoi) -> Decimal, total: Decimal| -> Vec<f64> {
@@ -112,7 +183,35 @@ pub fn shown(ctx: &Context, roi: &RoiSettings, i: &RoiInputs, case: RoiCase, qua
             .map(|x| x.to_f64().unwrap_or(0.0))
             .collect()
     };
-    let avoided = col(|c| c.origin_calls_avoided, r.origin_calls_avoided);
+    // Calls are shown whole: rounded so that they too add up to the total.
+    let whole = |v: Vec<Decimal>, total: Decimal| -> Vec<f64> {
+        adding_up(&v, total, 0)
+            .into_iter()
+            .map(|x| x.to_f64().unwrap_or(0.0))
+            .collect()
+    };
+    let avoided = whole(
+        rows.iter().map(|c| c.origin_calls_avoided).collect(),
+        r.origin_calls_avoided,
+    );
+    let weeks = &case.weeks;
+    let week_avoided = whole(
+        weeks.iter().map(|w| w.figures.origin_calls_avoided).collect(),
+        r.origin_calls_avoided,
+    );
+    let week_net = cents_adding_up(
+        &weeks.iter().map(|w| w.figures.net_savings).collect::<Vec<_>>(),
+        r.net_savings,
+    );
+    let weeks: Vec<ShownWeek> = weeks
+        .iter()
+        .enumerate()
+        .map(|(k, w)| ShownWeek {
+            week: w.clone(),
+            origin_calls_avoided: week_avoided[k],
+            net_savings: week_net[k].to_f64().unwrap_or(0.0),
+        })
+        .collect();
     let gross = col(|c| c.gross_savings, r.gross_savings);
     let redis = col(|c| c.redis_cost, r.redis_cost);
     let net = col(|c| c.net_savings, r.net_savings);
@@ -140,7 +239,10 @@ pub fn shown(ctx: &Context, roi: &RoiSettings, i: &RoiInputs, case: RoiCase, qua
         .cloned()
         .collect();
     RoiReport {
+        weeks,
         sensitivity: by_effect(&case.sensitivity),
+        which_to_use: which_to_use(&case),
+        ramp_up_warning: ramp_up_warning(&case),
         rows_rejected: quality.rows_rejected,
         metrics: RoiMetrics {
             window: RoiWindow {
@@ -155,7 +257,8 @@ pub fn shown(ctx: &Context, roi: &RoiSettings, i: &RoiInputs, case: RoiCase, qua
         customers,
         enterprise,
         currency: ctx.currency().to_string(),
-        break_even: be.map_or_else(|| "—".into(), |x| format!("{:.6} {}", x.round_dp(6), ctx.currency())),
+        break_even: price(be),
+        run_rate_break_even: price(rr_be),
         npv_label: format!(
             "{} years at {}",
             roi.npv_horizon_years,
@@ -167,6 +270,31 @@ pub fn shown(ctx: &Context, roi: &RoiSettings, i: &RoiInputs, case: RoiCase, qua
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::roi::compute;
+    use crate::metrics::roi::tests::ramp_up_inputs;
+
+    #[test]
+    fn a_window_with_ramp_up_weeks_warns_and_points_to_the_run_rate() {
+        // W46 had the cache on 2 of 5 requests (40.0 %), W47 on 8 of 10 (80.0 %).
+        let case = compute(&ramp_up_inputs()).unwrap().unwrap();
+        assert_eq!(
+            ramp_up_warning(&case).unwrap(),
+            "The window includes 1 ramp-up week, before adoption reached today's level (2026-W46: 40.0 % of \
+             requests with the cache, against 80.0 % in 2026-W47). Redis cost counts in full in it while fewer requests saved origin calls, so the whole \
+             window's annualized figures understate the savings at today's adoption."
+        );
+        assert!(which_to_use(&case).starts_with("Budget with the run-rate (2026-W47)"));
+        // Steady adoption (W46 at 4 of 5 = 80 %): no warning, the whole window forecasts.
+        let mut i = ramp_up_inputs();
+        i.weeks[0].e_rows = 4;
+        let case = compute(&i).unwrap().unwrap();
+        assert_eq!(ramp_up_warning(&case), None);
+        assert!(which_to_use(&case).starts_with("Adoption held steady over the window"));
+        // No full week: no run-rate, said so.
+        i.weeks[1].days = 6;
+        let case = compute(&i).unwrap().unwrap();
+        assert!(which_to_use(&case).starts_with("The window holds no full Monday-to-Sunday week"));
+    }
 
     #[test]
     fn sensitivity_ends_are_labelled_by_effect() {

@@ -220,7 +220,10 @@ fn the_workbook_has_live_formulas_that_libreoffice_recalculates() {
     // Read back with calamine: the sheets, the cached values and the formulas.
     use calamine::{Data, Reader, Xlsx, open_workbook};
     let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
-    assert_eq!(wb.sheet_names(), ["Summary", "Customers", "Assumptions", "Scenarios"]);
+    assert_eq!(
+        wb.sheet_names(),
+        ["Summary", "Customers", "Assumptions", "Scenarios", "Weeks"]
+    );
     let summary = wb.worksheet_range("Summary").unwrap();
     assert_eq!(summary.get_value((4, 0)), Some(&Data::String("Net savings".into())));
     match summary.get_value((4, 1)) {
@@ -261,6 +264,11 @@ fn the_workbook_has_live_formulas_that_libreoffice_recalculates() {
         );
     }
 
+    // The run-rate row follows the Weeks sheet's last full week.
+    let rr = &m["run_rate"]["figures"];
+    let got = figure(&lo, "Run-rate: annualized net savings (last full week)");
+    assert!((got - f(&rr["annualized_net_savings"])).abs() < 1e-6, "{got} vs {rr}");
+
     // Finance doubles the origin call cost (Assumptions!C2, 0.06 → 0.12):
     // gross doubles, Redis stays, and every total follows.
     let changed = dir.path().join("changed.xlsx");
@@ -275,6 +283,10 @@ fn the_workbook_has_live_formulas_that_libreoffice_recalculates() {
         ("Annualized net savings", annual),
         ("First-year ROI", (annual - 12000.0) / 12000.0 * 100.0),
         ("Payback (months)", 12000.0 / (annual / 12.0)),
+        (
+            "Run-rate: annualized net savings (last full week)",
+            (2.0 * f(&rr["gross_savings"]) - f(&rr["redis_cost"])) * 365.0 / 7.0,
+        ),
     ] {
         let got = figure(&lo, name);
         assert!(
@@ -356,4 +368,64 @@ fn calls_avoided_and_gross_savings_match_the_raw_rows() {
         close(f(&c["origin_calls_avoided"]), avoided_of(Some(id)), id);
         close(f(&c["gross_savings"]), avoided_of(Some(id)) * 0.06, id);
     }
+}
+
+#[test]
+fn the_run_rate_is_the_last_full_week_and_ramp_up_weeks_are_flagged() {
+    // The sample's window (W41–W46) ramps up from 2.1 % of requests with the
+    // cache in W41 to 90.4 % in W46: the whole window's annualized figure
+    // understates today's savings, and the report says so.
+    let dir = tempfile::tempdir().unwrap();
+    let out = roi(dir.path(), &[]);
+    let m: Value = serde_json::from_str(&fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    let rr = &m["run_rate"];
+    assert_eq!(rr["week"], "2026-W46");
+    let weeks = m["weeks"].as_array().unwrap();
+    assert_eq!(weeks.len(), 6);
+    let flagged: Vec<&str> = weeks
+        .iter()
+        .filter(|w| w["ramp_up"] == true)
+        .map(|w| w["week"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, ["2026-W41", "2026-W42", "2026-W43", "2026-W44", "2026-W45"]);
+    // The weeks add up to the window.
+    for key in ["origin_calls_avoided", "gross_savings", "redis_cost", "net_savings"] {
+        let sum: f64 = weeks.iter().map(|w| f(&w["figures"][key])).sum();
+        assert!(
+            (sum - f(&m["roi"][key])).abs() < 1e-6,
+            "{key}: {sum} vs {}",
+            m["roi"][key]
+        );
+    }
+    let md = fs::read_to_string(out.join("roi.md")).unwrap();
+    assert!(
+        md.contains("**Ramp-up weeks in the window.** The window includes 5 ramp-up weeks"),
+        "{md}"
+    );
+    assert!(md.contains("Budget with the run-rate (2026-W46)"), "{md}");
+    let html = fs::read_to_string(out.join("roi.html")).unwrap();
+    assert!(html.contains("Ramp-up weeks in the window.") && html.contains("Run-rate"));
+
+    // The run-rate is exactly the ROI of W46 alone, annualized (a separate run).
+    let one = tempfile::tempdir().unwrap();
+    let week = roi(one.path(), &["--from", "2026-11-09", "--to", "2026-11-16"]);
+    let w: Value = serde_json::from_str(&fs::read_to_string(week.join("metrics.json")).unwrap()).unwrap();
+    for key in [
+        "net_savings",
+        "annualized_net_savings",
+        "first_year_roi",
+        "payback_months",
+    ] {
+        assert!(
+            (f(&rr["figures"][key]) - f(&w["roi"][key])).abs() < 1e-9,
+            "{key}: {} vs {}",
+            rr["figures"][key],
+            w["roi"][key]
+        );
+    }
+    // A window of steady adoption has no ramp-up weeks and no warning.
+    assert!(w["weeks"].as_array().unwrap().iter().all(|w| w["ramp_up"] == false));
+    let md = fs::read_to_string(week.join("roi.md")).unwrap();
+    assert!(!md.contains("Ramp-up weeks"), "{md}");
+    assert!(md.contains("Adoption held steady over the window"), "{md}");
 }

@@ -13,6 +13,9 @@ use serde::Serialize;
 
 use crate::ground::money::{Costs, RoiSettings};
 
+pub mod weeks;
+pub use weeks::{RunRate, WeekInput, WeekRoi};
+
 /// The annual range of net savings the brief expects per enterprise customer.
 pub const ENTERPRISE_RANGE: (i64, i64) = (10_000, 50_000);
 
@@ -70,6 +73,8 @@ pub struct RoiInputs {
     pub reduction_ci: Option<[f64; 2]>,
     pub baseline_from: String,
     pub baseline_to: String,
+    /// The window's ISO weeks, clipped to it, for the run-rate.
+    pub weeks: Vec<WeekInput>,
 }
 
 /// `roi` of metrics.json (CONTRACT §3).
@@ -159,6 +164,10 @@ pub struct RoiCase {
     /// −implementation cost + Σ annualized net / (1 + r)^t over the horizon.
     pub npv: Decimal,
     pub soft_benefits: SoftBenefits,
+    /// The window week by week (adding up to the totals above).
+    pub weeks: Vec<WeekRoi>,
+    /// The last full week annualized: the savings at current adoption.
+    pub run_rate: Option<RunRate>,
 }
 
 fn d(n: u64) -> Decimal {
@@ -330,6 +339,18 @@ pub fn compute(i: &RoiInputs) -> Result<Option<RoiCase>, RoiError> {
         )
     };
     let rate = dec(s.discount_rate)?;
+    let (weeks, run_rate) = weeks::weekly(
+        &i.weeks,
+        i.b_rows,
+        i.b_origin,
+        &weeks::Prices {
+            cost,
+            monthly,
+            implementation,
+            rate,
+            years: s.npv_horizon_years,
+        },
+    )?;
     // The interval of a ratio can be wide, never infinite: bounded like the rest.
     let ci = match i.reduction_ci {
         Some([lo, hi]) if lo.abs() <= 1e6 && hi.abs() <= 1e6 => Some((dec(lo)?, dec(hi)?)),
@@ -504,6 +525,8 @@ pub fn compute(i: &RoiInputs) -> Result<Option<RoiCase>, RoiError> {
         scenarios,
         sensitivity,
         soft_benefits: soft,
+        weeks,
+        run_rate,
     }))
 }
 
@@ -511,33 +534,39 @@ pub fn compute(i: &RoiInputs) -> Result<Option<RoiCase>, RoiError> {
 /// (largest remainder): what a reader sums in a shown column is the shown
 /// total.
 pub fn cents_adding_up(values: &[Decimal], total: Decimal) -> Vec<Decimal> {
-    let hundred = Decimal::from(100);
-    let target = (total * hundred).round();
-    let floors: Vec<Decimal> = values.iter().map(|v| (v * hundred).floor()).collect();
+    adding_up(values, total, 2)
+}
+
+/// Round `values` to `dp` decimals so that they add up to `total` rounded
+/// the same way (largest remainder; `dp` 0 for whole counts).
+pub fn adding_up(values: &[Decimal], total: Decimal, dp: u32) -> Vec<Decimal> {
+    let unit = Decimal::from(10u64.pow(dp.min(18)));
+    let target = (total * unit).round();
+    let floors: Vec<Decimal> = values.iter().map(|v| (v * unit).floor()).collect();
     let mut missing = (target - floors.iter().copied().sum::<Decimal>()).to_i64().unwrap_or(0);
     let mut order: Vec<usize> = (0..values.len()).collect();
-    // Largest fractional part first gets a cent; on a surplus, smallest first loses one.
+    // Largest fractional part first gets a unit; on a surplus, smallest first loses one.
     order.sort_by(|&a, &b| {
-        let fa = values[a] * hundred - floors[a];
-        let fb = values[b] * hundred - floors[b];
+        let fa = values[a] * unit - floors[a];
+        let fb = values[b] * unit - floors[b];
         fb.cmp(&fa).then(a.cmp(&b))
     });
-    let mut cents = floors;
+    let mut units = floors;
     let n = order.len();
     let mut k = 0;
     while missing > 0 && n > 0 {
-        cents[order[k % n]] += Decimal::ONE;
+        units[order[k % n]] += Decimal::ONE;
         missing -= 1;
         k += 1;
     }
     k = 0;
     while missing < 0 && n > 0 {
-        cents[order[n - 1 - (k % n)]] -= Decimal::ONE;
+        units[order[n - 1 - (k % n)]] -= Decimal::ONE;
         missing += 1;
         k += 1;
     }
-    cents.into_iter().map(|c| c / hundred).collect()
+    units.into_iter().map(|c| c / unit).collect()
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

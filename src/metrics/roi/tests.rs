@@ -47,6 +47,7 @@ fn inputs() -> RoiInputs {
         reduction_ci: Some([0.5, 0.8]),
         baseline_from: "2026-09-07".into(),
         baseline_to: "2026-10-05".into(),
+        weeks: Vec::new(),
     }
 }
 
@@ -163,6 +164,10 @@ fn shown_cents_add_up_to_the_shown_total() {
         shown.iter().copied().sum::<Decimal>(),
         Decimal::from_str("-2.01").unwrap()
     );
+    // Whole counts: 1.4 + 1.4 + 1.2 = 4, though each rounds to 1 (sum 3):
+    // the two largest remainders (.4, .4) get the missing unit → 2, 1, 1.
+    let w = [1.4, 1.4, 1.2].map(|x| Decimal::from_f64(x).unwrap());
+    assert_eq!(adding_up(&w, Decimal::from(4), 0), [2, 1, 1].map(Decimal::from));
 }
 
 #[test]
@@ -187,4 +192,115 @@ fn figures_beyond_exact_arithmetic_are_an_error_not_a_panic() {
     assert!(case.roi.payback_months.is_none());
     // 10 calls avoided × 1e6 = 1e7 gross.
     close(case.roi.gross_savings, 1e7);
+}
+
+/// The same two customers over a 12-day window, Wed 2026-11-11 to Mon
+/// 2026-11-23: W46 clipped to 5 days (11–16 Nov), then W47 whole.
+/// W46: 5 requests, 2 with the cache making 3 calls → avoided 2 × 1.5 − 3 = 0,
+///   cache share 2/5 = 0.4; Redis 36.5 × 12 × 5 / 365 = 6.00; net −6.00.
+/// W47: 10 requests, 8 with the cache making 2 calls → avoided 8 × 1.5 − 2 = 10,
+///   share 0.8; gross 20.00, Redis 8.40, net 11.60, annualized 4234/7 = 604.857…
+///   (the tiny window of the first test): that is the run-rate.
+/// Window: avoided 10, gross 20.00, Redis 36.5 × 12 × 12 / 365 = 14.40, net 5.60,
+///   annualized 5.6 × 365 / 12 = 170.333…: the ramp-up week (0.4 < 0.9 × 0.8 =
+///   0.72) pulls it to less than a third of the run-rate.
+pub(crate) fn ramp_up_inputs() -> RoiInputs {
+    let week = |week: &str, from: &str, to: &str, days, requests, e_rows, e_origin| WeekInput {
+        week: week.into(),
+        from: from.into(),
+        to: to.into(),
+        days,
+        requests,
+        e_rows,
+        e_origin,
+    };
+    RoiInputs {
+        from: "2026-11-11".into(),
+        to: "2026-11-23".into(),
+        days: 12,
+        weeks: vec![
+            week("2026-W46", "2026-11-11", "2026-11-16", 5, 5, 2, 3),
+            week("2026-W47", "2026-11-16", "2026-11-23", 7, 10, 8, 2),
+        ],
+        ..inputs()
+    }
+}
+
+#[test]
+fn run_rate_is_the_last_full_week_annualized() {
+    let case = compute(&ramp_up_inputs()).unwrap().unwrap();
+    assert_eq!(cents(case.roi.net_savings), "5.60");
+    close(case.roi.annualized_net_savings, 5.6 * 365.0 / 12.0);
+    let rr = case.run_rate.as_ref().expect("W47 is a full week");
+    assert_eq!(
+        (rr.week.as_str(), rr.from.as_str(), rr.to.as_str()),
+        ("2026-W47", "2026-11-16", "2026-11-23")
+    );
+    assert_eq!(rr.cache_share, Some(Decimal::from_str("0.8").unwrap()));
+    assert_eq!(rr.figures.origin_calls_avoided, Decimal::from(10));
+    assert_eq!(cents(rr.figures.redis_cost), "8.40");
+    close(rr.figures.annualized_net_savings, 4234.0 / 7.0);
+    close(rr.figures.first_year_roi.unwrap(), -0.39514285714285713);
+    close(rr.figures.payback_months.unwrap(), 19.839395370807747);
+    close(rr.npv, 504.19018997531396);
+    assert_eq!(rr.break_even_origin_call_cost, Some(Decimal::from_str("0.84").unwrap()));
+    // W46's share 0.4 is below 0.72: a ramp-up week; the run-rate week is not.
+    let flags: Vec<(&str, bool, bool)> = case
+        .weeks
+        .iter()
+        .map(|w| (w.week.as_str(), w.complete, w.ramp_up))
+        .collect();
+    assert_eq!(flags, [("2026-W46", false, true), ("2026-W47", true, false)]);
+    assert_eq!(cents(case.weeks[0].figures.net_savings), "-6.00");
+}
+
+#[test]
+fn weeks_add_up_to_the_window() {
+    let case = compute(&ramp_up_inputs()).unwrap().unwrap();
+    let sum = |f: fn(&RoiFigures) -> Decimal| case.weeks.iter().map(|w| f(&w.figures)).sum::<Decimal>();
+    assert_eq!(sum(|f| f.origin_calls_avoided), case.roi.origin_calls_avoided);
+    assert_eq!(sum(|f| f.gross_savings), case.roi.gross_savings);
+    assert_eq!(sum(|f| f.redis_cost), case.roi.redis_cost);
+    assert_eq!(sum(|f| f.net_savings), case.roi.net_savings);
+}
+
+#[test]
+fn ramp_up_needs_a_clearly_lower_share_and_a_full_week() {
+    // W46 with 3 of its 4 requests on the cache (0.75 ≥ 0.72) is steady
+    // adoption, not ramp-up.
+    let mut i = ramp_up_inputs();
+    i.weeks[0].requests = 4;
+    i.weeks[0].e_rows = 3;
+    i.weeks[0].e_origin = 4;
+    let case = compute(&i).unwrap().unwrap();
+    assert!(!case.weeks[0].ramp_up);
+    // Before it, a W45 (Nov 2–9, 7 days) at 0.75 followed by W46 at 0.4:
+    // adoption reached today's level only in W47, so W45 is ramp-up too.
+    let mut i = ramp_up_inputs();
+    i.from = "2026-11-02".into();
+    i.days = 21;
+    i.weeks.insert(
+        0,
+        WeekInput {
+            week: "2026-W45".into(),
+            from: "2026-11-02".into(),
+            to: "2026-11-09".into(),
+            days: 7,
+            requests: 4,
+            e_rows: 3,
+            e_origin: 4,
+        },
+    );
+    i.weeks[1].from = "2026-11-09".into();
+    i.weeks[1].days = 7;
+    let case = compute(&i).unwrap().unwrap();
+    let flags: Vec<bool> = case.weeks.iter().map(|w| w.ramp_up).collect();
+    assert_eq!(flags, [true, true, false]);
+    // No full week in the window (W47 cut to 6 days): no run-rate, no flags.
+    let mut i = ramp_up_inputs();
+    i.weeks[1].days = 6;
+    i.weeks[1].to = "2026-11-22".into();
+    let case = compute(&i).unwrap().unwrap();
+    assert!(case.run_rate.is_none());
+    assert!(case.weeks.iter().all(|w| !w.ramp_up));
 }
