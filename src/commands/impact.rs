@@ -105,7 +105,7 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
         data.quality,
         data.files,
     )?;
-    Ok(report::impact::with_statistics(report, statistics))
+    Ok(report::impact::with_statistics(report, statistics).with_glance(plan.as_ref(), ctx.currency()))
 }
 
 /// Build, render and write the impact report under `out`.

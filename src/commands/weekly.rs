@@ -84,9 +84,7 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     )?;
     report.stats = report::inference::view(&statistics);
     report.metrics.statistics = statistics;
-    report.gate = gate.as_ref().map(report::gate::view);
-    report.metrics.gate = gate;
-    Ok(report)
+    Ok(report.with_gate(gate, plan.as_ref(), ctx.currency()))
 }
 
 /// `cacheroi weekly`: build, render, then write everything at once.

@@ -140,9 +140,27 @@ pub fn change(v: Option<f64>, unit: &str, currency: &str) -> String {
     }
 }
 
+/// A count with its noun in the right number: "1 restart", "2,015 snapshots",
+/// "0 failed captures"; "—" without a count.
+pub fn plural(n: Option<f64>, one: &str) -> String {
+    match n {
+        None => "—".into(),
+        Some(1.0) => format!("1 {one}"),
+        Some(n) => format!("{} {one}s", count(Some(n))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_take_their_noun_in_the_right_number() {
+        assert_eq!(plural(Some(1.0), "restart"), "1 restart");
+        assert_eq!(plural(Some(0.0), "failed capture"), "0 failed captures");
+        assert_eq!(plural(Some(2015.0), "snapshot"), "2,015 snapshots");
+        assert_eq!(plural(None, "complaint"), "—");
+    }
 
     #[test]
     fn formats_numbers_for_people() {

@@ -66,6 +66,21 @@ fn register_filters(tera: &mut Tera) {
     tera.register_filter("num", |v: Value, _: Kwargs, _: &State| units::count(num_arg(&v)));
     tera.register_filter("bytes", |v: Value, _: Kwargs, _: &State| units::bytes(num_arg(&v)));
     tera.register_filter("status", |v: Value, _: Kwargs, _: &State| format::status(v.as_str()));
+    // "24 complaints", "1 restart": a count with its noun, never "(s)".
+    tera.register_filter(
+        "plural",
+        |v: Value, kw: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let one = kw.get::<&str>("one")?.unwrap_or("");
+            Ok(units::plural(num_arg(&v), one))
+        },
+    );
+    // A code of the data ("missing_value") in words ("missing value").
+    tera.register_filter("words", |v: Value, _: Kwargs, _: &State| {
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string())
+            .replace('_', " ")
+    });
     tera.register_filter("md", |v: Value, _: Kwargs, _: &State| {
         format::md_escape(v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()).as_str())
     });

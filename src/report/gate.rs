@@ -64,13 +64,7 @@ pub fn plain_criterion(criterion: &str) -> String {
             "Targets met: {}",
             list.iter().map(|k| k.label()).collect::<Vec<_>>().join(", ")
         ),
-        Ok(Check::Manual) | Err(_) => {
-            let words = criterion.trim().replace('_', " ");
-            let mut c = words.chars();
-            c.next()
-                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                .unwrap_or_default()
-        }
+        Ok(Check::Manual) | Err(_) => plain_name(criterion),
     }
 }
 
@@ -151,6 +145,72 @@ pub fn view(g: &GateResult) -> GateView {
     }
 }
 
+/// A week's gate in a table cell: the verdict and, in plain words and each
+/// once, what decided it — the triggers that fired on a rollback, the
+/// criteria not met (or still to be confirmed) on a hold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateBrief {
+    pub verdict: Verdict,
+    pub reasons: Vec<String>,
+}
+
+pub fn brief(g: &GateResult) -> GateBrief {
+    let view = view(g);
+    let reasons = view
+        .rows
+        .iter()
+        .filter(|r| match g.verdict {
+            Verdict::Rollback => r.state == "fired",
+            Verdict::Hold => r.state == "not_met" || (r.state == "manual" && r.kind == "success"),
+            Verdict::Proceed => false,
+        })
+        .map(|r| {
+            if r.state == "manual" {
+                format!("{} (to be confirmed)", r.criterion)
+            } else if let Some(which) = r.measured.strip_prefix("not met: ") {
+                // An every-target check: name the targets that failed.
+                format!("Not met: {which}")
+            } else if r.measured.is_empty() {
+                r.criterion.clone()
+            } else {
+                format!("{} (is {})", r.criterion, r.measured)
+            }
+        })
+        .collect();
+    GateBrief {
+        verdict: g.verdict,
+        reasons,
+    }
+}
+
+/// A phase of the plan in plain words: "Phase 1 internal", "basic caching",
+/// criteria and triggers as [`plain_criterion`] says them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhaseWords {
+    pub title: String,
+    pub features: Vec<String>,
+    pub success: Vec<String>,
+    pub triggers: Vec<String>,
+}
+
+/// "phase_1_internal" → "Phase 1 internal".
+pub fn plain_name(key: &str) -> String {
+    let words = key.trim().replace('_', " ");
+    let mut c = words.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+pub fn phase_words(name: &str, features: &[String], success: &[String], triggers: &[String]) -> PhaseWords {
+    PhaseWords {
+        title: plain_name(name),
+        features: features.iter().map(|f| f.trim().replace('_', " ")).collect(),
+        success: success.iter().map(|c| plain_criterion(c)).collect(),
+        triggers: triggers.iter().map(|c| plain_criterion(c)).collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,5 +287,37 @@ mod tests {
         assert_eq!(v.phase, "phase 4 general availability");
         let all = serde_json::to_string(&v).unwrap();
         assert!(!all.contains("--attest") && !all.contains("all_kpis_met") && !all.contains("api_call_reduction"));
+        // In a table cell: a hold names what is not met or still to confirm.
+        assert_eq!(
+            brief(&g).reasons,
+            [
+                "Not met: API call reduction",
+                "Cost savings demonstrated to finance (to be confirmed)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_phase_reads_in_plain_words() {
+        let w = phase_words(
+            "phase_2_early_adopters",
+            &["basic_caching".into()],
+            &["50%_api_reduction".into(), "positive_feedback".into()],
+            &["cache_hit_rate < 60%".into(), "customer_complaints > 3".into()],
+        );
+        assert_eq!(w.title, "Phase 2 early adopters");
+        assert_eq!(w.features, ["basic caching"]);
+        assert_eq!(
+            w.triggers,
+            ["Cache hit rate below 60.00 %", "Complaints (score ≤ 2) above 3"]
+        );
+        // Named criteria of the plan say what they measure.
+        assert_eq!(
+            w.success,
+            [
+                "API call reduction at least 50.00 %",
+                "Customer satisfaction at least 4.00 / 5"
+            ]
+        );
     }
 }

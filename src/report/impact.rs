@@ -72,10 +72,32 @@ pub struct ImpactMetrics {
     pub generated: Generated,
 }
 
+/// A week of the rollout as the report's table shows it: its gate in words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeekShown {
+    pub iso_week: String,
+    pub rollout_week: Option<i64>,
+    pub kpis: BTreeMap<Kpi, KpiCell>,
+    pub gate: Option<super::gate::GateBrief>,
+}
+
+/// A phase of the plan as the report shows it, in plain words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhaseShown {
+    #[serde(flatten)]
+    pub phase: PhaseResult,
+    pub words: super::gate::PhaseWords,
+}
+
 /// Everything the impact report shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ImpactReport {
     pub metrics: ImpactMetrics,
+    /// The first screen: the latest gate, three numbers, the next step.
+    pub glance: super::glance::Glance,
+    /// `metrics.weeks` and `metrics.phases` in words, in the same order.
+    pub weeks_shown: Vec<WeekShown>,
+    pub phases_shown: Vec<PhaseShown>,
     pub headline: Vec<KpiRow>,
     pub other: Vec<KpiRow>,
     pub before_after: Vec<BeforeAfter>,
@@ -221,11 +243,11 @@ pub fn assemble(
         pct(err_b)
     ));
     narrative.push(format!(
-        "Customer satisfaction, counting every answer with or without the cache, moved from {} to {} over {} responses; {} complaint(s) (score ≤ 2).",
+        "Customer satisfaction, counting every answer with or without the cache, moved from {} to {} over {}; {} (score ≤ 2).",
         fmt(sat_b, "score", cur),
         fmt(sat_e, "score", cur),
-        this.feedback.responses,
-        this.feedback.complaints
+        crate::ground::units::plural(Some(this.feedback.responses as f64), "response"),
+        crate::ground::units::plural(Some(this.feedback.complaints as f64), "complaint")
     ));
     let gross = value(Kpi::OriginCallsAvoided).map(|a| a * ctx.costs.origin_call_cost);
     narrative.push(format!(
@@ -284,6 +306,25 @@ pub fn assemble(
         generated: Generated::new(ctx),
     };
     Ok(ImpactReport {
+        glance: super::glance::impact(&headline, &other, None, None, cur, window.days()),
+        weeks_shown: metrics
+            .weeks
+            .iter()
+            .map(|w| WeekShown {
+                iso_week: w.iso_week.clone(),
+                rollout_week: w.rollout_week,
+                kpis: w.kpis.clone(),
+                gate: w.gate.as_ref().map(super::gate::brief),
+            })
+            .collect(),
+        phases_shown: metrics
+            .phases
+            .iter()
+            .map(|p| PhaseShown {
+                phase: p.clone(),
+                words: super::gate::phase_words(&p.name, &p.features, &p.success_criteria, &p.rollback_trigger),
+            })
+            .collect(),
         headline,
         other,
         before_after,
@@ -318,6 +359,22 @@ pub fn assemble(
         targets,
         metrics,
     })
+}
+
+impl ImpactReport {
+    /// The first screen with the latest week's gate and the plan's next step.
+    pub fn with_glance(mut self, plan: Option<&crate::evaluate::plan::Plan>, currency: &str) -> Self {
+        let latest = self.metrics.weeks.iter().rev().find_map(|w| w.gate.as_ref());
+        self.glance = super::glance::impact(
+            &self.headline,
+            &self.other,
+            latest,
+            plan,
+            currency,
+            self.metrics.window.days,
+        );
+        self
+    }
 }
 
 /// The headline gains with their uncertainty, and whether the split held,

@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod gate;
+pub mod glance;
 pub mod impact;
 pub mod inference;
 pub mod kind;

@@ -136,6 +136,8 @@ pub struct WeeklyReport {
     pub no_rows: bool,
     /// The rollout gate in plain words (None before the rollout or without a plan).
     pub gate: Option<super::gate::GateView>,
+    /// The first screen: verdict, three numbers, next step.
+    pub glance: super::glance::Glance,
     /// Headline KPIs (those with a target), then the rest.
     pub headline: Vec<KpiRow>,
     pub other: Vec<KpiRow>,
@@ -149,6 +151,23 @@ pub struct WeeklyReport {
     pub sentences: Vec<String>,
     /// The statistics as the tables show them.
     pub stats: StatsView,
+}
+
+impl WeeklyReport {
+    /// Add the week's rollout gate: its box in plain words, the first
+    /// screen's verdict and next step (the plan names the next phase), and
+    /// metrics.json's `gate`.
+    pub fn with_gate(
+        mut self,
+        gate: Option<crate::evaluate::gate::GateResult>,
+        plan: Option<&crate::evaluate::plan::Plan>,
+        currency: &str,
+    ) -> Self {
+        self.gate = gate.as_ref().map(super::gate::view);
+        self.glance = super::glance::weekly(&self.headline, &self.other, gate.as_ref(), plan, currency);
+        self.metrics.gate = gate;
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -248,6 +267,7 @@ pub fn assemble(
     Ok(WeeklyReport {
         no_rows: this.period.requests == 0,
         gate: None,
+        glance: super::glance::weekly(&headline, &other, None, None, ctx.currency()),
         headline,
         other,
         trend,

@@ -85,7 +85,17 @@ fn impact_covers_the_rollout_and_customers_add_up() {
     let html = fs::read_to_string(out.join("impact.html")).unwrap();
     let doc = Html::parse_document(&html);
     assert!(doc.errors.is_empty(), "{:?}", doc.errors);
-    assert!(html.contains("Methodology") && html.contains("phase_2_early_adopters"));
+    // Phases in plain words: their names, criteria and triggers, no plan keys.
+    assert!(html.contains("Methodology") && html.contains("Phase 2 early adopters"));
+    assert!(html.contains("Roll back if: Cache hit rate below 60.00 %; Complaints (score ≤ 2) above 3."));
+    for key in [
+        "phase_2_early_adopters",
+        "customer_complaints",
+        "positive_feedback",
+        "basic_caching",
+    ] {
+        assert!(!html.contains(key), "{key} in impact.html");
+    }
     let md = fs::read_to_string(out.join("impact.md")).unwrap();
     assert!(md.contains("## What changed") && md.contains("## Before and after") && md.contains("## Methodology"));
     assert_eq!(fs::read_dir(out.join("charts")).unwrap().count(), 10);

@@ -109,7 +109,7 @@ fn reports_show_the_gate_and_interval_figures_that_agree_with_the_kpis() {
     assert!(md.contains("the split held (no sample ratio mismatch)"));
     let w43 = md.lines().find(|l| l.starts_with("| 2026-W43 |")).unwrap();
     assert!(
-        w43.ends_with("| rollback · `positive_feedback` · `customer_complaints > 3` |"),
+        w43.ends_with("| rollback · Complaints \\(score ≤ 2\\) above 3 \\(is 5\\) |"),
         "{w43}"
     );
 

@@ -4,6 +4,7 @@
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{Draw, PALETTE, YFormat, err, y_range};
 
@@ -24,6 +25,39 @@ pub struct LineChart {
     pub y_format: YFormat,
 }
 
+/// Width (logical px) of the legend column right of the plot, used when a
+/// chart has more series than fit in a corner without covering lines.
+const SIDE_LEGEND: u32 = 150;
+/// More solid series than this get the legend beside the plot.
+const CORNER_LEGEND_MAX: usize = 3;
+
+impl LineChart {
+    /// For each series, the earlier solid series it coincides with at every
+    /// point (within half a percent of the y range): it is drawn dashed on
+    /// top, so both stay visible, and its legend entry says so.
+    fn same_as(&self, y_span: f64) -> Vec<Option<usize>> {
+        let tol = y_span * 0.005;
+        let same = |a: &Series, b: &Series| {
+            a.values.len() == b.values.len()
+                && a.values.iter().zip(&b.values).all(|(x, y)| match (x, y) {
+                    (None, None) => true,
+                    (Some(x), Some(y)) => (x - y).abs() <= tol,
+                    _ => false,
+                })
+        };
+        self.series
+            .iter()
+            .enumerate()
+            .map(|(j, b)| {
+                if b.dashed || b.values.iter().all(Option::is_none) {
+                    return None;
+                }
+                (0..j).find(|&i| !self.series[i].dashed && same(&self.series[i], b))
+            })
+            .collect()
+    }
+}
+
 impl Draw for LineChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: u32) -> Result<()> {
         let n = self.x_labels.len().max(1);
@@ -31,7 +65,11 @@ impl Draw for LineChart {
             self.series.iter().flat_map(|s| s.values.iter().flatten().copied()),
             self.y_format,
         );
-        let mut chart = super::canvas(root, &self.title, s, (38, 58), -0.4f64..(n as f64 - 0.6), y0..y1)?;
+        let same_as = self.same_as(y1 - y0);
+        let solid = self.series.iter().filter(|s| !s.dashed).count();
+        let beside = solid > CORNER_LEGEND_MAX;
+        let right = if beside { SIDE_LEGEND } else { 0 };
+        let mut chart = super::canvas_beside(root, &self.title, s, (38, 58), right, -0.4f64..(n as f64 - 0.6), y0..y1)?;
         let labels = &self.x_labels;
         let step = n.div_ceil(8).max(1);
         let x_fmt = |x: &f64| {
@@ -60,7 +98,7 @@ impl Draw for LineChart {
         )
         .draw()
         .map_err(err)?;
-        for series in &self.series {
+        for (series, same) in self.series.iter().zip(&same_as) {
             let color = PALETTE[series.color % PALETTE.len()];
             let points: Vec<(f64, Option<f64>)> =
                 series.values.iter().enumerate().map(|(i, v)| (i as f64, *v)).collect();
@@ -84,6 +122,11 @@ impl Draw for LineChart {
                             color.stroke_width(s + s / 2),
                         ))
                         .map_err(err)?
+                } else if same.is_some() {
+                    // On top of the line it coincides with: dashes let both show.
+                    chart
+                        .draw_series(DashedLineSeries::new(run.clone(), 7 * s, 7 * s, style))
+                        .map_err(err)?
                 } else {
                     chart.draw_series(LineSeries::new(run.clone(), style)).map_err(err)?;
                     chart
@@ -91,7 +134,7 @@ impl Draw for LineChart {
                         .map_err(err)?
                 };
                 // Dashed lines are explained by the title, not the legend.
-                if first && !series.dashed {
+                if first && !series.dashed && !beside {
                     let swatch = color.stroke_width(2 * s);
                     drawn
                         .label(&series.name)
@@ -100,6 +143,63 @@ impl Draw for LineChart {
                 }
             }
         }
+        if beside {
+            return self.side_legend(root, s, &same_as);
+        }
         super::draw_legend(&mut chart, SeriesLabelPosition::LowerRight, s)
+    }
+}
+
+impl LineChart {
+    /// The legend in its own column right of the plot: a swatch and the
+    /// name per solid series, "same line as …" under a coinciding one.
+    fn side_legend<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        s: u32,
+        same_as: &[Option<usize>],
+    ) -> Result<()> {
+        let (w, _) = root.dim_in_pixel();
+        let x0 = w as i32 - ((SIDE_LEGEND + 4) * s) as i32;
+        let mut y = (40 * s) as i32;
+        let name_font = ("sans-serif", (10 * s) as f64).into_font().color(&BLACK);
+        let note_font = ("sans-serif", (9 * s) as f64).into_font().color(&RGBColor(75, 85, 99));
+        let centred = |f: plotters::style::TextStyle<'static>| f.pos(Pos::new(HPos::Left, VPos::Center));
+        for (series, same) in self.series.iter().zip(same_as).filter(|(s, _)| !s.dashed) {
+            let color = PALETTE[series.color % PALETTE.len()];
+            let line = vec![(x0, y), (x0 + (14 * s) as i32, y)];
+            if same.is_some() {
+                root.draw(&PathElement::new(
+                    vec![line[0], (x0 + (5 * s) as i32, y)],
+                    color.stroke_width(2 * s),
+                ))
+                .map_err(err)?;
+                root.draw(&PathElement::new(
+                    vec![(x0 + (9 * s) as i32, y), line[1]],
+                    color.stroke_width(2 * s),
+                ))
+                .map_err(err)?;
+            } else {
+                root.draw(&PathElement::new(line, color.stroke_width(2 * s)))
+                    .map_err(err)?;
+            }
+            root.draw(&Text::new(
+                series.name.clone(),
+                (x0 + (18 * s) as i32, y),
+                centred(name_font.clone()),
+            ))
+            .map_err(err)?;
+            y += (14 * s) as i32;
+            if let Some(i) = same {
+                root.draw(&Text::new(
+                    format!("same line as {}", self.series[*i].name),
+                    (x0 + (18 * s) as i32, y - (2 * s) as i32),
+                    centred(note_font.clone()),
+                ))
+                .map_err(err)?;
+                y += (13 * s) as i32;
+            }
+        }
+        Ok(())
     }
 }

@@ -46,6 +46,23 @@ fn register_font() {
     });
 }
 
+/// Text from the data (a segment's name) as a chart can draw it: characters
+/// the bundled font lacks (emoji, most symbols) would be empty boxes in the
+/// PNG, so they are left out and the spaces around them closed. The HTML
+/// table under the chart keeps the text as it is.
+pub fn chart_text(text: &str) -> String {
+    use ab_glyph::Font;
+    static FACE: std::sync::OnceLock<Option<ab_glyph::FontRef<'static>>> = std::sync::OnceLock::new();
+    let Some(face) = FACE.get_or_init(|| ab_glyph::FontRef::try_from_slice(FONT).ok()) else {
+        return text.to_string();
+    };
+    let kept: String = text
+        .chars()
+        .filter(|c| c.is_whitespace() || face.glyph_id(*c).0 != 0)
+        .collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A rendered chart with what a reader without images needs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Chart {
@@ -88,10 +105,27 @@ fn canvas<'a, DB: DrawingBackend>(
 ) -> Result<
     ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
 > {
+    canvas_beside(root, title, s, (x_area, y_area), 0, x, y)
+}
+
+/// [`canvas`] with `right` px (scaled by `s`) kept free right of the plot,
+/// for a legend that must not cover the data.
+fn canvas_beside<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    s: u32,
+    (x_area, y_area): (u32, u32),
+    right: u32,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<
+    ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
+> {
     root.fill(&WHITE).map_err(err)?;
     ChartBuilder::on(root)
         .caption(title, font(15, s))
         .margin(8 * s)
+        .margin_right((8 + right) * s)
         .x_label_area_size(x_area * s)
         .y_label_area_size(y_area * s)
         .build_cartesian_2d(x, y)
@@ -218,6 +252,14 @@ pub fn category_at(pos: f64, names: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_the_font_cannot_draw_is_left_out_of_charts() {
+        assert_eq!(chart_text("Ünïcode 🚀 Labs"), "Ünïcode Labs");
+        // DejaVu Sans draws the emoticons block (😍), not transport symbols (🚀).
+        assert_eq!(chart_text("Love it 😍🚀"), "Love it 😍");
+        assert_eq!(chart_text("large_enterprise"), "large_enterprise");
+    }
 
     #[test]
     fn number_labels_keep_one_style() {

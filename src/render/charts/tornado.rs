@@ -1,5 +1,5 @@
-//! A tornado chart: per driver, a bar from the base value to the value with
-//! the driver at its low end and one to its high end, widest at the top.
+//! A tornado chart: per driver, a bar from the base value to the value in
+//! its worse case and one to the value in its better case, widest at the top.
 
 use anyhow::Result;
 use plotters::coord::Shift;
@@ -16,7 +16,7 @@ pub struct Tornado {
     pub x_desc: String,
     /// The base case.
     pub base: f64,
-    /// (driver, value at its low input, value at its high input), widest first.
+    /// (driver, value in the worse case, value in the better case), widest first.
     pub bars: Vec<(String, f64, f64)>,
 }
 
@@ -49,10 +49,10 @@ impl Draw for Tornado {
         )
         .draw()
         .map_err(err)?;
-        let (low_c, high_c) = (PALETTE[5 % PALETTE.len()], PALETTE[2 % PALETTE.len()]);
-        for (k, (_, low, high)) in self.bars.iter().enumerate() {
+        let (worse_c, better_c) = (PALETTE[3 % PALETTE.len()], PALETTE[2 % PALETTE.len()]);
+        for (k, (_, worse, better)) in self.bars.iter().enumerate() {
             let y = n as f64 - k as f64 - 0.5;
-            for (v, c) in [(*low, low_c), (*high, high_c)] {
+            for (v, c) in [(*worse, worse_c), (*better, better_c)] {
                 let (a, b) = if v < self.base { (v, self.base) } else { (self.base, v) };
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
@@ -70,7 +70,7 @@ impl Draw for Tornado {
             .map_err(err)?
             .label("base case")
             .legend(move |(x, y)| PathElement::new(vec![(x, y - 5), (x, y + 5)], BLACK.stroke_width(s)));
-        for (name, c) in [("driver low", low_c), ("driver high", high_c)] {
+        for (name, c) in [("worse case", worse_c), ("better case", better_c)] {
             chart
                 .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
                 .map_err(err)?
@@ -96,7 +96,7 @@ pub fn of_case(case: &RoiCase, cur: &str) -> Result<Chart> {
         bars: case
             .sensitivity
             .iter()
-            .map(|s| (s.driver.to_string(), f(s.low), f(s.high)))
+            .map(|s| (s.driver.to_string(), f(s.low.min(s.high)), f(s.low.max(s.high))))
             .collect(),
         x_desc: format!("annualized net savings ({cur})"),
     };
@@ -109,7 +109,12 @@ pub fn of_case(case: &RoiCase, cur: &str) -> Result<Chart> {
             money(case.roi.annualized_net_savings),
             case.sensitivity
                 .iter()
-                .map(|s| format!("{} {} to {}", s.driver, money(s.low), money(s.high)))
+                .map(|s| format!(
+                    "{} from {} (worse case) to {} (better case)",
+                    s.driver,
+                    money(s.low.min(s.high)),
+                    money(s.low.max(s.high))
+                ))
                 .collect::<Vec<_>>()
                 .join("; ")
         ),

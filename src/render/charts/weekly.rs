@@ -159,7 +159,7 @@ fn adoption(r: &Context) -> Result<Chart> {
         .iter()
         .enumerate()
         .map(|(i, s)| Series {
-            name: s.clone(),
+            name: super::chart_text(s),
             values: weeks
                 .iter()
                 .map(|w| w.segment_adoption.get(s).copied().flatten())
