@@ -74,7 +74,8 @@ impl Generated {
                 .format("%Y-%m-%d %H:%M %Z")
                 .to_string(),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            config: ctx.config.clone(),
+            // Relative to its own folder: a forwarded report shows no server path.
+            config: ctx.shown(&ctx.config),
             config_hash: ctx.config_hash.clone(),
             currency: ctx.currency().to_string(),
         }

@@ -114,4 +114,11 @@ fn first_run_without_arguments_uses_the_bundled_sample() {
     assert!(md.contains("## Headline KPIs") && md.contains("## Data quality"));
     // Customer text is escaped: the sample's <script> comment never appears as markup.
     assert!(!md.contains("<script>") && !md.contains("<b>"));
+    // No server path in what is mailed: the bundled config is named by its file.
+    let repo = env!("CARGO_MANIFEST_DIR");
+    for file in ["summary.md", "summary.html", "metrics.json"] {
+        let text = fs::read_to_string(out.join("weekly/2026-W46").join(file)).unwrap();
+        assert!(!text.contains(repo), "{file} holds {repo}");
+    }
+    assert!(md.contains("from cacheroi.toml (config "), "{md}");
 }
