@@ -3,6 +3,10 @@
 # Chromium (Debian package `chromium`) for the README: docs/weekly-summary.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Emoji in customer comments need a colour emoji font to show (not a box).
+if ! fc-list 2>/dev/null | grep -qi "Noto Color Emoji"; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji >/dev/null
+fi
 out=$(mktemp -d)
 cargo run -q -- -q weekly --out "$out" >/dev/null
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
