@@ -144,15 +144,22 @@ fn impact_subject(m: &Value) -> (String, String) {
 fn roi_subject(m: &Value) -> (String, String) {
     let (from, to) = window(m);
     let cur = m["generated"]["currency"].as_str().unwrap_or("USD");
-    let money = |k: &str| crate::ground::units::money(m["roi"][k].as_f64(), cur);
-    (
-        format!(
-            "Cache rollout ROI {from} to {to}: net savings {} ({} a year)",
-            money("net_savings"),
-            money("annualized_net_savings")
+    let money = |v: &Value| crate::ground::units::money(v.as_f64(), cur);
+    let rr = &m["run_rate"];
+    let subject = match rr["week"].as_str() {
+        // The figure to budget with first, then what was saved so far.
+        Some(week) => format!(
+            "Cache rollout ROI {from} to {to}: {} a year at current adoption ({week}), {} saved so far",
+            money(&rr["figures"]["annualized_net_savings"]),
+            money(&m["roi"]["net_savings"])
         ),
-        format!("{from}..{to}"),
-    )
+        None => format!(
+            "Cache rollout ROI {from} to {to}: net savings {} ({} a year)",
+            money(&m["roi"]["net_savings"]),
+            money(&m["roi"]["annualized_net_savings"])
+        ),
+    };
+    (subject, format!("{from}..{to}"))
 }
 
 #[cfg(test)]
@@ -186,5 +193,25 @@ mod tests {
         let (s, period) = ReportKind::Weekly.subject(&m);
         assert_eq!(s, "Cache rollout W47: API calls −74 %, 1 of 2 targets met · gate: hold");
         assert_eq!(period, "2026-W47");
+    }
+
+    #[test]
+    fn the_roi_subject_leads_with_the_run_rate() {
+        let mut m: Value = serde_json::json!({
+            "window": {"from": "2026-10-05", "to": "2026-11-16"},
+            "generated": {"currency": "USD"},
+            "roi": {"net_savings": 411.8, "annualized_net_savings": 3578.76},
+            "run_rate": {"week": "2026-W46", "figures": {"annualized_net_savings": 18099.32}}
+        });
+        assert_eq!(
+            ReportKind::Roi.subject(&m).0,
+            "Cache rollout ROI 2026-10-05 to 2026-11-16: 18,099.32 USD a year at current adoption (2026-W46), \
+             411.80 USD saved so far"
+        );
+        m["run_rate"] = Value::Null;
+        assert_eq!(
+            ReportKind::Roi.subject(&m).0,
+            "Cache rollout ROI 2026-10-05 to 2026-11-16: net savings 411.80 USD (3,578.76 USD a year)"
+        );
     }
 }

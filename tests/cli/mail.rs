@@ -177,10 +177,13 @@ fn the_roi_report_goes_to_finance_with_its_spreadsheet() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mails = smtp.messages();
     let m = MessageParser::default().parse(&mails[0]).unwrap();
+    // The figure to budget with first (the run-rate), then what was saved so far.
+    let subject = m.subject().unwrap();
     assert!(
-        m.subject()
-            .unwrap()
-            .starts_with("Cache rollout ROI 2026-10-05 to 2026-11-16: net savings")
+        subject.starts_with("Cache rollout ROI 2026-10-05 to 2026-11-16: ")
+            && subject.contains(" a year at current adoption (2026-W46), ")
+            && subject.ends_with(" saved so far"),
+        "{subject}"
     );
     let to: Vec<&str> = m.to().unwrap().iter().filter_map(|a| a.address()).collect();
     assert_eq!(to, ["finance@example.com"]);
