@@ -44,6 +44,9 @@ pub struct RoiLink {
     pub from: String,
     pub to: String,
     pub annualized_net_savings: Option<f64>,
+    /// The run-rate week and its annualized net savings (at current adoption).
+    pub run_rate_week: Option<String>,
+    pub run_rate: Option<f64>,
     pub html: String,
     pub md: String,
 }
@@ -124,6 +127,8 @@ pub fn build(written: &Written) -> Archive {
             from: m["window"]["from"].as_str().unwrap_or_default().to_string(),
             to: m["window"]["to"].as_str().unwrap_or_default().to_string(),
             annualized_net_savings: m["roi"]["annualized_net_savings"].as_f64(),
+            run_rate_week: m["run_rate"]["week"].as_str().map(str::to_string),
+            run_rate: m["run_rate"]["figures"]["annualized_net_savings"].as_f64(),
             html: link(ReportKind::Roi, "", ReportKind::Roi.spec().parts.html),
             md: link(ReportKind::Roi, "", ReportKind::Roi.spec().parts.markdown),
         });

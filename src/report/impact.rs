@@ -207,7 +207,7 @@ pub fn assemble(
     let cur = ctx.currency();
     let value = |k: Kpi| this.overall.get(&k).copied().flatten();
     let mut narrative = vec![format!(
-        "Over the rollout window, {} to {} ({} days), {} requests were served, {} of them with the cache on, for {} active users; {} of those users had the cache on for at least one request (adoption counts users, not requests).",
+        "Over the rollout window, {} through {} ({} days), {} requests were served, {} of them with the cache on, for {} active users; {} of those users had the cache on for at least one request (adoption counts users, not requests).",
         window.start_date,
         window.end_date - Duration::days(1),
         window.days(),
@@ -251,7 +251,7 @@ pub fn assemble(
     ));
     let gross = value(Kpi::OriginCallsAvoided).map(|a| a * ctx.costs.origin_call_cost);
     narrative.push(format!(
-        "Origin calls avoided are worth {} gross; net of the Redis cost of {} the rollout saved {} ({} a year at this rate).",
+        "Origin calls avoided are worth {} gross; net of the Redis cost of {} the rollout saved {} ({} a year at the window's average rate, ramp-up included; the finance report's run-rate gives the rate at current adoption).",
         money(gross, cur),
         money(Some(ctx.costs.redis_cost(window.days())), cur),
         money(value(Kpi::CostSavings), cur),
