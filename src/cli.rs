@@ -44,6 +44,10 @@ pub enum Command {
     /// Evaluate the rollout plan's phase for a week: exit 0 proceed, 3 hold
     /// (criteria not yet met), 4 rollback (a trigger fired).
     Gate(GateArgs),
+    /// The risk register judged for a week: each risk's state, signals,
+    /// trend, owner and contingency; exit 0 ok, 3 a risk on watch, 4 a risk
+    /// triggered.
+    Risks(RisksArgs),
     /// Capture INFO from each Redis instance into the snapshot store (for cron).
     Snapshot(SnapshotArgs),
     /// Roll up new and changed request-log files into the rollup store (every
@@ -133,6 +137,16 @@ pub struct GateArgs {
     #[arg(long, value_name = "NAME=true|false")]
     pub attest: Vec<String>,
     /// Print the decision as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RisksArgs {
+    /// ISO week to judge, e.g. 2026-W46, or `last`.
+    #[arg(long, default_value = "last", value_name = "WEEK")]
+    pub week: String,
+    /// Print the risks as JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -93,6 +93,7 @@ struct RolloutModel {
     start: Option<Sp<NaiveDate>>,
     plan: Option<Sp<PathBuf>>,
     planned_share: Option<Sp<f64>>,
+    risks: Option<Sp<PathBuf>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -213,6 +214,8 @@ pub struct Settings {
     baseline: Option<DateWindow>,
     pub rollout_start: Option<NaiveDate>,
     pub rollout_plan: Option<PathBuf>,
+    /// The risk register (`[rollout] risks`), beside the plan.
+    pub risks: Option<PathBuf>,
     pub planned_share: Option<f64>,
     /// Target per KPI: the defaults of CONTRACT §1.5 with `[targets]` applied.
     pub targets: BTreeMap<Kpi, f64>,
@@ -311,6 +314,7 @@ impl Settings {
             timezone: self.timezone,
             costs: &self.costs,
             targets: &self.targets,
+            planned_share: self.planned_share,
         })
     }
 
@@ -567,6 +571,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         v => v.as_ref().map(|v| *v.get_ref()),
     };
     let rollout_plan = rollout.plan.as_ref().map(|p| path_of(p, "rollout.plan")).transpose()?;
+    let risks = rollout
+        .risks
+        .as_ref()
+        .map(|p| path_of(p, "rollout.risks"))
+        .transpose()?;
 
     let targets = targets_of(&err, model.targets.unwrap_or_default())?;
 
@@ -608,6 +617,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         baseline,
         rollout_start,
         rollout_plan,
+        risks,
         planned_share,
         targets,
         costs,

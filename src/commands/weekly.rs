@@ -16,6 +16,10 @@ use crate::sources::{self, MicrosRange};
 
 /// The most weeks a weekly report's trend shows.
 pub const TREND_WEEKS: i64 = 53;
+/// Weeks the risks are judged on (the reported week and the ones before).
+pub const RISK_WEEKS: usize = 4;
+/// Rollout weeks the flag matrix shows.
+pub const FLAG_WEEKS: usize = 8;
 
 /// Everything read and computed for one week: the input of every renderer.
 pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
@@ -53,9 +57,37 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let base = metrics::requests::baseline(m, baseline_days, None);
     let mut points = metrics::trend::trend_points(m, &periods, rollout_from);
     metrics::trend::against_baseline(&mut points, &base);
-    let mut measured = measure_periods(m, &data.feedback, &periods[n - 2..], &base, &settings.costs, None)?;
+    // The week, the one before, and two more for the risks' trend.
+    let judged = n.min(RISK_WEEKS);
+    let mut measured = measure_periods(m, &data.feedback, &periods[n - judged..], &base, &settings.costs, None)?;
     let groups = metrics::experiment::groups(m, &data.feedback, days_of(&period), baseline_days, tz)?;
     let statistics = metrics::experiment::analyze(&groups, settings.planned_share);
+    // The flags against the plan over the recent rollout weeks, and the
+    // conformance KPIs of each judged week.
+    let plan = settings.rollout_plan.as_deref().map(plan::read).transpose()?;
+    let rules = settings.gate_rules()?;
+    let flag_rules = plan.as_ref().and_then(|p| rules.flags(p));
+    let flags_of = |w: IsoWeek| flag_rules.as_ref().and_then(|r| evaluate::conformance::week(r, m, w));
+    let history: Vec<_> = weeks
+        .iter()
+        .rev()
+        .take(FLAG_WEEKS)
+        .rev()
+        .filter_map(|w| flags_of(*w))
+        .collect();
+    let judged_weeks = &weeks[n - judged..];
+    for (mw, w) in measured.iter_mut().zip(judged_weeks) {
+        mw.overall = evaluate::conformance::with_flags(&mw.overall, flags_of(*w).as_ref());
+    }
+    let register = settings.risks.as_deref().map(evaluate::risks::read).transpose()?;
+    let risks = register.as_ref().map_or_else(Vec::new, |r| {
+        let cells: Vec<_> = measured
+            .iter()
+            .zip(judged_weeks)
+            .map(|(mw, w)| (w.label(), evaluate::evaluate_all(&mw.overall, &settings.targets)))
+            .collect();
+        evaluate::risks::assess(r, &cells)
+    });
     let this = measured.pop().unwrap_or_default();
     let before = measured.pop().unwrap_or_default();
     tracing::debug!(elapsed = ?t.elapsed(), "KPIs, trend points and statistics");
@@ -65,8 +97,6 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let trend = report::weekly::trend(&ctx, &weeks, &points, &this, &base, days)?;
     let redis = metrics::redis::measure(&data.store, &period);
     let comments = metrics::feedback::recent_comments(&data.feedback, &period, data.customers.as_ref(), tz)?;
-    let plan = settings.rollout_plan.as_deref().map(plan::read).transpose()?;
-    let rules = settings.gate_rules()?;
     let gate = evaluate::week::in_rollout(&rules, plan.as_ref(), week, m, &data.feedback, Some(&this))?;
     tracing::debug!(elapsed = ?t.elapsed(), "gate");
     let mut report = report::weekly::assemble(
@@ -84,7 +114,15 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     )?;
     report.stats = report::inference::view(&statistics);
     report.metrics.statistics = statistics;
-    Ok(report.with_gate(gate, plan.as_ref(), ctx.currency()))
+    let current = history.iter().find(|c| c.iso_week == week.label()).cloned();
+    Ok(report
+        .with_gate(gate, plan.as_ref(), ctx.currency())
+        .with_flags_and_risks(
+            current,
+            &history,
+            risks,
+            register.as_ref().map_or(&[][..], |r| &r.escalation[..]),
+        ))
 }
 
 /// `cacheroi weekly`: build, render, then write everything at once.

@@ -1,9 +1,11 @@
 //! Targets → status (CONTRACT §3): `met`, `at_risk` (missed by less than 10 %
 //! of the target, relative), `missed`, or `no_data` when the KPI has no value.
 
+pub mod conformance;
 pub mod gate;
 pub mod phases;
 pub mod plan;
+pub mod risks;
 pub mod week;
 
 use std::collections::BTreeMap;

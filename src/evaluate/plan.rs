@@ -40,6 +40,27 @@ impl Phase {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
     pub phases: Vec<Phase>,
+    /// The brief's rollout milestones ("weeks 4–5: 75 % rollout complete").
+    pub milestones: Vec<Milestone>,
+}
+
+/// A share of the target segments to have enabled by rollout weeks
+/// `first_week..=last_week`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Milestone {
+    pub first_week: u32,
+    pub last_week: u32,
+    pub rollout_complete: f64,
+}
+
+impl Milestone {
+    pub fn weeks_label(&self) -> String {
+        if self.first_week == self.last_week {
+            format!("week {}", self.first_week)
+        } else {
+            format!("weeks {}–{}", self.first_week, self.last_week)
+        }
+    }
 }
 
 impl Plan {
@@ -83,13 +104,18 @@ pub fn read(path: &Path) -> Result<Plan> {
     parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
+/// Start parsing a document: it may hold [`MAX_EXPANDED_BYTES`] of text.
+pub(crate) fn reset_budget() {
+    BUDGET.with(|b| b.set(MAX_EXPANDED_BYTES));
+}
+
 thread_local! {
     /// Bytes of text the plan being parsed may still hold.
     static BUDGET: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// A scalar as text (strings, numbers and booleans), charged to [`BUDGET`].
-struct Text(String);
+pub(crate) struct Text(pub(crate) String);
 
 impl<'de> serde::Deserialize<'de> for Text {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -128,7 +154,7 @@ impl<'de> serde::Deserialize<'de> for Text {
 }
 
 /// A list of texts, or one text, or nothing.
-struct TextList(Vec<String>);
+pub(crate) struct TextList(pub(crate) Vec<String>);
 
 impl<'de> serde::Deserialize<'de> for TextList {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -205,19 +231,55 @@ impl<'de> serde::Deserialize<'de> for Phases {
     }
 }
 
+/// `milestones`: rollout weeks → share of target segments, in order.
+struct Milestones(Vec<(String, String)>);
+
+impl<'de> serde::Deserialize<'de> for Milestones {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Milestones;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of rollout weeks to shares, like \"4-5\": 75%")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Milestones, M::Error> {
+                let mut out = Vec::new();
+                while let Some((Text(weeks), Text(share))) = m.next_entry::<Text, Text>()? {
+                    if out.len() == MAX_PHASES {
+                        return Err(serde::de::Error::custom(format!("more than {MAX_PHASES} milestones")));
+                    }
+                    out.push((weeks, share));
+                }
+                Ok(Milestones(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct PlanModel {
     rollout_phases: Option<Phases>,
+    milestones: Option<Milestones>,
 }
 
 /// Parse the plan; errors name the phase and field in one line. Every
 /// criterion is checked here (see [`crate::evaluate::gate::parse`]).
 pub fn parse(text: &str) -> Result<Plan> {
-    BUDGET.with(|b| b.set(MAX_EXPANDED_BYTES));
+    reset_budget();
     let one_line = |e: &dyn std::fmt::Display| crate::error::clip(&e.to_string().replace('\n', " "), 300);
     let doc: PlanModel = match serde_yaml_ng::from_str::<Option<PlanModel>>(text) {
         Ok(Some(doc)) => doc,
-        Ok(None) => PlanModel { rollout_phases: None },
+        Ok(None) => PlanModel {
+            rollout_phases: None,
+            milestones: None,
+        },
+        Err(e) if e.to_string().contains("rollout weeks to shares") || e.to_string().contains("milestones") => {
+            return Err(anyhow!(
+                "`milestones` must map rollout weeks to shares, like \"4-5\": 75% ({})",
+                one_line(&e)
+            ));
+        }
         Err(e) if e.to_string().contains("rollout_phases") || e.to_string().contains("phase names") => {
             return Err(anyhow!(
                 "`rollout_phases` must map phase names to phases ({})",
@@ -269,7 +331,58 @@ pub fn parse(text: &str) -> Result<Plan> {
             rollback_trigger,
         });
     }
-    Ok(Plan { phases: out })
+    let mut milestones = Vec::new();
+    for (weeks, share) in doc.milestones.map(|m| m.0).unwrap_or_default() {
+        let (first_week, last_week) = parse_weeks(&weeks).ok_or_else(|| {
+            anyhow!(
+                "milestone `{}`: must be rollout weeks like 6 or 4-5",
+                crate::error::clip(&weeks, 40)
+            )
+        })?;
+        let rollout_complete = share
+            .trim()
+            .strip_suffix('%')
+            .and_then(|n| n.trim().parse::<f64>().ok())
+            .filter(|n| (0.0..=100.0).contains(n))
+            .map(|n| n / 100.0)
+            .ok_or_else(|| {
+                anyhow!(
+                    "milestone `{weeks}`: `{}` is not a share like 75%",
+                    crate::error::clip(&share, 40)
+                )
+            })?;
+        milestones.push(Milestone {
+            first_week,
+            last_week,
+            rollout_complete,
+        });
+    }
+    Ok(Plan {
+        phases: out,
+        milestones,
+    })
+}
+
+impl Plan {
+    /// The milestone that covers rollout week `w`.
+    pub fn milestone_of(&self, w: u32) -> Option<&Milestone> {
+        self.milestones.iter().find(|m| m.first_week <= w && w <= m.last_week)
+    }
+
+    /// The first rollout week in which `segment` is due (a phase lists it,
+    /// or a phase for all users starts), if any.
+    pub fn first_due(&self, segment: &str) -> Option<u32> {
+        self.phases
+            .iter()
+            .filter(|p| p.all_users() || p.segments.iter().any(|s| s == segment))
+            .map(|p| p.first_week)
+            .min()
+    }
+
+    /// Whether a phase enables every user.
+    pub fn has_all_users(&self) -> bool {
+        self.phases.iter().any(Phase::all_users)
+    }
 }
 
 fn parse_weeks(s: &str) -> Option<(u32, u32)> {
@@ -314,6 +427,39 @@ mod tests {
         assert_eq!(plan.phase_of(3).unwrap().name, "phase_2_early_adopters");
         assert_eq!(plan.phase_of(9).unwrap().name, "phase_4_general_availability");
         assert!(plan.phase_of(0).is_none());
+    }
+
+    #[test]
+    fn milestones_are_read_and_checked() {
+        let plan =
+            parse("rollout_phases:\n  p1:\n    week: 1\n    segments: [a]\nmilestones:\n  2-3: 25%\n  6: 100%\n")
+                .unwrap();
+        assert_eq!(
+            plan.milestones,
+            [
+                Milestone {
+                    first_week: 2,
+                    last_week: 3,
+                    rollout_complete: 0.25
+                },
+                Milestone {
+                    first_week: 6,
+                    last_week: 6,
+                    rollout_complete: 1.0
+                },
+            ]
+        );
+        assert_eq!(plan.milestone_of(3).map(|m| m.weeks_label()), Some("weeks 2–3".into()));
+        assert_eq!(plan.first_due("a"), Some(1));
+        assert_eq!(plan.first_due("b"), None);
+        let err = parse("rollout_phases:\n  p1:\n    week: 1\n    segments: [a]\nmilestones:\n  4-5: most\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "milestone `4-5`: `most` is not a share like 75%");
+        let err = parse("rollout_phases:\n  p1:\n    week: 1\n    segments: [a]\nmilestones:\n  later: 50%\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "milestone `later`: must be rollout weeks like 6 or 4-5");
     }
 
     #[test]

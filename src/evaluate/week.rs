@@ -29,6 +29,19 @@ pub struct Rules<'a> {
     pub timezone: chrono_tz::Tz,
     pub costs: &'a Costs,
     pub targets: &'a BTreeMap<Kpi, f64>,
+    /// `[rollout] planned_share` (None: every user of a due segment).
+    pub planned_share: Option<f64>,
+}
+
+impl Rules<'_> {
+    /// What judging the flags against `plan` needs (None without a start).
+    pub fn flags<'p>(&self, plan: &'p Plan) -> Option<super::conformance::FlagRules<'p>> {
+        Some(super::conformance::FlagRules {
+            plan,
+            rollout_start: self.rollout_start?,
+            planned_share: self.planned_share.unwrap_or(1.0),
+        })
+    }
 }
 
 /// The plan's phase for `week` and its rollout week number (1-based).
@@ -65,11 +78,23 @@ pub fn decide_on(
     whole: Option<&Measured>,
 ) -> Result<GateResult> {
     let (rollout_week, phase) = phase_for(rules, plan, week)?;
-    let cells = match whole.filter(|_| phase.all_users()) {
+    let mut cells = match whole.filter(|_| phase.all_users()) {
         // An all-users phase is measured on the week's KPIs over everyone.
         Some(m) => evaluate_all(&m.overall, rules.targets),
         None => phase_cells(rules, &phase, week, requests, feedback)?,
     };
+    // The flags are judged over every segment, whatever the phase.
+    if let Some(c) = rules
+        .flags(plan)
+        .and_then(|r| super::conformance::week(&r, requests, week))
+    {
+        let flags = evaluate_all(&c.kpis().into_iter().collect(), rules.targets);
+        for (k, _) in c.kpis() {
+            if let Some(cell) = flags.get(&k) {
+                cells.insert(k, cell.clone());
+            }
+        }
+    }
     outcome(plan, phase, week, rollout_week, &cells, attested)
 }
 
@@ -231,6 +256,7 @@ mod tests {
             timezone: chrono_tz::UTC,
             costs: &costs,
             targets: &targets,
+            planned_share: None,
         };
         let plan = super::super::plan::parse(
             "rollout_phases:\n  p:\n    week: 1-9\n    segments: [a]\n    success_criteria: [cost_savings_demonstrated]\n",

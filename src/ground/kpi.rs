@@ -81,7 +81,26 @@ kpis! {
     CostSavings => "cost_savings", "Cost savings", Money, HigherIsBetter, None;
     AnnualizedSavings => "annualized_savings", "Annualized savings", Money, HigherIsBetter, None;
     UserTimeSavedHoursPerUserWeek => "user_time_saved_hours_per_user_week", "User time saved (h per user-week)", Hours, HigherIsBetter, Some(1.0);
+    StaleShare => "stale_share", "Stale answers (share of requests with the cache)", Ratio, LowerIsBetter, None;
+    ComplaintShare => "complaint_share", "Complaint share (score ≤ 2 of answers)", Ratio, LowerIsBetter, None;
+    RedisCostPerMonth => "redis_cost_per_month", "Redis cost per month", Money, LowerIsBetter, None;
+    LatencyRegressionSegments => "latency_regression_segments", "Segments slower than their baseline", Count, LowerIsBetter, None;
+    RolloutComplete => "rollout_complete", "Rollout complete (target segments enabled)", Ratio, HigherIsBetter, None;
+    RolloutProgress => "rollout_progress", "Users with the cache in the segments due", Ratio, HigherIsBetter, None;
+    FlagLeaks => "flag_leaks", "Flag leaks (users with the cache before their phase)", Count, LowerIsBetter, None;
+    FlagFlips => "flag_flips", "Flag flips (users whose flag changed)", Count, LowerIsBetter, None;
+    ControlShare => "control_share", "Control share (due users without the cache)", Ratio, HigherIsBetter, None;
 }
+
+/// KPIs about the rollout plan's flags: measured only with a plan (see
+/// `evaluate::conformance`), never per segment.
+pub const CONFORMANCE: [Kpi; 5] = [
+    Kpi::RolloutComplete,
+    Kpi::RolloutProgress,
+    Kpi::FlagLeaks,
+    Kpi::FlagFlips,
+    Kpi::ControlShare,
+];
 
 #[cfg(test)]
 mod tests {

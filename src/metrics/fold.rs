@@ -136,6 +136,7 @@ pub fn period_by_segment(
 fn add_e(p: &mut PeriodStats, r: &Req) {
     p.e_rows += r.rows;
     p.e_hits += r.hit + r.stale;
+    p.e_stale += r.stale;
     p.e_lookups += r.hit + r.stale + r.miss + r.error;
     p.e_cache_errors += r.error;
     p.e_cacheable += r.rows - r.uncached.min(r.rows);

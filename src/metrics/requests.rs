@@ -118,6 +118,42 @@ pub fn user_time_saved_hours_per_user_week(i: &Inputs) -> Option<f64> {
     ratio(hours, i.p.e_users as f64).and_then(|h| ratio(h * 7.0, i.days as f64))
 }
 
+/// stale_share: STALE rows of E / |E| (stale data served: the invalidation risk).
+pub fn stale_share(i: &Inputs) -> Option<f64> {
+    ratio(i.p.e_stale as f64, i.p.e_rows as f64)
+}
+
+/// complaint_share: complaints / feedback responses in P (a share, unlike the
+/// count, does not grow with the number of users asked).
+pub fn complaint_share(i: &Inputs) -> Option<f64> {
+    ratio(i.f.complaints as f64, i.f.responses as f64)
+}
+
+/// redis_cost_per_month: `[costs] redis_monthly_cost` (the bill as
+/// configured), allocated like the Redis cost of `cost_savings`.
+pub fn redis_cost_per_month(i: &Inputs) -> Option<f64> {
+    Some(i.costs.redis_monthly_cost * i.redis_share?)
+}
+
+/// latency_regression_segments: segments whose requests with the cache are
+/// slower than their baseline at the median or at p95 (a latency
+/// improvement below 0); segments without the figures are not counted.
+pub fn latency_regressions(segments: &BTreeMap<String, KpiValues>) -> usize {
+    segments
+        .values()
+        .filter(|k| {
+            [Kpi::LatencyImprovementP50, Kpi::LatencyImprovementP95]
+                .iter()
+                .any(|x| k.get(x).copied().flatten().is_some_and(|v| v < 0.0))
+        })
+        .count()
+}
+
+/// Measured over a group's segments or by the plan, not from one group's sums.
+fn not_from_sums(_: &Inputs) -> Option<f64> {
+    None
+}
+
 /// Every KPI of one group.
 pub fn kpis(i: &Inputs) -> KpiValues {
     ALL.iter()
@@ -140,6 +176,15 @@ pub fn kpis(i: &Inputs) -> KpiValues {
                 Kpi::CostSavings => cost_savings,
                 Kpi::AnnualizedSavings => annualized_savings,
                 Kpi::UserTimeSavedHoursPerUserWeek => user_time_saved_hours_per_user_week,
+                Kpi::StaleShare => stale_share,
+                Kpi::ComplaintShare => complaint_share,
+                Kpi::RedisCostPerMonth => redis_cost_per_month,
+                Kpi::LatencyRegressionSegments
+                | Kpi::RolloutComplete
+                | Kpi::RolloutProgress
+                | Kpi::FlagLeaks
+                | Kpi::FlagFlips
+                | Kpi::ControlShare => not_from_sums,
             };
             (*k, f(i))
         })
@@ -329,6 +374,11 @@ pub fn measure_periods(
                 }),
             );
         }
+        let mut overall = overall;
+        overall.insert(
+            Kpi::LatencyRegressionSegments,
+            Some(latency_regressions(&segments) as f64),
+        );
         out.push(Measured {
             overall,
             segments,
@@ -480,6 +530,50 @@ mod tests {
             1.0 - e / b * (1.0 - alpha) / (1.0 + alpha),
         );
         assert!(a >= lo - 1e-12 && a <= hi + 1e-12, "{a} not in [{lo}, {hi}]");
+    }
+
+    #[test]
+    fn stale_share_is_stale_rows_of_e() {
+        // E has 6 rows, one STALE (P3): 1/6; segment a: P1 P2 P3 P7, one STALE: 1/4.
+        close(overall(Kpi::StaleShare), 1.0 / 6.0);
+        close(segment("a", Kpi::StaleShare), 0.25);
+        // Segment b's E (P4 P6) has none.
+        close(segment("b", Kpi::StaleShare), 0.0);
+    }
+
+    #[test]
+    fn complaint_share_is_complaints_over_answers() {
+        // Answers 5, 2, 4, 1: complaints (≤ 2) are 2 of 4; a: 1 of 2; b: 1 of 2.
+        close(overall(Kpi::ComplaintShare), 0.5);
+        close(segment("a", Kpi::ComplaintShare), 0.5);
+        close(segment("b", Kpi::ComplaintShare), 0.5);
+    }
+
+    #[test]
+    fn redis_cost_per_month_is_allocated_like_the_redis_cost() {
+        // 36.5 a month for everyone; a has 4 of the 6 rows of E: 36.5 × 4/6.
+        close(overall(Kpi::RedisCostPerMonth), 36.5);
+        close(segment("a", Kpi::RedisCostPerMonth), 36.5 * 4.0 / 6.0);
+        close(segment("b", Kpi::RedisCostPerMonth), 36.5 * 2.0 / 6.0);
+    }
+
+    #[test]
+    fn latency_regressions_count_segments_slower_than_their_baseline() {
+        // The fixture: a's E p50 55 ms and b's 135 ms are both below B's 200 ms,
+        // p95 107 and 148.5 below 290: no regression.
+        close(overall(Kpi::LatencyRegressionSegments), 0.0);
+        // By hand: a slower at p50; b faster at p50 but slower at p95; c
+        // faster without a p95; d without figures — 2 segments regress.
+        let seg = |p50: Option<f64>, p95: Option<f64>| {
+            KpiValues::from([(Kpi::LatencyImprovementP50, p50), (Kpi::LatencyImprovementP95, p95)])
+        };
+        let segments = BTreeMap::from([
+            ("a".to_string(), seg(Some(-0.1), Some(0.2))),
+            ("b".to_string(), seg(Some(0.2), Some(-0.05))),
+            ("c".to_string(), seg(Some(0.3), None)),
+            ("d".to_string(), seg(None, None)),
+        ]);
+        assert_eq!(latency_regressions(&segments), 2);
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct PeriodStats {
     pub e_users: u64,
     /// HIT + STALE rows of E.
     pub e_hits: u64,
+    /// STALE rows of E.
+    pub e_stale: u64,
     /// HIT + STALE + MISS + ERROR rows of E.
     pub e_lookups: u64,
     /// ERROR rows of E.

@@ -68,6 +68,16 @@ pub fn plain_criterion(criterion: &str) -> String {
     }
 }
 
+/// The threshold of a comparison in words: "above 2.00 %", "at least 90.0 ms".
+pub fn plain_threshold(criterion: &str) -> String {
+    match parse(criterion) {
+        Ok(Check::Compare { kpi, op, value } | Check::Threshold { kpi, op, value }) => {
+            format!("{} {}", op_words(op), shown(kpi, Some(value)))
+        }
+        _ => criterion.to_string(),
+    }
+}
+
 fn plain_measured(o: &Outcome) -> String {
     if o.manual {
         return match o.holds {

@@ -47,6 +47,11 @@ pub struct WeeklyMetrics {
     pub statistics: Statistics,
     /// The rollout gate of the week (null before the rollout or without a plan).
     pub gate: Option<GateResult>,
+    /// The feature flags against the plan this week (null without a plan or
+    /// before the rollout).
+    pub conformance: Option<crate::evaluate::conformance::WeekConformance>,
+    /// The risk register judged this week (empty without a register).
+    pub risks: Vec<crate::evaluate::risks::RiskStatus>,
     pub generated: Generated,
 }
 
@@ -139,6 +144,11 @@ pub struct WeeklyReport {
     pub gate: Option<super::gate::GateView>,
     /// The first screen: verdict, three numbers, next step.
     pub glance: super::glance::Glance,
+    /// The flags against the plan (None without a plan or before the rollout).
+    pub flags: Option<super::flags::FlagsView>,
+    /// The risk watch, most urgent first, and the escalation path.
+    pub risk_rows: Vec<super::flags::RiskRow>,
+    pub escalation_path: String,
     /// Headline KPIs (those with a target), then the rest.
     pub headline: Vec<KpiRow>,
     pub other: Vec<KpiRow>,
@@ -167,6 +177,23 @@ impl WeeklyReport {
         self.gate = gate.as_ref().map(super::gate::view);
         self.glance = super::glance::weekly(&self.headline, &self.other, gate.as_ref(), plan, currency);
         self.metrics.gate = gate;
+        self
+    }
+
+    /// Add the flags against the plan (this week's, and the recent weeks'
+    /// for the matrix) and the risk register judged this week.
+    pub fn with_flags_and_risks(
+        mut self,
+        current: Option<crate::evaluate::conformance::WeekConformance>,
+        history: &[crate::evaluate::conformance::WeekConformance],
+        risks: Vec<crate::evaluate::risks::RiskStatus>,
+        escalation: &[String],
+    ) -> Self {
+        self.flags = current.clone().map(|c| super::flags::view(c, history));
+        self.metrics.conformance = current;
+        self.risk_rows = super::flags::risk_rows(&risks, escalation.len());
+        self.escalation_path = escalation.join(" → ");
+        self.metrics.risks = risks;
         self
     }
 }
@@ -216,7 +243,11 @@ pub fn assemble(
     let files = relative_files(files, ctx);
     let cells = evaluate_all(&this.overall, &ctx.targets);
     let rows = kpi_rows(&cells, &before.overall);
-    let (headline, other): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.target.is_some());
+    let (headline, other): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        // The flags' KPIs have their own section.
+        .filter(|r| r.target.is_some() || !crate::ground::kpi::CONFORMANCE.iter().any(|k| k.key() == r.key))
+        .partition(|r| r.target.is_some());
     let sentences = headline.iter().map(super::sentence).collect();
     let segments: BTreeMap<String, _> = this
         .segments
@@ -257,6 +288,8 @@ pub fn assemble(
         },
         statistics: Statistics::default(),
         gate: None,
+        conformance: None,
+        risks: Vec::new(),
         generated: Generated::new(ctx),
     };
     let feedback = FeedbackSection {
@@ -269,6 +302,9 @@ pub fn assemble(
         no_rows: this.period.requests == 0,
         gate: None,
         glance: super::glance::weekly(&headline, &other, None, None, ctx.currency()),
+        flags: None,
+        risk_rows: Vec::new(),
+        escalation_path: String::new(),
         headline,
         other,
         trend,

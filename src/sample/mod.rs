@@ -314,6 +314,9 @@ pub fn generate(opts: &Options) -> Result<Vec<PathBuf>> {
     let plan = out.join("rollout-plan.yml");
     write_atomic(&plan, text::ROLLOUT_PLAN.as_bytes())?;
     written.push(plan);
+    let risks = out.join("risks.yml");
+    write_atomic(&risks, text::RISKS.as_bytes())?;
+    written.push(risks);
     let config = out.join("cacheroi.toml");
     write_atomic(
         &config,

@@ -227,6 +227,74 @@ rollout_phases:
       - 90%_adoption
     rollback_trigger:
       - error_rate > 1%
+# The brief's milestones: the share of target segments with the cache on.
+milestones:
+  2-3: 25%
+  4-5: 75%
+  6: 100%
+"#;
+
+/// The brief's risk register: each risk with its owner, contingency and
+/// escalation level, and signals the weekly report watches.
+pub const RISKS: &str = r#"# Risks of the Redis cache rollout, from the product brief. Each signal is a
+# KPI comparison like the plan's criteria: `watch` warns, `trigger` calls for
+# the contingency. A risk without signals is listed for its owner's review.
+escalation: [feature team, product owner, engineering manager, VP engineering, executive team]
+risks:
+  stale_data:
+    risk: Cache invalidation bugs serve stale data
+    impact: high
+    mitigation: Invalidate on every write; short TTLs on volatile keys
+    owner: Feature team lead
+    contingency: Flush the affected keys and turn smart invalidation off; roll the phase back if stale answers persist
+    escalation: engineering manager
+    signals:
+      - watch: stale_share > 2%
+        trigger: stale_share > 5%
+  performance_degradation:
+    risk: Performance degradation for some users
+    impact: high
+    mitigation: Load tests before each phase; latency alerts per segment
+    owner: SRE on call
+    contingency: Switch USE_REDIS_CACHE off for the slow segments, then investigate
+    escalation: engineering manager
+    signals:
+      - watch: p99_latency_ms > 150
+        trigger: p99_latency_ms > 250
+      - watch: latency_regression_segments > 0
+        trigger: latency_regression_segments > 2
+  customer_confusion:
+    risk: Customer confusion leads to tickets and negative feedback
+    impact: medium
+    mitigation: Release notes and a support briefing before each phase
+    owner: Customer success lead
+    contingency: Pause the rollout and contact the customers who complained
+    escalation: product owner
+    signals:
+      - watch: complaint_share > 5%
+        trigger: complaint_share > 10%
+  partial_adoption:
+    risk: Partial adoption leaves the savings short
+    impact: medium
+    mitigation: Enable whole segments; check the flags every week
+    owner: Product owner
+    contingency: Fix the flag rules of the segments behind (see Flags against the plan) and extend the phase
+    escalation: product owner
+    signals:
+      - watch: rollout_progress < 80%
+        trigger: rollout_progress < 50%
+      - watch: flag_leaks > 0
+        trigger: flag_leaks > 25
+  infrastructure_costs:
+    risk: Infrastructure costs above expectation
+    impact: medium
+    mitigation: Right-sized instances; memory and eviction alerts
+    owner: Engineering manager
+    contingency: Shorten TTLs, trim large keys or move to a smaller instance; re-run the finance ROI
+    escalation: VP engineering
+    signals:
+      - watch: redis_cost_per_month > 850
+        trigger: redis_cost_per_month > 1200
 "#;
 
 /// The sample configuration over the generated files.
@@ -256,6 +324,7 @@ to = "{rollout}"
 [rollout]
 start = "{rollout}"
 plan = "rollout-plan.yml"
+risks = "risks.yml"                   # the risk register the reports watch
 planned_share = 0.9
 
 # Scaled to the sample's small volume (~{per_week} requests a week): each origin
