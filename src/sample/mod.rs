@@ -276,6 +276,25 @@ pub fn generate(opts: &Options) -> Result<Vec<PathBuf>> {
             });
         }
         rows.sort_by_key(|r| r.ts_us);
+        // A flag rule that matched too broadly: in rollout weeks 1–2 two users
+        // of the first medium-enterprise customer (due in week 4) have the
+        // cache — the leak the weekly report's flags section must show. Set
+        // after drawing, so every other row stays as it was.
+        if (1..=2).contains(&week)
+            && let Some(leaky) = custs.iter().position(|c| c.segment == "medium_enterprise")
+        {
+            for r in rows.iter_mut().filter(|r| r.customer == leaky && r.user < 2) {
+                let cacheable = ENDPOINTS[r.endpoint].1;
+                r.cache_enabled = true;
+                if cacheable {
+                    r.cache_status = "HIT";
+                    r.upstream_calls = 0;
+                    r.latency_ms = (r.latency_ms * 15.0).round() / 100.0;
+                    let inst = (r.customer + r.user as usize) % 2;
+                    redis_hourly.entry(r.ts_us / 3_600_000_000).or_default()[inst].0 += 1;
+                }
+            }
+        }
         let (format, compression, with_segment) = match (opts.format, week) {
             (SampleFormat::Mixed, 0) => ("csv", ".gz", false),
             (SampleFormat::Mixed, 1..=3) => ("parquet", "", true),
