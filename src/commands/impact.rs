@@ -57,19 +57,31 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
     // Each week of the window with its KPIs and, in the rollout, its gate as
     // `cacheroi gate` decides it.
     let rules = settings.gate_rules()?;
+    let flag_rules = plan.as_ref().and_then(|p| rules.flags(p));
     let mut week_rows = Vec::new();
     for (w, wm) in weeks
         .iter()
         .zip(&measured)
         .filter(|(w, _)| w.monday() + Duration::days(7) > start)
     {
+        let conformance = flag_rules.as_ref().and_then(|r| evaluate::conformance::week(r, m, *w));
         week_rows.push(WeekRow {
             iso_week: w.label(),
             rollout_week: ctx.rollout_week(w.monday()),
             gate: evaluate::week::in_rollout(&rules, plan.as_ref(), *w, m, &data.feedback, Some(wm))?,
-            kpis: evaluate_all(&wm.overall, &settings.targets),
+            kpis: evaluate_all(
+                &evaluate::conformance::with_flags(&wm.overall, conformance.as_ref()),
+                &settings.targets,
+            ),
+            conformance,
         });
     }
+    // The risk register judged on every week of the window.
+    let register = settings.risks.as_deref().map(evaluate::risks::read).transpose()?;
+    let risks = register.as_ref().map_or_else(Vec::new, |r| {
+        let cells: Vec<_> = week_rows.iter().map(|w| (w.iso_week.clone(), w.kpis.clone())).collect();
+        evaluate::risks::assess(r, &cells)
+    });
     let phases = match (&plan, settings.rollout_start) {
         (Some(plan), Some(rollout)) => evaluate::phases::results(
             plan,
@@ -105,7 +117,9 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
         data.quality,
         data.files,
     )?;
-    Ok(report::impact::with_statistics(report, statistics).with_glance(plan.as_ref(), ctx.currency()))
+    Ok(report::impact::with_statistics(report, statistics)
+        .with_glance(plan.as_ref(), ctx.currency())
+        .with_risks(risks, register.as_ref().map_or(&[][..], |r| &r.escalation[..])))
 }
 
 /// Build, render and write the impact report under `out`.

@@ -342,7 +342,11 @@ review:\n    risk: Vendor lock-in\n    owner: Architect\n";
             ]
         );
         assert_eq!(r.escalation.len(), 5);
-        assert!(r.risks.iter().all(|r| !r.owner.is_empty() && !r.contingency.is_empty() && !r.signals.is_empty()));
+        assert!(
+            r.risks
+                .iter()
+                .all(|r| !r.owner.is_empty() && !r.contingency.is_empty() && !r.signals.is_empty())
+        );
     }
 
     #[test]
@@ -385,22 +389,36 @@ review:\n    risk: Vendor lock-in\n    owner: Architect\n";
             err("risks:\n  r1:\n    risk: x\n"),
             "risk `r1`: `owner` is missing: every risk needs someone to act"
         );
-        let e = err("risks:\n  r1:\n    owner: o\n    signals:\n      - watch: stale share > 2%\n        trigger: stale_share > 5%\n");
-        assert!(e.starts_with("risk `r1`: watch `stale share > 2%`: unknown metric `stale share`"), "{e}");
-        let e = err("risks:\n  r1:\n    owner: o\n    signals:\n      - watch: all_kpis_met\n        trigger: stale_share > 5%\n");
+        let e = err(
+            "risks:\n  r1:\n    owner: o\n    signals:\n      - watch: stale share > 2%\n        trigger: stale_share > 5%\n",
+        );
+        assert!(
+            e.starts_with("risk `r1`: watch `stale share > 2%`: unknown metric `stale share`"),
+            "{e}"
+        );
+        let e = err(
+            "risks:\n  r1:\n    owner: o\n    signals:\n      - watch: all_kpis_met\n        trigger: stale_share > 5%\n",
+        );
         assert_eq!(
             e,
             "risk `r1`: watch `all_kpis_met` must compare a KPI with a number, like stale_share > 2%"
         );
-        let e = err("risks:\n  r1:\n    owner: o\n    signals:\n      - watch: stale_share > 2%\n        triger: stale_share > 5%\n");
+        let e = err(
+            "risks:\n  r1:\n    owner: o\n    signals:\n      - watch: stale_share > 2%\n        triger: stale_share > 5%\n",
+        );
         assert!(e.contains("risk `r1`") && e.contains("unknown field `triger`"), "{e}");
-        let e = err("risks:\n  r1:\n    owner: o\n    signals:\n      - watch: stale_share > 2%\n        trigger: p99_latency_ms > 200\n");
+        let e = err(
+            "risks:\n  r1:\n    owner: o\n    signals:\n      - watch: stale_share > 2%\n        trigger: p99_latency_ms > 200\n",
+        );
         assert_eq!(
             e,
             "risk `r1`: watch `stale_share > 2%` and trigger `p99_latency_ms > 200` must read the same KPI"
         );
         let e = err("escalation: [team, cto]\nrisks:\n  r1:\n    owner: o\n    escalation: ceo\n");
-        assert_eq!(e, "risk `r1`: escalation `ceo` is not on the escalation path (team → cto)");
+        assert_eq!(
+            e,
+            "risk `r1`: escalation `ceo` is not on the escalation path (team → cto)"
+        );
         assert_eq!(err("escalation: [a]\n"), "`risks` must map risk names to risks");
     }
 }

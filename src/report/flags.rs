@@ -201,6 +201,8 @@ pub struct RiskRow {
     pub signals: Vec<String>,
     /// "W44 ok · W45 watch · W46 watch".
     pub trend: String,
+    /// The state of each week judged, oldest first.
+    pub states: Vec<RiskState>,
     pub owner: String,
     pub mitigation: String,
     pub contingency: String,
@@ -261,6 +263,7 @@ pub fn risk_rows(statuses: &[RiskStatus], path_len: usize) -> Vec<RiskRow> {
                 .map(|(w, st)| format!("{} {}", w.split_once('-').map_or(w.as_str(), |x| x.1), st.label()))
                 .collect::<Vec<_>>()
                 .join(" · "),
+            states: s.trend.iter().map(|t| t.1).collect(),
             owner: s.risk.owner.clone(),
             mitigation: s.risk.mitigation.clone(),
             contingency: s.risk.contingency.clone(),

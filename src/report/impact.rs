@@ -40,6 +40,8 @@ pub struct WeekRow {
     /// The rollout gate of the week (None before the rollout or without a plan).
     pub gate: Option<crate::evaluate::gate::GateResult>,
     pub kpis: BTreeMap<Kpi, KpiCell>,
+    /// The flags against the plan (None before the rollout or without a plan).
+    pub conformance: Option<crate::evaluate::conformance::WeekConformance>,
 }
 
 /// A figure before the rollout (baseline) and during it.
@@ -66,6 +68,8 @@ pub struct ImpactMetrics {
     pub customers: Vec<CustomerRow>,
     pub redis: RedisKpis,
     pub data_quality: DataQuality,
+    /// The risk register judged week by week (`trend` holds every week).
+    pub risks: Vec<crate::evaluate::risks::RiskStatus>,
     pub baseline: super::weekly::BaselineInfo,
     /// Baseline against the window, cache on against off, the split check.
     pub statistics: crate::metrics::experiment::Statistics,
@@ -95,6 +99,12 @@ pub struct ImpactReport {
     pub metrics: ImpactMetrics,
     /// The first screen: the latest gate, three numbers, the next step.
     pub glance: super::glance::Glance,
+    /// The flags over the rollout's weeks (None without a plan).
+    pub flags: Option<super::flags::FlagsView>,
+    /// Each risk's state week by week, and the escalation path.
+    pub risk_rows: Vec<super::flags::RiskRow>,
+    pub risk_weeks: Vec<String>,
+    pub escalation_path: String,
     /// `metrics.weeks` and `metrics.phases` in words, in the same order.
     pub weeks_shown: Vec<WeekShown>,
     pub phases_shown: Vec<PhaseShown>,
@@ -161,7 +171,11 @@ pub fn assemble(
     let cells = evaluate_all(&this.overall, &ctx.targets);
     let none = BTreeMap::new();
     let rows = kpi_rows(&cells, &none);
-    let (headline, other): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.target.is_some());
+    let (headline, other): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        // The flags' KPIs are weekly: the window has none (see the flags section).
+        .filter(|r| r.target.is_some() || !crate::ground::kpi::CONFORMANCE.iter().any(|k| k.key() == r.key))
+        .partition(|r| r.target.is_some());
     let sentences = headline.iter().map(sentence).collect();
     let segments: BTreeMap<String, _> = this
         .segments
@@ -297,6 +311,7 @@ pub fn assemble(
         customers,
         redis,
         data_quality: quality.clone(),
+        risks: Vec::new(),
         baseline: BaselineInfo {
             from: ctx.baseline()?.0.to_string(),
             to: ctx.baseline()?.1.to_string(),
@@ -305,7 +320,12 @@ pub fn assemble(
         statistics: Default::default(),
         generated: Generated::new(ctx),
     };
+    let history: Vec<_> = metrics.weeks.iter().filter_map(|w| w.conformance.clone()).collect();
     Ok(ImpactReport {
+        flags: history.last().cloned().map(|c| super::flags::view(c, &history)),
+        risk_rows: Vec::new(),
+        risk_weeks: Vec::new(),
+        escalation_path: String::new(),
         glance: super::glance::impact(&headline, &other, None, None, cur, window.days()),
         weeks_shown: metrics
             .weeks
@@ -362,6 +382,18 @@ pub fn assemble(
 }
 
 impl ImpactReport {
+    /// Add the risk register judged over the window's weeks.
+    pub fn with_risks(mut self, risks: Vec<crate::evaluate::risks::RiskStatus>, escalation: &[String]) -> Self {
+        self.risk_rows = super::flags::risk_rows(&risks, escalation.len());
+        self.risk_weeks = risks
+            .first()
+            .map(|r| r.trend.iter().map(|(w, _)| w.clone()).collect())
+            .unwrap_or_default();
+        self.escalation_path = escalation.join(" → ");
+        self.metrics.risks = risks;
+        self
+    }
+
     /// The first screen with the latest week's gate and the plan's next step.
     pub fn with_glance(mut self, plan: Option<&crate::evaluate::plan::Plan>, currency: &str) -> Self {
         let latest = self.metrics.weeks.iter().rev().find_map(|w| w.gate.as_ref());

@@ -10,6 +10,7 @@ mod html;
 mod impact;
 mod independent;
 mod mail;
+mod risks;
 mod roi;
 mod rollups;
 mod snapshot;
