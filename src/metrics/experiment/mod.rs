@@ -1,8 +1,9 @@
 //! Treatment versus control in the same period and segment, baseline versus
 //! the period, and the sample-ratio check — the inputs of [`crate::stats`],
 //! folded from the merged rollups. Control rows are the cache-off rows of
-//! the (segment, week) cells where the cache was rolled out; users of
-//! segments still waiting are no control.
+//! the (segment, week) cells where the cache was rolled out (at least half
+//! of the cell's users had it); users of segments still waiting are no
+//! control, even where the flag leaked to a few of them.
 //!
 //! The unit of analysis is the user (the flag is set per user): each user's
 //! requests, latency, origin calls and 5xx per arm and segment are summed
@@ -139,17 +140,28 @@ pub const QUANTILES: [f64; 2] = [0.5, 0.95];
 struct Arms {
     period: Days,
     baseline: Days,
-    /// (segment, week of the period) cells with a request with the cache on.
+    /// (segment, week of the period) cells where at least half of the users
+    /// had the cache.
     rolled: BTreeSet<(u16, i32)>,
 }
 
 impl Arms {
     fn new(m: &Merged, period: Days, baseline: Days) -> Self {
-        let rolled = m
-            .requests
-            .iter()
-            .filter(|r| r.enabled && r.day >= period.0 && r.day < period.1)
-            .map(|r| (r.segment, (r.day - period.0) / 7))
+        // A cell is rolled out when at least half of its users had the cache:
+        // a flag that leaked to a few users of a segment not due yet does not
+        // turn the segment's other users into controls.
+        let mut users: BTreeMap<(u16, i32), (BTreeSet<u32>, BTreeSet<u32>)> = BTreeMap::new();
+        for u in m.users_in(period) {
+            let cell = users.entry((u.segment, (u.day - period.0).div_euclid(7))).or_default();
+            cell.0.insert(u.user);
+            if u.enabled {
+                cell.1.insert(u.user);
+            }
+        }
+        let rolled = users
+            .into_iter()
+            .filter(|(_, (all, on))| !on.is_empty() && on.len() * 2 >= all.len())
+            .map(|(cell, _)| cell)
             .collect();
         Arms {
             period,

@@ -250,3 +250,24 @@ fn large_arms_are_compared_from_the_rollup_sums() {
     // 40 / 40 users against a planned 50 %: no mismatch (χ² = 0, p = 1).
     assert_eq!(s.srm.unwrap().overall.unwrap().p_value, 1.0);
 }
+
+#[test]
+fn a_flag_leaked_to_a_few_users_makes_no_controls_of_the_rest() {
+    // Segment d in W47: d1 had the cache (a leak), d2–d6 not: 1 of 6 users,
+    // below half, so d is not rolled out and d2–d6 are no control. With 4 of
+    // 6 on (at least half), the 2 others are controls.
+    let mut rows: Vec<Row> = vec![("2026-11-17T10:00:00Z", "d", "d1", true, 10.0, 0, 200)];
+    let users = ["d2", "d3", "d4", "d5", "d6"];
+    for u in users {
+        rows.push(("2026-11-17T11:00:00Z", "d", u, false, 100.0, 1, 200));
+    }
+    let g = grouped(frame(&rows), &feedback());
+    assert!(!g.requests.contains_key(&(Arm::Control, "d".to_string())));
+    assert_eq!(g.requests[&(Arm::Treatment, "d".to_string())].units, 1);
+    for r in rows.iter_mut().skip(1).take(3) {
+        r.3 = true;
+    }
+    let g = grouped(frame(&rows), &feedback());
+    assert_eq!(g.requests[&(Arm::Control, "d".to_string())].units, 2);
+    assert_eq!(g.requests[&(Arm::Treatment, "d".to_string())].units, 4);
+}
