@@ -81,9 +81,15 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     }
     let register = settings.risks.as_deref().map(evaluate::risks::read).transpose()?;
     let risks = register.as_ref().map_or_else(Vec::new, |r| {
+        // The rollout's weeks only: before it most signals have no data.
         let cells: Vec<_> = measured
             .iter()
             .zip(judged_weeks)
+            .filter(|(_, w)| {
+                settings
+                    .rollout_start
+                    .is_none_or(|s| w.monday() + chrono::Duration::days(7) > s)
+            })
             .map(|(mw, w)| (w.label(), evaluate::evaluate_all(&mw.overall, &settings.targets)))
             .collect();
         evaluate::risks::assess(r, &cells)

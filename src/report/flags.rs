@@ -210,19 +210,19 @@ pub struct RiskRow {
     pub escalation: String,
 }
 
-fn shown(kpi: &str, v: Option<f64>) -> String {
+fn shown(kpi: &str, v: Option<f64>, currency: &str) -> String {
     let Some(k) = Kpi::from_key(kpi) else {
         return units::count(v);
     };
     let unit = k.unit().name();
-    units::kpi(v, if unit == "ratio" { "ratio2" } else { unit }, "")
+    units::kpi(v, if unit == "ratio" { "ratio2" } else { unit }, currency)
         .trim_end()
         .to_string()
 }
 
 /// The risk watch's rows, most urgent first (triggered, watch, then the rest
 /// in the register's order).
-pub fn risk_rows(statuses: &[RiskStatus], path_len: usize) -> Vec<RiskRow> {
+pub fn risk_rows(statuses: &[RiskStatus], path_len: usize, currency: &str) -> Vec<RiskRow> {
     let mut rows: Vec<RiskRow> = statuses
         .iter()
         .map(|s| RiskRow {
@@ -244,7 +244,7 @@ pub fn risk_rows(statuses: &[RiskStatus], path_len: usize) -> Vec<RiskRow> {
                         Some(_) => format!(
                             "{} {} (watch {}, trigger {})",
                             Kpi::from_key(g.kpi).map_or(g.kpi, |k| k.label()),
-                            shown(g.kpi, g.value),
+                            shown(g.kpi, g.value, currency),
                             super::gate::plain_threshold(&g.watch),
                             super::gate::plain_threshold(&g.trigger)
                         ),

@@ -384,7 +384,7 @@ pub fn assemble(
 impl ImpactReport {
     /// Add the risk register judged over the window's weeks.
     pub fn with_risks(mut self, risks: Vec<crate::evaluate::risks::RiskStatus>, escalation: &[String]) -> Self {
-        self.risk_rows = super::flags::risk_rows(&risks, escalation.len());
+        self.risk_rows = super::flags::risk_rows(&risks, escalation.len(), &self.metrics.generated.currency);
         self.risk_weeks = risks
             .first()
             .map(|r| r.trend.iter().map(|(w, _)| w.clone()).collect())

@@ -191,7 +191,7 @@ impl WeeklyReport {
     ) -> Self {
         self.flags = current.clone().map(|c| super::flags::view(c, history));
         self.metrics.conformance = current;
-        self.risk_rows = super::flags::risk_rows(&risks, escalation.len());
+        self.risk_rows = super::flags::risk_rows(&risks, escalation.len(), &self.metrics.generated.currency);
         self.escalation_path = escalation.join(" → ");
         self.metrics.risks = risks;
         self
