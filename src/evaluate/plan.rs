@@ -88,8 +88,16 @@ const MAX_PHASES: usize = 100;
 const MAX_ITEMS: usize = 256;
 
 pub fn read(path: &Path) -> Result<Plan> {
+    let text = read_text(path, "the rollout plan")?;
+    parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+/// The text of a small YAML file the operator writes (`what`: "the rollout
+/// plan"): a regular file of at most [`MAX_PLAN_BYTES`], UTF-8; errors name
+/// the file.
+pub(crate) fn read_text(path: &Path, what: &str) -> Result<String> {
     use std::io::Read;
-    let cannot = |e: &dyn std::fmt::Display| anyhow!("{}: cannot read the rollout plan: {e}", path.display());
+    let cannot = |e: &dyn std::fmt::Display| anyhow!("{}: cannot read {what}: {e}", path.display());
     crate::formats::check_regular_file(path).map_err(|e| anyhow!("{e}"))?;
     let mut bytes = Vec::new();
     std::fs::File::open(path)
@@ -100,8 +108,7 @@ pub fn read(path: &Path) -> Result<Plan> {
     if bytes.len() as u64 > MAX_PLAN_BYTES {
         return Err(cannot(&format!("larger than {} KiB", MAX_PLAN_BYTES / 1024)));
     }
-    let text = String::from_utf8(bytes).map_err(|_| cannot(&"not UTF-8 text"))?;
-    parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
+    String::from_utf8(bytes).map_err(|_| cannot(&"not UTF-8 text"))
 }
 
 /// Start parsing a document: it may hold [`MAX_EXPANDED_BYTES`] of text.

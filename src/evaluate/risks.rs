@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::KpiCell;
 use super::gate::{Check, Op, parse as parse_check};
-use super::plan::{MAX_PLAN_BYTES, Text, TextList, reset_budget};
+use super::plan::{Text, TextList, reset_budget};
 use crate::ground::kpi::Kpi;
 
 /// One measurable signal: the same KPI watched at one threshold and
@@ -171,19 +171,7 @@ pub fn parse(text: &str) -> Result<Register> {
 
 /// Read and parse a register file; errors start with the file's name.
 pub fn read(path: &Path) -> Result<Register> {
-    use std::io::Read;
-    let cannot = |e: &dyn std::fmt::Display| anyhow!("{}: cannot read the risk register: {e}", path.display());
-    crate::formats::check_regular_file(path).map_err(|e| anyhow!("{e}"))?;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .map_err(|e| cannot(&e))?
-        .take(MAX_PLAN_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| cannot(&e))?;
-    if bytes.len() as u64 > MAX_PLAN_BYTES {
-        return Err(cannot(&format!("larger than {} KiB", MAX_PLAN_BYTES / 1024)));
-    }
-    let text = String::from_utf8(bytes).map_err(|_| cannot(&"not UTF-8 text"))?;
+    let text = super::plan::read_text(path, "the risk register")?;
     parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
