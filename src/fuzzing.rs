@@ -11,11 +11,12 @@ use crate::formats::{self, Limits};
 pub type Target = fn(&[u8]);
 
 /// Every target by name, for the corpus replay.
-pub const TARGETS: [(&str, Target); 9] = [
+pub const TARGETS: [(&str, Target); 10] = [
     ("redis_info", redis_info),
     ("store", store),
     ("config", config),
     ("plan", plan),
+    ("risks", risks),
     ("request_csv", request_csv),
     ("request_ndjson", request_ndjson),
     ("feedback_csv", feedback_csv),
@@ -59,9 +60,34 @@ pub fn plan(data: &[u8]) {
                 assert!(crate::evaluate::gate::parse(c).is_ok(), "validated criterion {c}");
             }
         }
+        for m in &plan.milestones {
+            assert!(m.first_week >= 1 && m.first_week <= m.last_week);
+            assert!((0.0..=1.0).contains(&m.rollout_complete));
+        }
     }
     for line in t.lines().take(64) {
         let _ = crate::evaluate::gate::parse(line);
+    }
+}
+
+/// A risk register: an accepted one has owners and signals that compare a
+/// KPI with a number, and judging it on no data panics nowhere.
+pub fn risks(data: &[u8]) {
+    use crate::evaluate::gate::{Check, parse};
+    if let Ok(reg) = crate::evaluate::risks::parse(&text(data)) {
+        for r in &reg.risks {
+            assert!(!r.owner.is_empty());
+            for s in &r.signals {
+                for e in [&s.watch, &s.trigger] {
+                    assert!(
+                        matches!(parse(e), Ok(Check::Compare { .. } | Check::Threshold { .. })),
+                        "validated signal {e}"
+                    );
+                }
+            }
+        }
+        let statuses = crate::evaluate::risks::assess(&reg, &[("2026-W46".into(), Default::default())]);
+        assert_eq!(statuses.len(), reg.risks.len());
     }
 }
 
