@@ -58,13 +58,17 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
     // `cacheroi gate` decides it.
     let rules = settings.gate_rules()?;
     let flag_rules = plan.as_ref().and_then(|p| rules.flags(p));
+    let flags = flag_rules.as_ref().map_or_else(
+        || vec![None; weeks.len()],
+        |r| evaluate::conformance::weeks(r, m, &weeks),
+    );
     let mut week_rows = Vec::new();
-    for (w, wm) in weeks
+    for ((w, wm), conformance) in weeks
         .iter()
         .zip(&measured)
-        .filter(|(w, _)| w.monday() + Duration::days(7) > start)
+        .zip(flags)
+        .filter(|((w, _), _)| w.monday() + Duration::days(7) > start)
     {
-        let conformance = flag_rules.as_ref().and_then(|r| evaluate::conformance::week(r, m, *w));
         week_rows.push(WeekRow {
             iso_week: w.label(),
             rollout_week: ctx.rollout_week(w.monday()),

@@ -67,17 +67,25 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let plan = settings.rollout_plan.as_deref().map(plan::read).transpose()?;
     let rules = settings.gate_rules()?;
     let flag_rules = plan.as_ref().and_then(|p| rules.flags(p));
-    let flags_of = |w: IsoWeek| flag_rules.as_ref().and_then(|r| evaluate::conformance::week(r, m, w));
-    let history: Vec<_> = weeks
+    // The recent weeks' flags, each week's users read once; the judged weeks
+    // are among them.
+    let tf = std::time::Instant::now();
+    let recent = &weeks[n.saturating_sub(FLAG_WEEKS.max(judged))..];
+    let flags: Vec<_> = flag_rules.as_ref().map_or_else(
+        || vec![None; recent.len()],
+        |r| evaluate::conformance::weeks(r, m, recent),
+    );
+    tracing::debug!(elapsed = ?tf.elapsed(), "flags against the plan");
+    let history: Vec<_> = flags
         .iter()
-        .rev()
-        .take(FLAG_WEEKS)
-        .rev()
-        .filter_map(|w| flags_of(*w))
+        .skip(recent.len().saturating_sub(FLAG_WEEKS))
+        .flatten()
+        .cloned()
         .collect();
     let judged_weeks = &weeks[n - judged..];
-    for (mw, w) in measured.iter_mut().zip(judged_weeks) {
-        mw.overall = evaluate::conformance::with_flags(&mw.overall, flags_of(*w).as_ref());
+    let judged_flags = &flags[flags.len() - judged..];
+    for (mw, f) in measured.iter_mut().zip(judged_flags) {
+        mw.overall = evaluate::conformance::with_flags(&mw.overall, f.as_ref());
     }
     let register = settings.risks.as_deref().map(evaluate::risks::read).transpose()?;
     let risks = register.as_ref().map_or_else(Vec::new, |r| {

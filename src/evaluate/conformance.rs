@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use super::plan::Plan;
 use crate::ground::kpi::Kpi;
-use crate::metrics::conformance::{EXAMPLES, SegmentFlags, by_segment};
+use std::collections::BTreeMap;
+
+use crate::metrics::conformance::{EXAMPLES, SegmentFlags, by_segment, by_segment_run};
 use crate::period::IsoWeek;
 use crate::rollups::Merged;
 use crate::rollups::build::epoch_day;
@@ -173,13 +175,39 @@ fn cell(segment: &str, f: &SegmentFlags, week: u32, first_due: Option<u32>, p: f
 
 /// The flags of `week` against the plan; None before the rollout.
 pub fn week(rules: &FlagRules, m: &Merged, week: IsoWeek) -> Option<WeekConformance> {
+    rollout_week_of(rules, week)?;
+    judge(rules, week, &by_segment(m, epoch_day(week.monday())))
+}
+
+/// [`week`] for consecutive weeks, each week's users read once.
+pub fn weeks(rules: &FlagRules, m: &Merged, weeks: &[IsoWeek]) -> Vec<Option<WeekConformance>> {
+    let mondays: Vec<i32> = weeks.iter().map(|w| epoch_day(w.monday())).collect();
+    let consecutive = mondays.windows(2).all(|p| p[1] - p[0] == 7);
+    if !consecutive {
+        return weeks.iter().map(|w| week(rules, m, *w)).collect();
+    }
+    // Weeks before the rollout have no conformance: skip reading them.
+    let from = weeks
+        .iter()
+        .position(|w| rollout_week_of(rules, *w).is_some())
+        .unwrap_or(weeks.len());
+    let mut out: Vec<Option<WeekConformance>> = vec![None; from];
+    let flags = by_segment_run(m, &mondays[from..]);
+    out.extend(weeks[from..].iter().zip(&flags).map(|(w, f)| judge(rules, *w, f)));
+    out
+}
+
+fn rollout_week_of(rules: &FlagRules, week: IsoWeek) -> Option<u32> {
     let days = (week.monday() - rules.rollout_start).num_days();
     if days < 0 {
         return None;
     }
-    let rollout_week = days / 7 + 1;
-    let w = u32::try_from(rollout_week).ok()?;
-    let flags = by_segment(m, epoch_day(week.monday()));
+    u32::try_from(days / 7 + 1).ok()
+}
+
+fn judge(rules: &FlagRules, week: IsoWeek, flags: &BTreeMap<String, SegmentFlags>) -> Option<WeekConformance> {
+    let w = rollout_week_of(rules, week)?;
+    let rollout_week = i64::from(w);
     let p = rules.planned_share;
     // Every segment the plan names, and those seen this week.
     let mut names: Vec<String> = rules
@@ -364,5 +392,16 @@ mod tests {
         assert_eq!(c.leak_examples, ["b: ub1"]);
         assert!(c.milestone.is_none());
         assert!(week(&rules(&plan), &m, IsoWeek { year: 2026, week: 45 }).is_none());
+    }
+
+    #[test]
+    fn a_run_of_weeks_reads_each_week_once_and_agrees_with_week_by_week() {
+        let (plan, m) = inputs();
+        let r = rules(&plan);
+        let ws = [45, 46, 47].map(|week| IsoWeek { year: 2026, week });
+        let run = weeks(&r, &m, &ws);
+        let one: Vec<_> = ws.iter().map(|w| week(&r, &m, *w)).collect();
+        assert_eq!(run, one);
+        assert!(run[0].is_none() && run[2].is_some());
     }
 }

@@ -30,9 +30,12 @@ pub struct SegmentFlags {
 }
 
 /// (segment, user) → (a request with the cache on, one with it off).
-fn flags_of(m: &Merged, monday: i32) -> BTreeMap<(u16, u32), (bool, bool)> {
-    let mut out: BTreeMap<(u16, u32), (bool, bool)> = BTreeMap::new();
-    for u in m.users_in((monday, monday + 7)) {
+type Flags = BTreeMap<(u16, u32), (bool, bool)>;
+
+fn flags_of(m: &Merged, monday: i32) -> Flags {
+    let users = m.users_in((monday, monday + 7));
+    let mut out: Flags = BTreeMap::new();
+    for u in users {
         let e = out.entry((u.segment, u.user)).or_default();
         if u.enabled {
             e.0 = true;
@@ -46,12 +49,30 @@ fn flags_of(m: &Merged, monday: i32) -> BTreeMap<(u16, u32), (bool, bool)> {
 /// Per segment (by name), the flags of the week starting on local epoch day
 /// `monday`, compared with the week before for changes.
 pub fn by_segment(m: &Merged, monday: i32) -> BTreeMap<String, SegmentFlags> {
-    let this = flags_of(m, monday);
-    let before = flags_of(m, monday - 7);
+    compare(m, &flags_of(m, monday), &flags_of(m, monday - 7))
+}
+
+/// [`by_segment`] for consecutive weeks (Mondays 7 days apart), each week's
+/// users read once.
+pub fn by_segment_run(m: &Merged, mondays: &[i32]) -> Vec<BTreeMap<String, SegmentFlags>> {
+    let Some(first) = mondays.first() else {
+        return Vec::new();
+    };
+    let mut before = flags_of(m, first - 7);
+    let mut out = Vec::with_capacity(mondays.len());
+    for &monday in mondays {
+        let this = flags_of(m, monday);
+        out.push(compare(m, &this, &before));
+        before = this;
+    }
+    out
+}
+
+fn compare(m: &Merged, this: &Flags, before: &Flags) -> BTreeMap<String, SegmentFlags> {
     let mut out: BTreeMap<String, SegmentFlags> = BTreeMap::new();
     // Sorted user names per finding, so the examples do not depend on ids.
     let mut examples: BTreeMap<(u16, u8), BTreeSet<&str>> = BTreeMap::new();
-    for (&(segment, user), &(on, off)) in &this {
+    for (&(segment, user), &(on, off)) in this {
         let name = m.segments.get(segment as usize).cloned().unwrap_or_default();
         let s = out.entry(name).or_default();
         s.users += 1;
