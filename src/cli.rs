@@ -48,6 +48,11 @@ pub enum Command {
     /// trend, owner and contingency; exit 0 ok, 3 a risk on watch, 4 a risk
     /// triggered.
     Risks(RisksArgs),
+    /// Post a digest to Slack (`[slack] webhook_env` names the environment
+    /// variable holding the incoming-webhook URL): the weekly report's
+    /// verdict, numbers and next step, or with --daily the last complete day
+    /// against the day before; retried on 429 and 5xx.
+    Notify(NotifyArgs),
     /// Capture INFO from each Redis instance into the snapshot store (for cron).
     Snapshot(SnapshotArgs),
     /// Roll up new and changed request-log files into the rollup store (every
@@ -149,6 +154,19 @@ pub struct RisksArgs {
     /// Print the risks as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// The last complete day in the report's time zone instead of a week.
+    #[arg(long, conflicts_with = "week")]
+    pub daily: bool,
+    /// ISO week of the weekly digest, e.g. 2026-W46, or `last`.
+    #[arg(long, value_name = "WEEK")]
+    pub week: Option<String>,
+    /// Write the JSON payload to FILE instead of posting it.
+    #[arg(long, value_name = "FILE.json")]
+    pub dry_run: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -40,7 +40,25 @@ struct FileModel {
     costs: Option<CostsModel>,
     roi: Option<RoiModel>,
     email: Option<EmailModel>,
+    slack: Option<SlackModel>,
     limits: Option<LimitsModel>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlackModel {
+    webhook_env: Option<Sp<String>>,
+    report_url: Option<Sp<String>>,
+}
+
+/// `[slack]`: where `cacheroi notify` posts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slack {
+    /// The environment variable holding the incoming-webhook URL (a secret:
+    /// never printed).
+    pub webhook_env: String,
+    /// Where the reports are published, for the digest's link (optional).
+    pub report_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -222,6 +240,7 @@ pub struct Settings {
     pub costs: Costs,
     pub roi: RoiSettings,
     pub email: Option<Email>,
+    pub slack: Option<Slack>,
     /// What one input file may cost (`[limits]`).
     pub limits: crate::formats::Limits,
 }
@@ -583,6 +602,23 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
     let roi = roi_of(&err, model.roi.unwrap_or_default())?;
 
     let email = model.email.as_ref().map(|m| email(&err, m, &path_of)).transpose()?;
+    let slack = match &model.slack {
+        None => None,
+        Some(m) => Some(Slack {
+            webhook_env: match &m.webhook_env {
+                Some(v) if !v.get_ref().trim().is_empty() => err.text(v, "slack.webhook_env", 200)?,
+                _ => bail!(
+                    "{}: `[slack] webhook_env` must name the environment variable holding the webhook URL",
+                    path.display()
+                ),
+            },
+            report_url: m
+                .report_url
+                .as_ref()
+                .map(|v| err.text(v, "slack.report_url", MAX_TEXT))
+                .transpose()?,
+        }),
+    };
 
     let limits = limits_of(&err, model.limits.unwrap_or_default())?;
 
@@ -623,6 +659,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         costs,
         roi,
         email,
+        slack,
         limits,
     })
 }
@@ -1065,6 +1102,25 @@ to = "2026-10-05"
             assert_eq!(line_of(&err), text.lines().count(), "{key}: {err}");
             assert!(!err.contains('\n'), "{err}");
         }
+    }
+
+    #[test]
+    fn the_slack_section_names_the_variable_not_the_url() {
+        let s = parse_str(&format!("{MINIMAL}[slack]\nwebhook_env = \"HOOK\"\n")).unwrap();
+        assert_eq!(s.slack.unwrap().webhook_env, "HOOK");
+        let err = parse_str(&format!("{MINIMAL}[slack]\nreport_url = \"https://r\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`[slack] webhook_env` must name the environment variable"),
+            "{err}"
+        );
+        // A URL pasted as a key of its own is an unknown field, not a silent secret.
+        let err = parse_str(&format!("{MINIMAL}[slack]\nwebhook_url = \"https://hooks\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("webhook_url"), "{err}");
+        assert!(!err.contains("https://hooks"), "{err}");
     }
 
     #[test]

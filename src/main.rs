@@ -84,6 +84,7 @@ fn run(cli: &Cli) -> anyhow::Result<(Vec<String>, i32)> {
         Command::Roi(args) => (paths(commands::roi::run(&settings()?, args)?.files), exit::SUCCESS),
         Command::Gate(args) => commands::gate::run(&settings()?, args)?,
         Command::Risks(args) => commands::risks::run(&settings()?, args)?,
+        Command::Notify(args) => (commands::notify::run(&settings()?, args)?, exit::SUCCESS),
         Command::Snapshot(args) => (commands::snapshot::run(&load()?, args)?, exit::SUCCESS),
         Command::Rollup(args) => (commands::rollup::run(&load()?, args)?, exit::SUCCESS),
         Command::Sample(args) => (paths(commands::sample::run(args)?), exit::SUCCESS),

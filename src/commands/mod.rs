@@ -4,6 +4,7 @@
 pub mod gate;
 pub mod impact;
 pub mod inputs;
+pub mod notify;
 pub mod risks;
 pub mod roi;
 pub mod rollup;

@@ -4,4 +4,5 @@
 pub mod files;
 pub mod log;
 pub mod mail;
+pub mod slack;
 pub mod store;

@@ -33,7 +33,7 @@ pub struct DayStats {
 
 /// Per local day within `days`: requests, origin calls and the request
 /// log's hit counts.
-fn daily(m: &Merged, days: Days) -> Vec<DayStats> {
+pub fn daily(m: &Merged, days: Days) -> Vec<DayStats> {
     super::fold::daily(m, days)
         .into_iter()
         .filter_map(|d| {

@@ -342,6 +342,12 @@ hourly_value_of_user_time = 75.0
 [email]
 from = "Cache reports <reports@example.com>"
 to = ["leadership@example.com"]
+
+# `cacheroi notify` posts a digest to the Slack incoming webhook whose URL this
+# environment variable holds (a secret: keep it out of the config);
+# `--dry-run FILE.json` writes the digest instead.
+[slack]
+webhook_env = "CACHEROI_SLACK_WEBHOOK"
 "#
     )
 }

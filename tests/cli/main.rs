@@ -10,6 +10,7 @@ mod html;
 mod impact;
 mod independent;
 mod mail;
+mod notify;
 mod risks;
 mod roi;
 mod rollups;
