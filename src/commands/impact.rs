@@ -106,6 +106,7 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
     let customers = metrics::customers::rows(m, data.customers.as_ref(), &base, &window, costs)?;
     let redis = metrics::redis::measure(&data.store, &window);
     let comments = metrics::feedback::recent_comments(&data.feedback, &window, data.customers.as_ref(), tz)?;
+    let by_customer = metrics::feedback::by_customer(&data.feedback, &window)?;
     let report = report::impact::assemble(
         &ctx,
         &window,
@@ -123,6 +124,7 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
     )?;
     Ok(report::impact::with_statistics(report, statistics)
         .with_glance(plan.as_ref(), ctx.currency())
+        .with_case_studies(&by_customer)
         .with_risks(risks, register.as_ref().map_or(&[][..], |r| &r.escalation[..])))
 }
 

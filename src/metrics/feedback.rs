@@ -78,3 +78,84 @@ pub fn recent_comments(
     }
     Ok(out)
 }
+
+/// One customer's feedback over a window: answers, their mean, and the
+/// newest comment scored 4 or 5 (a quote for a case study).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct CustomerFeedback {
+    pub responses: u64,
+    pub mean_score: Option<f64>,
+    pub quote: Option<String>,
+}
+
+/// Per customer id, the feedback of `period`.
+pub fn by_customer(fb: &DataFrame, period: &Period) -> Result<BTreeMap<String, CustomerFeedback>> {
+    let (a, b) = period.micros();
+    let rows = fb
+        .clone()
+        .lazy()
+        .filter(col(TS).gt_eq(lit(a)).and(col(TS).lt(lit(b))))
+        .sort([TS], SortMultipleOptions::default())
+        .collect()?;
+    let cust = rows.column(CUSTOMER_ID)?.str()?;
+    let score = rows.column(SCORE)?.i64()?;
+    let text = rows.column(COMMENT)?.str()?;
+    let mut sums: BTreeMap<String, (u64, i64, Option<String>)> = BTreeMap::new();
+    for i in 0..rows.height() {
+        let (Some(id), Some(s)) = (cust.get(i), score.get(i)) else {
+            continue;
+        };
+        let e = sums.entry(id.to_string()).or_default();
+        e.0 += 1;
+        e.1 += s;
+        // Rows are oldest first: the last good comment is the newest.
+        if s >= 4
+            && let Some(t) = text.get(i).map(str::trim).filter(|t| !t.is_empty())
+        {
+            e.2 = Some(t.to_string());
+        }
+    }
+    Ok(sums
+        .into_iter()
+        .map(|(id, (n, sum, quote))| {
+            (
+                id,
+                CustomerFeedback {
+                    responses: n,
+                    mean_score: (n > 0).then(|| sum as f64 / n as f64),
+                    quote,
+                },
+            )
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frames::parse_rfc3339_micros;
+    use crate::period::IsoWeek;
+
+    #[test]
+    fn each_customer_gets_answers_mean_and_newest_good_quote() {
+        // W47 (Nov 16–22) UTC. c1: 5 "Great", 2 "Bad", 4 "Good" (newest good:
+        // "Good"), mean 11/3; c2: 3 without a comment; a c1 answer on Nov 23 is
+        // outside the week.
+        let ts = |s: &str| parse_rfc3339_micros(s).unwrap();
+        let fb = df!(
+            TS => [ts("2026-11-16T10:00:00Z"), ts("2026-11-17T10:00:00Z"), ts("2026-11-18T10:00:00Z"), ts("2026-11-18T11:00:00Z"), ts("2026-11-23T10:00:00Z")],
+            CUSTOMER_ID => ["c1", "c1", "c1", "c2", "c1"],
+            SCORE => [5i64, 2, 4, 3, 5],
+            COMMENT => [Some("Great"), Some("Bad"), Some("Good"), None, Some("Later")],
+        )
+        .unwrap();
+        let by = by_customer(&fb, &IsoWeek { year: 2026, week: 47 }.period(chrono_tz::UTC)).unwrap();
+        assert_eq!(by["c1"].responses, 3);
+        assert!((by["c1"].mean_score.unwrap() - 11.0 / 3.0).abs() < 1e-12);
+        assert_eq!(by["c1"].quote.as_deref(), Some("Good"));
+        assert_eq!(
+            (by["c2"].responses, by["c2"].mean_score, by["c2"].quote.clone()),
+            (1, Some(3.0), None)
+        );
+    }
+}

@@ -70,6 +70,8 @@ pub struct ImpactMetrics {
     pub data_quality: DataQuality,
     /// The risk register judged week by week (`trend` holds every week).
     pub risks: Vec<crate::evaluate::risks::RiskStatus>,
+    /// Candidates for success stories.
+    pub case_studies: Vec<CaseStudy>,
     pub baseline: super::weekly::BaselineInfo,
     /// Baseline against the window, cache on against off, the split check.
     pub statistics: crate::metrics::experiment::Statistics,
@@ -124,6 +126,70 @@ pub struct ImpactReport {
     pub trend: Trend,
     /// Targets, for the methodology appendix.
     pub targets: Vec<(String, String)>,
+}
+
+/// A customer whose gains are verified and who said so: a candidate for a
+/// success story.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseStudy {
+    pub customer_id: String,
+    pub name: String,
+    pub tier: String,
+    pub cached_requests: u64,
+    pub origin_calls_avoided: Option<f64>,
+    pub net_savings: Option<f64>,
+    pub latency_improvement_mean: Option<f64>,
+    pub responses: u64,
+    pub mean_score: Option<f64>,
+    /// The customer's newest comment scored 4 or 5.
+    pub quote: Option<String>,
+}
+
+/// A candidate needs this much traffic with the cache, this many answers
+/// and this mean score; at most [`CASE_STUDIES`] are shown.
+pub const CASE_MIN_CACHED: u64 = 100;
+pub const CASE_MIN_ANSWERS: u64 = 2;
+pub const CASE_MIN_SCORE: f64 = 4.0;
+pub const CASE_STUDIES: usize = 3;
+
+/// Customers with positive net savings and a faster cache (verified gains),
+/// enough traffic to mean something and good feedback, most net savings
+/// first.
+pub fn case_studies(
+    rows: &[CustomerRow],
+    feedback: &BTreeMap<String, crate::metrics::feedback::CustomerFeedback>,
+) -> Vec<CaseStudy> {
+    let mut out: Vec<CaseStudy> = rows
+        .iter()
+        .filter_map(|r| {
+            let f = feedback.get(&r.customer_id)?;
+            let ok = r.cached_requests >= CASE_MIN_CACHED
+                && r.net_savings.is_some_and(|v| v > 0.0)
+                && r.latency_improvement_mean.is_some_and(|v| v > 0.0)
+                && f.responses >= CASE_MIN_ANSWERS
+                && f.mean_score.is_some_and(|m| m >= CASE_MIN_SCORE);
+            ok.then(|| CaseStudy {
+                customer_id: r.customer_id.clone(),
+                name: r.name.clone(),
+                tier: r.tier.clone(),
+                cached_requests: r.cached_requests,
+                origin_calls_avoided: r.origin_calls_avoided,
+                net_savings: r.net_savings,
+                latency_improvement_mean: r.latency_improvement_mean,
+                responses: f.responses,
+                mean_score: f.mean_score,
+                quote: f.quote.clone(),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.net_savings
+            .unwrap_or(0.0)
+            .total_cmp(&a.net_savings.unwrap_or(0.0))
+            .then(a.customer_id.cmp(&b.customer_id))
+    });
+    out.truncate(CASE_STUDIES);
+    out
 }
 
 /// How many customers each top/bottom table shows.
@@ -312,6 +378,7 @@ pub fn assemble(
         redis,
         data_quality: quality.clone(),
         risks: Vec::new(),
+        case_studies: Vec::new(),
         baseline: BaselineInfo {
             from: ctx.baseline()?.0.to_string(),
             to: ctx.baseline()?.1.to_string(),
@@ -382,6 +449,15 @@ pub fn assemble(
 }
 
 impl ImpactReport {
+    /// Add the case-study candidates from the customers' feedback.
+    pub fn with_case_studies(
+        mut self,
+        feedback: &BTreeMap<String, crate::metrics::feedback::CustomerFeedback>,
+    ) -> Self {
+        self.metrics.case_studies = case_studies(&self.metrics.customers, feedback);
+        self
+    }
+
     /// Add the risk register judged over the window's weeks.
     pub fn with_risks(mut self, risks: Vec<crate::evaluate::risks::RiskStatus>, escalation: &[String]) -> Self {
         self.risk_rows = super::flags::risk_rows(&risks, escalation.len(), &self.metrics.generated.currency);
@@ -432,4 +508,58 @@ pub fn with_statistics(mut report: ImpactReport, statistics: Statistics) -> Impa
     report.stats = stats;
     report.metrics.statistics = statistics;
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::feedback::CustomerFeedback;
+
+    fn row(id: &str, cached: u64, net: f64, faster: f64) -> CustomerRow {
+        CustomerRow {
+            customer_id: id.into(),
+            name: format!("Customer {id}"),
+            tier: "enterprise".into(),
+            requests: cached + 10,
+            cached_requests: cached,
+            origin_calls_avoided: Some(cached as f64 * 0.9),
+            gross_savings: Some(net + 1.0),
+            redis_cost: Some(1.0),
+            net_savings: Some(net),
+            latency_improvement_mean: Some(faster),
+        }
+    }
+
+    fn said(n: u64, mean: f64, quote: Option<&str>) -> CustomerFeedback {
+        CustomerFeedback {
+            responses: n,
+            mean_score: Some(mean),
+            quote: quote.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn case_studies_need_verified_gains_traffic_and_good_feedback() {
+        let rows = [
+            row("a", 500, 40.0, 0.5),  // eligible, most savings
+            row("b", 500, 30.0, 0.4),  // eligible
+            row("c", 50, 90.0, 0.6),   // too little traffic (50 < 100)
+            row("d", 500, -5.0, 0.5),  // no net savings
+            row("e", 500, 80.0, -0.1), // slower with the cache
+            row("f", 500, 70.0, 0.5),  // mean score 3.9 < 4
+            row("g", 500, 60.0, 0.5),  // one answer only
+        ];
+        let fb = BTreeMap::from([
+            ("a".to_string(), said(3, 4.33, Some("Much faster"))),
+            ("b".to_string(), said(2, 4.0, None)),
+            ("c".to_string(), said(5, 5.0, Some("x"))),
+            ("d".to_string(), said(5, 5.0, None)),
+            ("e".to_string(), said(5, 5.0, None)),
+            ("f".to_string(), said(10, 3.9, None)),
+            ("g".to_string(), said(1, 5.0, None)),
+        ]);
+        let c = case_studies(&rows, &fb);
+        let shown: Vec<(&str, Option<&str>)> = c.iter().map(|c| (c.customer_id.as_str(), c.quote.as_deref())).collect();
+        assert_eq!(shown, [("a", Some("Much faster")), ("b", None)]);
+    }
 }

@@ -219,3 +219,39 @@ fn windows_that_cut_weeks_count_users_of_their_own_days() {
         "window origin per request",
     );
 }
+
+#[test]
+fn case_study_candidates_have_verified_gains_and_good_feedback() {
+    // The bundled sample: enterprise customers save money, are faster with
+    // the cache and rate it well.
+    let dir = tempfile::tempdir().unwrap();
+    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/cacheroi.toml");
+    let run = cacheroi(dir.path())
+        .args(["-q", "impact", "--out", "out", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let m: Value = serde_json::from_slice(&fs::read(dir.path().join("out/impact/metrics.json")).unwrap()).unwrap();
+    let cases = m["case_studies"].as_array().unwrap();
+    assert_eq!(cases.len(), 3, "{cases:?}");
+    let mut last = f64::INFINITY;
+    for c in cases {
+        let net = c["net_savings"].as_f64().unwrap();
+        assert!(net > 0.0 && net <= last, "{c}");
+        last = net;
+        assert!(c["cached_requests"].as_u64().unwrap() >= 100);
+        assert!(c["latency_improvement_mean"].as_f64().unwrap() > 0.0);
+        assert!(c["mean_score"].as_f64().unwrap() >= 4.0 && c["responses"].as_u64().unwrap() >= 2);
+        // Its net savings are the customer's own row.
+        let row = m["customers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["customer_id"] == c["customer_id"])
+            .unwrap();
+        assert_eq!(row["net_savings"], c["net_savings"]);
+    }
+    let html = fs::read_to_string(dir.path().join("out/impact/impact.html")).unwrap();
+    assert!(html.contains("Case-study candidates"));
+}
