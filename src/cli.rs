@@ -41,6 +41,9 @@ pub enum Command {
     /// Finance ROI over a window: roi.html, roi.md, roi.csv, roi.xlsx (live
     /// formulas) and metrics.json under <out>/roi/.
     Roi(RoiArgs),
+    /// One report per customer with only that customer's numbers and
+    /// feedback: <out>/customers/<id>/report.html, report.md, metrics.json.
+    CustomerReport(CustomerReportArgs),
     /// Evaluate the rollout plan's phase for a week: exit 0 proceed, 3 hold
     /// (criteria not yet met), 4 rollback (a trigger fired).
     Gate(GateArgs),
@@ -93,6 +96,19 @@ pub struct WindowArgs {
     /// Output folder (default: `output_dir` of the configuration).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// `customer-report`: which customers, over which window.
+#[derive(Debug, Args)]
+pub struct CustomerReportArgs {
+    /// A customer id (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub customer: Vec<String>,
+    /// Every enterprise customer (tier `enterprise` in the customers table).
+    #[arg(long)]
+    pub all_enterprise: bool,
+    #[command(flatten)]
+    pub window: WindowArgs,
 }
 
 pub type ImpactArgs = WindowArgs;

@@ -82,6 +82,10 @@ fn run(cli: &Cli) -> anyhow::Result<(Vec<String>, i32)> {
             (if cli.global.quiet { Vec::new() } else { lines }, exit::SUCCESS)
         }
         Command::Roi(args) => (paths(commands::roi::run(&settings()?, args)?.files), exit::SUCCESS),
+        Command::CustomerReport(args) => (
+            paths(commands::customer_report::run(&settings()?, args)?),
+            exit::SUCCESS,
+        ),
         Command::Gate(args) => commands::gate::run(&settings()?, args)?,
         Command::Risks(args) => commands::risks::run(&settings()?, args)?,
         Command::Notify(args) => (commands::notify::run(&settings()?, args)?, exit::SUCCESS),

@@ -1,6 +1,7 @@
 //! One thin file per subcommand: wire sources → metrics → report → render →
 //! deliver.
 
+pub mod customer_report;
 pub mod gate;
 pub mod impact;
 pub mod inputs;

@@ -75,6 +75,16 @@ pub fn roi(tera: &Tera, inputs: &RoiInputs, report: &RoiReport) -> Result<Files>
     Ok(f)
 }
 
+/// A customer's report.html, report.md and metrics.json.
+pub fn customer(tera: &Tera, report: &crate::report::customer::CustomerReport) -> Result<Files> {
+    let view = View::new(report, &[], &[]);
+    let mut f = Files::default();
+    f.add_json("metrics.json", report)?;
+    f.add("report.md", render(tera, "customer.md", &view)?);
+    f.add("report.html", render(tera, "customer.html", &view)?);
+    Ok(f)
+}
+
 /// The archive's index.html and index.md.
 pub fn index(tera: &Tera, archive: &Archive) -> Result<Files> {
     let mut f = Files::default();
