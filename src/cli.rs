@@ -69,7 +69,7 @@ pub enum Command {
     /// --resend); a lock keeps two runs from overlapping.
     Run(RunArgs),
     /// Generate deterministic sample data (requests, feedback, customers, Redis
-    /// snapshots, rollout plan, config) for demos and benchmarks.
+    /// snapshots, rollout plan, risk register, config) for demos and benchmarks.
     Sample(SampleArgs),
 }
 
