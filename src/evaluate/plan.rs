@@ -204,7 +204,7 @@ impl<'de> serde::Deserialize<'de> for TextList {
 }
 
 #[derive(serde::Deserialize)]
-struct PhaseModel {
+pub(crate) struct PhaseModel {
     week: Option<Text>,
     segments: Option<TextList>,
     features: Option<TextList>,
@@ -212,62 +212,71 @@ struct PhaseModel {
     rollback_trigger: Option<TextList>,
 }
 
-/// The phases in the order written.
-struct Phases(Vec<(String, PhaseModel)>);
+/// A YAML map read in the order written (phases, milestones, risks): at
+/// most [`MAX_PHASES`] entries, an error in an entry's value prefixed with
+/// its name when the kind says so ("risk `x`: …").
+pub(crate) struct Ordered<V>(pub(crate) Vec<(String, V)>);
 
-impl<'de> serde::Deserialize<'de> for Phases {
+/// What an [`Ordered`] map holds.
+pub(crate) trait Entry: for<'de> serde::Deserialize<'de> {
+    /// "a map of phase names to phases".
+    const EXPECTING: &'static str;
+    /// "phases", for "more than 100 phases".
+    const PLURAL: &'static str;
+    /// Prefix of a value's error: "risk" gives "risk `x`: …".
+    const LABEL: Option<&'static str> = None;
+}
+
+impl<'de, V: Entry> serde::Deserialize<'de> for Ordered<V> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Phases;
+        struct Visit<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Entry> serde::de::Visitor<'de> for Visit<V> {
+            type Value = Ordered<V>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a map of phase names to phases")
+                f.write_str(V::EXPECTING)
             }
-            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Phases, M::Error> {
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Ordered<V>, M::Error> {
                 let mut out = Vec::new();
-                while let Some((Text(name), phase)) = m.next_entry::<Text, PhaseModel>()? {
+                while let Some(Text(name)) = m.next_key::<Text>()? {
                     if out.len() == MAX_PHASES {
-                        return Err(serde::de::Error::custom(format!("more than {MAX_PHASES} phases")));
+                        return Err(serde::de::Error::custom(format!(
+                            "more than {MAX_PHASES} {}",
+                            V::PLURAL
+                        )));
                     }
-                    out.push((name, phase));
+                    let value = m.next_value::<V>().map_err(|e| match V::LABEL {
+                        Some(label) => serde::de::Error::custom(format!("{label} `{name}`: {e}")),
+                        None => e,
+                    })?;
+                    out.push((name, value));
                 }
-                Ok(Phases(out))
+                Ok(Ordered(out))
             }
         }
-        d.deserialize_map(V)
+        d.deserialize_map(Visit(std::marker::PhantomData))
     }
 }
 
-/// `milestones`: rollout weeks → share of target segments, in order.
-struct Milestones(Vec<(String, String)>);
+impl Entry for PhaseModel {
+    const EXPECTING: &'static str = "a map of phase names to phases";
+    const PLURAL: &'static str = "phases";
+}
 
-impl<'de> serde::Deserialize<'de> for Milestones {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Milestones;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a map of rollout weeks to shares, like \"4-5\": 75%")
-            }
-            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Milestones, M::Error> {
-                let mut out = Vec::new();
-                while let Some((Text(weeks), Text(share))) = m.next_entry::<Text, Text>()? {
-                    if out.len() == MAX_PHASES {
-                        return Err(serde::de::Error::custom(format!("more than {MAX_PHASES} milestones")));
-                    }
-                    out.push((weeks, share));
-                }
-                Ok(Milestones(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
+/// A milestone's share ("75%"), as written.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+struct Share(Text);
+
+impl Entry for Share {
+    const EXPECTING: &'static str = "a map of rollout weeks to shares, like \"4-5\": 75%";
+    const PLURAL: &'static str = "milestones";
 }
 
 #[derive(serde::Deserialize)]
 struct PlanModel {
-    rollout_phases: Option<Phases>,
-    milestones: Option<Milestones>,
+    rollout_phases: Option<Ordered<PhaseModel>>,
+    /// Rollout weeks → share of target segments, in order.
+    milestones: Option<Ordered<Share>>,
 }
 
 /// Parse the plan; errors name the phase and field in one line. Every
@@ -339,7 +348,7 @@ pub fn parse(text: &str) -> Result<Plan> {
         });
     }
     let mut milestones = Vec::new();
-    for (weeks, share) in doc.milestones.map(|m| m.0).unwrap_or_default() {
+    for (weeks, Share(Text(share))) in doc.milestones.map(|m| m.0).unwrap_or_default() {
         let (first_week, last_week) = parse_weeks(&weeks).ok_or_else(|| {
             anyhow!(
                 "milestone `{}`: must be rollout weeks like 6 or 4-5",

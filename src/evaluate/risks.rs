@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::KpiCell;
 use super::gate::{Check, Op, parse as parse_check};
-use super::plan::{Text, TextList, reset_budget};
+use super::plan::{Entry, Ordered, Text, TextList, reset_budget};
 use crate::ground::kpi::Kpi;
 
 /// One measurable signal: the same KPI watched at one threshold and
@@ -61,40 +61,18 @@ struct RiskModel {
     signals: Option<Vec<SignalModel>>,
 }
 
-/// The risks in the order written; an error names the risk.
-struct Risks(Vec<(String, RiskModel)>);
-
-impl<'de> serde::Deserialize<'de> for Risks {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Risks;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a map of risk names to risks")
-            }
-            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Risks, M::Error> {
-                let mut out = Vec::new();
-                while let Some(Text(name)) = m.next_key::<Text>()? {
-                    if out.len() == 100 {
-                        return Err(serde::de::Error::custom("more than 100 risks"));
-                    }
-                    let risk = m
-                        .next_value::<RiskModel>()
-                        .map_err(|e| serde::de::Error::custom(format!("risk `{name}`: {e}")))?;
-                    out.push((name, risk));
-                }
-                Ok(Risks(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
+impl Entry for RiskModel {
+    const EXPECTING: &'static str = "a map of risk names to risks";
+    const PLURAL: &'static str = "risks";
+    const LABEL: Option<&'static str> = Some("risk");
 }
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RegisterModel {
     escalation: Option<TextList>,
-    risks: Option<Risks>,
+    /// The risks in the order written; an error names the risk.
+    risks: Option<Ordered<RiskModel>>,
 }
 
 /// A signal's expression: it must compare a KPI with a number.
