@@ -51,7 +51,15 @@ pub fn decide(settings: &Settings, args: &GateArgs) -> Result<GateResult> {
     phase_for(&rules, &plan, week)?;
     let period = week.period(settings.timezone);
     let data = super::inputs::load(settings, sources::in_ranges(&[period.micros()]))?;
-    decide_on(&rules, &plan, week, &data.requests, &data.feedback, &attested, None)
+    decide_on(
+        &rules,
+        &plan,
+        week,
+        &data.requests,
+        &data.feedback,
+        &attested,
+        crate::evaluate::week::Known::default(),
+    )
 }
 
 /// `cacheroi gate`: the lines for stdout and the exit code.

@@ -72,7 +72,17 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
         week_rows.push(WeekRow {
             iso_week: w.label(),
             rollout_week: ctx.rollout_week(w.monday()),
-            gate: evaluate::week::in_rollout(&rules, plan.as_ref(), *w, m, &data.feedback, Some(wm))?,
+            gate: evaluate::week::in_rollout(
+                &rules,
+                plan.as_ref(),
+                *w,
+                m,
+                &data.feedback,
+                evaluate::week::Known {
+                    whole: Some(wm),
+                    flags: conformance.as_ref(),
+                },
+            )?,
             kpis: evaluate_all(
                 &evaluate::conformance::with_flags(&wm.overall, conformance.as_ref()),
                 &settings.targets,

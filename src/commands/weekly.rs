@@ -111,7 +111,12 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let trend = report::weekly::trend(&ctx, &weeks, &points, &this, &base, days)?;
     let redis = metrics::redis::measure(&data.store, &period);
     let comments = metrics::feedback::recent_comments(&data.feedback, &period, data.customers.as_ref(), tz)?;
-    let gate = evaluate::week::in_rollout(&rules, plan.as_ref(), week, m, &data.feedback, Some(&this))?;
+    let current = history.iter().find(|c| c.iso_week == week.label()).cloned();
+    let known = evaluate::week::Known {
+        whole: Some(&this),
+        flags: current.as_ref(),
+    };
+    let gate = evaluate::week::in_rollout(&rules, plan.as_ref(), week, m, &data.feedback, known)?;
     tracing::debug!(elapsed = ?t.elapsed(), "gate");
     let mut report = report::weekly::assemble(
         &ctx,
@@ -128,7 +133,6 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     )?;
     report.stats = report::inference::view(&statistics);
     report.metrics.statistics = statistics;
-    let current = history.iter().find(|c| c.iso_week == week.label()).cloned();
     Ok(report
         .with_gate(gate, plan.as_ref(), ctx.currency())
         .with_flags_and_risks(

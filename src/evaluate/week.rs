@@ -66,6 +66,16 @@ pub fn phase_for(rules: &Rules, plan: &Plan, week: IsoWeek) -> Result<(i64, Phas
     Ok((rollout_week, phase.clone()))
 }
 
+/// What a report has already computed for the week, so the gate does not
+/// compute it again.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known<'a> {
+    /// The week's KPIs over everyone.
+    pub whole: Option<&'a Measured>,
+    /// The week's flags against the plan.
+    pub flags: Option<&'a super::conformance::WeekConformance>,
+}
+
 /// Evaluate the gate of `week` on inputs already loaded (the rollups, and
 /// feedback of the week).
 pub fn decide_on(
@@ -75,19 +85,22 @@ pub fn decide_on(
     requests: &Merged,
     feedback: &DataFrame,
     attested: &BTreeMap<String, bool>,
-    whole: Option<&Measured>,
+    known: Known,
 ) -> Result<GateResult> {
     let (rollout_week, phase) = phase_for(rules, plan, week)?;
-    let mut cells = match whole.filter(|_| phase.all_users()) {
+    let mut cells = match known.whole.filter(|_| phase.all_users()) {
         // An all-users phase is measured on the week's KPIs over everyone.
         Some(m) => evaluate_all(&m.overall, rules.targets),
         None => phase_cells(rules, &phase, week, requests, feedback)?,
     };
     // The flags are judged over every segment, whatever the phase.
-    if let Some(c) = rules
-        .flags(plan)
-        .and_then(|r| super::conformance::week(&r, requests, week))
-    {
+    let computed = match known.flags {
+        Some(_) => None,
+        None => rules
+            .flags(plan)
+            .and_then(|r| super::conformance::week(&r, requests, week)),
+    };
+    if let Some(c) = known.flags.or(computed.as_ref()) {
         let flags = evaluate_all(&c.kpis().into_iter().collect(), rules.targets);
         for (k, _) in c.kpis() {
             if let Some(cell) = flags.get(&k) {
@@ -106,11 +119,11 @@ pub fn in_rollout(
     week: IsoWeek,
     requests: &Merged,
     feedback: &DataFrame,
-    whole: Option<&Measured>,
+    known: Known,
 ) -> Result<Option<GateResult>> {
     match (plan, rules.rollout_start) {
         (Some(plan), Some(start)) if week.monday() >= start => {
-            decide_on(rules, plan, week, requests, feedback, &BTreeMap::new(), whole).map(Some)
+            decide_on(rules, plan, week, requests, feedback, &BTreeMap::new(), known).map(Some)
         }
         _ => Ok(None),
     }
@@ -265,7 +278,16 @@ mod tests {
         let feedback = df!(TS => Vec::<i64>::new(), CUSTOMER_ID => Vec::<String>::new(), USER_ID => Vec::<String>::new(), SCORE => Vec::<i64>::new(), SEGMENT => Vec::<String>::new()).unwrap();
         let week = IsoWeek { year: 2026, week: 47 };
         let merged = crate::rollups::merged_from_rows(rows(), chrono_tz::UTC).unwrap();
-        let r = decide_on(&rules, &plan, week, &merged, &feedback, &BTreeMap::new(), None).unwrap();
+        let r = decide_on(
+            &rules,
+            &plan,
+            week,
+            &merged,
+            &feedback,
+            &BTreeMap::new(),
+            Known::default(),
+        )
+        .unwrap();
         let c = &r.criteria[0];
         assert_eq!(c.kpi, Some("cost_savings"));
         assert!((c.value.unwrap() - 0.8).abs() < 1e-9, "{:?}", c.value);
