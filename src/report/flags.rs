@@ -211,13 +211,7 @@ pub struct RiskRow {
 }
 
 fn shown(kpi: &str, v: Option<f64>, currency: &str) -> String {
-    let Some(k) = Kpi::from_key(kpi) else {
-        return units::count(v);
-    };
-    let unit = k.unit().name();
-    units::kpi(v, if unit == "ratio" { "ratio2" } else { unit }, currency)
-        .trim_end()
-        .to_string()
+    Kpi::from_key(kpi).map_or_else(|| units::count(v), |k| super::gate::shown_in(k, v, currency))
 }
 
 /// The risk watch's rows, most urgent first (triggered, watch, then the rest

@@ -46,8 +46,14 @@ fn op_words(op: Op) -> &'static str {
 }
 
 fn shown(kpi: Kpi, v: Option<f64>) -> String {
+    shown_in(kpi, v, "")
+}
+
+/// A KPI's value as the gate and the risk watch show it (small ratios with
+/// two decimals), money in `currency`.
+pub(crate) fn shown_in(kpi: Kpi, v: Option<f64>, currency: &str) -> String {
     let unit = kpi.unit().name();
-    units::kpi(v, if unit == "ratio" { "ratio2" } else { unit }, "")
+    units::kpi(v, if unit == "ratio" { "ratio2" } else { unit }, currency)
         .trim_end()
         .to_string()
 }
