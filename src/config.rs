@@ -141,6 +141,10 @@ struct EmailModel {
     impact_to: Vec<Sp<String>>,
     #[serde(default)]
     roi_to: Vec<Sp<String>>,
+    #[serde(default)]
+    escalation_to: Vec<Sp<String>>,
+    #[serde(default)]
+    escalation_levels: BTreeMap<String, Vec<Sp<String>>>,
     ca_file: Option<Sp<PathBuf>>,
     timeout_secs: Option<Sp<i64>>,
     tries: Option<Sp<i64>>,
@@ -204,6 +208,12 @@ pub struct Email {
     pub weekly_to: Vec<String>,
     pub impact_to: Vec<String>,
     pub roi_to: Vec<String>,
+    /// Who gets the week's mail, its subject prefixed `ROLLBACK:` or `RISK
+    /// TRIGGERED:`, when the gate says roll back or a risk triggers.
+    pub escalation_to: Vec<String>,
+    /// Addresses per level of the risk register's escalation path: a risk
+    /// that triggers also reaches its level's addresses.
+    pub escalation_levels: Vec<(String, Vec<String>)>,
     /// CA certificates (PEM) to trust for the SMTP server instead of the public roots.
     pub ca_file: Option<PathBuf>,
     /// Time per SMTP attempt and attempts.
@@ -308,6 +318,24 @@ impl Settings {
             ReportKind::Roi => &m.roi_to,
         };
         if own.is_empty() { m.to.clone() } else { own.clone() }
+    }
+
+    /// Who an escalation of the week reaches: `escalation_to`, then the
+    /// addresses of each of `levels` (the triggered risks' levels), each
+    /// once. A level the config does not name adds nobody.
+    pub fn escalation_recipients(&self, levels: &[String]) -> Vec<String> {
+        let Some(m) = &self.email else { return Vec::new() };
+        let mut to = m.escalation_to.clone();
+        for level in levels {
+            for (name, addresses) in &m.escalation_levels {
+                if name.trim().eq_ignore_ascii_case(level.trim()) {
+                    to.extend(addresses.iter().cloned());
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        to.retain(|a| seen.insert(a.to_ascii_lowercase()));
+        to
     }
 
     /// The baseline window as local epoch days `[from, to)`, the grain of the
@@ -898,6 +926,12 @@ fn email(err: &Errors, m: &EmailModel, path_of: &dyn Fn(&Sp<PathBuf>, &str) -> R
         weekly_to: list(&m.weekly_to, "email.weekly_to")?,
         impact_to: list(&m.impact_to, "email.impact_to")?,
         roi_to: list(&m.roi_to, "email.roi_to")?,
+        escalation_to: list(&m.escalation_to, "email.escalation_to")?,
+        escalation_levels: m
+            .escalation_levels
+            .iter()
+            .map(|(level, to)| Ok((level.clone(), list(to, &format!("email.escalation_levels.{level}"))?)))
+            .collect::<Result<Vec<_>>>()?,
         ca_file: m.ca_file.as_ref().map(|p| path_of(p, "email.ca_file")).transpose()?,
         timeout: std::time::Duration::from_secs(err.integer(&m.timeout_secs, "email.timeout_secs", 30, 1, 600)? as u64),
         tries: err.integer(&m.tries, "email.tries", 3, 1, 20)? as u32,

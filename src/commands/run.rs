@@ -52,30 +52,84 @@ pub fn run(settings: &Settings, args: &RunArgs, quiet: bool) -> Result<Vec<Strin
             g.exit_code
         ));
     }
-    if args.dry_run.is_none()
-        && !args.resend
-        && let Some(d) = crate::deliver::log::last(&out, "weekly", &week.label())
+    let escalation = crate::report::escalation::of_week(&report);
+    let resend = args.resend || args.dry_run.is_some();
+    match (!resend)
+        .then(|| crate::deliver::log::last(&out, "weekly", &week.label()))
+        .flatten()
     {
-        pb.finish_and_clear();
-        lines.push(format!(
+        Some(d) => lines.push(format!(
             "{}: already sent {} to {}; not sending again (--resend to send anyway)",
             week.label(),
             d.ts,
             d.to.join(", ")
-        ));
-        return Ok(lines);
+        )),
+        None => {
+            pb.set_message("sending".to_string());
+            let rendered = super::send::parts(ReportKind::Weekly, &written.rendered)?;
+            let sent = super::send::deliver(
+                settings,
+                ReportKind::Weekly,
+                &rendered,
+                &[],
+                args.dry_run.as_deref(),
+                &out,
+            );
+            if sent.is_err() {
+                pb.finish_and_clear();
+            }
+            lines.push(sent?);
+        }
     }
-    pb.set_message("sending".to_string());
-    let rendered = super::send::parts(ReportKind::Weekly, &written.rendered)?;
-    let sent = super::send::deliver(
-        settings,
-        ReportKind::Weekly,
-        &rendered,
-        &[],
-        args.dry_run.as_deref(),
-        &out,
-    );
+    if let Some(e) = escalation {
+        pb.set_message("escalating".to_string());
+        let line = escalate(settings, &e, &written, args, &out);
+        pb.finish_and_clear();
+        lines.push(line?);
+    }
     pb.finish_and_clear();
-    lines.push(sent?);
     Ok(lines)
+}
+
+/// Mail the week's report, opened by what fired, to the escalation
+/// recipients — once per week, like the weekly mail.
+fn escalate(
+    settings: &Settings,
+    e: &crate::report::escalation::Escalation,
+    written: &super::Written,
+    args: &RunArgs,
+    out: &std::path::Path,
+) -> Result<String> {
+    let to = settings.escalation_recipients(&e.levels);
+    let week = &e.iso_week;
+    if to.is_empty() {
+        tracing::warn!("{week}: {} but `[email] escalation_to` is not set", e.prefix);
+        return Ok(format!(
+            "{week}: {} — nobody escalated to: set `[email] escalation_to` (and `[email.escalation_levels]`)",
+            e.prefix
+        ));
+    }
+    if !args.resend
+        && args.dry_run.is_none()
+        && let Some(d) = crate::deliver::log::last(out, "escalation", week)
+    {
+        return Ok(format!(
+            "{week}: escalation already sent {} to {}; not sending again (--resend to send anyway)",
+            d.ts,
+            d.to.join(", ")
+        ));
+    }
+    let tera = super::templates(settings)?;
+    let (html, markdown) = crate::render::files::escalation(&tera, e)?;
+    let weekly = super::send::parts(ReportKind::Weekly, &written.rendered)?;
+    let subject = e.subject(&weekly.subject);
+    let rendered = weekly.prefaced("escalation", subject, &html, &crate::render::text::plain(&markdown));
+    // A dry run writes the escalation beside the weekly message.
+    let dry_run = args.dry_run.as_deref().map(|p| {
+        let stem = p
+            .file_stem()
+            .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+        p.with_file_name(format!("{stem}.escalation.eml"))
+    });
+    super::send::deliver(settings, ReportKind::Weekly, &rendered, &to, dry_run.as_deref(), out)
 }

@@ -87,6 +87,23 @@ pub struct Rendered {
     pub attachments: Vec<(String, String, Vec<u8>)>,
 }
 
+impl Rendered {
+    /// The same report opened by `html` (placed right after `<body>`) and
+    /// `text`, under another subject and label: an escalation of the mail.
+    pub fn prefaced(mut self, label: &str, subject: String, html: &str, text: &str) -> Rendered {
+        let at = self
+            .html
+            .find("<body")
+            .and_then(|b| self.html[b..].find('>').map(|e| b + e + 1))
+            .unwrap_or(0);
+        self.html.insert_str(at, html);
+        self.text = format!("{text}{}", self.text);
+        self.label = label.to_string();
+        self.subject = subject;
+        self
+    }
+}
+
 fn file<'a>(files: &'a Files, name: &str) -> Result<&'a [u8]> {
     files
         .get(name)

@@ -92,3 +92,16 @@ pub fn index(tera: &Tera, archive: &Archive) -> Result<Files> {
     f.add("index.md", render(tera, "index.md", archive)?);
     Ok(f)
 }
+
+/// The opening of an escalated mail: (HTML box, Markdown), each placed
+/// before the week's own report.
+pub fn escalation(tera: &Tera, e: &crate::report::escalation::Escalation) -> Result<(String, String)> {
+    #[derive(serde::Serialize)]
+    struct V<'a> {
+        e: &'a crate::report::escalation::Escalation,
+    }
+    Ok((
+        render(tera, "escalation.html", &V { e })?,
+        render(tera, "escalation.md", &V { e })?,
+    ))
+}

@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod customer;
 pub mod digest;
+pub mod escalation;
 pub mod flags;
 pub mod gate;
 pub mod glance;

@@ -425,3 +425,124 @@ fn a_dry_run_works_on_the_sample_as_it_is() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`[email] smtp_host` is not set"), "{err}");
 }
+
+/// The recipients of a parsed message.
+fn recipients(m: &mail_parser::Message) -> Vec<String> {
+    m.to()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.address().map(str::to_string))
+        .collect()
+}
+
+fn escalating(port: u16) -> String {
+    format!(
+        "{}\nescalation_to = [\"oncall@example.com\"]\n\n[email.escalation_levels]\n\
+         \"engineering manager\" = [\"em@example.com\", \"oncall@example.com\"]\n\"VP engineering\" = [\"vp@example.com\"]\n",
+        plain(port)
+    )
+}
+
+/// A rollback goes up the escalation path once per week: the weekly mail to
+/// its recipients, then the same report, subject prefixed `ROLLBACK:` and
+/// the fired trigger first, to `escalation_to`.
+#[test]
+fn a_rollback_week_is_escalated_once_with_the_fired_trigger_first() {
+    let root = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(root.path(), &[]);
+    with_email(root.path(), &escalating(smtp.port));
+    // The sample's leak (2 users in rollout week 1) fires this trigger.
+    let plan = root.path().join("data/rollout-plan.yml");
+    let text = fs::read_to_string(&plan).unwrap().replace(
+        "      - p99_latency > 200ms\n",
+        "      - p99_latency > 200ms\n      - flag_leaks > 0\n",
+    );
+    fs::write(&plan, text).unwrap();
+    let out = cmd(root.path(), &["run", "--week", "2026-W41"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), 2);
+    let weekly = MessageParser::default().parse(&mails[0]).unwrap();
+    assert!(weekly.subject().unwrap().starts_with("Cache rollout W41:"));
+    assert_eq!(recipients(&weekly), ["leadership@example.com", "cto@example.com"]);
+    let up = MessageParser::default().parse(&mails[1]).unwrap();
+    let subject = up.subject().unwrap();
+    assert!(subject.starts_with("ROLLBACK: Cache rollout W41:"), "{subject}");
+    assert!(subject.ends_with("gate: roll back"), "{subject}");
+    // A rollback reaches escalation_to; no risk triggered, so no level.
+    assert_eq!(recipients(&up), ["oncall@example.com"]);
+    let text = up.body_text(0).unwrap().replace("\r\n", "\n");
+    assert!(
+        text.starts_with("ROLLBACK — 2026-W41: the rollout gate says roll back phase 1 internal now."),
+        "{text}"
+    );
+    let fired = text.find("Rollback triggers that fired").expect("the trigger");
+    let report = text
+        .find("Cache rollout — weekly summary 2026-W41")
+        .expect("the report");
+    assert!(fired < report);
+    assert!(text[fired..report].contains("(is 2)"), "{}", &text[fired..report]);
+    let html = up.body_html(0).unwrap();
+    let box_at = html.find("Rollback triggers that fired").unwrap();
+    assert!(box_at < html.find("Rollout gate: ROLL BACK").unwrap());
+    assert!(html.find("<body").unwrap() < box_at);
+    // The charts are still inline parts.
+    assert_eq!(up.attachments().filter(|a| a.content_id().is_some()).count(), 5);
+    // Once per week: a second run sends neither.
+    let again = cmd(root.path(), &["run", "--week", "2026-W41"]);
+    assert!(again.status.success());
+    assert_eq!(smtp.messages().len(), 2, "no second mail");
+    let log = fs::read_to_string(root.path().join("out/deliveries.ndjson")).unwrap();
+    assert!(log.contains("\"report\":\"escalation\""), "{log}");
+}
+
+/// A risk that triggers (the sample's stale share is 2.77 % in W46, over a
+/// trigger lowered to 2.5 %) escalates to its level's addresses too.
+#[test]
+fn a_triggered_risk_reaches_its_escalation_level() {
+    let root = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(root.path(), &[]);
+    with_email(root.path(), &escalating(smtp.port));
+    let risks = root.path().join("data/risks.yml");
+    let text = fs::read_to_string(&risks)
+        .unwrap()
+        .replace("trigger: stale_share > 5%", "trigger: stale_share > 2.5%");
+    fs::write(&risks, text).unwrap();
+    let out = cmd(root.path(), &["run", "--week", "2026-W46", "--dry-run", "monday.eml"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(smtp.messages().is_empty(), "a dry run sends nothing");
+    let eml = fs::read(root.path().join("monday.escalation.eml")).unwrap();
+    let up = MessageParser::default().parse(&eml).unwrap();
+    assert!(up.subject().unwrap().starts_with("RISK TRIGGERED: Cache rollout W46:"));
+    // escalation_to, then the engineering manager's level (oncall once).
+    assert_eq!(recipients(&up), ["oncall@example.com", "em@example.com"]);
+    let text = up.body_text(0).unwrap().replace("\r\n", "\n");
+    assert!(text.contains("Cache invalidation bugs serve stale data"), "{text}");
+    assert!(text.contains("Contingency: Flush the affected keys"), "{text}");
+    assert!(text.contains("escalate to engineering manager (3 of 5)"), "{text}");
+    assert!(root.path().join("monday.eml").exists(), "the weekly message too");
+}
+
+/// Without `escalation_to` a rollback is said, not silently dropped.
+#[test]
+fn a_rollback_without_escalation_recipients_says_so() {
+    let root = tempfile::tempdir().unwrap();
+    with_email(
+        root.path(),
+        "from = \"reports@example.com\"\nto = [\"leadership@example.com\"]",
+    );
+    let plan = root.path().join("data/rollout-plan.yml");
+    let text = fs::read_to_string(&plan).unwrap().replace(
+        "      - p99_latency > 200ms\n",
+        "      - p99_latency > 200ms\n      - flag_leaks > 0\n",
+    );
+    fs::write(&plan, text).unwrap();
+    let out = super::on_sample(root.path(), &["run", "--week", "2026-W41", "--dry-run", "m.eml"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("2026-W41: ROLLBACK — nobody escalated to: set `[email] escalation_to`"),
+        "{stdout}"
+    );
+    assert!(!root.path().join("m.escalation.eml").exists());
+}
