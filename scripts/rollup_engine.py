@@ -30,7 +30,7 @@ import tomllib
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-SCHEMA = 1
+SCHEMA = 2
 ALPHA = 0.005
 COLUMNS = ["ts", "customer_id", "user_id", "segment", "endpoint", "status", "latency_ms",
            "cache_status", "cache_enabled", "upstream_calls"]

@@ -1,4 +1,4 @@
--- cacheroi rollup dataset, schema version 1 (docs/rollups.md), in SQL that
+-- cacheroi rollup dataset, schema version 2 (docs/rollups.md), in SQL that
 -- DuckDB and Spark SQL both run unchanged.
 --
 -- Parameters are relations the runner (scripts/rollup_engine.py) provides:
@@ -90,6 +90,7 @@ SELECT
   c.row_day AS day,
   c.customer_id,
   c.user_id,
+  c.endpoint,
   COALESCE(c.segment, d.segment, 'general') AS segment,
   c.ce IN ('true', '1', 'yes') AS cache_enabled,
   c.cs,
@@ -150,6 +151,25 @@ SELECT
   SUM(CASE WHEN status >= 500 THEN 1 ELSE 0 END) AS server_errors
 FROM rollup_valid
 GROUP BY day, user_id, segment, cache_enabled
+
+-- @table endpoints
+-- (cacheroi sums the endpoints after a file's 200 busiest as
+-- '(other endpoints)'; this keeps every endpoint: the same whenever a file
+-- has at most 200.)
+SELECT
+  day,
+  endpoint,
+  cache_enabled,
+  CAST(bucket AS INT) AS bucket,
+  COUNT(*) AS rows,
+  SUM(CASE WHEN cs = 'HIT' THEN 1 ELSE 0 END) AS hit,
+  SUM(CASE WHEN cs = 'STALE' THEN 1 ELSE 0 END) AS stale,
+  SUM(CASE WHEN cs = 'MISS' THEN 1 ELSE 0 END) AS miss,
+  SUM(CASE WHEN cs = 'ERROR' THEN 1 ELSE 0 END) AS error,
+  SUM(CASE WHEN status >= 500 THEN 1 ELSE 0 END) AS server_errors,
+  SUM(upstream) AS upstream_calls
+FROM rollup_valid
+GROUP BY day, endpoint, cache_enabled, bucket
 
 -- @view rollup_located
 SELECT

@@ -6,6 +6,7 @@
 pub mod conformance;
 pub mod customers;
 pub mod daily;
+pub mod endpoints;
 pub mod experiment;
 pub mod feedback;
 pub mod fold;

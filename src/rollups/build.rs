@@ -16,7 +16,7 @@ use super::names::{Grouped, Names};
 use super::schema::{self as s, bucket_of};
 use crate::formats::{Limits, RawFile};
 use crate::frames::{
-    CACHE_ENABLED, CACHE_STATUS, CUSTOMER_ID, LATENCY_MS, RULE, SEGMENT, STATUS, TS, UPSTREAM_CALLS, USER_ID,
+    CACHE_ENABLED, CACHE_STATUS, CUSTOMER_ID, ENDPOINT, LATENCY_MS, RULE, SEGMENT, STATUS, TS, UPSTREAM_CALLS, USER_ID,
 };
 use crate::quality::BadRow;
 use crate::sources::{collect_rejects, customers, request_log};
@@ -29,19 +29,29 @@ pub struct FileRollup {
     pub users: DataFrame,
     pub quality: DataFrame,
     pub examples: DataFrame,
+    pub endpoints: DataFrame,
 }
 
 impl FileRollup {
     /// The frames by table name, in [`s::TABLES`] order.
-    pub fn tables(&self) -> [(&'static str, &DataFrame); 5] {
+    pub fn tables(&self) -> [(&'static str, &DataFrame); 6] {
         [
             (s::REQUESTS, &self.requests),
             (s::LATENCY, &self.latency),
             (s::USERS, &self.users),
             (s::QUALITY, &self.quality),
             (s::EXAMPLES, &self.examples),
+            (s::ENDPOINTS, &self.endpoints),
         ]
     }
+}
+
+/// The row tables of one file's valid rows.
+pub struct Sums {
+    pub requests: DataFrame,
+    pub latency: DataFrame,
+    pub users: DataFrame,
+    pub endpoints: DataFrame,
 }
 
 /// Days since 1970-01-01 of a date.
@@ -128,14 +138,15 @@ pub fn roll_up(
     let quality = quality_frame(source, format, valid_rows, &by_reason)?;
     let examples = examples_frame(source, &examples)?;
     tracing::trace!(elapsed = ?t.elapsed(), "rollup: checked");
-    let (requests, latency, users) = aggregate(&df, Some(&rule), customers, tz)?;
+    let sums = aggregate(&df, Some(&rule), customers, tz)?;
     tracing::trace!(elapsed = ?t.elapsed(), "rollup: aggregated");
     Ok(FileRollup {
-        requests,
-        latency,
-        users,
+        requests: sums.requests,
+        latency: sums.latency,
+        users: sums.users,
         quality,
         examples,
+        endpoints: sums.endpoints,
     })
 }
 
@@ -149,6 +160,58 @@ struct ReqSums {
     lat_min: f64,
     lat_max: f64,
     ts_max: i64,
+}
+
+/// An endpoint's requests in one latency bucket.
+#[derive(Default, Clone, Copy)]
+struct EndpointSums {
+    rows: i64,
+    hit: i64,
+    stale: i64,
+    miss: i64,
+    error: i64,
+    server_errors: i64,
+    upstream: i64,
+}
+
+impl EndpointSums {
+    fn add(&mut self, o: &EndpointSums) {
+        self.rows += o.rows;
+        self.hit += o.hit;
+        self.stale += o.stale;
+        self.miss += o.miss;
+        self.error += o.error;
+        self.server_errors += o.server_errors;
+        self.upstream += o.upstream;
+    }
+}
+
+/// (local day, endpoint, cache flag, latency bucket).
+type EndpointKey = (i32, u32, bool, i32);
+
+/// The endpoints of one file, its [`s::MAX_ENDPOINTS`] busiest by name (ties
+/// by name), the rest summed as [`s::OTHER_ENDPOINT`]; sorted.
+fn endpoint_rows(
+    ep: PlHashMap<EndpointKey, EndpointSums>,
+    names: &Names,
+) -> Vec<((i32, String, bool, i32), EndpointSums)> {
+    let mut per: PlHashMap<u32, i64> = PlHashMap::default();
+    for (k, v) in &ep {
+        *per.entry(k.1).or_default() += v.rows;
+    }
+    let mut busiest: Vec<(u32, i64)> = per.into_iter().collect();
+    busiest.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| names.name(a.0).cmp(names.name(b.0))));
+    let kept: std::collections::HashSet<u32> = busiest.iter().take(s::MAX_ENDPOINTS).map(|e| e.0).collect();
+    let mut out: BTreeMap<(i32, String, bool, i32), EndpointSums> = BTreeMap::new();
+    for ((day, e, en, b), v) in ep {
+        let name = if kept.contains(&e) {
+            names.name(e)
+        } else {
+            s::OTHER_ENDPOINT
+        };
+        out.entry((day, name.to_string(), en, b)).or_default().add(&v);
+    }
+    out.into_iter().collect()
 }
 
 /// (local day, segment, cache flag) of a user's rows.
@@ -169,12 +232,7 @@ struct UserSums {
 /// integer keys for names, segments resolved (the row's own, else the
 /// customers table's, else `general`) and local days and latency buckets
 /// computed on the way.
-pub fn aggregate(
-    df: &DataFrame,
-    rule: Option<&Int32Chunked>,
-    customers: Option<&DataFrame>,
-    tz: Tz,
-) -> Result<(DataFrame, DataFrame, DataFrame)> {
+pub fn aggregate(df: &DataFrame, rule: Option<&Int32Chunked>, customers: Option<&DataFrame>, tz: Tz) -> Result<Sums> {
     let by_customer: PlHashMap<&str, &str> = match customers {
         Some(c) => c
             .column(CUSTOMER_ID)?
@@ -216,7 +274,11 @@ pub fn aggregate(
     );
     let (enabled, upstream) = (array!(CACHE_ENABLED, bool), array!(UPSTREAM_CALLS, i64));
     let (enabled, upstream) = (enabled.downcast_as_array(), upstream.downcast_as_array());
+    let endpoint = array!(ENDPOINT, str);
+    let endpoint = endpoint.downcast_as_array();
     let (mut customers_n, mut segments_n) = (Names::default(), Names::default());
+    let mut endpoints_n = Names::default();
+    let mut ep: PlHashMap<EndpointKey, EndpointSums> = PlHashMap::default();
     let mut req: PlHashMap<(i32, u32, u32, bool), ReqSums> = PlHashMap::default();
     let mut lat: PlHashMap<(i32, u32, bool, i32), i64> = PlHashMap::default();
     // Per user the few (day, segment, flag) groups of the file, found with
@@ -272,7 +334,18 @@ pub fn aggregate(
         r.lat_min = r.lat_min.min(l);
         r.lat_max = r.lat_max.max(l);
         r.ts_max = r.ts_max.max(t);
-        *lat.entry((day, g, en, bucket_of(l))).or_default() += 1;
+        let bucket = bucket_of(l);
+        *lat.entry((day, g, en, bucket)).or_default() += 1;
+        let e = ep
+            .entry((day, endpoints_n.id(endpoint.get(i).unwrap_or_default()), en, bucket))
+            .or_default();
+        e.rows += 1;
+        e.hit += i64::from(cache.get(i) == Some(1));
+        e.stale += i64::from(cache.get(i) == Some(2));
+        e.miss += i64::from(cache.get(i) == Some(3));
+        e.error += i64::from(cache.get(i) == Some(5));
+        e.server_errors += err;
+        e.upstream += up;
         let us = usr.get(u, (day, g, en));
         us.rows += 1;
         us.upstream += up;
@@ -408,8 +481,36 @@ pub fn aggregate(
             ),
         ],
     )?;
+    let ep = endpoint_rows(ep, &endpoints_n);
+    let col = |name: &str, f: fn(&EndpointSums) -> i64| {
+        Column::new(name.into(), ep.iter().map(|(_, v)| f(v)).collect::<Vec<_>>())
+    };
+    let endpoints = DataFrame::new(
+        ep.len(),
+        vec![
+            Column::new(s::DAY.into(), ep.iter().map(|(k, _)| k.0).collect::<Vec<_>>()).cast(&DataType::Date)?,
+            Column::new(
+                s::ENDPOINT.into(),
+                ep.iter().map(|(k, _)| k.1.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(s::CACHE_ENABLED.into(), ep.iter().map(|(k, _)| k.2).collect::<Vec<_>>()),
+            Column::new(s::BUCKET.into(), ep.iter().map(|(k, _)| k.3).collect::<Vec<_>>()),
+            col(s::ROWS, |v| v.rows),
+            col(s::HIT, |v| v.hit),
+            col(s::STALE, |v| v.stale),
+            col(s::MISS, |v| v.miss),
+            col(s::ERROR, |v| v.error),
+            col(s::SERVER_ERRORS, |v| v.server_errors),
+            col(s::UPSTREAM_CALLS, |v| v.upstream),
+        ],
+    )?;
     tracing::trace!(elapsed = ?t0.elapsed(), "aggregate: tables");
-    Ok((requests, latency, users))
+    Ok(Sums {
+        requests,
+        latency,
+        users,
+        endpoints,
+    })
 }
 
 /// `quality`: rows of one file by reason (null: valid rows).
@@ -482,5 +583,6 @@ pub fn empty(source: &str, format: &str) -> Result<FileRollup> {
         users: schema_of(&s::USERS_COLUMNS)?,
         quality: quality_frame(source, format, 0, &BTreeMap::new())?,
         examples: examples_frame(source, &[])?,
+        endpoints: schema_of(&s::ENDPOINTS_COLUMNS)?,
     })
 }

@@ -60,15 +60,33 @@ pub struct UserDay {
     pub server_errors: u64,
 }
 
+/// An endpoint's requests in one latency bucket of a day.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EndpointLat {
+    pub day: i32,
+    pub endpoint: u32,
+    pub enabled: bool,
+    pub bucket: i32,
+    pub rows: u64,
+    pub hit: u64,
+    pub stale: u64,
+    pub miss: u64,
+    pub error: u64,
+    pub server_errors: u64,
+    pub upstream: u64,
+}
+
 /// A whole rollup dataset, merged.
 #[derive(Debug, Clone, Default)]
 pub struct Merged {
     pub segments: Vec<String>,
     pub customers: Vec<String>,
     pub users: Vec<String>,
+    pub endpoint_names: Vec<String>,
     /// Each sorted by day (a group may come in several records).
     pub requests: Vec<Req>,
     pub latency: Vec<Lat>,
+    pub endpoints: Vec<EndpointLat>,
     /// Per-user sums by week (`day`: the Monday), every week of the data.
     pub user_weeks: Vec<UserDay>,
     /// Per-user sums by day, for the days of `day_level` only.
@@ -325,6 +343,9 @@ pub fn load(root: &Path, manifest: Option<&super::store::Manifest>, _marker: &Ma
     for f in files(s::LATENCY)? {
         b.latency(&read_file(&f, &s::LATENCY_COLUMNS)?)?;
     }
+    for f in files(s::ENDPOINTS)? {
+        b.endpoints(&read_file(&f, &s::ENDPOINTS_COLUMNS)?)?;
+    }
     // A store of ours: users by week from its compaction, by day on demand.
     // A dataset made elsewhere: every user day, summed by week here.
     let by_day = manifest.is_none();
@@ -370,6 +391,7 @@ pub fn from_rollups(rollups: &[super::build::FileRollup]) -> Result<Merged> {
         b.requests(&conform(&r.requests, &s::REQUESTS_COLUMNS, "rollup")?)?;
         b.latency(&conform(&r.latency, &s::LATENCY_COLUMNS, "rollup")?)?;
         b.users(&conform(&r.users, &s::USERS_COLUMNS, "rollup")?)?;
+        b.endpoints(&conform(&r.endpoints, &s::ENDPOINTS_COLUMNS, "rollup")?)?;
         quality.push(conform(&r.quality, &s::QUALITY_COLUMNS, "rollup")?);
         examples.push(conform(&r.examples, &s::EXAMPLES_COLUMNS, "rollup")?);
     }
@@ -396,8 +418,10 @@ struct Records {
     segments: OwnedNames,
     customers: OwnedNames,
     users: OwnedNames,
+    endpoint_names: OwnedNames,
     requests: Vec<Req>,
     latency: Vec<Lat>,
+    endpoints: Vec<EndpointLat>,
     user_days: Vec<UserDay>,
 }
 
@@ -480,6 +504,45 @@ impl Records {
         Ok(())
     }
 
+    fn endpoints(&mut self, df: &DataFrame) -> Result<()> {
+        let (day, endpoint, enabled, bucket) = (
+            array!(df, s::DAY, i32),
+            array!(df, s::ENDPOINT, str),
+            array!(df, s::CACHE_ENABLED, bool),
+            array!(df, s::BUCKET, i32),
+        );
+        let counts = [
+            s::ROWS,
+            s::HIT,
+            s::STALE,
+            s::MISS,
+            s::ERROR,
+            s::SERVER_ERRORS,
+            s::UPSTREAM_CALLS,
+        ]
+        .map(|c| -> Result<_> { Ok(array!(df, c, i64)) });
+        let [rows, hit, stale, miss, error, server_errors, upstream] = counts;
+        let (rows, hit, stale, miss) = (rows?, hit?, stale?, miss?);
+        let (error, server_errors, upstream) = (error?, server_errors?, upstream?);
+        self.endpoints.reserve(df.height());
+        for i in 0..df.height() {
+            self.endpoints.push(EndpointLat {
+                day: day.get(i).unwrap_or_default(),
+                endpoint: self.endpoint_names.id(endpoint.get(i).unwrap_or_default()),
+                enabled: enabled.get(i).unwrap_or(false),
+                bucket: bucket.get(i).unwrap_or(s::ZERO_BUCKET),
+                rows: count(rows.get(i)),
+                hit: count(hit.get(i)),
+                stale: count(stale.get(i)),
+                miss: count(miss.get(i)),
+                error: count(error.get(i)),
+                server_errors: count(server_errors.get(i)),
+                upstream: count(upstream.get(i)),
+            });
+        }
+        Ok(())
+    }
+
     fn users(&mut self, df: &DataFrame) -> Result<()> {
         let (day, user, segment, enabled) = (
             array!(df, s::DAY, i32),
@@ -517,6 +580,7 @@ impl Records {
     fn finish(mut self, quality: SourceQuality, by_day: bool) -> Merged {
         self.requests.sort_by_key(|r| r.day);
         self.latency.sort_by_key(|l| l.day);
+        self.endpoints.sort_by_key(|e| e.day);
         self.user_days.sort_by_key(|u| u.day);
         let (user_weeks, user_days, day_level) = if by_day {
             (by_week(&self.user_days), self.user_days, vec![(i32::MIN, i32::MAX)])
@@ -527,8 +591,10 @@ impl Records {
             segments: self.segments.into_names(),
             customers: self.customers.into_names(),
             users: self.users.into_names(),
+            endpoint_names: self.endpoint_names.into_names(),
             requests: self.requests,
             latency: self.latency,
+            endpoints: self.endpoints,
             user_weeks,
             user_days,
             day_level,

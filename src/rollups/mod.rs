@@ -116,8 +116,9 @@ pub fn merged_from_rows(rows: DataFrame, tz: Tz) -> Result<Merged> {
     use polars::prelude::*;
     let n = rows.height();
     let mut rows = rows;
-    let defaults: [(&str, Column); 5] = [
+    let defaults: [(&str, Column); 6] = [
         (CUSTOMER_ID, Column::new(CUSTOMER_ID.into(), vec!["c"; n])),
+        (ENDPOINT, Column::new(ENDPOINT.into(), vec!["GET /"; n])),
         (CACHE_STATUS, Column::new(CACHE_STATUS.into(), vec![None::<i32>; n])),
         (STATUS, Column::new(STATUS.into(), vec![200i64; n])),
         (UPSTREAM_CALLS, Column::new(UPSTREAM_CALLS.into(), vec![1i64; n])),
@@ -128,13 +129,56 @@ pub fn merged_from_rows(rows: DataFrame, tz: Tz) -> Result<Merged> {
             rows.with_column(c)?;
         }
     }
-    let (requests, latency, users) = build::aggregate(&rows, None, None, tz)?;
+    let sums = build::aggregate(&rows, None, None, tz)?;
     let empty = build::empty("rows", "memory")?;
     merged::from_rollups(&[build::FileRollup {
-        requests,
-        latency,
-        users,
+        requests: sums.requests,
+        latency: sums.latency,
+        users: sums.users,
         quality: empty.quality,
         examples: empty.examples,
+        endpoints: sums.endpoints,
     }])
+}
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::*;
+
+    use crate::frames::*;
+
+    /// 205 endpoints in one file: endpoint k has k + 1 requests, so the 5
+    /// quietest (1 + 2 + 3 + 4 + 5 = 15 requests) are summed as "(other
+    /// endpoints)" and the 200 busiest keep their names.
+    #[test]
+    fn a_files_quietest_endpoints_beyond_200_are_summed_as_other() {
+        let mut endpoints = Vec::new();
+        for k in 0..205usize {
+            endpoints.extend(std::iter::repeat_n(format!("GET /e{k:03}"), k + 1));
+        }
+        let n = endpoints.len();
+        let df = df!(
+            TS => vec![1_763_294_400_000_000i64; n],
+            USER_ID => vec!["u"; n],
+            ENDPOINT => endpoints,
+            LATENCY_MS => vec![10.0; n],
+            CACHE_ENABLED => vec![true; n],
+        )
+        .unwrap();
+        let m = super::merged_from_rows(df, chrono_tz::UTC).unwrap();
+        let rows_of = |name: &str| -> u64 {
+            let id = m.endpoint_names.iter().position(|e| e == name);
+            m.endpoints
+                .iter()
+                .filter(|e| Some(e.endpoint as usize) == id)
+                .map(|e| e.rows)
+                .sum()
+        };
+        assert_eq!(m.endpoint_names.len(), 201);
+        assert_eq!(rows_of(super::schema::OTHER_ENDPOINT), 15);
+        assert_eq!(rows_of("GET /e005"), 6);
+        assert_eq!(rows_of("GET /e204"), 205);
+        assert_eq!(rows_of("GET /e004"), 0);
+        assert_eq!(m.endpoints.iter().map(|e| e.rows).sum::<u64>(), n as u64);
+    }
 }

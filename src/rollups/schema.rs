@@ -1,4 +1,4 @@
-//! The rollup dataset, schema version 1 (docs/rollups.md): four tables of
+//! The rollup dataset, schema version 2 (docs/rollups.md): tables of
 //! sums that merge by plain addition, a marker file, and the log-bucketed
 //! latency mapping they share with `sql/rollup.sql`.
 
@@ -6,7 +6,7 @@ use polars::prelude::DataType;
 use serde::{Deserialize, Serialize};
 
 /// The schema version this build reads and writes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The marker file at the root of a rollup dataset.
 pub const MARKER: &str = "_cacheroi_rollups.json";
@@ -17,9 +17,18 @@ pub const LATENCY: &str = "latency";
 pub const USERS: &str = "users";
 pub const QUALITY: &str = "quality";
 pub const EXAMPLES: &str = "examples";
+/// Per endpoint: a latency histogram with the cache statuses, errors and
+/// origin calls of each bucket's requests (schema 2).
+pub const ENDPOINTS: &str = "endpoints";
 
 /// Every table, in the order they are written.
-pub const TABLES: [&str; 5] = [REQUESTS, LATENCY, USERS, QUALITY, EXAMPLES];
+pub const TABLES: [&str; 6] = [REQUESTS, LATENCY, USERS, QUALITY, EXAMPLES, ENDPOINTS];
+
+/// A file's busiest endpoints keep their name in the `endpoints` table; the
+/// rest are summed as [`OTHER_ENDPOINT`] (raw URLs with ids in them would
+/// otherwise make a table as large as the log).
+pub const MAX_ENDPOINTS: usize = 200;
+pub const OTHER_ENDPOINT: &str = "(other endpoints)";
 
 /// The store's compaction of `users` by week (derived, not part of the
 /// dataset an engine makes): the `users` columns, `day` the week's Monday.
@@ -41,6 +50,7 @@ pub const DAY: &str = "day";
 pub const CUSTOMER_ID: &str = "customer_id";
 pub const USER_ID: &str = "user_id";
 pub const SEGMENT: &str = "segment";
+pub const ENDPOINT: &str = "endpoint";
 pub const CACHE_ENABLED: &str = "cache_enabled";
 pub const ROWS: &str = "rows";
 pub const HIT: &str = "hit";
@@ -130,6 +140,20 @@ pub const QUALITY_COLUMNS: [(&str, DataType); 4] = [
     (FORMAT, DataType::String),
     (REASON, DataType::String),
     (ROWS, DataType::Int64),
+];
+
+pub const ENDPOINTS_COLUMNS: [(&str, DataType); 11] = [
+    (DAY, DataType::Int32),
+    (ENDPOINT, DataType::String),
+    (CACHE_ENABLED, DataType::Boolean),
+    (BUCKET, DataType::Int32),
+    (ROWS, DataType::Int64),
+    (HIT, DataType::Int64),
+    (STALE, DataType::Int64),
+    (MISS, DataType::Int64),
+    (ERROR, DataType::Int64),
+    (SERVER_ERRORS, DataType::Int64),
+    (UPSTREAM_CALLS, DataType::Int64),
 ];
 
 pub const EXAMPLES_COLUMNS: [(&str, DataType); 6] = [

@@ -157,9 +157,9 @@ fn rollups_of_another_schema_or_zone_are_refused_in_one_line() {
     let text = fs::read_to_string(&marker).unwrap();
     for (from, to, want) in [
         (
-            "\"schema\": 1",
             "\"schema\": 2",
-            "rollup schema version 2 — this cacheroi reads version 1",
+            "\"schema\": 1",
+            "rollup schema version 1 — this cacheroi reads version 2: make the rollups again",
         ),
         (
             "\"timezone\": \"UTC\"",
