@@ -44,6 +44,12 @@ pub enum Command {
     /// One report per customer with only that customer's numbers and
     /// feedback: <out>/customers/<id>/report.html, report.md, metrics.json.
     CustomerReport(CustomerReportArgs),
+    /// A brief of the week for one audience, from the weekly report's
+    /// figures: executive (verdict, money, the one risk, the brief's claims
+    /// measured), technical (per endpoint, errors, Redis, rollback) or
+    /// support (low scores by customer and theme, affected customers, the
+    /// plan); `<out>/brief-<audience>/<week>/`.
+    Brief(BriefArgs),
     /// Evaluate the rollout plan's phase for a week: exit 0 proceed, 3 hold
     /// (criteria not yet met), 4 rollback (a trigger fired).
     Gate(GateArgs),
@@ -109,6 +115,15 @@ pub struct CustomerReportArgs {
     pub all_enterprise: bool,
     #[command(flatten)]
     pub window: WindowArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BriefArgs {
+    /// Who the brief is for.
+    #[arg(long, value_enum)]
+    pub audience: crate::report::brief::Audience,
+    #[command(flatten)]
+    pub week: WeeklyArgs,
 }
 
 pub type ImpactArgs = WindowArgs;

@@ -142,6 +142,12 @@ struct EmailModel {
     #[serde(default)]
     roi_to: Vec<Sp<String>>,
     #[serde(default)]
+    executive_to: Vec<Sp<String>>,
+    #[serde(default)]
+    technical_to: Vec<Sp<String>>,
+    #[serde(default)]
+    support_to: Vec<Sp<String>>,
+    #[serde(default)]
     escalation_to: Vec<Sp<String>>,
     #[serde(default)]
     escalation_levels: BTreeMap<String, Vec<Sp<String>>>,
@@ -208,6 +214,10 @@ pub struct Email {
     pub weekly_to: Vec<String>,
     pub impact_to: Vec<String>,
     pub roi_to: Vec<String>,
+    /// Recipients of each audience's brief (default: `to`).
+    pub executive_to: Vec<String>,
+    pub technical_to: Vec<String>,
+    pub support_to: Vec<String>,
     /// Who gets the week's mail, its subject prefixed `ROLLBACK:` or `RISK
     /// TRIGGERED:`, when the gate says roll back or a risk triggers.
     pub escalation_to: Vec<String>,
@@ -316,6 +326,9 @@ impl Settings {
             ReportKind::Weekly => &m.weekly_to,
             ReportKind::Impact => &m.impact_to,
             ReportKind::Roi => &m.roi_to,
+            ReportKind::BriefExecutive => &m.executive_to,
+            ReportKind::BriefTechnical => &m.technical_to,
+            ReportKind::BriefSupport => &m.support_to,
         };
         if own.is_empty() { m.to.clone() } else { own.clone() }
     }
@@ -926,6 +939,9 @@ fn email(err: &Errors, m: &EmailModel, path_of: &dyn Fn(&Sp<PathBuf>, &str) -> R
         weekly_to: list(&m.weekly_to, "email.weekly_to")?,
         impact_to: list(&m.impact_to, "email.impact_to")?,
         roi_to: list(&m.roi_to, "email.roi_to")?,
+        executive_to: list(&m.executive_to, "email.executive_to")?,
+        technical_to: list(&m.technical_to, "email.technical_to")?,
+        support_to: list(&m.support_to, "email.support_to")?,
         escalation_to: list(&m.escalation_to, "email.escalation_to")?,
         escalation_levels: m
             .escalation_levels

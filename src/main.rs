@@ -82,6 +82,7 @@ fn run(cli: &Cli) -> anyhow::Result<(Vec<String>, i32)> {
             (if cli.global.quiet { Vec::new() } else { lines }, exit::SUCCESS)
         }
         Command::Roi(args) => (paths(commands::roi::run(&settings()?, args)?.files), exit::SUCCESS),
+        Command::Brief(args) => (paths(commands::brief::run(&settings()?, args)?.files), exit::SUCCESS),
         Command::CustomerReport(args) => (
             paths(commands::customer_report::run(&settings()?, args)?),
             exit::SUCCESS,

@@ -1,6 +1,7 @@
 //! One thin file per subcommand: wire sources → metrics → report → render →
 //! deliver.
 
+pub mod brief;
 pub mod customer_report;
 pub mod gate;
 pub mod impact;
@@ -37,6 +38,9 @@ pub fn write_report(settings: &Settings, kind: ReportKind, out: &Path, week: Iso
         ReportKind::Weekly => Ok(weekly::write(settings, week, Some(out), true)?.0),
         ReportKind::Impact => impact::write(settings, None, None, out),
         ReportKind::Roi => roi::write(settings, None, None, out),
+        ReportKind::BriefExecutive => brief::write(settings, crate::report::brief::Audience::Executive, week, out),
+        ReportKind::BriefTechnical => brief::write(settings, crate::report::brief::Audience::Technical, week, out),
+        ReportKind::BriefSupport => brief::write(settings, crate::report::brief::Audience::Support, week, out),
     }
 }
 

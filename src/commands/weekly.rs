@@ -43,8 +43,15 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         (base_window.start.timestamp_micros(), base_window.end.timestamp_micros()),
     ]);
     let mut data = super::inputs::load(settings, keep_feedback)?;
-    // The weeks are whole; the baseline window may not be.
-    data.requests.load_days(&[baseline_days])?;
+    // The weeks are whole; the baseline window may not be, nor the window
+    // since the rollout's start (the briefs' money so far).
+    let since = settings
+        .rollout_start
+        .filter(|s| *s < period.end_date)
+        .map(|s| Period::new(s, period.end_date, tz));
+    let mut day_windows = vec![baseline_days];
+    day_windows.extend(since.as_ref().map(days_of));
+    data.requests.load_days(&day_windows)?;
     let t = std::time::Instant::now();
     let n = periods.len();
     let rollout_from = settings.rollout_start.map_or(0, |start| {
@@ -133,6 +140,24 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     )?;
     report.stats = report::inference::view(&statistics);
     report.metrics.statistics = statistics;
+    // The briefs' figures, from the same data.
+    report.metrics.endpoints = metrics::endpoints::by_endpoint(m, days_of(&period), baseline_days);
+    let since_rollout = match &since {
+        Some(p) => measure_periods(m, &data.feedback, std::slice::from_ref(p), &base, &settings.costs, None)?
+            .pop()
+            .and_then(|w| w.overall.get(&metrics::Kpi::CostSavings).copied().flatten())
+            .map(|v| (p.start_date, p.days(), v)),
+        None => None,
+    };
+    let before_period = previous_week.period(tz);
+    report.audience = metrics::audience::Audience {
+        since_rollout,
+        customers: metrics::customers::rows(m, data.customers.as_ref(), &base, &period, &settings.costs)?,
+        low_scores: metrics::audience::low_scores(&data.feedback, &period)?,
+        low_scores_before: metrics::audience::low_scores(&data.feedback, &before_period)?,
+        affected: metrics::audience::affected(m, days_of(&period)),
+        affected_before: metrics::audience::affected(m, days_of(&before_period)),
+    };
     Ok(report
         .with_gate(gate, plan.as_ref(), ctx.currency())
         .with_flags_and_risks(

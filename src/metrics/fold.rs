@@ -190,6 +190,9 @@ pub struct CustomerFold {
     pub e_rows: u64,
     pub e_origin: u64,
     pub e_latency_sum: f64,
+    /// STALE and ERROR answers among the customer's requests with the cache.
+    pub e_stale: u64,
+    pub e_error: u64,
 }
 
 /// Per customer over `days`, sorted by id.
@@ -203,12 +206,16 @@ pub fn customers(m: &Merged, days: Days) -> Vec<CustomerFold> {
             e_rows: 0,
             e_origin: 0,
             e_latency_sum: 0.0,
+            e_stale: 0,
+            e_error: 0,
         });
         c.requests += r.rows;
         if r.enabled {
             c.e_rows += r.rows;
             c.e_origin += r.upstream;
             c.e_latency_sum += r.latency_sum;
+            c.e_stale += r.stale;
+            c.e_error += r.error;
         }
     }
     by.into_values().collect()

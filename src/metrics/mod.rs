@@ -3,6 +3,7 @@
 //! snapshot store (`redis`), and the statistics of "is the gain real?"
 //! (`experiment`).
 
+pub mod audience;
 pub mod conformance;
 pub mod customers;
 pub mod daily;

@@ -105,3 +105,13 @@ pub fn escalation(tera: &Tera, e: &crate::report::escalation::Escalation) -> Res
         render(tera, "escalation.md", &V { e })?,
     ))
 }
+
+/// A brief's brief.html, brief.md and metrics.json (the brief as data).
+pub fn brief(tera: &Tera, brief: &crate::report::brief::Brief) -> Result<Files> {
+    let view = View::new(brief, &[], &[]);
+    let mut f = Files::default();
+    f.add_json("metrics.json", brief)?;
+    f.add("brief.md", render(tera, "brief.md", &view)?);
+    f.add("brief.html", render(tera, "brief.html", &view)?);
+    Ok(f)
+}

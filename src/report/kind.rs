@@ -13,6 +13,9 @@ pub enum ReportKind {
     Weekly,
     Impact,
     Roi,
+    BriefExecutive,
+    BriefTechnical,
+    BriefSupport,
 }
 
 /// The files of a rendered report that a message carries: the HTML (its
@@ -38,8 +41,14 @@ pub struct Spec {
 const JSON: (&str, &str) = ("metrics.json", "application/json");
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+const BRIEF: Parts = Parts {
+    html: "brief.html",
+    markdown: "brief.md",
+    attachments: &[JSON],
+};
+
 /// Every kind, in the order of [`ReportKind`].
-pub const KINDS: [Spec; 3] = [
+pub const KINDS: [Spec; 6] = [
     Spec {
         name: "weekly",
         per_week: true,
@@ -70,9 +79,37 @@ pub const KINDS: [Spec; 3] = [
         },
         subject: roi_subject,
     },
+    Spec {
+        name: "brief-executive",
+        per_week: true,
+        parts: BRIEF,
+        subject: brief_subject,
+    },
+    Spec {
+        name: "brief-technical",
+        per_week: true,
+        parts: BRIEF,
+        subject: brief_subject,
+    },
+    Spec {
+        name: "brief-support",
+        per_week: true,
+        parts: BRIEF,
+        subject: brief_subject,
+    },
 ];
 
 impl ReportKind {
+    /// The kind of an audience's brief.
+    pub fn brief(audience: crate::report::brief::Audience) -> ReportKind {
+        use crate::report::brief::Audience;
+        match audience {
+            Audience::Executive => ReportKind::BriefExecutive,
+            Audience::Technical => ReportKind::BriefTechnical,
+            Audience::Support => ReportKind::BriefSupport,
+        }
+    }
+
     pub fn spec(self) -> &'static Spec {
         &KINDS[self as usize]
     }
@@ -138,6 +175,14 @@ fn impact_subject(m: &Value) -> (String, String) {
     (
         format!("Cache rollout impact {from} to {to}: {calls}, {met} of {with} targets met"),
         format!("{from}..{to}"),
+    )
+}
+
+/// A brief carries its subject.
+fn brief_subject(m: &Value) -> (String, String) {
+    (
+        m["subject"].as_str().unwrap_or("Cache rollout brief").to_string(),
+        m["iso_week"].as_str().unwrap_or("?").to_string(),
     )
 }
 

@@ -2,6 +2,7 @@
 //! stay raw here; the renderers format them.
 
 pub mod archive;
+pub mod brief;
 pub mod customer;
 pub mod digest;
 pub mod escalation;

@@ -52,6 +52,9 @@ pub struct WeeklyMetrics {
     pub conformance: Option<crate::evaluate::conformance::WeekConformance>,
     /// The risk register judged this week (empty without a register).
     pub risks: Vec<crate::evaluate::risks::RiskStatus>,
+    /// Per endpoint, busiest first: the KPIs restricted to the endpoint
+    /// (docs/kpis.md "Per endpoint").
+    pub endpoints: Vec<crate::metrics::endpoints::EndpointFigures>,
     pub generated: Generated,
 }
 
@@ -162,6 +165,9 @@ pub struct WeeklyReport {
     pub sentences: Vec<String>,
     /// The statistics as the tables show them.
     pub stats: StatsView,
+    /// What the audience briefs add (not part of the weekly report's files).
+    #[serde(skip)]
+    pub audience: crate::metrics::audience::Audience,
 }
 
 impl WeeklyReport {
@@ -290,6 +296,7 @@ pub fn assemble(
         gate: None,
         conformance: None,
         risks: Vec::new(),
+        endpoints: Vec::new(),
         generated: Generated::new(ctx),
     };
     let feedback = FeedbackSection {
@@ -310,6 +317,7 @@ pub fn assemble(
         trend,
         sentences,
         stats: StatsView::default(),
+        audience: Default::default(),
         segments: segments
             .into_iter()
             .map(|(name, kpis)| SegmentRow { name, kpis })

@@ -70,10 +70,27 @@ fn every_report_kind_in_every_format() {
         .split(", ")
         .map(String::from)
         .collect();
-    assert_eq!(kinds, ["weekly", "impact", "roi"]);
+    assert_eq!(
+        kinds,
+        [
+            "weekly",
+            "impact",
+            "roi",
+            "brief-executive",
+            "brief-technical",
+            "brief-support"
+        ]
+    );
     for kind in &kinds {
-        let mut a = args(kind);
-        let folder = if kind == "weekly" {
+        let mut a = match kind.strip_prefix("brief-") {
+            Some(audience) => {
+                let mut a = args("brief");
+                a.extend(["--audience".into(), audience.into()]);
+                a
+            }
+            None => args(kind),
+        };
+        let folder = if kind == "weekly" || kind.starts_with("brief-") {
             a.extend(["--week".into(), "2026-W46".into()]);
             format!("{kind}/2026-W46")
         } else {

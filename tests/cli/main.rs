@@ -1,6 +1,7 @@
 //! The one integration-test binary (each test binary links Polars again):
 //! the real `cacheroi` executable over temporary folders.
 
+mod briefs;
 mod customers;
 mod engines;
 mod errors;
