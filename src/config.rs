@@ -329,6 +329,8 @@ impl Settings {
             ReportKind::BriefExecutive => &m.executive_to,
             ReportKind::BriefTechnical => &m.technical_to,
             ReportKind::BriefSupport => &m.support_to,
+            // Never the general list: each goes to its own contact.
+            ReportKind::Customer => return Vec::new(),
         };
         if own.is_empty() { m.to.clone() } else { own.clone() }
     }

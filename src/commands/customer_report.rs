@@ -2,7 +2,7 @@
 //! customer's numbers and feedback (data isolation: nothing of another
 //! customer is read into its report).
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, bail};
 use polars::prelude::*;
 
 use super::inputs::{WindowData, load_window};
@@ -33,42 +33,89 @@ pub fn folder_name(id: &str) -> String {
     }
 }
 
-/// Write each chosen customer's report; the files written.
+/// Which customers.
+pub enum Choice<'a> {
+    Ids(&'a [String]),
+    AllEnterprise,
+}
+
+/// What [`write`] made.
+pub struct Made {
+    pub files: Vec<std::path::PathBuf>,
+    /// Ids asked for that have no request rows in the window (left out).
+    pub without_rows: Vec<String>,
+    /// The window, `to` exclusive.
+    pub window: (chrono::NaiveDate, chrono::NaiveDate),
+}
+
+/// `cacheroi customer-report`: each chosen customer's report; the files written.
 pub fn run(settings: &Settings, args: &CustomerReportArgs) -> Result<Vec<std::path::PathBuf>> {
-    if args.customer.is_empty() && !args.all_enterprise {
-        bail!("customer-report needs --customer ID (repeatable) or --all-enterprise");
+    let choice = match (args.all_enterprise, args.customer.is_empty()) {
+        (true, _) => Choice::AllEnterprise,
+        (false, false) => Choice::Ids(&args.customer),
+        (false, true) => bail!("customer-report needs --customer ID (repeatable) or --all-enterprise"),
+    };
+    let out = args.window.out.clone().unwrap_or_else(|| settings.output_dir.clone());
+    let made = write(settings, choice, &args.window, &out)?;
+    if let Some(id) = made.without_rows.first() {
+        bail!(
+            "customer `{}` has no request rows in {} to {}",
+            crate::error::clip(id, 60),
+            made.window.0,
+            made.window.1
+        );
     }
+    Ok(made.files)
+}
+
+/// Write each chosen customer's report under `<out>/customers/<id>/`; ids
+/// without request rows in the window are returned, not written. Nothing is
+/// written when an id is unknown to the requests (the caller decides).
+pub fn write(
+    settings: &Settings,
+    choice: Choice,
+    window: &crate::cli::WindowArgs,
+    out: &std::path::Path,
+) -> Result<Made> {
     let WindowData {
-        window,
+        window: period,
         data,
         baseline_days,
         ..
-    } = load_window(settings, args.window.from, args.window.to, false)?;
+    } = load_window(settings, window.from, window.to, false)?;
     let base = baseline(&data.requests, baseline_days, None);
-    let rows = metrics::customers::rows(&data.requests, data.customers.as_ref(), &base, &window, &settings.costs)?;
-    let chosen: Vec<_> = if args.all_enterprise {
-        rows.iter()
-            .filter(|r| r.tier.eq_ignore_ascii_case("enterprise"))
-            .collect()
-    } else {
-        args.customer
-            .iter()
-            .map(|id| {
-                rows.iter().find(|r| &r.customer_id == id).ok_or_else(|| {
-                    anyhow!(
-                        "customer `{}` has no request rows in {} to {}",
-                        crate::error::clip(id, 60),
-                        window.start_date,
-                        window.end_date
-                    )
-                })
-            })
-            .collect::<Result<_>>()?
+    let rows = metrics::customers::rows(&data.requests, data.customers.as_ref(), &base, &period, &settings.costs)?;
+    let (chosen, without_rows): (Vec<_>, Vec<String>) = match choice {
+        Choice::AllEnterprise => (
+            rows.iter()
+                .filter(|r| r.tier.eq_ignore_ascii_case("enterprise"))
+                .collect(),
+            Vec::new(),
+        ),
+        Choice::Ids(ids) => {
+            let found = ids
+                .iter()
+                .filter_map(|id| rows.iter().find(|r| &r.customer_id == id))
+                .collect();
+            let missing = ids
+                .iter()
+                .filter(|id| !rows.iter().any(|r| &r.customer_id == *id))
+                .cloned()
+                .collect();
+            (found, missing)
+        }
     };
+    let made_window = (period.start_date, period.end_date);
+    if !without_rows.is_empty() && chosen.is_empty() {
+        return Ok(Made {
+            files: Vec::new(),
+            without_rows,
+            window: made_window,
+        });
+    }
     let ctx = settings.report_context();
     let tera = super::templates(settings)?;
-    let feedback = metrics::feedback::by_customer(&data.feedback, &window)?;
-    let out = args.window.out.clone().unwrap_or_else(|| settings.output_dir.clone());
+    let feedback = metrics::feedback::by_customer(&data.feedback, &period)?;
     let mut written = Vec::new();
     for row in chosen {
         // Only this customer's feedback rows reach its comments.
@@ -78,15 +125,15 @@ pub fn run(settings: &Settings, args: &CustomerReportArgs) -> Result<Vec<std::pa
             .lazy()
             .filter(col(CUSTOMER_ID).eq(lit(row.customer_id.as_str())))
             .collect()?;
-        let comments = metrics::feedback::recent_comments(&own, &window, data.customers.as_ref(), settings.timezone)?;
+        let comments = metrics::feedback::recent_comments(&own, &period, data.customers.as_ref(), settings.timezone)?;
         let r = customer::of(
             ctx.currency(),
             report::weekly::Generated::new(&ctx).at,
             row,
             CustomerWindow {
-                from: window.start_date.to_string(),
-                to: window.end_date.to_string(),
-                days: window.days(),
+                from: period.start_date.to_string(),
+                to: period.end_date.to_string(),
+                days: period.days(),
             },
             feedback.get(&row.customer_id).cloned().unwrap_or_default(),
             comments,
@@ -95,7 +142,11 @@ pub fn run(settings: &Settings, args: &CustomerReportArgs) -> Result<Vec<std::pa
         let dir = out.join("customers").join(folder_name(&row.customer_id));
         written.extend(deliver::files::write(&dir, &files)?);
     }
-    Ok(written)
+    Ok(Made {
+        files: written,
+        without_rows,
+        window: made_window,
+    })
 }
 
 #[cfg(test)]

@@ -41,6 +41,9 @@ pub fn write_report(settings: &Settings, kind: ReportKind, out: &Path, week: Iso
         ReportKind::BriefExecutive => brief::write(settings, crate::report::brief::Audience::Executive, week, out),
         ReportKind::BriefTechnical => brief::write(settings, crate::report::brief::Audience::Technical, week, out),
         ReportKind::BriefSupport => brief::write(settings, crate::report::brief::Audience::Support, week, out),
+        ReportKind::Customer => {
+            anyhow::bail!("customer reports are made one per customer: run `cacheroi customer-report`")
+        }
     }
 }
 

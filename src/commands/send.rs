@@ -52,6 +52,9 @@ pub fn deliver(
 /// `cacheroi send`.
 pub fn run(settings: &Settings, args: &SendArgs) -> Result<Vec<String>> {
     let out = args.out.clone().unwrap_or_else(|| settings.output_dir.clone());
+    if args.report == ReportKind::Customer {
+        return customers(settings, args, &out);
+    }
     let week = resolve_week(&args.week, settings.now(), settings.timezone)?;
     let dir = args.report.dir(&out, &week.label());
     let files = if dir.join("metrics.json").exists() {
@@ -73,6 +76,81 @@ pub fn run(settings: &Settings, args: &SendArgs) -> Result<Vec<String>> {
         &out,
     )?;
     Ok(vec![sent])
+}
+
+/// `send --report customer`: each customer with a `contact_email` gets its
+/// own report (rendered first when it is not there), one message each;
+/// `--dry-run F.eml` writes `F-<customer>.eml` for each. `--to` sends every
+/// customer's message to those addresses instead (an account manager).
+fn customers(settings: &Settings, args: &SendArgs, out: &Path) -> Result<Vec<String>> {
+    let table = super::inputs::customers_table(settings)?.with_context(|| {
+        format!(
+            "{}: `send --report customer` needs [sources] customers with a contact_email column",
+            settings.path.display()
+        )
+    })?;
+    let source = settings.sources.customers.clone().unwrap_or_default();
+    let contacts = crate::sources::customers::contacts(&table)?;
+    if contacts.is_empty() {
+        anyhow::bail!("{source}: no customer has a contact_email: nothing to send");
+    }
+    for (id, email) in &contacts {
+        mail::check_address(email)
+            .with_context(|| format!("{source}: customer {}: contact_email", crate::error::clip(id, 60)))?;
+    }
+    let folder = |id: &str| {
+        ReportKind::Customer
+            .dir(out, "")
+            .join(super::customer_report::folder_name(id))
+    };
+    let missing: Vec<String> = contacts
+        .iter()
+        .filter(|(id, _)| !folder(id).join("metrics.json").exists())
+        .map(|(id, _)| id.clone())
+        .collect();
+    let mut lines = Vec::new();
+    let mut without_rows = Vec::new();
+    if !missing.is_empty() {
+        tracing::info!("rendering the reports of {} customers first", missing.len());
+        let window = crate::cli::WindowArgs {
+            from: None,
+            to: None,
+            out: Some(out.to_path_buf()),
+        };
+        let made =
+            super::customer_report::write(settings, super::customer_report::Choice::Ids(&missing), &window, out)?;
+        for id in &made.without_rows {
+            lines.push(format!(
+                "{id}: no request rows in {} to {}; no report, not sent",
+                made.window.0, made.window.1
+            ));
+        }
+        without_rows = made.without_rows;
+    }
+    for (id, email) in contacts.iter().filter(|(id, _)| !without_rows.contains(id)) {
+        let files = crate::sources::archive::report(&folder(id))?;
+        let rendered = parts(ReportKind::Customer, &files)?;
+        let to = if args.to.is_empty() {
+            vec![email.clone()]
+        } else {
+            args.to.clone()
+        };
+        let dry_run = args.dry_run.as_deref().map(|p| {
+            let stem = p
+                .file_stem()
+                .map_or_else(|| "customer".into(), |s| s.to_string_lossy().into_owned());
+            p.with_file_name(format!("{stem}-{}.eml", super::customer_report::folder_name(id)))
+        });
+        lines.push(deliver(
+            settings,
+            ReportKind::Customer,
+            &rendered,
+            &to,
+            dry_run.as_deref(),
+            out,
+        )?);
+    }
+    Ok(lines)
 }
 
 /// The message parts of a rendered report of `kind`, with its subject.

@@ -174,6 +174,11 @@ pub fn parts_of(files: &Files, parts: &Parts, label: String, period: String, sub
     })
 }
 
+/// Whether `s` is an e-mail address ("Name <a@b>" allowed).
+pub fn check_address(s: &str) -> Result<()> {
+    mailbox(s, "address").map(|_| ())
+}
+
 fn mailbox(s: &str, what: &str) -> Result<Mailbox> {
     s.parse::<Mailbox>()
         .map_err(|e| anyhow!("{what} `{s}` is not an e-mail address: {e}"))

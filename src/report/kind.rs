@@ -16,6 +16,8 @@ pub enum ReportKind {
     BriefExecutive,
     BriefTechnical,
     BriefSupport,
+    /// Each customer's own report, mailed to its `contact_email`.
+    Customer,
 }
 
 /// The files of a rendered report that a message carries: the HTML (its
@@ -48,7 +50,7 @@ const BRIEF: Parts = Parts {
 };
 
 /// Every kind, in the order of [`ReportKind`].
-pub const KINDS: [Spec; 6] = [
+pub const KINDS: [Spec; 7] = [
     Spec {
         name: "weekly",
         per_week: true,
@@ -97,6 +99,16 @@ pub const KINDS: [Spec; 6] = [
         parts: BRIEF,
         subject: brief_subject,
     },
+    Spec {
+        name: "customer",
+        per_week: false,
+        parts: Parts {
+            html: "report.html",
+            markdown: "report.md",
+            attachments: &[JSON],
+        },
+        subject: customer_subject,
+    },
 ];
 
 impl ReportKind {
@@ -121,6 +133,10 @@ impl ReportKind {
     /// The folder of a report under `out` (`week`: its ISO week label, for
     /// a kind made per week).
     pub fn dir(self, out: &Path, week: &str) -> PathBuf {
+        if self == ReportKind::Customer {
+            // One folder per customer below it.
+            return out.join("customers");
+        }
         let d = out.join(self.name());
         if self.spec().per_week { d.join(week) } else { d }
     }
@@ -175,6 +191,25 @@ fn impact_subject(m: &Value) -> (String, String) {
     (
         format!("Cache rollout impact {from} to {to}: {calls}, {met} of {with} targets met"),
         format!("{from}..{to}"),
+    )
+}
+
+/// A customer's report: the customer's name and the window (its period
+/// label names the customer, for the delivery log).
+fn customer_subject(m: &Value) -> (String, String) {
+    let (from, to) = (
+        m["window"]["from"].as_str().unwrap_or("?"),
+        m["window"]["to"].as_str().unwrap_or("?"),
+    );
+    let last = chrono::NaiveDate::parse_from_str(to, "%Y-%m-%d")
+        .map(|d| (d - chrono::Duration::days(1)).to_string())
+        .unwrap_or_else(|_| to.to_string());
+    (
+        format!(
+            "Your results with the cache, {from} to {last} — {}",
+            m["name"].as_str().unwrap_or("")
+        ),
+        format!("{} {from}..{to}", m["customer_id"].as_str().unwrap_or("?")),
     )
 }
 

@@ -567,8 +567,15 @@ fn write_customers(out: &Path, custs: &[Customer]) -> Result<PathBuf> {
         "seats",
         "segment",
         "annual_contract_value",
+        "contact_email",
     ])?;
     for c in custs {
+        // Enterprise customers have a success contact (`send --report customer`).
+        let contact = if c.tier == "enterprise" {
+            format!("success+{}@example.com", c.id)
+        } else {
+            String::new()
+        };
         w.write_record([
             c.id.clone(),
             c.name.clone(),
@@ -576,6 +583,7 @@ fn write_customers(out: &Path, custs: &[Customer]) -> Result<PathBuf> {
             c.users.to_string(),
             c.segment.to_string(),
             format!("{:.2}", c.acv),
+            contact,
         ])?;
     }
     write_atomic(&path, &w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;

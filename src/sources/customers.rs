@@ -14,6 +14,8 @@ pub const NAME: &str = "name";
 pub const TIER: &str = "tier";
 pub const SEATS: &str = "seats";
 pub const ANNUAL_CONTRACT_VALUE: &str = "annual_contract_value";
+/// Optional: where `send --report customer` mails the customer's report.
+pub const CONTACT_EMAIL: &str = "contact_email";
 /// The customers table's segment, under its own name while joining.
 const CUSTOMER_SEGMENT: &str = "__customer_segment";
 /// A row's segment when neither the row nor the customers table has one.
@@ -23,7 +25,15 @@ pub const DEFAULT_SEGMENT: &str = "general";
 /// text columns with empty values as null.
 pub fn read(path: &Path, limits: &crate::formats::Limits) -> Result<DataFrame> {
     let wanted = crate::formats::Wanted {
-        names: vec![CUSTOMER_ID, NAME, TIER, SEATS, SEGMENT, ANNUAL_CONTRACT_VALUE],
+        names: vec![
+            CUSTOMER_ID,
+            NAME,
+            TIER,
+            SEATS,
+            SEGMENT,
+            ANNUAL_CONTRACT_VALUE,
+            CONTACT_EMAIL,
+        ],
         free_text: vec![NAME],
     };
     let raw = RawFile::open(path, &wanted, limits)?;
@@ -63,6 +73,7 @@ pub fn read(path: &Path, limits: &crate::formats::Limits) -> Result<DataFrame> {
             number(SEATS, DataType::Int64),
             text(SEGMENT),
             number(ANNUAL_CONTRACT_VALUE, DataType::Float64),
+            text(CONTACT_EMAIL),
         ])
         .filter(col(CUSTOMER_ID).is_not_null().and(col(CUSTOMER_ID).neq(lit(""))))
         .unique_stable(Some(cols([CUSTOMER_ID])), UniqueKeepStrategy::First)
@@ -97,6 +108,19 @@ pub fn assign_segments(rows: DataFrame, customers: Option<&DataFrame>) -> Result
         .with_column(coalesce(&[col(SEGMENT), col(CUSTOMER_SEGMENT), lit(DEFAULT_SEGMENT)]).alias(SEGMENT))
         .drop(cols([CUSTOMER_SEGMENT]));
     Ok(joined.collect()?)
+}
+
+/// (customer_id, contact_email) of every customer with a contact, in the
+/// table's order.
+pub fn contacts(customers: &DataFrame) -> Result<Vec<(String, String)>> {
+    let ids = customers.column(crate::frames::CUSTOMER_ID)?.str()?;
+    let emails = customers.column(CONTACT_EMAIL)?.str()?;
+    Ok(ids
+        .iter()
+        .zip(emails.iter())
+        .filter_map(|(i, e)| Some((i?.to_string(), e?.trim().to_string())))
+        .filter(|(_, e)| !e.is_empty())
+        .collect())
 }
 
 /// customer_id → (name, tier) from the customers table (empty without one).

@@ -546,3 +546,76 @@ fn a_rollback_without_escalation_recipients_says_so() {
     );
     assert!(!root.path().join("m.escalation.eml").exists());
 }
+
+/// `send --report customer`: each customer with a contact_email (the
+/// sample's five enterprise customers) gets one message with its own report
+/// only — no other customer's id or name in its subject, parts or
+/// attachment — and a dry run writes one .eml each.
+#[test]
+fn each_customer_is_mailed_its_own_report_only() {
+    let root = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(root.path(), &[]);
+    with_email(root.path(), &plain(smtp.port));
+    let out = cmd(root.path(), &["send", "--report", "customer"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = fs::read_to_string(root.path().join("data/customers.csv")).unwrap();
+    let customers: Vec<(String, String, String)> = csv::Reader::from_reader(table.as_bytes())
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[1].to_string(), r[6].to_string())
+        })
+        .collect();
+    let contacts: Vec<&(String, String, String)> = customers.iter().filter(|c| !c.2.is_empty()).collect();
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), contacts.len());
+    assert_eq!(contacts.len(), 5);
+    for raw in &mails {
+        let m = MessageParser::default().parse(raw).unwrap();
+        let to = recipients(&m);
+        assert_eq!(to.len(), 1);
+        let (id, name, _) = contacts.iter().find(|c| c.2 == to[0]).expect("a contact");
+        let subject = m.subject().unwrap();
+        assert!(subject.ends_with(name.as_str()), "{subject}");
+        let mut shown = vec![
+            subject.to_string(),
+            m.body_text(0).unwrap().to_string(),
+            m.body_html(0).unwrap().to_string(),
+        ];
+        for a in m.attachments() {
+            if a.attachment_name() == Some("metrics.json") {
+                shown.push(String::from_utf8_lossy(a.contents()).into_owned());
+            }
+        }
+        let all = shown.join("\n");
+        assert!(all.contains(id.as_str()), "{id} not named in its own message");
+        for (other_id, other_name, _) in &customers {
+            if other_id == id {
+                continue;
+            }
+            assert!(!all.contains(other_id.as_str()), "{id}'s message holds {other_id}");
+            if !name.contains(other_name.as_str()) {
+                let escaped = other_name.replace('&', "&amp;").replace('<', "&lt;");
+                assert!(
+                    !all.contains(other_name.as_str()) && !all.contains(&escaped),
+                    "{id}'s message holds {other_name}"
+                );
+            }
+        }
+    }
+    // A dry run: one file per customer, nothing sent.
+    let dry = cmd(root.path(), &["send", "--report", "customer", "--dry-run", "c.eml"]);
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    for (id, _, _) in &contacts {
+        assert!(root.path().join(format!("c-{id}.eml")).exists(), "c-{id}.eml");
+    }
+    assert_eq!(smtp.messages().len(), 5);
+    // A contact that is not an address is one line naming the customer.
+    let t = root.path().join("data/customers.csv");
+    fs::write(&t, table.replace("success+c011@example.com", "not an address")).unwrap();
+    let bad = cmd(root.path(), &["send", "--report", "customer", "--dry-run", "d.eml"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("customers.csv: customer c011: contact_email"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
