@@ -150,9 +150,11 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         None => None,
     };
     let before_period = previous_week.period(tz);
+    let customers = metrics::customers::rows(m, data.customers.as_ref(), &base, &period, &settings.costs)?;
+    report.metrics.enterprise_savings = metrics::audience::enterprise_savings(&customers, period.days() as f64);
     report.audience = metrics::audience::Audience {
         since_rollout,
-        customers: metrics::customers::rows(m, data.customers.as_ref(), &base, &period, &settings.costs)?,
+        customers,
         low_scores: metrics::audience::low_scores(&data.feedback, &period)?,
         low_scores_before: metrics::audience::low_scores(&data.feedback, &before_period)?,
         affected: metrics::audience::affected(m, days_of(&period)),

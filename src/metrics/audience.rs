@@ -30,6 +30,29 @@ pub struct Audience {
     pub affected_before: Vec<Affected>,
 }
 
+/// The enterprise customers' savings of a period, a year at its rate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnterpriseSavings {
+    /// Enterprise customers (tier `enterprise`) with requests with the cache.
+    pub customers: usize,
+    /// The mean over them of net savings × 365 ÷ days.
+    pub mean_annual_net_savings: f64,
+}
+
+/// The mean annual net savings per enterprise customer with the cache over
+/// a period of `days` (None when no enterprise customer had the cache).
+pub fn enterprise_savings(rows: &[super::customers::CustomerRow], days: f64) -> Option<EnterpriseSavings> {
+    let each: Vec<f64> = rows
+        .iter()
+        .filter(|c| c.tier.eq_ignore_ascii_case("enterprise") && c.cached_requests > 0)
+        .filter_map(|c| c.net_savings.map(|n| n * 365.0 / days))
+        .collect();
+    (!each.is_empty() && days > 0.0).then(|| EnterpriseSavings {
+        customers: each.len(),
+        mean_annual_net_savings: each.iter().sum::<f64>() / each.len() as f64,
+    })
+}
+
 /// A score at or below this is a low score the support brief lists (a
 /// complaint is ≤ 2, CONTRACT's `complaints`).
 pub const LOW_SCORE: i64 = 3;
@@ -225,6 +248,36 @@ mod tests {
         let (by_customer, by_theme) = grouped(&s);
         assert_eq!(by_customer["c1"].len(), 2);
         assert_eq!(by_theme["stale"].len(), 1);
+    }
+
+    #[test]
+    fn enterprise_savings_are_the_mean_of_each_customers_year() {
+        use crate::metrics::customers::CustomerRow;
+        let row = |tier: &str, cached: u64, net: f64| CustomerRow {
+            customer_id: "c".into(),
+            name: "n".into(),
+            tier: tier.into(),
+            requests: cached,
+            cached_requests: cached,
+            origin_calls_avoided: None,
+            gross_savings: None,
+            redis_cost: None,
+            net_savings: Some(net),
+            latency_improvement_mean: None,
+        };
+        // Two enterprise customers with the cache: 70 and 140 net in 7 days
+        // → 3,650 and 7,300 a year, mean 5,475. The one without the cache
+        // and the SMB customer do not count.
+        let rows = [
+            row("enterprise", 10, 70.0),
+            row("Enterprise", 10, 140.0),
+            row("enterprise", 0, 0.0),
+            row("smb", 10, 1_000.0),
+        ];
+        let e = enterprise_savings(&rows, 7.0).unwrap();
+        assert_eq!(e.customers, 2);
+        assert!((e.mean_annual_net_savings - 5_475.0).abs() < 1e-9);
+        assert_eq!(enterprise_savings(&rows[2..3], 7.0), None);
     }
 
     #[test]

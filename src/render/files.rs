@@ -85,11 +85,15 @@ pub fn customer(tera: &Tera, report: &crate::report::customer::CustomerReport) -
     Ok(f)
 }
 
-/// The archive's index.html and index.md.
+/// The archive's index.html and index.md — the dashboard: the success
+/// metrics' cards and their trend charts over every week on record.
 pub fn index(tera: &Tera, archive: &Archive) -> Result<Files> {
+    let charts = charts::dashboard::charts(archive, &archive.currency)?;
+    let view = View::new(archive, &[], &charts);
     let mut f = Files::default();
-    f.add("index.html", render(tera, "index.html", archive)?);
-    f.add("index.md", render(tera, "index.md", archive)?);
+    f.add("index.html", render(tera, "index.html", &view)?);
+    f.add("index.md", render(tera, "index.md", &view)?);
+    add_charts(&mut f, &charts);
     Ok(f)
 }
 

@@ -296,17 +296,11 @@ fn claim(sentence: String, verdict: &'static str) -> Claim {
 /// The product brief's key messages against this week's measurement.
 pub fn claims(r: &WeeklyReport, cur: &str) -> Vec<Claim> {
     let mut out = Vec::new();
-    // Enterprise savings: each enterprise customer with the cache this week,
-    // its net savings × 365 / 7, averaged.
-    let days = 7.0;
-    let enterprise: Vec<f64> = r
-        .audience
-        .customers
-        .iter()
-        .filter(|c| c.tier.eq_ignore_ascii_case("enterprise") && c.cached_requests > 0)
-        .filter_map(|c| c.net_savings.map(|n| n * 365.0 / days))
-        .collect();
-    let mean = (!enterprise.is_empty()).then(|| enterprise.iter().sum::<f64>() / enterprise.len() as f64);
+    // Enterprise savings: the mean over enterprise customers with the cache
+    // of their net savings a year at this week's rate.
+    let e = r.metrics.enterprise_savings.as_ref();
+    let mean = e.map(|e| e.mean_annual_net_savings);
+    let n = e.map_or(0, |e| e.customers);
     let (lo, hi) = (ENTERPRISE_RANGE.0 as f64, ENTERPRISE_RANGE.1 as f64);
     let range = format!("{}–{} {cur}", units::count(Some(lo)), units::count(Some(hi)));
     out.push(claim(
@@ -314,13 +308,13 @@ pub fn claims(r: &WeeklyReport, cur: &str) -> Vec<Claim> {
             Some(m) if m >= 0.0 => format!(
                 "Enterprise customers save {} a year each on average ({} with the cache; brief: {range})",
                 units::money(Some(m), cur),
-                units::plural(Some(enterprise.len() as f64), "customer")
+                units::plural(Some(n as f64), "customer")
             ),
             Some(m) => format!(
                 "Enterprise customers cost {} a year each on average: their calls avoided are worth less than \
                  their share of Redis ({} with the cache; brief: saves {range})",
                 units::money(Some(-m), cur),
-                units::plural(Some(enterprise.len() as f64), "customer")
+                units::plural(Some(n as f64), "customer")
             ),
             None => format!("Enterprise customers' savings (brief: {range}): no enterprise customer had the cache"),
         },

@@ -16,7 +16,8 @@ pub enum ReportKind {
     BriefExecutive,
     BriefTechnical,
     BriefSupport,
-    /// Each customer's own report, mailed to its `contact_email`.
+    // Each customer's own report, mailed to its `contact_email` (no doc
+    // comment: clap would list every value with its description).
     Customer,
 }
 

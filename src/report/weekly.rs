@@ -55,6 +55,9 @@ pub struct WeeklyMetrics {
     /// Per endpoint, busiest first: the KPIs restricted to the endpoint
     /// (docs/kpis.md "Per endpoint").
     pub endpoints: Vec<crate::metrics::endpoints::EndpointFigures>,
+    /// The enterprise customers' net savings a year each at this week's
+    /// rate (null when none had the cache): the brief's 10,000–50,000 claim.
+    pub enterprise_savings: Option<crate::metrics::audience::EnterpriseSavings>,
     pub generated: Generated,
 }
 
@@ -297,6 +300,7 @@ pub fn assemble(
         conformance: None,
         risks: Vec::new(),
         endpoints: Vec::new(),
+        enterprise_savings: None,
         generated: Generated::new(ctx),
     };
     let feedback = FeedbackSection {

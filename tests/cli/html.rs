@@ -71,13 +71,12 @@ fn weekly_html_escapes_parses_and_points_at_real_images() {
     );
 }
 
-#[test]
-fn weekly_html_loads_every_image_in_headless_chromium() {
-    let dir = tempfile::tempdir().unwrap();
-    let week = hostile_week(dir.path());
-    let summary = week.join("summary.html").canonicalize().unwrap();
+/// Load `page` in headless Chromium (through a harness page with script,
+/// unlike the report) and report its images, the broken ones, its scripts.
+fn in_chromium(dir: &Path, page: &Path) -> serde_json::Value {
+    let summary = page.canonicalize().unwrap();
     // A harness page (with script, unlike the report) inspects the report in an iframe.
-    let harness = dir.path().join("harness.html");
+    let harness = dir.join("harness.html");
     fs::write(
         &harness,
         format!(
@@ -123,7 +122,7 @@ document.getElementById('f').addEventListener('load', function () {{
             "--virtual-time-budget=10000",
             "--dump-dom",
         ])
-        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
         .arg(format!("file://{}", harness.display()))
         .output()
         .unwrap();
@@ -140,11 +139,45 @@ document.getElementById('f').addEventListener('load', function () {{
                 String::from_utf8_lossy(&out.stderr)
             )
         });
-    let v: serde_json::Value = serde_json::from_str(&result.replace("&quot;", "\"")).unwrap();
+    serde_json::from_str(&result.replace("&quot;", "\"")).unwrap()
+}
+
+#[test]
+fn weekly_html_loads_every_image_in_headless_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let week = hostile_week(dir.path());
+    let v = in_chromium(dir.path(), &week.join("summary.html"));
     assert_eq!(v["images"], 5, "{v}");
     assert_eq!(v["broken"], serde_json::json!([]), "{v}");
     assert_eq!(v["scripts"], 0, "{v}");
     assert_eq!(v["alerts"], -1, "{v}");
+}
+
+/// The dashboard (the archive index): valid, no script, its three trend
+/// charts load in a real browser, eleven metric cards.
+#[test]
+fn the_dashboard_loads_its_charts_in_headless_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    hostile_week(dir.path());
+    super::ok_on_sample(dir.path(), &["-q", "weekly", "--week", "2026-W45"]);
+    let index = dir.path().join("out/index.html");
+    let html = fs::read_to_string(&index).unwrap();
+    let doc = Html::parse_document(&html);
+    assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+    assert!(html.contains("Cache rollout dashboard"));
+    assert_eq!(
+        html.matches("class=\"card\" style=\"padding:8px 10px").count(),
+        11,
+        "eleven cards"
+    );
+    assert!(
+        html.contains("since 2026-W45"),
+        "arrows against the week before on record"
+    );
+    let v = in_chromium(dir.path(), &index);
+    assert_eq!(v["images"], 3, "{v}");
+    assert_eq!(v["broken"], serde_json::json!([]), "{v}");
+    assert_eq!(v["scripts"], 0, "{v}");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! in the Okabe–Ito colour-blind-safe palette. Pure: specs in, bytes out.
 
 pub mod bars;
+pub mod dashboard;
 pub mod line;
 pub mod tornado;
 pub mod weekly;
