@@ -216,3 +216,51 @@ fn send_mails_a_brief_to_its_audience() {
     assert!(text.contains("below the claim"), "{text}");
     assert!(dir.path().join("out/brief-executive/2026-W46/brief.html").exists());
 }
+
+/// One customer by hand, on the tiny log of
+/// [`the_technical_brief_has_one_endpoints_figures_by_hand`]: c011 over
+/// 2026-W46 (7 days) has 5 requests, all with the cache, 1 origin call; the
+/// baseline's rate is 4 calls ÷ 4 requests = 1, so calls avoided = 5 × 1 − 1
+/// = 4, worth 4 × 0.06 = 0.24 USD; Redis costs 900 × 12 ÷ 365 × 7 =
+/// 207.1232877 for the week, all of it c011's (it has every request with
+/// the cache): net 0.24 − 207.1232877 = −206.8832877. Its mean latency with
+/// the cache is (4 × 10 + 200) ÷ 5 = 48 ms against 100 before: 52 % faster.
+#[test]
+fn one_customers_report_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = vec!["2026-09-08T10:00:00Z,c011,c011-u001,GET /x,200,100,,false,1"; 4];
+    rows.extend(["2026-11-10T10:00:00Z,c011,c011-u001,GET /x,200,10,HIT,true,0"; 3]);
+    rows.push("2026-11-10T11:00:00Z,c011,c011-u001,GET /x,200,10,STALE,true,0");
+    rows.push("2026-11-10T12:00:00Z,c011,c011-u001,GET /x,200,200,MISS,true,1");
+    rows.push("2026-11-10T13:00:00Z,c012,c012-u001,GET /x,200,100,,false,1");
+    tiny(
+        dir.path(),
+        &rows,
+        "2026-11-11T09:00:00Z,c011,c011-u001,5,\"Fast now\"\n",
+    );
+    ok_on_sample(
+        dir.path(),
+        &[
+            "-q",
+            "customer-report",
+            "--customer",
+            "c011",
+            "--from",
+            "2026-11-09",
+            "--to",
+            "2026-11-16",
+        ],
+    );
+    let m = json(&dir.path().join("out/customers/c011/metrics.json"));
+    assert_eq!(
+        (m["requests"].as_u64(), m["cached_requests"].as_u64()),
+        (Some(5), Some(5))
+    );
+    close(&m["origin_calls_avoided"], 4.0);
+    close(&m["latency_improvement_mean"], 0.52);
+    let redis = 900.0 * 12.0 / 365.0 * 7.0;
+    close(&m["net_savings"], 0.24 - redis);
+    close(&m["annualized_net_savings"], (0.24 - redis) * 365.0 / 7.0);
+    assert_eq!(m["expected_range"], "below");
+    assert_eq!(m["feedback"]["quote"], "Fast now");
+}
