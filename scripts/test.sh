@@ -12,6 +12,12 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 # LibreOffice recalculates roi.xlsx in the tests (without its recommends: ~300 MB less).
 need_lean=()
 command -v soffice >/dev/null 2>&1 || need_lean+=(libreoffice-calc)
+# The nginx access-log tests run a real nginx (proxy_cache) in the foreground.
+new_nginx=
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  need_lean+=(nginx-light)
+  new_nginx=1
+fi
 if [ ${#need_apt[@]} -gt 0 ] || [ ${#need_lean[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} ${need_lean[*]} (apt-get)" >&2
   apt-get update -qq
@@ -20,6 +26,10 @@ if [ ${#need_apt[@]} -gt 0 ] || [ ${#need_lean[@]} -gt 0 ]; then
   fi
   if [ ${#need_lean[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_lean[@]}" >/dev/null
+  fi
+  # The package starts a system nginx on port 80: the tests start their own.
+  if [ -n "$new_nginx" ]; then
+    (service nginx stop || pkill -x nginx) >/dev/null 2>&1 || true
   fi
 fi
 

@@ -50,6 +50,11 @@ pub enum Command {
     /// support (low scores by customer and theme, affected customers, the
     /// plan); `<out>/brief-<audience>/<week>/`.
     Brief(BriefArgs),
+    /// What the tool sees in request-log files: format, columns, the
+    /// cache-status words and how they count, the first rows and the totals
+    /// after mapping, and the `[sources.requests_mapping]` section that reads
+    /// them (the configured one with --config, else one guessed).
+    Inspect(InspectArgs),
     /// Evaluate the rollout plan's phase for a week: exit 0 proceed, 3 hold
     /// (criteria not yet met), 4 rollback (a trigger fired).
     Gate(GateArgs),
@@ -124,6 +129,20 @@ pub struct BriefArgs {
     pub audience: crate::report::brief::Audience,
     #[command(flatten)]
     pub week: WeeklyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Request-log files (CSV, NDJSON, Parquet, or nginx access logs, `.gz` too).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The nginx `log_format` the files were written with (as in nginx.conf),
+    /// or a preset: combined, combined_cache.
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub type ImpactArgs = WindowArgs;

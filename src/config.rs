@@ -87,6 +87,7 @@ struct SourcesModel {
     customers: Option<Sp<String>>,
     redis_snapshots: Option<Sp<String>>,
     rollups: Option<Sp<String>>,
+    requests_mapping: Option<Sp<crate::sources::mapping::MappingModel>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -168,6 +169,8 @@ pub struct Sources {
     /// The rollup dataset: one an engine made (read only), or where
     /// cacheroi keeps its own (default `<output_dir>/rollups`).
     pub rollups: Option<String>,
+    /// `[sources.requests_mapping]`: the request log's own columns and words.
+    pub mapping: Option<crate::sources::mapping::Mapping>,
     /// The config file, for errors.
     config: PathBuf,
 }
@@ -615,6 +618,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
             .ok_or_else(|| here("missing sources.redis_snapshots".into()))?,
         customers: optional(&src.customers, "sources.customers")?,
         rollups: optional(&src.rollups, "sources.rollups")?,
+        mapping: src
+            .requests_mapping
+            .as_ref()
+            .map(|m| {
+                crate::sources::mapping::Mapping::new(m.get_ref()).map_err(|e| err.at(m, "sources.requests_mapping", e))
+            })
+            .transpose()?,
         config: path.to_path_buf(),
     };
 

@@ -11,7 +11,7 @@ use crate::formats::{self, Limits};
 pub type Target = fn(&[u8]);
 
 /// Every target by name, for the corpus replay.
-pub const TARGETS: [(&str, Target); 10] = [
+pub const TARGETS: [(&str, Target); 11] = [
     ("redis_info", redis_info),
     ("store", store),
     ("config", config),
@@ -22,6 +22,7 @@ pub const TARGETS: [(&str, Target); 10] = [
     ("feedback_csv", feedback_csv),
     ("arguments", arguments),
     ("timestamp", timestamp),
+    ("nginx_log", nginx_log),
 ];
 
 fn text(data: &[u8]) -> String {
@@ -124,6 +125,49 @@ pub fn request_ndjson(data: &[u8]) {
 
 pub fn feedback_csv(data: &[u8]) {
     through_source(data, &crate::sources::feedback::SOURCE, formats::InputFormat::Csv);
+}
+
+/// An nginx access log: the first line is the `log_format` (a preset when
+/// it does not compile), the rest the log. Every line splits into one value
+/// per variable or says why not; the whole log through the reader, the
+/// mapping guessed from its variables and the normaliser keeps every record.
+pub fn nginx_log(data: &[u8]) {
+    use crate::formats::nginx;
+    let cut = data.iter().position(|b| *b == b'\n').unwrap_or(data.len());
+    let (head, body) = (&data[..cut], data.get(cut + 1..).unwrap_or_default());
+    let format = nginx::compile(&text(head)).unwrap_or_else(|_| nginx::compile("combined_cache").expect("the preset"));
+    if format.json {
+        return; // NDJSON: the request_ndjson target's.
+    }
+    let n = format.variables().len();
+    for line in text(body).lines().take(256) {
+        if let Ok(v) = format.parse(line) {
+            assert_eq!(v.len(), n);
+        }
+    }
+    let (model, _) = crate::sources::inspect::guess(&format.variables(), None, true);
+    let Ok(mut m) = crate::sources::mapping::Mapping::new(&model) else {
+        return;
+    };
+    m.nginx = Some(format.clone());
+    let limits = Limits {
+        max_line_kib: 64,
+        ..Limits::default()
+    };
+    let wanted = m.wanted(&crate::sources::request_log::SOURCE.wanted());
+    let Ok(raw) = formats::RawFile::nginx_from_bytes(Path::new("/fuzz/access.log"), body, &format, &wanted, &limits)
+    else {
+        return;
+    };
+    let records = raw.height;
+    let Ok(mapped) = m.apply(raw) else { return };
+    let Ok(norm) = crate::sources::request_log::normalize(&mapped) else {
+        return;
+    };
+    assert_eq!(
+        norm.frame.collect().expect("a normalised frame collects").height(),
+        records
+    );
 }
 
 /// `--week`, `--retain`, `--timeout` and `--attest` values.

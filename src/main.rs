@@ -82,6 +82,18 @@ fn run(cli: &Cli) -> anyhow::Result<(Vec<String>, i32)> {
             (if cli.global.quiet { Vec::new() } else { lines }, exit::SUCCESS)
         }
         Command::Roi(args) => (paths(commands::roi::run(&settings()?, args)?.files), exit::SUCCESS),
+        Command::Inspect(args) => {
+            // The configured mapping only with an explicit --config (or a
+            // ./cacheroi.toml), never the bundled sample's.
+            let settings = match &cli.global.config {
+                Some(p) => Some(config::load(p)?),
+                None if std::path::Path::new("cacheroi.toml").is_file() => {
+                    Some(config::load(std::path::Path::new("cacheroi.toml"))?)
+                }
+                None => None,
+            };
+            (commands::inspect::run(settings.as_ref(), args)?, exit::SUCCESS)
+        }
         Command::Brief(args) => (paths(commands::brief::run(&settings()?, args)?.files), exit::SUCCESS),
         Command::CustomerReport(args) => (
             paths(commands::customer_report::run(&settings()?, args)?),

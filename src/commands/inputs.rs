@@ -50,6 +50,7 @@ pub fn rollups(
         customers,
         customers_hash: crate::rollups::customers_hash(customers_path)?,
         limits: &settings.limits,
+        mapping: settings.sources.mapping.as_ref(),
     };
     let paths = if external {
         Vec::new()

@@ -6,6 +6,7 @@ pub mod customer_report;
 pub mod gate;
 pub mod impact;
 pub mod inputs;
+pub mod inspect;
 pub mod notify;
 pub mod risks;
 pub mod roi;

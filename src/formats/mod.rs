@@ -11,6 +11,7 @@
 
 pub mod csv;
 pub mod ndjson;
+pub mod nginx;
 pub mod parquet;
 pub mod text;
 
@@ -80,6 +81,8 @@ pub enum InputFormat {
     Csv,
     Ndjson,
     Parquet,
+    /// An nginx access log read by its `log_format`.
+    Nginx,
 }
 
 impl InputFormat {
@@ -90,6 +93,7 @@ impl InputFormat {
             InputFormat::Csv => "csv",
             InputFormat::Ndjson => "ndjson",
             InputFormat::Parquet => "parquet",
+            InputFormat::Nginx => "nginx",
         }
     }
 }
@@ -110,6 +114,18 @@ pub struct FileKind {
 }
 
 impl FileKind {
+    /// The compression of a file by its name (`.gz`, `.zst`), whatever the format.
+    pub fn compression_of(path: &Path) -> Compression {
+        let name = path.to_string_lossy().to_ascii_lowercase();
+        if name.ends_with(".gz") {
+            Compression::Gzip
+        } else if name.ends_with(".zst") {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+
     pub fn detect(path: &Path) -> Result<FileKind, SourceError> {
         let name = path
             .file_name()
@@ -178,7 +194,7 @@ impl RawFile {
         check_regular_file(path)?;
         let kind = FileKind::detect(path)?;
         let (df, found) = match kind.format {
-            InputFormat::Csv | InputFormat::Ndjson => {
+            InputFormat::Csv | InputFormat::Ndjson | InputFormat::Nginx => {
                 let input = text::open(path, kind.compression, limits)?;
                 read_text(path, kind.format, input, wanted, limits)?
             }
@@ -232,6 +248,62 @@ impl RawFile {
     /// malformed (its rows are then counted as such, not missing columns).
     pub fn found_nothing(&self) -> bool {
         self.found.is_empty()
+    }
+
+    /// The same file with another frame (a mapping's canonical columns).
+    pub fn replaced(self, df: DataFrame) -> RawFile {
+        let found = self.found.clone();
+        RawFile::new(&self.path, self.kind, df, found)
+    }
+
+    /// Read a file as an nginx access log written with `format` (an
+    /// `escape=json` one as NDJSON), whatever its name; `.gz` and `.zst`
+    /// by extension.
+    pub fn open_nginx(path: &Path, format: &nginx::LogFormat, wanted: &Wanted, limits: &Limits) -> Result<RawFile> {
+        check_regular_file(path)?;
+        let compression = FileKind::compression_of(path);
+        let input = text::open(path, compression, limits)?;
+        Self::read_nginx(path, input, compression, format, wanted, limits)
+    }
+
+    /// An nginx log's bytes as if they were the file `path` (the fuzz target).
+    pub fn nginx_from_bytes(
+        path: &Path,
+        bytes: &[u8],
+        format: &nginx::LogFormat,
+        wanted: &Wanted,
+        limits: &Limits,
+    ) -> Result<RawFile> {
+        Self::read_nginx(path, bytes, Compression::None, format, wanted, limits)
+    }
+
+    fn read_nginx(
+        path: &Path,
+        input: impl std::io::Read,
+        compression: Compression,
+        format: &nginx::LogFormat,
+        wanted: &Wanted,
+        limits: &Limits,
+    ) -> Result<RawFile> {
+        let (cols, format_kind) = if format.json {
+            (ndjson::read(path, input, wanted, limits)?, InputFormat::Ndjson)
+        } else {
+            (nginx::read(path, input, format, wanted, limits)?, InputFormat::Nginx)
+        };
+        let found = cols.found.clone();
+        let df = cols.finish().map_err(|e| SourceError::Unreadable {
+            path: path.to_path_buf(),
+            reason: crate::error::clip(&e.to_string(), 300),
+        })?;
+        Ok(Self::new(
+            path,
+            FileKind {
+                format: format_kind,
+                compression,
+            },
+            df,
+            found,
+        ))
     }
 
     pub fn has_malformed_flag(&self) -> bool {

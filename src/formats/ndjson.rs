@@ -12,65 +12,13 @@ use std::path::Path;
 use anyhow::Result;
 use serde_json::value::RawValue;
 
-use super::text::{Chunks, line_end, read_error, terminator_len};
+use super::text::for_each_line;
 use super::{Columns, Limits, Wanted};
-use crate::error::SourceError;
 
 /// Read an NDJSON stream into text columns for `wanted`.
 pub fn read(path: &Path, input: impl Read, wanted: &Wanted, limits: &Limits) -> Result<Columns> {
-    let max_line = limits.max_line_bytes();
-    let mut chunks = Chunks::new(input);
-    let io = |e: std::io::Error| read_error(path, e, limits);
     let mut cols = Columns::new(wanted, &[]);
-    let mut first = true;
-    loop {
-        let (end, term) = loop {
-            let unread = chunks.unread();
-            match line_end(unread) {
-                Some(e) if e + 1 < unread.len() || chunks.eof => break (e, terminator_len(unread, e)),
-                // A `\r` as the last byte read may be half of `\r\n`.
-                Some(e) if unread[e] == b'\n' => break (e, 1),
-                None if chunks.eof => break (unread.len(), 0),
-                _ => {
-                    if unread.len() > max_line {
-                        return Err(SourceError::Unreadable {
-                            path: path.to_path_buf(),
-                            reason: format!(
-                                "line {} is longer than {} KiB (set [limits] max_line_kib to read it)",
-                                chunks.line, limits.max_line_kib
-                            ),
-                        }
-                        .into());
-                    }
-                    chunks.fill().map_err(io)?;
-                }
-            }
-        };
-        if end > max_line {
-            return Err(SourceError::Unreadable {
-                path: path.to_path_buf(),
-                reason: format!(
-                    "line {} is longer than {} KiB (set [limits] max_line_kib to read it)",
-                    chunks.line, limits.max_line_kib
-                ),
-            }
-            .into());
-        }
-        let line_no = chunks.line;
-        let mut line = &chunks.unread()[..end];
-        if first {
-            // A byte-order mark (Excel, PowerShell) is not part of the first line.
-            line = line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line);
-        }
-        if line.is_empty() && end == 0 && term == 0 {
-            break;
-        }
-        if !line.iter().all(u8::is_ascii_whitespace) {
-            first = false;
-            record(&mut cols, line_no, line);
-        }
-        chunks.consume(end + term);
-    }
+    for_each_line(path, input, limits, |line_no, line| record(&mut cols, line_no, line))?;
     Ok(cols)
 }
 

@@ -186,6 +186,63 @@ pub fn terminator_len(bytes: &[u8], at: usize) -> usize {
     }
 }
 
+/// Call `f` with (line number, bytes) for every non-blank line of a text
+/// stream (a byte-order mark before the first dropped, `\n`, `\r\n` or `\r`
+/// ends), streamed in chunks; a line longer than the limit fails the file.
+pub fn for_each_line(
+    path: &std::path::Path,
+    input: impl Read,
+    limits: &Limits,
+    mut f: impl FnMut(u64, &[u8]),
+) -> anyhow::Result<()> {
+    let max_line = limits.max_line_bytes();
+    let mut chunks = Chunks::new(input);
+    let io = |e: std::io::Error| read_error(path, e, limits);
+    let too_long = |line: u64| SourceError::Unreadable {
+        path: path.to_path_buf(),
+        reason: format!(
+            "line {line} is longer than {} KiB (set [limits] max_line_kib to read it)",
+            limits.max_line_kib
+        ),
+    };
+    let mut first = true;
+    loop {
+        let (end, term) = loop {
+            let unread = chunks.unread();
+            match line_end(unread) {
+                Some(e) if e + 1 < unread.len() || chunks.eof => break (e, terminator_len(unread, e)),
+                // A `\r` as the last byte read may be half of `\r\n`.
+                Some(e) if unread[e] == b'\n' => break (e, 1),
+                None if chunks.eof => break (unread.len(), 0),
+                _ => {
+                    if unread.len() > max_line {
+                        return Err(too_long(chunks.line).into());
+                    }
+                    chunks.fill().map_err(io)?;
+                }
+            }
+        };
+        if end > max_line {
+            return Err(too_long(chunks.line).into());
+        }
+        let line_no = chunks.line;
+        let mut line = &chunks.unread()[..end];
+        if first {
+            // A byte-order mark (Excel, PowerShell) is not part of the first line.
+            line = line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line);
+        }
+        if line.is_empty() && end == 0 && term == 0 {
+            break;
+        }
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            first = false;
+            f(line_no, line);
+        }
+        chunks.consume(end + term);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ use polars_arrow::array::Array;
 
 use super::names::{Grouped, Names};
 use super::schema::{self as s, bucket_of};
-use crate::formats::{Limits, RawFile};
+use crate::formats::Limits;
 use crate::frames::{
     CACHE_ENABLED, CACHE_STATUS, CUSTOMER_ID, ENDPOINT, LATENCY_MS, RULE, SEGMENT, STATUS, TS, UPSTREAM_CALLS, USER_ID,
 };
@@ -111,9 +111,10 @@ pub fn roll_up(
     customers: Option<&DataFrame>,
     tz: Tz,
     limits: &Limits,
+    mapping: Option<&crate::sources::mapping::Mapping>,
 ) -> Result<FileRollup> {
     let t = std::time::Instant::now();
-    let raw = RawFile::open(path, &request_log::SOURCE.wanted(), limits)?;
+    let raw = request_log::open(path, limits, mapping)?;
     tracing::trace!(elapsed = ?t.elapsed(), "rollup: read");
     let format = raw.kind.format.extension();
     if raw.height == 0 && raw.found_nothing() {

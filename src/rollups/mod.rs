@@ -35,6 +35,8 @@ pub struct Location<'a> {
     pub customers: Option<&'a DataFrame>,
     pub customers_hash: String,
     pub limits: &'a Limits,
+    /// How the request files' columns map to canonical ones.
+    pub mapping: Option<&'a crate::sources::mapping::Mapping>,
 }
 
 impl Location<'_> {
@@ -46,6 +48,7 @@ impl Location<'_> {
             alpha: schema::ALPHA,
             customers: self.customers_hash.clone(),
             producer: producer.to_string(),
+            mapping: self.mapping.map_or_else(|| "none".into(), |m| m.hash()),
         }
     }
 }
@@ -73,6 +76,7 @@ pub fn refresh_and_load(
         customers: loc.customers,
         limits: loc.limits,
         since,
+        mapping: loc.mapping,
     };
     let (manifest, done) = store::refresh(&loc.root, paths, &setup)?;
     tracing::info!(

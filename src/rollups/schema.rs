@@ -91,6 +91,14 @@ pub struct Marker {
     pub customers: String,
     /// `cacheroi <version>` or `sql/rollup.sql (<engine>)`.
     pub producer: String,
+    /// A hash of `[sources.requests_mapping]` ("none" without one): a
+    /// changed mapping rolls every file up anew.
+    #[serde(default = "no_mapping")]
+    pub mapping: String,
+}
+
+fn no_mapping() -> String {
+    "none".into()
 }
 
 /// Each table's columns and the types a reader takes them as (the day as

@@ -68,6 +68,7 @@ pub struct Setup<'a> {
     pub tz: Tz,
     pub customers: Option<&'a DataFrame>,
     pub limits: &'a Limits,
+    pub mapping: Option<&'a crate::sources::mapping::Mapping>,
     /// Only files modified on or after this are rolled up (older ones keep
     /// their rollup, or stay out until a run without `since`).
     pub since: Option<DateTime<Utc>>,
@@ -230,6 +231,7 @@ pub fn refresh(root: &Path, paths: &[PathBuf], setup: &Setup) -> Result<(Manifes
                         setup.customers,
                         setup.tz,
                         setup.limits,
+                        setup.mapping,
                     )
                     .and_then(|r| {
                         write_rollup(root, &id, &r)?;

@@ -5,6 +5,8 @@
 pub mod archive;
 pub mod customers;
 pub mod feedback;
+pub mod inspect;
+pub mod mapping;
 pub mod redis_live;
 pub mod redis_store;
 pub mod request_log;
@@ -626,6 +628,7 @@ with a newline\",200,12.5,HTI,true,0
                     }
                     std::fs::write(&path, text).unwrap();
                 }
+                InputFormat::Nginx => unreachable!("not in ALL: read by a log_format"),
                 InputFormat::Parquet => {
                     let mut df = df!(
                         "ts" => ts.iter().map(|t| us(t)).collect::<Vec<_>>(),

@@ -12,6 +12,7 @@ mod html;
 mod impact;
 mod independent;
 mod mail;
+mod nginx;
 mod notify;
 mod risks;
 mod roi;

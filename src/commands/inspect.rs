@@ -1,0 +1,143 @@
+//! `cacheroi inspect FILE…`: what the tool sees in request-log files, and
+//! the config section that reads them.
+
+use anyhow::Result;
+
+use crate::cli::InspectArgs;
+use crate::config::Settings;
+use crate::sources::inspect::{Inspection, inspect};
+use crate::sources::mapping::{Mapping, MappingModel};
+
+/// `cacheroi inspect`: the lines for stdout.
+pub fn run(settings: Option<&Settings>, args: &InspectArgs) -> Result<Vec<String>> {
+    let limits = settings.map(|s| s.limits.clone()).unwrap_or_default();
+    let configured = settings.and_then(|s| s.sources.mapping.clone());
+    // --log-format: the configured mapping read as nginx logs of that
+    // layout, or only that.
+    let mapping = match &args.log_format {
+        Some(f) => {
+            let nginx = crate::formats::nginx::compile(f).map_err(|e| anyhow::anyhow!("--log-format: {e}"))?;
+            let mut m = match configured {
+                Some(m) => m,
+                None => Mapping::new(&MappingModel::default()).map_err(anyhow::Error::msg)?,
+            };
+            m.nginx = Some(nginx);
+            let guessed_only = settings.and_then(|s| s.sources.mapping.as_ref()).is_none();
+            (m, guessed_only)
+        }
+        None => match configured {
+            Some(m) => (m, false),
+            None => {
+                let i = inspect(&args.files, None, &limits)?;
+                return lines(&i, args.json);
+            }
+        },
+    };
+    let (m, guessed_only) = mapping;
+    let i = if guessed_only {
+        // Only the layout is given: guess the columns, as without a config.
+        let mut i = inspect(&args.files, Some(&m), &limits)?;
+        let (_, text) = crate::sources::inspect::guess(
+            &i.files.iter().flat_map(|f| f.columns.clone()).collect::<Vec<_>>(),
+            args.log_format.as_deref(),
+            true,
+        );
+        let model: MappingModel = toml::from_str(text.trim_start_matches("[sources.requests_mapping]\n"))?;
+        let guessed = Mapping::new(&model).map_err(anyhow::Error::msg)?;
+        i = inspect(&args.files, Some(&guessed), &limits)?;
+        i.mapping_from = "guessed from the column names";
+        i.suggestion = text;
+        i
+    } else {
+        inspect(&args.files, Some(&m), &limits)?
+    };
+    lines(&i, args.json)
+}
+
+fn lines(i: &Inspection, json: bool) -> Result<Vec<String>> {
+    if json {
+        return Ok(vec![serde_json::to_string_pretty(i)?]);
+    }
+    let mut out = Vec::new();
+    for f in &i.files {
+        out.push(format!(
+            "{}: {}, {} records{}",
+            f.path,
+            f.format,
+            f.records,
+            if f.malformed > 0 {
+                format!(", {} not matching the layout", f.malformed)
+            } else {
+                String::new()
+            }
+        ));
+        for e in &f.malformed_examples {
+            out.push(format!("  {e}"));
+        }
+        out.push(format!("  columns: {}", f.columns.join(", ")));
+    }
+    out.push(String::new());
+    match &i.status_column {
+        Some(c) => {
+            out.push(format!("Cache status (`{c}`):"));
+            for (w, n, to) in &i.status_words {
+                let w = if w.is_empty() { "(empty)" } else { w.as_str() };
+                out.push(format!("  {w:<14} {n:>10}  → {to}"));
+            }
+        }
+        None => out.push("No cache-status column found: name it in the mapping (cache_status = \"…\").".into()),
+    }
+    out.push(String::new());
+    out.push(format!("First rows after mapping ({}):", i.mapping_from));
+    for r in &i.first_rows {
+        out.push(format!(
+            "  {} {} {} {} {} {} ms {} cache={} origin={}",
+            r["ts"],
+            r["customer_id"],
+            r["user_id"],
+            r["endpoint"],
+            r["status"],
+            r["latency_ms"],
+            if r["cache_status"].is_empty() {
+                "-"
+            } else {
+                &r["cache_status"]
+            },
+            r["cache_enabled"],
+            r["upstream_calls"]
+        ));
+    }
+    let t = &i.totals;
+    out.push(String::new());
+    out.push(format!(
+        "Totals: {} rows, {} valid{}; with the cache {}, 5xx {}, origin calls {}",
+        t.rows,
+        t.valid,
+        if t.rejected.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (rejected: {})",
+                t.rejected
+                    .iter()
+                    .map(|(r, n)| format!("{r} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
+        t.with_cache,
+        t.server_errors,
+        t.origin_calls
+    ));
+    out.push(format!(
+        "  by cache status: {}",
+        t.cache_status
+            .iter()
+            .map(|(w, n)| format!("{} {n}", if w.is_empty() { "none" } else { w }))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    out.push(String::new());
+    out.push(i.suggestion.clone());
+    Ok(out)
+}

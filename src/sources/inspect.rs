@@ -1,0 +1,510 @@
+//! `cacheroi inspect`: what the tool sees in request-log files — their
+//! format and columns, the cache-status words and how they count, the first
+//! rows and the totals after mapping, and the `[sources.requests_mapping]`
+//! section that reads them (the configured one, else one guessed from the
+//! column names). The first thing to run on one's own logs.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::mapping::{ColumnModel, Mapping, MappingModel, SpecModel};
+use crate::formats::nginx::{self, LogFormat};
+use crate::formats::{FileKind, Limits, RawFile, Wanted};
+use crate::frames::*;
+
+/// Column names each canonical column is guessed from, most likely first.
+const GUESSES: [(&str, &[&str]); 9] = [
+    (
+        TS,
+        &[
+            "ts",
+            "time_iso8601",
+            "time_local",
+            "timestamp",
+            "@timestamp",
+            "time",
+            "datetime",
+        ],
+    ),
+    (
+        CUSTOMER_ID,
+        &[
+            "customer_id",
+            "http_x_customer_id",
+            "customer",
+            "tenant_id",
+            "account_id",
+            "tenant",
+        ],
+    ),
+    (USER_ID, &["user_id", "http_x_user_id", "user", "uid", "remote_user"]),
+    (SEGMENT, &["segment"]),
+    (
+        ENDPOINT,
+        &["endpoint", "route", "request", "path", "request_uri", "uri", "url"],
+    ),
+    (STATUS, &["status", "status_code", "http_status", "response_code"]),
+    (
+        LATENCY_MS,
+        &[
+            "latency_ms",
+            "duration_ms",
+            "request_time",
+            "response_time",
+            "upstream_response_time",
+            "latency",
+            "duration",
+        ],
+    ),
+    (
+        CACHE_STATUS,
+        &[
+            "cache_status",
+            "upstream_cache_status",
+            "x_cache",
+            "http_x_cache",
+            "sent_http_x_cache",
+            "cache_result",
+            "cache",
+        ],
+    ),
+    (CACHE_ENABLED, &["cache_enabled", "use_redis_cache", "cache_flag"]),
+];
+
+/// One file as read.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileView {
+    pub path: String,
+    /// "csv", "ndjson", "parquet", "nginx (combined_cache)", …
+    pub format: String,
+    pub columns: Vec<String>,
+    pub records: usize,
+    /// Lines that are no row (an nginx line off the layout): count and the
+    /// first few with their reason.
+    pub malformed: usize,
+    pub malformed_examples: Vec<String>,
+}
+
+/// What `inspect` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inspection {
+    pub files: Vec<FileView>,
+    /// Whether the mapping is the configured one or guessed.
+    pub mapping_from: &'static str,
+    /// The cache-status column and its words: (word, rows, counts as).
+    pub status_column: Option<String>,
+    pub status_words: Vec<(String, u64, String)>,
+    /// The first rows after mapping, canonical columns as text.
+    pub first_rows: Vec<BTreeMap<String, String>>,
+    pub totals: Totals,
+    /// The config section that reads these files.
+    pub suggestion: String,
+}
+
+/// Every file's rows after mapping, counted like the reports count them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    pub rows: u64,
+    pub valid: u64,
+    pub rejected: BTreeMap<String, u64>,
+    /// Valid rows by canonical cache status ("" for none).
+    pub cache_status: BTreeMap<String, u64>,
+    pub server_errors: u64,
+    /// Σ origin calls (defaults applied: 0 for HIT and STALE, else 1).
+    pub origin_calls: u64,
+    pub with_cache: u64,
+}
+
+/// How to read a file: as the mapping says, by its extension, or — a name
+/// nginx gives its logs (`access.log.2.gz`) — by sniffing its first line.
+fn layout(path: &Path, mapping: Option<&Mapping>, limits: &Limits) -> Result<Option<(String, LogFormat)>> {
+    if let Some(f) = mapping.and_then(|m| m.nginx.clone()) {
+        return Ok(Some(("from the config".into(), f)));
+    }
+    if FileKind::detect(path).is_ok() {
+        return Ok(None);
+    }
+    let mut first = String::new();
+    let input = crate::formats::text::open(path, crate::formats::FileKind::compression_of(path), limits)?;
+    crate::formats::text::for_each_line(path, std::io::Read::take(input, 1 << 20), limits, |_, line| {
+        if first.is_empty() {
+            first = String::from_utf8_lossy(line).into_owned();
+        }
+    })?;
+    for preset in ["combined_cache", "combined"] {
+        let f = nginx::compile(preset).map_err(anyhow::Error::msg)?;
+        if f.parse(&first).is_ok() {
+            return Ok(Some((preset.into(), f)));
+        }
+    }
+    if first.trim_start().starts_with('{') {
+        let mut f = nginx::compile("$x").map_err(anyhow::Error::msg)?;
+        f.json = true;
+        return Ok(Some(("escape=json".into(), f)));
+    }
+    anyhow::bail!(
+        "{}: not CSV, NDJSON or Parquet by its name, and its first line is no nginx `combined` line: \
+         pass --log-format '…' (the log_format line of nginx.conf)",
+        path.display()
+    )
+}
+
+/// Every name a file may use, static: the guesses and the mapping's sources.
+fn wanted(mapping: Option<&Mapping>, extra: &[String]) -> Wanted {
+    let mut names: Vec<&'static str> = GUESSES
+        .iter()
+        .flat_map(|(c, g)| std::iter::once(*c).chain(g.iter().copied()))
+        .collect();
+    names.push(UPSTREAM_CALLS);
+    if let Some(m) = mapping {
+        names.extend(m.wanted(&super::request_log::SOURCE.wanted()).names);
+    }
+    for e in extra {
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(e)) {
+            names.push(Box::leak(e.to_ascii_lowercase().into_boxed_str()));
+        }
+    }
+    names.sort_unstable();
+    names.dedup();
+    Wanted {
+        names,
+        free_text: Vec::new(),
+    }
+}
+
+/// The mapping guessed from the columns a file has.
+pub fn guess(columns: &[String], log_format: Option<&str>, latency_in_seconds: bool) -> (MappingModel, String) {
+    let has = |n: &str| columns.iter().any(|c| c.eq_ignore_ascii_case(n));
+    let pick = |canonical: &str| {
+        GUESSES
+            .iter()
+            .find(|(c, _)| *c == canonical)
+            .and_then(|(_, g)| g.iter().find(|n| has(n)).copied())
+    };
+    let mut m = MappingModel::default();
+    let mut lines = vec!["[sources.requests_mapping]".to_string()];
+    if let Some(f) = log_format {
+        m.format = Some("nginx".into());
+        m.log_format = Some(f.to_string());
+        lines.push("format = \"nginx\"".into());
+        lines.push(format!("log_format = {}", toml_string(f)));
+    }
+    let name = |s: &str| Some(ColumnModel::Name(s.to_string()));
+    let mut missing = Vec::new();
+    for (canonical, _) in GUESSES {
+        let Some(src) = pick(canonical) else {
+            if canonical != SEGMENT && canonical != CACHE_ENABLED {
+                missing.push(canonical);
+            }
+            continue;
+        };
+        let key = if canonical == LATENCY_MS { "latency" } else { canonical };
+        match canonical {
+            LATENCY_MS => {
+                let unit = if src.ends_with("_ms") || !latency_in_seconds {
+                    "ms"
+                } else {
+                    "s"
+                };
+                m.latency = Some(ColumnModel::Spec(SpecModel {
+                    column: Some(src.into()),
+                    unit: Some(unit.into()),
+                    ..Default::default()
+                }));
+                lines.push(format!("latency = {{ column = \"{src}\", unit = \"{unit}\" }}"));
+            }
+            _ => {
+                let slot = match canonical {
+                    TS => &mut m.ts,
+                    CUSTOMER_ID => &mut m.customer_id,
+                    USER_ID => &mut m.user_id,
+                    SEGMENT => &mut m.segment,
+                    ENDPOINT => &mut m.endpoint,
+                    STATUS => &mut m.status,
+                    CACHE_STATUS => &mut m.cache_status,
+                    _ => &mut m.cache_enabled,
+                };
+                *slot = name(src);
+                lines.push(format!("{key} = \"{src}\""));
+            }
+        }
+    }
+    if m.cache_enabled.is_none() {
+        m.cache_enabled = Some(ColumnModel::Spec(SpecModel {
+            from_cache_status: Some(true),
+            ..Default::default()
+        }));
+        lines.push("cache_enabled = { from_cache_status = true }   # a cache lookup: HIT, STALE, MISS, ERROR".into());
+    }
+    if !has(UPSTREAM_CALLS) {
+        lines.push("# upstream_calls: from the cache status (HIT, STALE → 0; else 1)".into());
+    }
+    for c in missing {
+        lines.push(format!("# {c}: no column looks like it — name yours: {c} = \"…\""));
+    }
+    (m, lines.join("\n"))
+}
+
+fn toml_string(s: &str) -> String {
+    if !s.contains('\'') && !s.contains('\n') {
+        format!("'{s}'")
+    } else {
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// Inspect `paths` with the configured mapping (or a guessed one).
+pub fn inspect(paths: &[PathBuf], configured: Option<&Mapping>, limits: &Limits) -> Result<Inspection> {
+    let mut files = Vec::new();
+    let mut raws = Vec::new();
+    let mut found: Vec<String> = Vec::new();
+    let mut preset: Option<String> = None;
+    let mut status_sample: Vec<String> = Vec::new();
+    for path in paths {
+        let how = layout(path, configured, limits)?;
+        let extra = how.as_ref().map(|(_, f)| f.variables()).unwrap_or_default();
+        let want = wanted(configured, &extra);
+        let raw = match &how {
+            Some((_, f)) => RawFile::open_nginx(path, f, &want, limits)?,
+            None => RawFile::open(path, &want, limits)?,
+        };
+        let names: Vec<String> = raw
+            .column_names()
+            .split(", ")
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        for n in &names {
+            if !found.contains(n) {
+                found.push(n.clone());
+            }
+        }
+        if preset.is_none() {
+            preset = how
+                .as_ref()
+                .and_then(|(p, _)| (p != "from the config" && p != "escape=json").then(|| p.clone()));
+        }
+        let df = raw.frame.clone().collect()?;
+        let malformed = df
+            .column(crate::formats::MALFORMED)
+            .ok()
+            .and_then(|c| c.bool().ok().map(|b| b.sum().unwrap_or(0) as usize))
+            .unwrap_or(0);
+        let examples = match (
+            df.column(crate::formats::MALFORMED),
+            df.column(crate::formats::WHY),
+            df.column(crate::formats::LINE),
+        ) {
+            (Ok(m), Ok(w), Ok(l)) => {
+                let (m, w) = (m.bool()?, w.str()?);
+                let l = l.cast(&DataType::UInt64)?;
+                let l = l.u64()?;
+                (0..df.height())
+                    .filter(|i| m.get(*i) == Some(true))
+                    .take(3)
+                    .map(|i| format!("line {}: {}", l.get(i).unwrap_or(0), w.get(i).unwrap_or_default()))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        // Latency in seconds? nginx's request_time is; a median below 30
+        // with decimals on a column not named *_ms suggests so too.
+        if let Some(c) = ["request_time", "latency", "duration", "response_time"]
+            .iter()
+            .find_map(|n| df.column(n).ok())
+            .and_then(|c| c.cast(&DataType::String).ok())
+        {
+            status_sample.extend(c.str()?.iter().flatten().take(200).map(str::to_string));
+        }
+        files.push(FileView {
+            path: path.display().to_string(),
+            format: match &how {
+                Some((p, f)) if f.json => format!("nginx JSON lines ({p})"),
+                Some((p, _)) => format!("nginx ({p})"),
+                None => raw.kind.format.extension().to_string(),
+            },
+            columns: names,
+            records: raw.height,
+            malformed,
+            malformed_examples: examples,
+        });
+        raws.push((path.clone(), how));
+    }
+    let seconds = {
+        let mut v: Vec<f64> = status_sample.iter().filter_map(|s| s.parse().ok()).collect();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).is_some_and(|m| *m < 30.0) && status_sample.iter().any(|s| s.contains('.'))
+    };
+    let (model, mut suggestion) = guess(&found, preset.as_deref(), seconds);
+    let guessed;
+    let (mapping, mapping_from) = match configured {
+        Some(m) => (m, "config"),
+        None => {
+            guessed = Mapping::new(&model).map_err(anyhow::Error::msg)?;
+            (&guessed, "guessed from the column names")
+        }
+    };
+    if configured.is_some() {
+        suggestion = "(the configured [sources.requests_mapping] reads these files)".into();
+    }
+    // The cache-status words, raw.
+    let status_column = mapping_source(mapping, CACHE_STATUS, &found);
+    let mut words: BTreeMap<String, u64> = BTreeMap::new();
+    let mut totals = Totals::default();
+    let mut first_rows = Vec::new();
+    for (path, how) in &raws {
+        let canonical = super::request_log::SOURCE.wanted();
+        let want = mapping.wanted(&canonical);
+        let raw = match how {
+            Some((_, f)) => RawFile::open_nginx(path, f, &want, limits)?,
+            None => RawFile::open(path, &want, limits)?,
+        };
+        if let Some(sc) = &status_column {
+            let df = raw.frame.clone().collect()?;
+            if let Ok(c) = df.column(sc) {
+                let c = c.cast(&DataType::String)?;
+                // Lines off the layout are no rows: their status is no word.
+                let bad = df
+                    .column(crate::formats::MALFORMED)
+                    .ok()
+                    .and_then(|m| m.bool().ok().cloned());
+                for (i, v) in c.str()?.iter().enumerate() {
+                    if bad.as_ref().is_some_and(|b| b.get(i) == Some(true)) {
+                        continue;
+                    }
+                    *words.entry(v.unwrap_or("").to_string()).or_default() += 1;
+                }
+            }
+        }
+        let mapped = mapping.apply(raw)?;
+        let norm = super::request_log::normalize(&mapped)?;
+        let df = norm.frame.collect()?;
+        let rule = df.column(RULE)?.i32()?.clone();
+        totals.rows += df.height() as u64;
+        for r in rule.iter().flatten() {
+            let reason = norm.rules.get(r as usize).map_or("unknown", |x| x.0);
+            *totals.rejected.entry(reason.to_string()).or_default() += 1;
+        }
+        let status = df.column(STATUS)?.i64()?;
+        let cache = df.column(CACHE_STATUS)?.i32()?;
+        let enabled = df.column(CACHE_ENABLED)?.bool()?;
+        let upstream = df.column(UPSTREAM_CALLS)?.i64()?;
+        for i in 0..df.height() {
+            if rule.get(i).is_some() {
+                continue;
+            }
+            totals.valid += 1;
+            let word = cache
+                .get(i)
+                .and_then(|c| CACHE_STATUSES.get((c - 1) as usize))
+                .map_or("", |w| w);
+            *totals.cache_status.entry(word.to_string()).or_default() += 1;
+            totals.server_errors += u64::from(status.get(i).is_some_and(|s| s >= 500));
+            totals.origin_calls += upstream.get(i).unwrap_or(0).max(0) as u64;
+            totals.with_cache += u64::from(enabled.get(i) == Some(true));
+            if first_rows.len() < 5 {
+                let mut row = BTreeMap::new();
+                for name in [
+                    TS,
+                    CUSTOMER_ID,
+                    USER_ID,
+                    ENDPOINT,
+                    STATUS,
+                    LATENCY_MS,
+                    CACHE_STATUS,
+                    CACHE_ENABLED,
+                    UPSTREAM_CALLS,
+                ] {
+                    let v = df.column(name)?.get(i)?;
+                    let shown = match name {
+                        TS => v
+                            .extract::<i64>()
+                            .and_then(chrono::DateTime::from_timestamp_micros)
+                            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+                            .unwrap_or_default(),
+                        CACHE_STATUS => word.to_string(),
+                        _ => v.to_string().trim_matches('"').to_string(),
+                    };
+                    row.insert(name.to_string(), shown);
+                }
+                first_rows.push(row);
+            }
+        }
+    }
+    let status_words = words
+        .into_iter()
+        .map(|(w, n)| {
+            let to = mapping.word((!w.is_empty()).then_some(w.as_str()));
+            let counts = match to.as_deref() {
+                None => "no cache lookup".to_string(),
+                Some(t) if CACHE_STATUSES.contains(&t) => t.to_string(),
+                Some(_) => "unknown: rejected as unknown_cache_status (map it in values)".to_string(),
+            };
+            (w, n, counts)
+        })
+        .collect();
+    Ok(Inspection {
+        files,
+        mapping_from,
+        status_column,
+        status_words,
+        first_rows,
+        totals,
+        suggestion,
+    })
+}
+
+/// The file column a canonical one is read from under `m`, if the files
+/// have it.
+fn mapping_source(m: &Mapping, canonical: &str, found: &[String]) -> Option<String> {
+    let src = m.source_of(canonical);
+    found.iter().any(|f| f.eq_ignore_ascii_case(&src)).then_some(src)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_names_give_the_mapping_an_nginx_log_needs() {
+        let cols: Vec<String> = nginx::compile("combined_cache").unwrap().variables();
+        let (m, text) = guess(&cols, Some("combined_cache"), true);
+        assert_eq!(m.ts, Some(ColumnModel::Name("time_local".into())));
+        assert_eq!(m.customer_id, Some(ColumnModel::Name("http_x_customer_id".into())));
+        assert_eq!(m.endpoint, Some(ColumnModel::Name("request".into())));
+        assert_eq!(m.cache_status, Some(ColumnModel::Name("upstream_cache_status".into())));
+        assert!(
+            text.contains("latency = { column = \"request_time\", unit = \"s\" }"),
+            "{text}"
+        );
+        assert!(text.contains("cache_enabled = { from_cache_status = true }"), "{text}");
+        // The suggestion is a valid mapping.
+        let parsed: MappingModel = toml::from_str(text.trim_start_matches("[sources.requests_mapping]\n")).unwrap();
+        assert_eq!(parsed.ts, m.ts);
+        Mapping::new(&parsed).unwrap();
+        // Canonical CSV columns need no renaming and nothing is missing.
+        let canonical: Vec<String> = [
+            "ts",
+            "customer_id",
+            "user_id",
+            "endpoint",
+            "status",
+            "latency_ms",
+            "cache_status",
+            "cache_enabled",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let (_, text) = guess(&canonical, None, false);
+        assert!(!text.contains("no column looks like it"), "{text}");
+        assert!(
+            text.contains("latency = { column = \"latency_ms\", unit = \"ms\" }"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,516 @@
+//! Request logs as they are (`[sources.requests_mapping]`, docs/inputs.md
+//! "Mapping your own logs"): which of a file's columns holds each canonical
+//! column, and how its values become canonical ones — timestamps in another
+//! layout, latencies in seconds, the request line as the endpoint, other
+//! cache-status words, the cache flag and origin calls derived from the
+//! cache status, or a constant. Applied to the raw text right after reading,
+//! before the normaliser checks anything, so every bad value is still
+//! counted by reason with its line.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use polars::prelude::*;
+use serde::Deserialize;
+
+use crate::formats::nginx::LogFormat;
+use crate::formats::{LINE, MALFORMED, ROW, RawFile, WHY, Wanted};
+use crate::frames::*;
+
+/// nginx's `$time_local`.
+pub const TIME_LOCAL: &str = "%d/%b/%Y:%H:%M:%S %z";
+
+/// How nginx's `$upstream_cache_status` words count (docs/inputs.md):
+/// EXPIRED fetched a fresh answer from the origin (a miss); UPDATING served
+/// the stale entry while another request updates it (stale); REVALIDATED
+/// asked the origin with a conditional request and got 304 — an origin call,
+/// so it counts as a miss: counting it a hit would claim calls avoided that
+/// were made. An empty status (the request never reached a cache) stays
+/// empty: not a cache lookup.
+pub const NGINX_WORDS: [(&str, &str); 3] = [("EXPIRED", "MISS"), ("UPDATING", "STALE"), ("REVALIDATED", "MISS")];
+
+/// A canonical column's source as written in the config: a column name, or
+/// a table with options.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ColumnModel {
+    Name(String),
+    Spec(SpecModel),
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecModel {
+    pub column: Option<String>,
+    /// Latency: `ms` (default) or `s`.
+    pub unit: Option<String>,
+    /// Timestamp: a strftime layout (`%d/%b/%Y:%H:%M:%S %z`); without `%z`
+    /// the time is UTC.
+    pub format: Option<String>,
+    /// Cache status: the file's words → HIT, STALE, MISS, BYPASS, ERROR
+    /// (`""` for an empty status).
+    pub values: Option<BTreeMap<String, String>>,
+    /// Cache flag or origin calls from the cache status.
+    pub from_cache_status: Option<bool>,
+    /// Cache flag: the same for every row.
+    pub constant: Option<bool>,
+}
+
+/// `[sources.requests_mapping]` as written.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MappingModel {
+    /// `nginx` to read access logs (with `log_format`); else by extension.
+    pub format: Option<String>,
+    /// A `log_format` (as in nginx.conf) or a preset: `combined`, `combined_cache`.
+    pub log_format: Option<String>,
+    pub ts: Option<ColumnModel>,
+    pub customer_id: Option<ColumnModel>,
+    pub user_id: Option<ColumnModel>,
+    pub segment: Option<ColumnModel>,
+    pub endpoint: Option<ColumnModel>,
+    pub status: Option<ColumnModel>,
+    pub latency: Option<ColumnModel>,
+    pub cache_status: Option<ColumnModel>,
+    pub cache_enabled: Option<ColumnModel>,
+    pub upstream_calls: Option<ColumnModel>,
+}
+
+/// Where the cache flag comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Flag {
+    Column(String),
+    /// On for a cache lookup (HIT, STALE, MISS, ERROR), off for BYPASS and
+    /// an empty status.
+    FromCacheStatus,
+    Constant(bool),
+}
+
+/// A validated mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mapping {
+    /// Read the files as nginx access logs of this layout.
+    pub nginx: Option<LogFormat>,
+    /// canonical column → source column (lower case), for plain renames.
+    columns: Vec<(&'static str, String)>,
+    ts_format: Option<String>,
+    latency_factor: f64,
+    /// Upper-case word → canonical word; `""` for an empty status.
+    words: BTreeMap<String, String>,
+    flag: Option<Flag>,
+    /// Origin calls left to the default (0 for HIT/STALE, else 1).
+    upstream_from_status: bool,
+    /// The endpoint is a request line ("GET /x?y=1 HTTP/1.1" → "GET /x").
+    request_line: bool,
+    /// The source columns to read (made once: `Wanted` names are static).
+    wanted: Vec<&'static str>,
+    /// What the mapping was made from (for the rollups' marker).
+    pub text: String,
+}
+
+fn spec_of(m: &Option<ColumnModel>) -> Option<SpecModel> {
+    match m {
+        None => None,
+        Some(ColumnModel::Name(n)) => Some(SpecModel {
+            column: Some(n.clone()),
+            ..Default::default()
+        }),
+        Some(ColumnModel::Spec(s)) => Some(s.clone()),
+    }
+}
+
+impl Mapping {
+    /// Validate a mapping; errors name the key.
+    pub fn new(m: &MappingModel) -> Result<Mapping, String> {
+        let nginx = match (m.format.as_deref(), &m.log_format) {
+            (Some("nginx"), Some(f)) => {
+                Some(crate::formats::nginx::compile(f).map_err(|e| format!("log_format: {e}"))?)
+            }
+            (Some("nginx"), None) => {
+                return Err(
+                    "format = \"nginx\" needs log_format (copied from nginx.conf, or \"combined_cache\")".into(),
+                );
+            }
+            (None, Some(f)) => Some(crate::formats::nginx::compile(f).map_err(|e| format!("log_format: {e}"))?),
+            (Some("csv" | "ndjson" | "parquet"), None) | (None, None) => None,
+            (Some(other), _) => return Err(format!("format: `{other}` is not csv, ndjson, parquet or nginx")),
+        };
+        let mut columns = Vec::new();
+        let mut ts_format = None;
+        let mut latency_factor = 1.0;
+        let mut words: BTreeMap<String, String> = NGINX_WORDS
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        let mut flag = None;
+        let mut upstream_from_status = false;
+        let mut request_line = false;
+        let entries: [(&'static str, &Option<ColumnModel>); 10] = [
+            (TS, &m.ts),
+            (CUSTOMER_ID, &m.customer_id),
+            (USER_ID, &m.user_id),
+            (SEGMENT, &m.segment),
+            (ENDPOINT, &m.endpoint),
+            (STATUS, &m.status),
+            (LATENCY_MS, &m.latency),
+            (CACHE_STATUS, &m.cache_status),
+            (CACHE_ENABLED, &m.cache_enabled),
+            (UPSTREAM_CALLS, &m.upstream_calls),
+        ];
+        for (canonical, model) in entries {
+            let Some(s) = spec_of(model) else { continue };
+            let key = if canonical == LATENCY_MS { "latency" } else { canonical };
+            let only = |allowed: &[&str]| -> Result<(), String> {
+                let used = [
+                    ("unit", s.unit.is_some()),
+                    ("format", s.format.is_some()),
+                    ("values", s.values.is_some()),
+                    ("from_cache_status", s.from_cache_status.is_some()),
+                    ("constant", s.constant.is_some()),
+                ];
+                match used.iter().find(|(k, on)| *on && !allowed.contains(k)) {
+                    Some((k, _)) => Err(format!("{key}: `{k}` does not apply here")),
+                    None => Ok(()),
+                }
+            };
+            match canonical {
+                TS => {
+                    only(&["format"])?;
+                    ts_format = s.format.clone();
+                }
+                LATENCY_MS => {
+                    only(&["unit"])?;
+                    latency_factor = match s.unit.as_deref() {
+                        None | Some("ms") => 1.0,
+                        Some("s") => 1000.0,
+                        Some("us" | "µs") => 0.001,
+                        Some(u) => return Err(format!("latency: unit `{u}` is not ms, s or us")),
+                    };
+                }
+                CACHE_STATUS => {
+                    only(&["values"])?;
+                    for (from, to) in s.values.clone().unwrap_or_default() {
+                        let to = to.trim().to_ascii_uppercase();
+                        if !CACHE_STATUSES.contains(&to.as_str()) && !to.is_empty() {
+                            return Err(format!(
+                                "cache_status.values: `{from}` maps to `{to}`, not one of {} (or \"\")",
+                                CACHE_STATUSES.join(", ")
+                            ));
+                        }
+                        words.insert(from.trim().to_ascii_uppercase(), to);
+                    }
+                }
+                CACHE_ENABLED => {
+                    only(&["from_cache_status", "constant"])?;
+                    flag = Some(match (s.from_cache_status, s.constant, &s.column) {
+                        (Some(true), None, None) => Flag::FromCacheStatus,
+                        (None, Some(c), None) => Flag::Constant(c),
+                        (None, None, Some(c)) => Flag::Column(c.to_ascii_lowercase()),
+                        _ => {
+                            return Err(
+                                "cache_enabled: one of a column, { from_cache_status = true } or { constant = true|false }"
+                                    .into(),
+                            );
+                        }
+                    });
+                    continue;
+                }
+                UPSTREAM_CALLS => {
+                    only(&["from_cache_status"])?;
+                    if s.from_cache_status == Some(true) {
+                        upstream_from_status = true;
+                        continue;
+                    }
+                }
+                _ => only(&[])?,
+            }
+            let Some(col) = s.column.as_ref().filter(|c| !c.trim().is_empty()) else {
+                return Err(format!("{key}: needs a column"));
+            };
+            let col = col.trim().to_ascii_lowercase();
+            if canonical == ENDPOINT && col == "request" {
+                request_line = true;
+            }
+            columns.push((canonical, col));
+        }
+        let source = |canonical: &str| {
+            columns
+                .iter()
+                .find(|(c, _)| *c == canonical)
+                .map_or_else(|| canonical.to_string(), |(_, s)| s.clone())
+        };
+        let mut names: Vec<String> = super::request_log::COLUMNS.iter().map(|c| source(c.name)).collect();
+        if let Some(Flag::Column(c)) = &flag {
+            names.push(c.clone());
+        }
+        names.sort();
+        names.dedup();
+        // Leaked once per configuration read: a handful of short names.
+        let wanted = names.into_iter().map(|n| &*Box::leak(n.into_boxed_str())).collect();
+        Ok(Mapping {
+            nginx,
+            wanted,
+            columns,
+            ts_format,
+            latency_factor,
+            words,
+            flag,
+            upstream_from_status,
+            request_line,
+            text: format!("{m:?}"),
+        })
+    }
+
+    /// The source column of a canonical one (itself when unmapped).
+    pub fn source_of(&self, canonical: &str) -> String {
+        self.source(canonical)
+    }
+
+    fn source(&self, canonical: &str) -> String {
+        self.columns
+            .iter()
+            .find(|(c, _)| *c == canonical)
+            .map_or_else(|| canonical.to_string(), |(_, s)| s.clone())
+    }
+
+    /// The columns to read: the sources of the canonical ones.
+    pub fn wanted(&self, canonical: &Wanted) -> Wanted {
+        Wanted {
+            names: self.wanted.clone(),
+            free_text: canonical.free_text.clone(),
+        }
+    }
+
+    /// A short hash of the mapping (the rollups are made anew when it changes).
+    pub fn hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(self.text.as_bytes())
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// A cache-status word as the canonical one (unknown words unchanged:
+    /// the normaliser counts them as `unknown_cache_status`).
+    pub fn word(&self, w: Option<&str>) -> Option<String> {
+        let key = w.map(|x| x.trim().to_ascii_uppercase()).unwrap_or_default();
+        match self.words.get(&key) {
+            Some(to) if to.is_empty() => None,
+            Some(to) => Some(to.clone()),
+            None if key.is_empty() => None,
+            None => Some(w.unwrap_or_default().to_string()),
+        }
+    }
+
+    /// The file's columns as canonical text columns (bookkeeping columns
+    /// kept), ready for the normaliser.
+    pub fn apply(&self, raw: RawFile) -> Result<RawFile> {
+        let df = raw.frame.clone().collect()?;
+        let n = df.height();
+        let text = |name: &str| -> Option<Vec<Option<String>>> {
+            let c = df.column(name).ok()?;
+            let s = c.cast(&DataType::String).ok()?;
+            Some(s.str().ok()?.iter().map(|v| v.map(str::to_string)).collect())
+        };
+        let mut out: Vec<Column> = Vec::new();
+        for keep in [ROW, LINE, MALFORMED, WHY] {
+            if let Ok(c) = df.column(keep) {
+                out.push(c.clone());
+            }
+        }
+        let mut status_words: Option<Vec<Option<String>>> = None;
+        for canonical in [
+            TS,
+            CUSTOMER_ID,
+            USER_ID,
+            SEGMENT,
+            ENDPOINT,
+            STATUS,
+            LATENCY_MS,
+            CACHE_STATUS,
+            UPSTREAM_CALLS,
+        ] {
+            if canonical == UPSTREAM_CALLS && self.upstream_from_status {
+                continue;
+            }
+            let src = self.source(canonical);
+            let Ok(column) = df.column(&src) else {
+                // An empty cache status column is still a column of statuses.
+                continue;
+            };
+            // Typed Parquet columns other than text pass through renamed.
+            let is_text = column.dtype() == &DataType::String;
+            let values: Column = match canonical {
+                TS if is_text => Column::new(
+                    TS.into(),
+                    text(&src)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|v| v.map(|t| self.timestamp(&t)))
+                        .collect::<Vec<_>>(),
+                ),
+                ENDPOINT if is_text && self.request_line => Column::new(
+                    ENDPOINT.into(),
+                    text(&src)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|v| v.map(|t| request_line(&t)))
+                        .collect::<Vec<_>>(),
+                ),
+                LATENCY_MS if self.latency_factor != 1.0 => {
+                    let f = self.latency_factor;
+                    Column::new(
+                        LATENCY_MS.into(),
+                        text(&src)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|v| {
+                                v.map(|t| match t.trim().parse::<f64>() {
+                                    Ok(x) if x.is_finite() => format!("{}", x * f),
+                                    // Left as it is: the normaliser names it.
+                                    _ => t,
+                                })
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+                }
+                CACHE_STATUS => {
+                    let w: Vec<Option<String>> = text(&src)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|v| self.word(v.as_deref()))
+                        .collect();
+                    status_words = Some(w.clone());
+                    Column::new(CACHE_STATUS.into(), w)
+                }
+                _ => column.clone().with_name(canonical.into()),
+            };
+            out.push(values.with_name(canonical.into()));
+        }
+        let flag: Option<Vec<Option<String>>> = match &self.flag {
+            None => text(&self.source(CACHE_ENABLED)),
+            Some(Flag::Column(c)) => text(c),
+            Some(Flag::Constant(b)) => Some(vec![Some(b.to_string()); n]),
+            Some(Flag::FromCacheStatus) => Some(
+                status_words
+                    .clone()
+                    .unwrap_or_else(|| vec![None; n])
+                    .iter()
+                    .map(|w| Some(matches!(w.as_deref(), Some("HIT" | "STALE" | "MISS" | "ERROR")).to_string()))
+                    .collect(),
+            ),
+        };
+        if let Some(f) = flag {
+            out.push(Column::new(CACHE_ENABLED.into(), f));
+        }
+        if status_words.is_none() && df.column(&self.source(CACHE_STATUS)).is_err() {
+            // No cache-status column at all: the normaliser names it missing.
+        }
+        let frame = DataFrame::new(n, out)?;
+        Ok(raw.replaced(frame))
+    }
+
+    /// A timestamp as RFC 3339 (UTC): as it is when it already is one, else
+    /// by `format`, else as nginx's `$time_local`; left as it is when
+    /// nothing reads it (the normaliser counts it as a bad timestamp).
+    fn timestamp(&self, t: &str) -> String {
+        let t = t.trim();
+        if let Some(f) = &self.ts_format {
+            return parse_with(t, f).unwrap_or_else(|| t.to_string());
+        }
+        if DateTime::parse_from_rfc3339(t).is_ok() {
+            return t.to_string();
+        }
+        parse_with(t, TIME_LOCAL).unwrap_or_else(|| t.to_string())
+    }
+}
+
+/// `t` read with a strftime layout (with an offset, or UTC without).
+fn parse_with(t: &str, format: &str) -> Option<String> {
+    let utc = match DateTime::parse_from_str(t, format) {
+        Ok(d) => d.with_timezone(&Utc),
+        Err(_) => NaiveDateTime::parse_from_str(t, format).ok()?.and_utc(),
+    };
+    Some(utc.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+/// "GET /api/x/1?y=2 HTTP/1.1" → "GET /api/x/1"; anything else unchanged.
+pub fn request_line(t: &str) -> String {
+    let mut parts = t.split_whitespace();
+    match (parts.next(), parts.next()) {
+        (Some(method), Some(target)) if method.chars().all(|c| c.is_ascii_uppercase()) => {
+            let path = target.split(['?', '#']).next().unwrap_or(target);
+            format!("{method} {path}")
+        }
+        _ => t.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(toml_text: &str) -> MappingModel {
+        toml::from_str(toml_text).unwrap()
+    }
+
+    #[test]
+    fn nginx_words_count_as_the_docs_say_and_a_config_can_change_them() {
+        let m = Mapping::new(&model("cache_status = \"upstream_cache_status\"")).unwrap();
+        assert_eq!(m.word(Some("expired")).as_deref(), Some("MISS"));
+        assert_eq!(m.word(Some("UPDATING")).as_deref(), Some("STALE"));
+        assert_eq!(m.word(Some("REVALIDATED")).as_deref(), Some("MISS"));
+        assert_eq!(m.word(Some("HIT")).as_deref(), Some("HIT"));
+        assert_eq!(m.word(None), None, "empty: no lookup");
+        assert_eq!(
+            m.word(Some("WEIRD")).as_deref(),
+            Some("WEIRD"),
+            "unknown: counted later"
+        );
+        let m = Mapping::new(&model(
+            "cache_status = { column = \"x_cache\", values = { REVALIDATED = \"HIT\", \"\" = \"BYPASS\", \"TCP_HIT\" = \"hit\" } }",
+        ))
+        .unwrap();
+        assert_eq!(m.word(Some("revalidated")).as_deref(), Some("HIT"));
+        assert_eq!(m.word(None).as_deref(), Some("BYPASS"));
+        assert_eq!(m.word(Some("TCP_HIT")).as_deref(), Some("HIT"));
+    }
+
+    #[test]
+    fn timestamps_latencies_and_request_lines_become_canonical() {
+        let m = Mapping::new(&model(
+            "ts = \"time_local\"\nlatency = { column = \"request_time\", unit = \"s\" }",
+        ))
+        .unwrap();
+        assert_eq!(m.timestamp("26/Nov/2026:17:20:55 +0100"), "2026-11-26T16:20:55Z");
+        assert_eq!(m.timestamp("2026-11-26T17:20:55+00:00"), "2026-11-26T17:20:55+00:00");
+        assert_eq!(m.timestamp("yesterday"), "yesterday", "left for the normaliser to name");
+        let f = Mapping::new(&model("ts = { column = \"t\", format = \"%Y/%m/%d %H:%M:%S%.f\" }")).unwrap();
+        assert_eq!(f.timestamp("2026/11/26 17:20:55.250"), "2026-11-26T17:20:55.250Z");
+        assert_eq!(m.latency_factor, 1000.0);
+        assert_eq!(request_line("GET /api/x/1?y=2 HTTP/1.1"), "GET /api/x/1");
+        assert_eq!(request_line("garbage"), "garbage");
+    }
+
+    #[test]
+    fn a_mapping_that_cannot_work_says_which_key() {
+        let err = |t: &str| Mapping::new(&model(t)).unwrap_err();
+        assert_eq!(
+            err("latency = { column = \"t\", unit = \"h\" }"),
+            "latency: unit `h` is not ms, s or us"
+        );
+        assert_eq!(
+            err("status = { column = \"s\", unit = \"s\" }"),
+            "status: `unit` does not apply here"
+        );
+        assert_eq!(
+            err("cache_status = { column = \"c\", values = { X = \"MAYBE\" } }"),
+            "cache_status.values: `X` maps to `MAYBE`, not one of HIT, STALE, MISS, BYPASS, ERROR (or \"\")"
+        );
+        assert!(err("format = \"nginx\"").starts_with("format = \"nginx\" needs log_format"));
+        assert!(err("cache_enabled = { }").starts_with("cache_enabled: one of"));
+        assert_eq!(err("ts = { format = \"%s\" }"), "ts: needs a column");
+    }
+}

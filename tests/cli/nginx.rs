@@ -1,0 +1,325 @@
+//! Real nginx access logs: a real nginx (installed by scripts/test.sh) with
+//! `proxy_cache` in front of a small origin (tests/nginx/upstream.py) that
+//! counts what it receives. The test sends a known mix of requests — hits,
+//! misses, no-store, 500s, a bypass, an uncached location, a revalidation,
+//! an expired entry, a stale answer during a slow background update and an
+//! UPDATING one — then reads nginx's text and `escape=json` logs (one of
+//! them rotated to `.gz`) through `[sources.requests_mapping]` and checks
+//! the tool's counts against what was sent and what the origin received.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::Datelike;
+use serde_json::Value;
+
+use super::cacheroi;
+use super::snapshot::free_port;
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn nginx_binary() -> PathBuf {
+    ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .expect("nginx (scripts/test.sh installs nginx-light)")
+}
+
+/// One GET through nginx; returns the status code.
+fn get(port: u16, path: &str, headers: &[(&str, &str)]) -> u16 {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req += &format!("{k}: {v}\r\n");
+    }
+    req += "\r\n";
+    s.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+fn wait_for_port(port: u16) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(10), "port {port} never opened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+const TEXT_FORMAT: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time "$upstream_cache_status" "$http_x_customer_id" "$http_x_user_id""#;
+const JSON_FORMAT: &str = r#"{"time":"$time_iso8601","customer":"$http_x_customer_id","user":"$http_x_user_id","request":"$request","status":"$status","rt":"$request_time","cache":"$upstream_cache_status"}"#;
+
+/// Start the origin and nginx, send the mix, stop nginx; returns the logs'
+/// folder and the origin's request count.
+fn traffic(dir: &Path) -> u64 {
+    let up_port = free_port();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nginx/upstream.py");
+    let mut up = Command::new("python3")
+        .arg(script)
+        .args(["--port", &up_port.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(up.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.starts_with("ready"), "{line}");
+    let _up = Killed(up);
+    let port = free_port();
+    for d in ["tmp", "cache", "logs"] {
+        fs::create_dir_all(dir.join(d)).unwrap();
+    }
+    let d = dir.display();
+    let conf = format!(
+        r#"daemon off;
+master_process off;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/logs/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+  client_body_temp_path {d}/tmp/body;
+  proxy_temp_path {d}/tmp/proxy;
+  fastcgi_temp_path {d}/tmp/fastcgi;
+  uwsgi_temp_path {d}/tmp/uwsgi;
+  scgi_temp_path {d}/tmp/scgi;
+  log_format text '{TEXT_FORMAT}';
+  log_format js escape=json '{JSON_FORMAT}';
+  proxy_cache_path {d}/cache keys_zone=c:1m;
+  server {{
+    listen 127.0.0.1:{port};
+    access_log {d}/logs/access.log text;
+    access_log {d}/logs/access.json.log js;
+    proxy_cache c;
+    location /p/ {{ proxy_cache off; proxy_pass http://127.0.0.1:{up_port}; }}
+    location /s/ {{
+      proxy_cache_use_stale updating;
+      proxy_cache_background_update on;
+      proxy_pass http://127.0.0.1:{up_port};
+    }}
+    location /r/ {{ proxy_cache_revalidate on; proxy_pass http://127.0.0.1:{up_port}; }}
+    location / {{ proxy_cache_bypass $http_x_no_cache; proxy_pass http://127.0.0.1:{up_port}; }}
+  }}
+}}
+"#
+    );
+    fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let nginx = Command::new(nginx_binary())
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .arg("-e")
+        .arg(dir.join("logs/error.log"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let nginx = Killed(nginx);
+    wait_for_port(port);
+    let who = [("X-Customer-Id", "c1"), ("X-User-Id", "u1")];
+    let other = [("X-Customer-Id", "c2"), ("X-User-Id", "u2")];
+    let sleep = |s: f64| std::thread::sleep(Duration::from_secs_f64(s));
+    let mut sent = Vec::new();
+    let mut send = |path: &str, h: &[(&str, &str)]| sent.push(get(port, path, h));
+    send("/c/1", &who); // MISS
+    for _ in 0..3 {
+        send("/c/1", &who); // HIT
+    }
+    send("/nostore/1", &other); // MISS (not stored)
+    send("/nostore/1", &other); // MISS
+    send("/err/1", &who); // MISS, 500
+    send("/err/1", &other); // MISS, 500
+    send("/c/2", &[who[0], who[1], ("X-No-Cache", "1")]); // BYPASS
+    send("/p/1", &who); // "" (no cache here)
+    send("/r/1", &who); // MISS
+    send("/s/1", &other); // MISS
+    sleep(2.5);
+    send("/r/1", &who); // REVALIDATED (304 from the origin)
+    // STALE: a background update starts (1 s); nginx holds that client's
+    // connection until the update is done, so it is sent from a thread.
+    let stale = std::thread::spawn(move || get(port, "/s/1", &[("X-Customer-Id", "c2"), ("X-User-Id", "u2")]));
+    sleep(0.3);
+    send("/s/1", &other); // UPDATING
+    let stale = stale.join().unwrap();
+    sleep(1.5);
+    send("/c/1", &who); // EXPIRED
+    assert_eq!(stale, 200);
+    assert_eq!(sent.len(), 15);
+    assert_eq!(sent.iter().filter(|s| **s == 500).count(), 2, "{sent:?}");
+    drop(nginx);
+    // The origin's own count (it also got the background update).
+    let mut s = TcpStream::connect(("127.0.0.1", up_port)).unwrap();
+    s.write_all(b"GET /__counts HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let body = resp.split("\r\n\r\n").nth(1).unwrap();
+    let counts: Value = serde_json::from_str(body).unwrap();
+    counts.as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum()
+}
+
+fn config(dir: &Path, requests: &str, mapping: &str) -> PathBuf {
+    let path = dir.join(format!("cacheroi-{}.toml", requests.replace(['*', '.'], "_")));
+    fs::write(
+        &path,
+        format!(
+            r#"timezone = "UTC"
+output_dir = "out"
+
+[sources]
+requests = "logs/{requests}"
+feedback = "feedback.csv"
+redis_snapshots = "redis-snapshots.ndjson"
+
+[baseline]
+from = "2026-01-05"
+to = "2026-01-12"
+
+[sources.requests_mapping]
+{mapping}
+"#
+        ),
+    )
+    .unwrap();
+    fs::write(dir.join("feedback.csv"), "ts,customer_id,user_id,score,comment\n").unwrap();
+    fs::write(dir.join("redis-snapshots.ndjson"), "").unwrap();
+    path
+}
+
+#[test]
+fn a_real_nginx_logs_and_the_tool_counts_what_was_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let origin = traffic(root);
+    // Rotate: the first 8 lines go to access.log.1.gz, as logrotate leaves them.
+    let text = fs::read_to_string(root.join("logs/access.log")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 16, "{text}");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all((lines[..8].join("\n") + "\n").as_bytes()).unwrap();
+    fs::write(root.join("logs/access.log.1.gz"), gz.finish().unwrap()).unwrap();
+    fs::write(root.join("logs/access.log"), lines[8..].join("\n") + "\n").unwrap();
+    // A line off the layout is a bad row, never fatal.
+    let mut rest = fs::read_to_string(root.join("logs/access.log")).unwrap();
+    rest.push_str("a line nginx never wrote\n");
+    fs::write(root.join("logs/access.log"), rest).unwrap();
+
+    let text_cfg = config(
+        root,
+        "access.log*",
+        &format!(
+            "format = \"nginx\"\nlog_format = '{TEXT_FORMAT}'\nts = \"time_local\"\ncustomer_id = \"http_x_customer_id\"\n\
+             user_id = \"http_x_user_id\"\nendpoint = \"request\"\nstatus = \"status\"\n\
+             latency = {{ column = \"request_time\", unit = \"s\" }}\ncache_status = \"upstream_cache_status\"\n\
+             cache_enabled = {{ from_cache_status = true }}\nupstream_calls = {{ from_cache_status = true }}"
+        ),
+    );
+    let json_cfg = config(
+        root,
+        "access.json.log",
+        &format!(
+            "format = \"nginx\"\nlog_format = \"escape=json '{}'\"\nts = \"time\"\ncustomer_id = \"customer\"\n\
+             user_id = \"user\"\nendpoint = \"request\"\nstatus = \"status\"\n\
+             latency = {{ column = \"rt\", unit = \"s\" }}\ncache_status = \"cache\"\n\
+             cache_enabled = {{ from_cache_status = true }}",
+            JSON_FORMAT.replace('"', "\\\"")
+        ),
+    );
+    let inspect = |cfg: &Path, files: &[&str]| -> Value {
+        let out = cacheroi(root)
+            .args(["-q", "inspect", "--json", "--config"])
+            .arg(cfg)
+            .args(files.iter().map(|f| root.join("logs").join(f)))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let t = inspect(&text_cfg, &["access.log.1.gz", "access.log"]);
+    let j = inspect(&json_cfg, &["access.json.log"]);
+    // What was sent, by nginx's words: MISS 7 (the first /c/1, /r/1, /s/1,
+    // two no-store, two 500s), HIT 3, BYPASS, "" (no cache), REVALIDATED,
+    // STALE, UPDATING, EXPIRED one each.
+    let words: Vec<(String, u64)> = t["status_words"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w[0].as_str().unwrap().to_string(), w[1].as_u64().unwrap()))
+        .collect();
+    let want: Vec<(String, u64)> = [
+        ("", 1),
+        ("BYPASS", 1),
+        ("EXPIRED", 1),
+        ("HIT", 3),
+        ("MISS", 7),
+        ("REVALIDATED", 1),
+        ("STALE", 1),
+        ("UPDATING", 1),
+    ]
+    .iter()
+    .map(|(w, n)| (w.to_string(), *n))
+    .collect();
+    assert_eq!(words, want, "{t}");
+    for (name, v) in [("text", &t), ("json", &j)] {
+        let totals = &v["totals"];
+        // 16 requests (the text logs' extra line is a malformed row).
+        assert_eq!(totals["valid"], 16, "{name}: {totals}");
+        // Canonical: EXPIRED and REVALIDATED are misses, UPDATING stale.
+        assert_eq!(
+            totals["cache_status"],
+            serde_json::json!({"": 1, "BYPASS": 1, "HIT": 3, "MISS": 9, "STALE": 2}),
+            "{name}"
+        );
+        assert_eq!(totals["server_errors"], 2, "{name}");
+        // Cache lookups: everything but the bypass and the uncached one.
+        assert_eq!(totals["with_cache"], 14, "{name}");
+        // Origin calls: every row but HIT and STALE = 11; the origin got 12:
+        // the background update of the stale answer is no logged request.
+        assert_eq!(totals["origin_calls"], 11, "{name}");
+        assert_eq!(origin, 12, "{name}: the origin's count");
+    }
+    assert_eq!(t["totals"]["rejected"], serde_json::json!({"malformed_row": 1}));
+
+    // One config section away from a weekly report.
+    let week = chrono::Utc::now().date_naive();
+    let week = format!("{}-W{:02}", week.iso_week().year(), week.iso_week().week());
+    for cfg in [&text_cfg, &json_cfg] {
+        let out = cacheroi(root)
+            .args(["-q", "weekly", "--week", &week, "--config"])
+            .arg(cfg)
+            .args(["--out", "out"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let m: Value =
+            serde_json::from_str(&fs::read_to_string(root.join(format!("out/weekly/{week}/metrics.json"))).unwrap())
+                .unwrap();
+        let k = |key: &str| m["kpis"][key]["value"].as_f64().unwrap();
+        assert_eq!(k("requests"), 16.0);
+        // (HIT + STALE) ÷ (HIT + STALE + MISS) = 5 ÷ 14; 5xx over E 2 ÷ 14.
+        assert!((k("cache_hit_rate") - 5.0 / 14.0).abs() < 1e-12);
+        assert!((k("error_rate") - 2.0 / 14.0).abs() < 1e-12);
+        let endpoints: Vec<&str> = m["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["endpoint"].as_str().unwrap())
+            .collect();
+        assert!(endpoints.contains(&"GET /c/1"), "{endpoints:?}");
+        fs::remove_dir_all(root.join("out")).unwrap();
+    }
+}
