@@ -88,6 +88,7 @@ struct SourcesModel {
     redis_snapshots: Option<Sp<String>>,
     rollups: Option<Sp<String>>,
     requests_mapping: Option<Sp<crate::sources::mapping::MappingModel>>,
+    feedback_mapping: Option<Sp<crate::sources::mapping::FeedbackModel>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -171,6 +172,8 @@ pub struct Sources {
     pub rollups: Option<String>,
     /// `[sources.requests_mapping]`: the request log's own columns and words.
     pub mapping: Option<crate::sources::mapping::Mapping>,
+    /// `[sources.feedback_mapping]`: the feedback file's own column names.
+    pub feedback_mapping: Option<crate::sources::mapping::Renames>,
     /// The config file, for errors.
     config: PathBuf,
 }
@@ -623,6 +626,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
             .as_ref()
             .map(|m| {
                 crate::sources::mapping::Mapping::new(m.get_ref()).map_err(|e| err.at(m, "sources.requests_mapping", e))
+            })
+            .transpose()?,
+        feedback_mapping: src
+            .feedback_mapping
+            .as_ref()
+            .map(|m| {
+                crate::sources::mapping::Renames::new(m.get_ref()).map_err(|e| err.at(m, "sources.feedback_mapping", e))
             })
             .transpose()?,
         config: path.to_path_buf(),

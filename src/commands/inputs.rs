@@ -79,12 +79,13 @@ pub fn load(settings: &Settings, keep_feedback: Expr) -> Result<Loaded> {
     let store = redis_store::read(Path::new(&settings.sources.redis_snapshots))?;
     let (requests, _) = rollups(settings, customers.as_ref(), None)?;
     let now = settings.now();
-    let fb = sources::ingest(
+    let fb = sources::ingest_mapped(
         &feedback_paths,
         &feedback::SOURCE,
         keep_feedback,
         now.timestamp_micros(),
         &settings.limits,
+        settings.sources.feedback_mapping.as_ref(),
     )?;
     let fb_rows = customers::assign_segments(fb.rows, customers.as_ref())?;
     let mut req_quality = requests.quality.clone();

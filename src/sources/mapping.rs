@@ -18,6 +18,115 @@ use crate::formats::nginx::LogFormat;
 use crate::formats::{LINE, MALFORMED, ROW, RawFile, WHY, Wanted};
 use crate::frames::*;
 
+/// `[sources.feedback_mapping]` as written: the file's columns for the
+/// feedback's canonical ones, and a timestamp layout.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackModel {
+    pub ts: Option<ColumnModel>,
+    pub customer_id: Option<ColumnModel>,
+    pub user_id: Option<ColumnModel>,
+    pub score: Option<ColumnModel>,
+    pub comment: Option<ColumnModel>,
+    pub segment: Option<ColumnModel>,
+}
+
+/// A validated feedback mapping: renames and a timestamp layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Renames {
+    columns: Vec<(&'static str, String)>,
+    ts_format: Option<String>,
+    names: Vec<&'static str>,
+    free_text: Vec<&'static str>,
+}
+
+impl Renames {
+    pub fn new(m: &FeedbackModel) -> Result<Renames, String> {
+        let mut columns = Vec::new();
+        let mut ts_format = None;
+        for (canonical, model) in [
+            (TS, &m.ts),
+            (CUSTOMER_ID, &m.customer_id),
+            (USER_ID, &m.user_id),
+            (SCORE, &m.score),
+            (COMMENT, &m.comment),
+            (SEGMENT, &m.segment),
+        ] {
+            let Some(s) = spec_of(model) else { continue };
+            if s.unit.is_some() || s.values.is_some() || s.from_cache_status.is_some() || s.constant.is_some() {
+                return Err(format!(
+                    "{canonical}: only `column` (and `format` for ts) apply to feedback"
+                ));
+            }
+            if s.format.is_some() && canonical != TS {
+                return Err(format!("{canonical}: `format` applies to ts only"));
+            }
+            if canonical == TS {
+                ts_format = s.format.clone();
+            }
+            let col = s
+                .column
+                .filter(|c| !c.trim().is_empty())
+                .ok_or_else(|| format!("{canonical}: needs a column"))?;
+            columns.push((canonical, col.trim().to_ascii_lowercase()));
+        }
+        let source = |c: &str| {
+            columns
+                .iter()
+                .find(|(k, _)| *k == c)
+                .map_or_else(|| c.to_string(), |(_, s)| s.clone())
+        };
+        let leak = |n: String| -> &'static str { Box::leak(n.into_boxed_str()) };
+        let names = super::feedback::COLUMNS.iter().map(|c| leak(source(c.name))).collect();
+        let free_text = vec![leak(source(COMMENT))];
+        Ok(Renames {
+            columns,
+            ts_format,
+            names,
+            free_text,
+        })
+    }
+
+    /// The file's columns to read.
+    pub fn wanted(&self) -> Wanted {
+        Wanted {
+            names: self.names.clone(),
+            free_text: self.free_text.clone(),
+        }
+    }
+
+    /// The file's columns under their canonical names, timestamps read with
+    /// the layout.
+    pub fn apply(&self, raw: RawFile) -> Result<RawFile> {
+        let df = raw.frame.clone().collect()?;
+        let mut out: Vec<Column> = Vec::new();
+        for name in df.get_column_names() {
+            let canonical = self
+                .columns
+                .iter()
+                .find(|(_, s)| s.as_str() == name.as_str())
+                .map(|(c, _)| *c);
+            let c = df.column(name)?;
+            out.push(match canonical {
+                Some(TS) if self.ts_format.is_some() && c.dtype() == &DataType::String => {
+                    let f = self.ts_format.clone().unwrap_or_default();
+                    Column::new(
+                        TS.into(),
+                        c.str()?
+                            .iter()
+                            .map(|v| v.map(|t| parse_with(t.trim(), &f).unwrap_or_else(|| t.to_string())))
+                            .collect::<Vec<_>>(),
+                    )
+                }
+                Some(canon) => c.clone().with_name(canon.into()),
+                None => c.clone(),
+            });
+        }
+        let n = df.height();
+        Ok(raw.replaced(DataFrame::new(n, out)?))
+    }
+}
+
 /// nginx's `$time_local`.
 pub const TIME_LOCAL: &str = "%d/%b/%Y:%H:%M:%S %z";
 
@@ -492,6 +601,46 @@ mod tests {
         assert_eq!(m.latency_factor, 1000.0);
         assert_eq!(request_line("GET /api/x/1?y=2 HTTP/1.1"), "GET /api/x/1");
         assert_eq!(request_line("garbage"), "garbage");
+    }
+
+    /// A survey export in its own columns and date layout: 2 answers read,
+    /// the one with a date no layout reads counted as a bad timestamp.
+    #[test]
+    fn feedback_in_its_own_columns_reads_as_canonical() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("survey.csv");
+        std::fs::write(
+            &p,
+            "When,Account,Rating,Text\n17.11.2026 09:30,c1,5,\"great, fast\"\n18.11.2026 10:00,c2,2,slow\nsoon,c3,4,\n",
+        )
+        .unwrap();
+        let r = Renames::new(
+            &toml::from_str(
+                "ts = { column = \"When\", format = \"%d.%m.%Y %H:%M\" }\ncustomer_id = \"Account\"\nscore = \"rating\"\ncomment = \"text\"",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let got = super::super::ingest_mapped(
+            &[p],
+            &super::super::feedback::SOURCE,
+            lit(true),
+            i64::MAX,
+            &crate::formats::Limits::default(),
+            Some(&r),
+        )
+        .unwrap();
+        assert_eq!(got.rows.height(), 2);
+        assert_eq!(got.quality.rows_rejected, 1);
+        assert_eq!(got.quality.rejected_by_reason.get("bad_timestamp"), Some(&1));
+        let ts = got.rows.column(TS).unwrap().i64().unwrap().get(0).unwrap();
+        assert_eq!(ts, crate::frames::parse_rfc3339_micros("2026-11-17T09:30:00Z").unwrap());
+        let comments: Vec<Option<&str>> = got.rows.column(COMMENT).unwrap().str().unwrap().iter().collect();
+        assert_eq!(comments, [Some("great, fast"), Some("slow")]);
+        assert_eq!(
+            Renames::new(&toml::from_str("score = { column = \"r\", format = \"%d\" }").unwrap()).unwrap_err(),
+            "score: `format` applies to ts only"
+        );
     }
 
     #[test]

@@ -171,6 +171,18 @@ const FILES_IN_FLIGHT: usize = 2;
 /// after `now` (epoch µs), and keep the valid rows for which `keep` holds,
 /// with only `columns`. This is the one pass over every row.
 pub fn ingest(paths: &[PathBuf], source: &Source, keep: Expr, now: i64, limits: &Limits) -> Result<Ingested> {
+    ingest_mapped(paths, source, keep, now, limits, None)
+}
+
+/// [`ingest`] of files whose columns `renames` maps to the canonical ones.
+pub fn ingest_mapped(
+    paths: &[PathBuf],
+    source: &Source,
+    keep: Expr,
+    now: i64,
+    limits: &Limits,
+    renames: Option<&mapping::Renames>,
+) -> Result<Ingested> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Result<FileResult>)>> = Mutex::new(Vec::with_capacity(paths.len()));
     std::thread::scope(|scope| {
@@ -179,7 +191,7 @@ pub fn ingest(paths: &[PathBuf], source: &Source, keep: Expr, now: i64, limits: 
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
-                    let result = read_file(path, source, keep.clone(), now, limits);
+                    let result = read_file(path, source, keep.clone(), now, limits, renames);
                     let failed = result.is_err();
                     results.lock().unwrap_or_else(|e| e.into_inner()).push((i, result));
                     if failed {
@@ -224,8 +236,18 @@ pub fn ingest(paths: &[PathBuf], source: &Source, keep: Expr, now: i64, limits: 
     })
 }
 
-fn read_file(path: &Path, source: &Source, keep: Expr, now: i64, limits: &Limits) -> Result<FileResult> {
-    let raw = RawFile::open(path, &source.wanted(), limits)?;
+fn read_file(
+    path: &Path,
+    source: &Source,
+    keep: Expr,
+    now: i64,
+    limits: &Limits,
+    renames: Option<&mapping::Renames>,
+) -> Result<FileResult> {
+    let raw = match renames {
+        Some(r) => r.apply(RawFile::open(path, &r.wanted(), limits)?)?,
+        None => RawFile::open(path, &source.wanted(), limits)?,
+    };
     let display = path.display().to_string();
     let columns = source.kept;
     if raw.height == 0 && raw.found_nothing() {
