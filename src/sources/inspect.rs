@@ -243,8 +243,22 @@ pub fn guess(columns: &[String], log_format: Option<&str>, latency_in_seconds: b
     if !has(UPSTREAM_CALLS) {
         lines.push("# upstream_calls: from the cache status (HIT, STALE → 0; else 1)".into());
     }
-    for c in missing {
+    for c in missing.iter() {
         lines.push(format!("# {c}: no column looks like it — name yours: {c} = \"…\""));
+    }
+    // Canonical files need no section at all.
+    let identity = log_format.is_none()
+        && missing.is_empty()
+        && has(UPSTREAM_CALLS)
+        && GUESSES
+            .iter()
+            .filter(|(c, _)| *c != SEGMENT)
+            .all(|(c, _)| pick(c) == Some(*c) || (*c == LATENCY_MS && pick(c) == Some(LATENCY_MS)));
+    if identity {
+        return (
+            m,
+            "# The files have the canonical columns: no [sources.requests_mapping] is needed.".into(),
+        );
     }
     (m, lines.join("\n"))
 }
