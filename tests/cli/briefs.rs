@@ -42,6 +42,18 @@ fn tiny(dir: &Path, rows: &[&str], feedback: &str) {
     fs::write(dir.join("data/feedback.csv"), fb).unwrap();
 }
 
+/// The tiny log of the hand-checked tests: 4 baseline requests of c011,
+/// then in 2026-W46 c011's 3 HIT, 1 STALE and 1 MISS with the cache and one
+/// request of c012 without it.
+fn tiny_log() -> Vec<&'static str> {
+    let mut rows = vec!["2026-09-08T10:00:00Z,c011,c011-u001,GET /x,200,100,,false,1"; 4];
+    rows.extend(["2026-11-10T10:00:00Z,c011,c011-u001,GET /x,200,10,HIT,true,0"; 3]);
+    rows.push("2026-11-10T11:00:00Z,c011,c011-u001,GET /x,200,10,STALE,true,0");
+    rows.push("2026-11-10T12:00:00Z,c011,c011-u001,GET /x,200,200,MISS,true,1");
+    rows.push("2026-11-10T13:00:00Z,c012,c012-u001,GET /x,200,100,,false,1");
+    rows
+}
+
 /// One endpoint by hand. Baseline (2026-09-08): 4 requests of 100 ms
 /// without the cache, one origin call each → 1 call a request, p95 100.
 /// 2026-W46, c011 with the cache: 3 HIT of 10 ms (no origin call) and 1
@@ -54,11 +66,7 @@ fn tiny(dir: &Path, rows: &[&str], feedback: &str) {
 #[test]
 fn the_technical_brief_has_one_endpoints_figures_by_hand() {
     let dir = tempfile::tempdir().unwrap();
-    let mut rows = vec!["2026-09-08T10:00:00Z,c011,c011-u001,GET /x,200,100,,false,1"; 4];
-    rows.extend(["2026-11-10T10:00:00Z,c011,c011-u001,GET /x,200,10,HIT,true,0"; 3]);
-    rows.push("2026-11-10T11:00:00Z,c011,c011-u001,GET /x,200,10,STALE,true,0");
-    rows.push("2026-11-10T12:00:00Z,c011,c011-u001,GET /x,200,200,MISS,true,1");
-    rows.push("2026-11-10T13:00:00Z,c012,c012-u001,GET /x,200,100,,false,1");
+    let rows = tiny_log();
     tiny(
         dir.path(),
         &rows,
@@ -228,11 +236,7 @@ fn send_mails_a_brief_to_its_audience() {
 #[test]
 fn one_customers_report_by_hand() {
     let dir = tempfile::tempdir().unwrap();
-    let mut rows = vec!["2026-09-08T10:00:00Z,c011,c011-u001,GET /x,200,100,,false,1"; 4];
-    rows.extend(["2026-11-10T10:00:00Z,c011,c011-u001,GET /x,200,10,HIT,true,0"; 3]);
-    rows.push("2026-11-10T11:00:00Z,c011,c011-u001,GET /x,200,10,STALE,true,0");
-    rows.push("2026-11-10T12:00:00Z,c011,c011-u001,GET /x,200,200,MISS,true,1");
-    rows.push("2026-11-10T13:00:00Z,c012,c012-u001,GET /x,200,100,,false,1");
+    let rows = tiny_log();
     tiny(
         dir.path(),
         &rows,

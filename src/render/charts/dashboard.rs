@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use super::line::{LineChart, Series};
-use super::{Chart, HEIGHT, WIDTH, YFormat, render};
+use super::{Chart, YFormat};
 use crate::ground::units;
 use crate::report::archive::{Archive, Card};
 
@@ -65,7 +65,6 @@ fn lines(
         series,
         y_format: y,
     };
-    let (svg, png) = render(&spec)?;
     let latest = a.latest.clone().unwrap_or_default();
     let now: Vec<String> = cards.iter().map(|c| format!("{} {}", c.label, c.value)).collect();
     let mut headers = vec!["Week".to_string()];
@@ -80,21 +79,12 @@ fn lines(
             row
         })
         .collect();
-    Ok(Chart {
-        name: name.into(),
-        title: title.into(),
-        alt: format!(
-            "Line chart: {title}, from {} to {latest}. Latest: {}.",
-            a.chart_weeks.first().map_or("", String::as_str),
-            now.join(", ")
-        ),
-        headers,
-        rows,
-        width: WIDTH,
-        height: HEIGHT,
-        svg,
-        png,
-    })
+    let alt = format!(
+        "Line chart: {title}, from {} to {latest}. Latest: {}.",
+        a.chart_weeks.first().map_or("", String::as_str),
+        now.join(", ")
+    );
+    super::weekly::chart(name, &spec, alt, headers, rows)
 }
 
 /// The dashboard's charts: the headline shares, p99 latency, and the

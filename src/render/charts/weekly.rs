@@ -38,7 +38,8 @@ impl<'a> Context<'a> {
     }
 }
 
-fn chart(
+/// A chart of `spec` with its alt text and data table.
+pub(super) fn chart(
     name: &str,
     spec: &(impl Draw + Titled),
     alt: String,
