@@ -39,6 +39,7 @@ pub fn rollups(
     settings: &Settings,
     customers: Option<&DataFrame>,
     since: Option<chrono::DateTime<chrono::Utc>>,
+    endpoints: bool,
 ) -> Result<(Merged, crate::rollups::Refreshed)> {
     let root = settings.rollups_dir();
     let external = root.join(crate::rollups::schema::MARKER).is_file() && !root.join("manifest.json").is_file();
@@ -51,6 +52,7 @@ pub fn rollups(
         customers_hash: crate::rollups::customers_hash(customers_path)?,
         limits: &settings.limits,
         mapping: settings.sources.mapping.as_ref(),
+        endpoints,
     };
     let paths = if external {
         Vec::new()
@@ -73,11 +75,12 @@ pub fn customers_table(settings: &Settings) -> Result<Option<DataFrame>> {
 
 /// Read every input of a report (CONTRACT §1); a missing file or column is
 /// an error naming it, before anything is computed.
-pub fn load(settings: &Settings, keep_feedback: Expr) -> Result<Loaded> {
+/// `endpoints`: also read the rollups' per-endpoint table (the weekly report).
+pub fn load(settings: &Settings, keep_feedback: Expr, endpoints: bool) -> Result<Loaded> {
     let feedback_paths = sources::resolve(settings.sources.feedback()?, "feedback")?;
     let customers = customers_table(settings)?;
     let store = redis_store::read(Path::new(&settings.sources.redis_snapshots))?;
-    let (requests, _) = rollups(settings, customers.as_ref(), None)?;
+    let (requests, _) = rollups(settings, customers.as_ref(), None, endpoints)?;
     let now = settings.now();
     let fb = sources::ingest_mapped(
         &feedback_paths,
@@ -140,7 +143,7 @@ pub fn load_window(
     };
     let upper = local_midnight(to.unwrap_or(today), tz).timestamp_micros();
     let keep_feedback = sources::in_ranges(&[(first, upper), (b.start.timestamp_micros(), b.end.timestamp_micros())]);
-    let mut data = load(settings, keep_feedback)?;
+    let mut data = load(settings, keep_feedback, false)?;
     let end = match to {
         Some(d) => d,
         None => crate::metrics::fold::last_day_before(&data.requests, epoch_day(today))

@@ -17,7 +17,7 @@ pub fn run(settings: &Settings, args: &RollupArgs) -> Result<Vec<String>> {
     }
     let customers = super::inputs::customers_table(settings)?;
     let since = args.since.map(|d| crate::period::local_midnight(d, settings.timezone));
-    let (merged, done) = super::inputs::rollups(settings, customers.as_ref(), since)?;
+    let (merged, done) = super::inputs::rollups(settings, customers.as_ref(), since, false)?;
     let rows: u64 = merged.requests.iter().map(|r| r.rows).sum();
     let mut lines = vec![format!(
         "{}: {} file(s) rolled up, {} reused, {} removed{}",

@@ -42,7 +42,7 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         trend_range,
         (base_window.start.timestamp_micros(), base_window.end.timestamp_micros()),
     ]);
-    let mut data = super::inputs::load(settings, keep_feedback)?;
+    let mut data = super::inputs::load(settings, keep_feedback, true)?;
     // The weeks are whole; the baseline window may not be, nor the window
     // since the rollout's start (the briefs' money so far).
     let since = settings

@@ -333,7 +333,12 @@ fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>> {
 /// cacheroi's (None: every Parquet file of an engine-made dataset). The
 /// large tables are folded into records one file at a time, so a file's
 /// frame is dropped before the next is read.
-pub fn load(root: &Path, manifest: Option<&super::store::Manifest>, _marker: &Marker) -> Result<Merged> {
+pub fn load(
+    root: &Path,
+    manifest: Option<&super::store::Manifest>,
+    _marker: &Marker,
+    endpoints: bool,
+) -> Result<Merged> {
     let files = |t| super::store::table_files(root, manifest, t);
     let t = std::time::Instant::now();
     let mut b = Records::default();
@@ -343,8 +348,10 @@ pub fn load(root: &Path, manifest: Option<&super::store::Manifest>, _marker: &Ma
     for f in files(s::LATENCY)? {
         b.latency(&read_file(&f, &s::LATENCY_COLUMNS)?)?;
     }
-    for f in files(s::ENDPOINTS)? {
-        b.endpoints(&read_file(&f, &s::ENDPOINTS_COLUMNS)?)?;
+    if endpoints {
+        for f in files(s::ENDPOINTS)? {
+            b.endpoints(&read_file(&f, &s::ENDPOINTS_COLUMNS)?)?;
+        }
     }
     // A store of ours: users by week from its compaction, by day on demand.
     // A dataset made elsewhere: every user day, summed by week here.

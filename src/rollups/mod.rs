@@ -37,6 +37,9 @@ pub struct Location<'a> {
     pub limits: &'a Limits,
     /// How the request files' columns map to canonical ones.
     pub mapping: Option<&'a crate::sources::mapping::Mapping>,
+    /// Read the per-endpoint table (only the weekly report and the briefs
+    /// use it; the rest skip its files).
+    pub endpoints: bool,
 }
 
 impl Location<'_> {
@@ -66,7 +69,7 @@ pub fn refresh_and_load(
         // The producer is informative only: check_marker ignores it.
         let found = store::check_marker(&loc.root, &want)?;
         tracing::info!(root = %loc.root.display(), producer = %found.producer, "reading rollups made elsewhere");
-        let merged = merged::load(&loc.root, None, &found)?;
+        let merged = merged::load(&loc.root, None, &found, loc.endpoints)?;
         return Ok((merged, Refreshed::default()));
     }
     let marker = loc.marker(concat!("cacheroi ", env!("CARGO_PKG_VERSION")));
@@ -86,7 +89,7 @@ pub fn refresh_and_load(
         elapsed = ?started.elapsed(),
         "rollups"
     );
-    let merged = merged::load(&loc.root, Some(&manifest), &marker).map_err(|e| {
+    let merged = merged::load(&loc.root, Some(&manifest), &marker, loc.endpoints).map_err(|e| {
         anyhow::anyhow!(
             "{e} — the rollup store {} is damaged: remove it and the next run rolls every file up anew",
             loc.root.display()
