@@ -134,18 +134,7 @@ pub struct LowScore {
 
 /// Every answer of `period` scored at most [`LOW_SCORE`], oldest first.
 pub fn low_scores(fb: &DataFrame, period: &Period) -> Result<Vec<LowScore>> {
-    let (a, b) = period.micros();
-    let rows = fb
-        .clone()
-        .lazy()
-        .filter(
-            col(TS)
-                .gt_eq(lit(a))
-                .and(col(TS).lt(lit(b)))
-                .and(col(SCORE).lt_eq(lit(LOW_SCORE))),
-        )
-        .sort([TS], SortMultipleOptions::default())
-        .collect()?;
+    let rows = super::feedback::rows_of(fb, period, col(SCORE).lt_eq(lit(LOW_SCORE)), false)?.collect()?;
     let ts = rows.column(TS)?.i64()?;
     let cust = rows.column(CUSTOMER_ID)?.str()?;
     let score = rows.column(SCORE)?.i64()?;

@@ -25,6 +25,17 @@ pub struct Comment {
     pub text: String,
 }
 
+/// The feedback rows of `period` for which `also` holds, sorted by time
+/// (`newest_first` or oldest first).
+pub fn rows_of(fb: &DataFrame, period: &Period, also: Expr, newest_first: bool) -> Result<LazyFrame> {
+    let (a, b) = period.micros();
+    Ok(fb
+        .clone()
+        .lazy()
+        .filter(col(TS).gt_eq(lit(a)).and(col(TS).lt(lit(b))).and(also))
+        .sort([TS], SortMultipleOptions::default().with_order_descending(newest_first)))
+}
+
 /// The most recent non-empty comments of the period, newest first.
 pub fn recent_comments(
     fb: &DataFrame,
@@ -32,17 +43,7 @@ pub fn recent_comments(
     customers: Option<&DataFrame>,
     tz: chrono_tz::Tz,
 ) -> Result<Vec<Comment>> {
-    let (a, b) = period.micros();
-    let recent = fb
-        .clone()
-        .lazy()
-        .filter(
-            col(TS)
-                .gt_eq(lit(a))
-                .and(col(TS).lt(lit(b)))
-                .and(col(COMMENT).is_not_null()),
-        )
-        .sort([TS], SortMultipleOptions::default().with_order_descending(true))
+    let recent = rows_of(fb, period, col(COMMENT).is_not_null(), true)?
         .limit(COMMENTS_SHOWN as IdxSize)
         .collect()?;
     let names: BTreeMap<String, String> = match customers {
@@ -90,13 +91,7 @@ pub struct CustomerFeedback {
 
 /// Per customer id, the feedback of `period`.
 pub fn by_customer(fb: &DataFrame, period: &Period) -> Result<BTreeMap<String, CustomerFeedback>> {
-    let (a, b) = period.micros();
-    let rows = fb
-        .clone()
-        .lazy()
-        .filter(col(TS).gt_eq(lit(a)).and(col(TS).lt(lit(b))))
-        .sort([TS], SortMultipleOptions::default())
-        .collect()?;
+    let rows = rows_of(fb, period, lit(true), false)?.collect()?;
     let cust = rows.column(CUSTOMER_ID)?.str()?;
     let score = rows.column(SCORE)?.i64()?;
     let text = rows.column(COMMENT)?.str()?;
