@@ -109,6 +109,9 @@ fn lines(i: &Inspection, json: bool) -> Result<Vec<String>> {
     }
     let t = &i.totals;
     out.push(String::new());
+    if let Some(p) = &i.problem {
+        out.push(format!("Totals: not counted — {p}"));
+    }
     out.push(format!(
         "Totals: {} rows, {} valid{}; with the cache {}, 5xx {}, origin calls {}",
         t.rows,

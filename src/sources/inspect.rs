@@ -39,6 +39,8 @@ const GUESSES: [(&str, &[&str]); 9] = [
             "tenant_id",
             "account_id",
             "tenant",
+            "account",
+            "org_id",
         ],
     ),
     (USER_ID, &["user_id", "http_x_user_id", "user", "uid", "remote_user"]),
@@ -47,7 +49,10 @@ const GUESSES: [(&str, &[&str]); 9] = [
         ENDPOINT,
         &["endpoint", "route", "request", "path", "request_uri", "uri", "url"],
     ),
-    (STATUS, &["status", "status_code", "http_status", "response_code"]),
+    (
+        STATUS,
+        &["status", "status_code", "http_status", "response_code", "code"],
+    ),
     (
         LATENCY_MS,
         &[
@@ -103,6 +108,9 @@ pub struct Inspection {
     pub totals: Totals,
     /// The config section that reads these files.
     pub suggestion: String,
+    /// Why the totals could not be counted (a required column the mapping
+    /// does not find), if so.
+    pub problem: Option<String>,
 }
 
 /// Every file's rows after mapping, counted like the reports count them.
@@ -263,6 +271,15 @@ pub fn guess(columns: &[String], log_format: Option<&str>, latency_in_seconds: b
     (m, lines.join("\n"))
 }
 
+/// A TOML key: bare when it can be, else quoted.
+fn toml_key(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
 fn toml_string(s: &str) -> String {
     if !s.contains('\'') && !s.contains('\n') {
         format!("'{s}'")
@@ -278,6 +295,8 @@ pub fn inspect(paths: &[PathBuf], configured: Option<&Mapping>, limits: &Limits)
     let mut found: Vec<String> = Vec::new();
     let mut preset: Option<String> = None;
     let mut status_sample: Vec<String> = Vec::new();
+    // The words of every column that may be the cache status, raw.
+    let mut candidate_words: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for path in paths {
         let how = layout(path, configured, limits)?;
         let extra = how.as_ref().map(|(_, f)| f.variables()).unwrap_or_default();
@@ -325,6 +344,19 @@ pub fn inspect(paths: &[PathBuf], configured: Option<&Mapping>, limits: &Limits)
             }
             _ => Vec::new(),
         };
+        let status_names = GUESSES
+            .iter()
+            .find(|(c, _)| *c == CACHE_STATUS)
+            .map_or(&[][..], |(_, g)| *g);
+        for name in status_names {
+            if let Ok(c) = df.column(name) {
+                let c = c.cast(&DataType::String)?;
+                let words = candidate_words.entry((*name).to_string()).or_default();
+                for v in c.str()?.iter().flatten() {
+                    *words.entry(v.to_string()).or_default() += 1;
+                }
+            }
+        }
         // Latency in seconds? nginx's request_time is; a median below 30
         // with decimals on a column not named *_ms suggests so too.
         if let Some(c) = ["request_time", "latency", "duration", "response_time"]
@@ -353,7 +385,41 @@ pub fn inspect(paths: &[PathBuf], configured: Option<&Mapping>, limits: &Limits)
         v.sort_by(f64::total_cmp);
         v.get(v.len() / 2).is_some_and(|m| *m < 30.0) && status_sample.iter().any(|s| s.contains('.'))
     };
-    let (model, mut suggestion) = guess(&found, preset.as_deref(), seconds);
+    let (mut model, mut suggestion) = guess(&found, preset.as_deref(), seconds);
+    // Words of the guessed status column that name a canonical status
+    // inside them (TCP_HIT, cache-miss) are suggested as values.
+    if let Some(ColumnModel::Name(col)) = model.cache_status.clone() {
+        let words = candidate_words.get(&col).cloned().unwrap_or_default();
+        let probe = Mapping::new(&MappingModel::default()).map_err(anyhow::Error::msg)?;
+        let mut values = BTreeMap::new();
+        for w in words.keys() {
+            let known = probe
+                .word(Some(w))
+                .is_some_and(|t| CACHE_STATUSES.contains(&t.as_str()));
+            let upper = w.to_ascii_uppercase();
+            if let (false, Some(to)) = (known, CACHE_STATUSES.iter().find(|s| upper.contains(*s))) {
+                values.insert(w.clone(), (*to).to_string());
+            }
+        }
+        if !values.is_empty() {
+            let listed: Vec<String> = values
+                .iter()
+                .map(|(k, v)| format!("{} = \"{v}\"", toml_key(k)))
+                .collect();
+            suggestion = suggestion.replace(
+                &format!("cache_status = \"{col}\""),
+                &format!(
+                    "cache_status = {{ column = \"{col}\", values = {{ {} }} }}",
+                    listed.join(", ")
+                ),
+            );
+            model.cache_status = Some(ColumnModel::Spec(SpecModel {
+                column: Some(col),
+                values: Some(values),
+                ..Default::default()
+            }));
+        }
+    }
     let guessed;
     let (mapping, mapping_from) = match configured {
         Some(m) => (m, "config"),
@@ -370,6 +436,7 @@ pub fn inspect(paths: &[PathBuf], configured: Option<&Mapping>, limits: &Limits)
     let mut words: BTreeMap<String, u64> = BTreeMap::new();
     let mut totals = Totals::default();
     let mut first_rows = Vec::new();
+    let mut problem = None;
     for (path, how) in &raws {
         let canonical = super::request_log::SOURCE.wanted();
         let want = mapping.wanted(&canonical);
@@ -395,7 +462,13 @@ pub fn inspect(paths: &[PathBuf], configured: Option<&Mapping>, limits: &Limits)
             }
         }
         let mapped = mapping.apply(raw)?;
-        let norm = super::request_log::normalize(&mapped)?;
+        let norm = match super::request_log::normalize(&mapped) {
+            Ok(n) => n,
+            Err(e) => {
+                problem = Some(format!("{e:#}: name it in the mapping"));
+                break;
+            }
+        };
         let df = norm.frame.collect()?;
         let rule = df.column(RULE)?.i32()?.clone();
         totals.rows += df.height() as u64;
@@ -469,6 +542,7 @@ pub fn inspect(paths: &[PathBuf], configured: Option<&Mapping>, limits: &Limits)
         first_rows,
         totals,
         suggestion,
+        problem,
     })
 }
 

@@ -323,3 +323,57 @@ fn a_real_nginx_logs_and_the_tool_counts_what_was_sent() {
         fs::remove_dir_all(root.join("out")).unwrap();
     }
 }
+
+/// An application's CSV in its own words: `inspect` guesses every column,
+/// reads latencies in seconds, maps TCP_HIT and TCP_MISS, and a file
+/// without a customer column still prints what it sees and says what is
+/// missing.
+#[test]
+fn inspect_writes_the_section_for_an_application_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "time,account,uid,route,code,duration,x_cache\n\
+               2026-11-20T10:00:00Z,c1,u1,GET /a,200,0.120,TCP_HIT\n\
+               2026-11-20T10:00:01Z,c1,u2,GET /a,200,0.950,TCP_MISS\n\
+               2026-11-20T10:00:02Z,c2,u3,GET /b,503,1.5,\n";
+    fs::write(dir.path().join("app.csv"), csv).unwrap();
+    let out = cacheroi(dir.path())
+        .args(["-q", "inspect", "--json", "app.csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = v["suggestion"].as_str().unwrap();
+    for line in [
+        "customer_id = \"account\"",
+        "latency = { column = \"duration\", unit = \"s\" }",
+        "cache_status = { column = \"x_cache\", values = { TCP_HIT = \"HIT\", TCP_MISS = \"MISS\" } }",
+    ] {
+        assert!(s.contains(line), "{s}");
+    }
+    // 120 ms, 950 ms; the empty status is no cache lookup.
+    assert_eq!(v["first_rows"][0]["latency_ms"], "120.0");
+    assert_eq!(
+        v["totals"]["cache_status"],
+        serde_json::json!({"": 1, "HIT": 1, "MISS": 1})
+    );
+    assert_eq!(v["totals"]["server_errors"], 1);
+    assert!(v["problem"].is_null());
+    // Without a customer column: still a report of what is there.
+    let no_customer: String = csv
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            [&f[..1], &f[2..]].concat().join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    fs::write(dir.path().join("app2.csv"), no_customer).unwrap();
+    let out = cacheroi(dir.path())
+        .args(["-q", "inspect", "app2.csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("# customer_id: no column looks like it"), "{text}");
+    assert!(text.contains("Totals: not counted — "), "{text}");
+}
