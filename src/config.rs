@@ -1177,6 +1177,32 @@ to = "2026-10-05"
     }
 
     #[test]
+    fn a_mapping_that_cannot_work_names_its_section_and_key() {
+        for (extra, key) in [
+            (
+                "[sources.requests_mapping]\nlatency = { column = \"x\", unit = \"h\" }\n",
+                "sources.requests_mapping latency: unit `h` is not ms, s or us",
+            ),
+            (
+                "[sources.requests_mapping]\nformat = \"nginx\"\nlog_format = \"$status$request_time\"\n",
+                "sources.requests_mapping log_format: `$status` and `$request_time` have no text between them",
+            ),
+            (
+                "[sources.feedback_mapping]\nscore = { column = \"r\", format = \"%d\" }\n",
+                "sources.feedback_mapping score: `format` applies to ts only",
+            ),
+        ] {
+            let text = format!("{MINIMAL}{extra}");
+            let err = parse_str(&text).unwrap_err().to_string();
+            assert!(err.contains(key), "{key}: {err}");
+            // The section's line (its header).
+            let header = text.lines().position(|l| l.starts_with("[sources.")).unwrap() + 1;
+            assert_eq!(line_of(&err), header, "{err}");
+            assert!(!err.contains('\n'), "{err}");
+        }
+    }
+
+    #[test]
     fn the_slack_section_names_the_variable_not_the_url() {
         let s = parse_str(&format!("{MINIMAL}[slack]\nwebhook_env = \"HOOK\"\n")).unwrap();
         assert_eq!(s.slack.unwrap().webhook_env, "HOOK");
