@@ -14,6 +14,16 @@ use crate::error::UsageError;
 pub const FIRST_YEAR: i32 = 1970;
 pub const LAST_YEAR: i32 = 2199;
 
+/// The last day of a window whose exclusive end is the date text `end`
+/// ("2026-11-16" → "2026-11-15"), for people; the text itself when it is
+/// no date.
+pub fn last_day(end: &str) -> String {
+    NaiveDate::parse_from_str(end, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.pred_opt())
+        .map_or_else(|| end.to_string(), |d| d.to_string())
+}
+
 /// Whether `d` lies in the years the tool accepts.
 pub fn sane_date(d: NaiveDate) -> bool {
     (FIRST_YEAR..=LAST_YEAR).contains(&d.year())
@@ -176,6 +186,13 @@ pub fn resolve_week(arg: &str, now: DateTime<Utc>, tz: Tz) -> Result<IsoWeek, Us
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_last_day_of_an_exclusive_end() {
+        assert_eq!(last_day("2026-11-16"), "2026-11-15");
+        assert_eq!(last_day("2027-01-01"), "2026-12-31");
+        assert_eq!(last_day("?"), "?");
+    }
 
     #[test]
     fn a_window_starts_at_from_else_the_rollout() {

@@ -6,52 +6,23 @@ use anyhow::Result;
 use crate::cli::InspectArgs;
 use crate::config::Settings;
 use crate::sources::inspect::{Inspection, inspect};
-use crate::sources::mapping::{Mapping, MappingModel};
 
-/// `cacheroi inspect`: the lines for stdout.
+/// `cacheroi inspect`: the lines for stdout. The configured mapping reads
+/// the files when there is one; else one is guessed from their columns.
+/// `--log-format` says how to split nginx lines either way.
 pub fn run(settings: Option<&Settings>, args: &InspectArgs) -> Result<Vec<String>> {
     let limits = settings.map(|s| s.limits.clone()).unwrap_or_default();
-    let configured = settings.and_then(|s| s.sources.mapping.clone());
-    // --log-format: the configured mapping read as nginx logs of that
-    // layout, or only that.
-    let mapping = match &args.log_format {
-        Some(f) => {
-            let nginx = crate::formats::nginx::compile(f).map_err(|e| anyhow::anyhow!("--log-format: {e}"))?;
-            let mut m = match configured {
-                Some(m) => m,
-                None => Mapping::new(&MappingModel::default()).map_err(anyhow::Error::msg)?,
-            };
-            m.nginx = Some(nginx);
-            let guessed_only = settings.and_then(|s| s.sources.mapping.as_ref()).is_none();
-            (m, guessed_only)
-        }
-        None => match configured {
-            Some(m) => (m, false),
-            None => {
-                let i = inspect(&args.files, None, &limits)?;
-                return lines(&i, args.json);
-            }
-        },
-    };
-    let (m, guessed_only) = mapping;
-    let i = if guessed_only {
-        // Only the layout is given: guess the columns, as without a config.
-        let mut i = inspect(&args.files, Some(&m), &limits)?;
-        let (_, text) = crate::sources::inspect::guess(
-            &i.files.iter().flat_map(|f| f.columns.clone()).collect::<Vec<_>>(),
-            args.log_format.as_deref(),
-            true,
-        );
-        let model: MappingModel = toml::from_str(text.trim_start_matches("[sources.requests_mapping]\n"))?;
-        let guessed = Mapping::new(&model).map_err(anyhow::Error::msg)?;
-        i = inspect(&args.files, Some(&guessed), &limits)?;
-        i.mapping_from = "guessed from the column names";
-        i.suggestion = text;
-        i
-    } else {
-        inspect(&args.files, Some(&m), &limits)?
-    };
-    lines(&i, args.json)
+    let configured = settings.and_then(|s| s.sources.mapping.as_ref());
+    let log_format = args
+        .log_format
+        .as_ref()
+        .map(|f| {
+            crate::formats::nginx::compile(f)
+                .map(|c| (f.clone(), c))
+                .map_err(|e| anyhow::anyhow!("--log-format: {e}"))
+        })
+        .transpose()?;
+    lines(&inspect(&args.files, configured, log_format, &limits)?, args.json)
 }
 
 fn lines(i: &Inspection, json: bool) -> Result<Vec<String>> {

@@ -213,9 +213,7 @@ pub fn build(audience: Audience, r: &WeeklyReport, plan: &PlanWeek) -> Brief {
         period: format!(
             "{} to {}",
             r.metrics.period.start,
-            (chrono::NaiveDate::parse_from_str(&r.metrics.period.end, "%Y-%m-%d")
-                .map(|d| d - chrono::Duration::days(1))
-                .map_or_else(|_| r.metrics.period.end.clone(), |d| d.to_string()))
+            crate::period::last_day(&r.metrics.period.end)
         ),
         iso_week: week,
         glance: r.glance.clone(),

@@ -202,9 +202,7 @@ fn customer_subject(m: &Value) -> (String, String) {
         m["window"]["from"].as_str().unwrap_or("?"),
         m["window"]["to"].as_str().unwrap_or("?"),
     );
-    let last = chrono::NaiveDate::parse_from_str(to, "%Y-%m-%d")
-        .map(|d| (d - chrono::Duration::days(1)).to_string())
-        .unwrap_or_else(|_| to.to_string());
+    let last = crate::period::last_day(to);
     (
         format!(
             "Your results with the cache, {from} to {last} — {}",

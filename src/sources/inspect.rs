@@ -129,7 +129,15 @@ pub struct Totals {
 
 /// How to read a file: as the mapping says, by its extension, or — a name
 /// nginx gives its logs (`access.log.2.gz`) — by sniffing its first line.
-fn layout(path: &Path, mapping: Option<&Mapping>, limits: &Limits) -> Result<Option<(String, LogFormat)>> {
+fn layout(
+    path: &Path,
+    mapping: Option<&Mapping>,
+    given: Option<&(String, LogFormat)>,
+    limits: &Limits,
+) -> Result<Option<(String, LogFormat)>> {
+    if let Some(given) = given {
+        return Ok(Some(given.clone()));
+    }
     if let Some(f) = mapping.and_then(|m| m.nginx.clone()) {
         return Ok(Some(("from the config".into(), f)));
     }
@@ -289,7 +297,14 @@ fn toml_string(s: &str) -> String {
 }
 
 /// Inspect `paths` with the configured mapping (or a guessed one).
-pub fn inspect(paths: &[PathBuf], configured: Option<&Mapping>, limits: &Limits) -> Result<Inspection> {
+/// `log_format`: (its text, compiled) from `--log-format`, which reads the
+/// files whatever the config says.
+pub fn inspect(
+    paths: &[PathBuf],
+    configured: Option<&Mapping>,
+    log_format: Option<(String, LogFormat)>,
+    limits: &Limits,
+) -> Result<Inspection> {
     let mut files = Vec::new();
     let mut raws = Vec::new();
     let mut found: Vec<String> = Vec::new();
@@ -298,7 +313,7 @@ pub fn inspect(paths: &[PathBuf], configured: Option<&Mapping>, limits: &Limits)
     // The words of every column that may be the cache status, raw.
     let mut candidate_words: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for path in paths {
-        let how = layout(path, configured, limits)?;
+        let how = layout(path, configured, log_format.as_ref(), limits)?;
         let extra = how.as_ref().map(|(_, f)| f.variables()).unwrap_or_default();
         let want = wanted(configured, &extra);
         let raw = match &how {
@@ -378,7 +393,8 @@ pub fn inspect(paths: &[PathBuf], configured: Option<&Mapping>, limits: &Limits)
             malformed,
             malformed_examples: examples,
         });
-        raws.push((path.clone(), how));
+        // Read once: these columns hold every source the mapping may name.
+        raws.push(raw);
     }
     let seconds = {
         let mut v: Vec<f64> = status_sample.iter().filter_map(|s| s.parse().ok()).collect();
@@ -437,13 +453,7 @@ pub fn inspect(paths: &[PathBuf], configured: Option<&Mapping>, limits: &Limits)
     let mut totals = Totals::default();
     let mut first_rows = Vec::new();
     let mut problem = None;
-    for (path, how) in &raws {
-        let canonical = super::request_log::SOURCE.wanted();
-        let want = mapping.wanted(&canonical);
-        let raw = match how {
-            Some((_, f)) => RawFile::open_nginx(path, f, &want, limits)?,
-            None => RawFile::open(path, &want, limits)?,
-        };
+    for raw in raws {
         if let Some(sc) = &status_column {
             let df = raw.frame.clone().collect()?;
             if let Ok(c) = df.column(sc) {

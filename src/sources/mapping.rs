@@ -514,9 +514,6 @@ impl Mapping {
         if let Some(f) = flag {
             out.push(Column::new(CACHE_ENABLED.into(), f));
         }
-        if status_words.is_none() && df.column(&self.source(CACHE_STATUS)).is_err() {
-            // No cache-status column at all: the normaliser names it missing.
-        }
         let frame = DataFrame::new(n, out)?;
         Ok(raw.replaced(frame))
     }
