@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
+use crate::period::Calendar;
+
 /// Is the Redis cache paying off? KPIs, reports and rollout checks from request
 /// logs, feedback scores and Redis INFO snapshots.
 #[derive(Debug, Parser)]
@@ -104,9 +106,49 @@ pub struct WindowArgs {
     /// Day after the window, exclusive (default: the day after the last request row).
     #[arg(long, value_name = "DATE")]
     pub to: Option<chrono::NaiveDate>,
+    /// A calendar month, e.g. 2026-11, in the configuration's time zone
+    /// (instead of --from/--to).
+    #[arg(long, value_name = "YYYY-MM", value_parser = Calendar::month,
+          conflicts_with_all = ["from", "to", "quarter", "year"])]
+    pub month: Option<Calendar>,
+    /// A calendar quarter, e.g. 2026-Q4 (instead of --from/--to).
+    #[arg(long, value_name = "YYYY-Qn", value_parser = Calendar::quarter,
+          conflicts_with_all = ["from", "to", "year"])]
+    pub quarter: Option<Calendar>,
+    /// A calendar year, e.g. 2026 (instead of --from/--to).
+    #[arg(long, value_name = "YYYY", value_parser = Calendar::year, conflicts_with_all = ["from", "to"])]
+    pub year: Option<Calendar>,
     /// Output folder (default: `output_dir` of the configuration).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+impl WindowArgs {
+    /// The window's first day and exclusive end as asked (a month, quarter
+    /// or year, else --from and --to; None: the default).
+    pub fn dates(&self) -> (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>) {
+        match self.month.or(self.quarter).or(self.year) {
+            Some(c) => (Some(c.from), Some(c.to)),
+            None => (self.from, self.to),
+        }
+    }
+}
+
+/// `roi`: a window, and the months to split it into.
+#[derive(Debug, Args)]
+pub struct RoiArgs {
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Add one column per calendar month of the window to roi.csv, roi.xlsx
+    /// and the report's month table.
+    #[arg(long, value_enum, value_name = "SPLIT")]
+    pub by: Option<Split>,
+}
+
+/// How `roi --by` splits the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Split {
+    Month,
 }
 
 /// `customer-report`: which customers, over which window.
@@ -146,7 +188,6 @@ pub struct InspectArgs {
 }
 
 pub type ImpactArgs = WindowArgs;
-pub type RoiArgs = WindowArgs;
 
 #[derive(Debug, Args)]
 pub struct SendArgs {

@@ -170,7 +170,8 @@ pub fn nginx_log(data: &[u8]) {
     );
 }
 
-/// `--week`, `--retain`, `--timeout` and `--attest` values.
+/// `--week`, `--retain`, `--timeout`, `--attest` values and the window
+/// flags (`--from`, `--to`, `--month`, `--quarter`, `--year`, `--by`).
 pub fn arguments(data: &[u8]) {
     let t = text(data);
     let now = chrono::Utc::now();
@@ -185,6 +186,32 @@ pub fn arguments(data: &[u8]) {
     }
     if let Ok(d) = crate::cli::parse_timeout(&t) {
         assert!(d > std::time::Duration::ZERO);
+    }
+    for parse in [
+        crate::period::Calendar::month,
+        crate::period::Calendar::quarter,
+        crate::period::Calendar::year,
+    ] {
+        if let Ok(c) = parse(&t) {
+            assert!(c.from < c.to && crate::period::sane_date(c.from));
+            let months = crate::period::months_of(c.from, c.to);
+            assert!(!months.is_empty() && months.len() <= 12);
+            assert!(months.windows(2).all(|w| w[0].2 == w[1].1), "{months:?}");
+        }
+    }
+    // The text as the window flags of `roi`: what clap accepts resolves to
+    // a window that starts before it ends, in the sane years.
+    let words: Vec<&str> = t.split_whitespace().take(16).collect();
+    let argv = ["cacheroi", "roi"].into_iter().chain(words.iter().copied());
+    if let Ok(cli) = <crate::cli::Cli as clap::Parser>::try_parse_from(argv)
+        && let crate::cli::Command::Roi(args) = &cli.command
+    {
+        let (from, to) = args.window.dates();
+        let rollout = chrono::NaiveDate::from_ymd_opt(2026, 10, 5);
+        if let Ok(Some(start)) = crate::period::window_start(from, to, rollout) {
+            assert!(crate::period::sane_date(start));
+            assert!(to.is_none_or(|to| to > start));
+        }
     }
 }
 

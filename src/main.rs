@@ -12,7 +12,10 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     init_logging(cli.global.verbose, cli.global.quiet);
     match run(&cli) {
         Ok((lines, code)) => {
@@ -37,6 +40,26 @@ fn main() -> ExitCode {
             ExitCode::from(code as u8)
         }
     }
+}
+
+/// A command line clap refuses: one line (cron mails stderr) and exit 2;
+/// help and version print as clap writes them.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("error: bad command line");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    eprintln!("error: {} (see --help)", cacheroi::error::clip(first, 400));
+    ExitCode::from(exit::USAGE as u8)
 }
 
 /// glibc gives every thread that allocates its own arena; with Polars' pool

@@ -108,6 +108,83 @@ pub fn window_start(
     Ok(Some(start))
 }
 
+/// A calendar span named by `--month 2026-11`, `--quarter 2026-Q4` or
+/// `--year 2026`: local dates `[from, to)` in the report time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Calendar {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Calendar {
+    /// `YYYY-MM` (also `YYYY/MM`).
+    pub fn month(s: &str) -> Result<Calendar, String> {
+        let bad = || format!("`{}` is not a month like 2026-11", crate::error::clip(s, 40));
+        let (y, m) = s.trim().split_once(['-', '/']).ok_or_else(bad)?;
+        let (year, month) = (year_of(y).ok_or_else(bad)?, m.parse::<u32>().map_err(|_| bad())?);
+        let from = NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(bad)?;
+        Ok(Calendar {
+            from,
+            to: next_month(from),
+        })
+    }
+
+    /// `YYYY-Qn` (also `YYYYQn`, any case), n in 1–4.
+    pub fn quarter(s: &str) -> Result<Calendar, String> {
+        let bad = || format!("`{}` is not a quarter like 2026-Q4", crate::error::clip(s, 40));
+        let upper = s.trim().to_ascii_uppercase();
+        let (y, q) = upper.split_once('Q').ok_or_else(bad)?;
+        let year = year_of(y.trim_end_matches('-')).ok_or_else(bad)?;
+        let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q)).ok_or_else(bad)?;
+        let from = NaiveDate::from_ymd_opt(year, 3 * q - 2, 1).ok_or_else(bad)?;
+        Ok(Calendar {
+            from,
+            to: next_month(next_month(next_month(from))),
+        })
+    }
+
+    /// `YYYY`.
+    pub fn year(s: &str) -> Result<Calendar, String> {
+        let bad = || format!("`{}` is not a year like 2026", crate::error::clip(s, 40));
+        let year = year_of(s.trim()).ok_or_else(bad)?;
+        Ok(Calendar {
+            from: NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(bad)?,
+            to: NaiveDate::from_ymd_opt(year + 1, 1, 1).ok_or_else(bad)?,
+        })
+    }
+}
+
+/// A four-digit year the tool accepts.
+fn year_of(s: &str) -> Option<i32> {
+    (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+        .filter(|y| (FIRST_YEAR..=LAST_YEAR).contains(y))
+}
+
+/// The first day of the month after the month of `first` (a 1st).
+fn next_month(first: NaiveDate) -> NaiveDate {
+    let (y, m) = if first.month() == 12 {
+        (first.year() + 1, 1)
+    } else {
+        (first.year(), first.month() + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1).expect("the 1st of a month exists")
+}
+
+/// The calendar months of `[from, to)`, each clipped to it: (label
+/// `YYYY-MM`, first day, day after), oldest first.
+pub fn months_of(from: NaiveDate, to: NaiveDate) -> Vec<(String, NaiveDate, NaiveDate)> {
+    let mut out = Vec::new();
+    let mut first = NaiveDate::from_ymd_opt(from.year(), from.month(), 1).expect("the 1st of a month exists");
+    while first < to {
+        let next = next_month(first);
+        out.push((first.format("%Y-%m").to_string(), first.max(from), next.min(to)));
+        first = next;
+    }
+    out
+}
+
 /// An ISO week (year, week number) in the report time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct IsoWeek {
@@ -212,6 +289,64 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn months_quarters_and_years_are_calendar_spans() {
+        let span = |c: Calendar| (c.from.to_string(), c.to.to_string());
+        let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(span(Calendar::month("2026-11").unwrap()), s("2026-11-01", "2026-12-01"));
+        assert_eq!(span(Calendar::month("2026-12").unwrap()), s("2026-12-01", "2027-01-01"));
+        assert_eq!(span(Calendar::month("2026/02").unwrap()), s("2026-02-01", "2026-03-01"));
+        assert_eq!(
+            span(Calendar::quarter("2026-Q4").unwrap()),
+            s("2026-10-01", "2027-01-01")
+        );
+        assert_eq!(
+            span(Calendar::quarter("2026q1").unwrap()),
+            s("2026-01-01", "2026-04-01")
+        );
+        assert_eq!(span(Calendar::year("2026").unwrap()), s("2026-01-01", "2027-01-01"));
+        assert_eq!(span(Calendar::year("2199").unwrap()), s("2199-01-01", "2200-01-01"));
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "2026",
+            "26-11",
+            "2200-01",
+            "1969-12",
+            "2026-11-01",
+            "",
+            "+202-11",
+        ] {
+            assert!(Calendar::month(bad).is_err(), "{bad}");
+        }
+        for bad in ["2026-Q5", "2026-Q0", "2026", "Q4", "2026-Q", "12345-Q1"] {
+            assert!(Calendar::quarter(bad).is_err(), "{bad}");
+        }
+        for bad in ["1969", "2200", "20266", "-2026", "two"] {
+            assert!(Calendar::year(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_window_splits_at_month_boundaries() {
+        let got = months_of(d(2026, 10, 15), d(2026, 12, 3));
+        let got: Vec<_> = got
+            .iter()
+            .map(|(l, a, b)| (l.as_str(), a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2026-10", "2026-10-15".to_string(), "2026-11-01".to_string()),
+                ("2026-11", "2026-11-01".to_string(), "2026-12-01".to_string()),
+                ("2026-12", "2026-12-01".to_string(), "2026-12-03".to_string()),
+            ]
+        );
+        // One day, and a window ending on a 1st.
+        assert_eq!(months_of(d(2026, 11, 30), d(2026, 12, 1)).len(), 1);
+        assert_eq!(months_of(d(2026, 11, 1), d(2027, 1, 1)).len(), 2);
     }
 
     #[test]

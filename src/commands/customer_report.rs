@@ -77,12 +77,39 @@ pub fn write(
     window: &crate::cli::WindowArgs,
     out: &std::path::Path,
 ) -> Result<Made> {
+    let (dates_from, dates_to) = window.dates();
+    let built = build_from(settings, load_window(settings, dates_from, dates_to, false)?, choice)?;
+    let tera = super::templates(settings)?;
+    let mut written = Vec::new();
+    for (id, r) in &built.reports {
+        let files = render::files::customer(&tera, r)?;
+        let dir = out.join("customers").join(folder_name(id));
+        written.extend(deliver::files::write(&dir, &files)?);
+    }
+    Ok(Made {
+        files: written,
+        without_rows: built.without_rows,
+        window: built.window,
+    })
+}
+
+/// The chosen customers' reports over a window, by customer id.
+pub struct Built {
+    pub reports: Vec<(String, customer::CustomerReport)>,
+    /// Ids asked for that have no request rows in the window.
+    pub without_rows: Vec<String>,
+    pub window: (chrono::NaiveDate, chrono::NaiveDate),
+}
+
+/// Each chosen customer's report over a window already loaded. Nothing is
+/// built when every id asked for is without rows (the caller decides).
+pub fn build_from(settings: &Settings, wd: WindowData, choice: Choice) -> Result<Built> {
     let WindowData {
         window: period,
         data,
         baseline_days,
         ..
-    } = load_window(settings, window.from, window.to, false)?;
+    } = wd;
     let base = baseline(&data.requests, baseline_days, None);
     let rows = metrics::customers::rows(&data.requests, data.customers.as_ref(), &base, &period, &settings.costs)?;
     let (chosen, without_rows): (Vec<_>, Vec<String>) = match choice {
@@ -105,18 +132,17 @@ pub fn write(
             (found, missing)
         }
     };
-    let made_window = (period.start_date, period.end_date);
+    let window = (period.start_date, period.end_date);
     if !without_rows.is_empty() && chosen.is_empty() {
-        return Ok(Made {
-            files: Vec::new(),
+        return Ok(Built {
+            reports: Vec::new(),
             without_rows,
-            window: made_window,
+            window,
         });
     }
     let ctx = settings.report_context();
-    let tera = super::templates(settings)?;
     let feedback = metrics::feedback::by_customer(&data.feedback, &period)?;
-    let mut written = Vec::new();
+    let mut reports = Vec::new();
     for row in chosen {
         // Only this customer's feedback rows reach its comments.
         let own = data
@@ -138,14 +164,12 @@ pub fn write(
             feedback.get(&row.customer_id).cloned().unwrap_or_default(),
             comments,
         );
-        let files = render::files::customer(&tera, &r)?;
-        let dir = out.join("customers").join(folder_name(&row.customer_id));
-        written.extend(deliver::files::write(&dir, &files)?);
+        reports.push((row.customer_id.clone(), r));
     }
-    Ok(Made {
-        files: written,
+    Ok(Built {
+        reports,
         without_rows,
-        window: made_window,
+        window,
     })
 }
 

@@ -22,13 +22,20 @@ use crate::{evaluate, metrics, render, report};
 /// Build the impact report over `[from, to)` (defaults: the rollout start to
 /// the day after the last request row).
 pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<ImpactReport> {
+    build_from(settings, load_window(settings, from, to, true)?)
+}
+
+/// [`build`] over a window already loaded (its feedback from the first
+/// baseline week on).
+pub fn build_from(settings: &Settings, wd: WindowData) -> Result<ImpactReport> {
     let (tz, costs, ctx) = (settings.timezone, &settings.costs, settings.report_context());
     let WindowData {
         start,
         window,
         data,
         baseline_days,
-    } = load_window(settings, from, to, true)?;
+        extent,
+    } = wd;
     let m = &data.requests;
     // Weeks are listed where there are rows: a window far wider than the data
     // (say --from 1970-01-01 --to 2199-12-31) costs no more than the data.
@@ -133,6 +140,7 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
         data.files,
     )?;
     Ok(report::impact::with_statistics(report, statistics)
+        .with_window_notes(report::window_notes(&ctx, window.start_date, window.end_date, extent))
         .with_glance(plan.as_ref(), ctx.currency())
         .with_case_studies(&by_customer)
         .with_risks(risks, register.as_ref().map_or(&[][..], |r| &r.escalation[..])))
@@ -151,5 +159,6 @@ pub fn write(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
 /// `cacheroi impact`.
 pub fn run(settings: &Settings, args: &ImpactArgs) -> Result<Written> {
     let out: PathBuf = args.out.clone().unwrap_or_else(|| settings.output_dir.clone());
-    write(settings, args.from, args.to, &out)
+    let (from, to) = args.dates();
+    write(settings, from, to, &out)
 }

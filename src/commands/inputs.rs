@@ -24,6 +24,7 @@ use crate::sources::{self, customers, feedback, redis_store};
 /// up to date first), the feedback rows its predicate keeps (segments
 /// assigned), customers, the Redis store, and the data quality of both
 /// sources over every row.
+#[derive(Clone)]
 pub struct Loaded {
     pub requests: Merged,
     pub feedback: DataFrame,
@@ -116,6 +117,8 @@ pub struct WindowData {
     pub data: Loaded,
     /// The baseline window's days.
     pub baseline_days: Days,
+    /// The first and last local day with request rows.
+    pub extent: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// Resolve `[from, to)` (defaults: the rollout start to the day after the
@@ -128,22 +131,42 @@ pub fn load_window(
     from_baseline: bool,
 ) -> Result<WindowData> {
     let tz = settings.timezone;
-    let start = crate::period::window_start(from, to, settings.rollout_start)?
-        .ok_or_else(|| anyhow!("needs --from or `[rollout] start` in {}", settings.path.display()))?;
-    // The default window ends with the last complete day before `as_of` (or
-    // now): a row from a host with a wrong clock must not stretch it and
-    // dilute every annualized figure (such rows are counted in data quality).
-    let today = settings.now().with_timezone(&tz).date_naive();
+    let start = window_start(settings, from, to)?;
     let b = settings.baseline()?;
-    let baseline_days = settings.baseline_days()?;
     let first = if from_baseline {
         IsoWeek::of(b.from.min(start)).period(tz).micros().0
     } else {
         local_midnight(start, tz).timestamp_micros()
     };
+    let today = settings.now().with_timezone(&tz).date_naive();
     let upper = local_midnight(to.unwrap_or(today), tz).timestamp_micros();
     let keep_feedback = sources::in_ranges(&[(first, upper), (b.start.timestamp_micros(), b.end.timestamp_micros())]);
-    let mut data = load(settings, keep_feedback, false)?;
+    window_of(settings, load(settings, keep_feedback, false)?, from, to)
+}
+
+/// The window's first day: `--from`, else the rollout start.
+fn window_start(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<NaiveDate> {
+    crate::period::window_start(from, to, settings.rollout_start)?
+        .ok_or_else(|| anyhow!("needs --from or `[rollout] start` in {}", settings.path.display()))
+}
+
+/// The window `[from, to)` over inputs already loaded (their feedback must
+/// hold the window's and the baseline's rows): its end resolved, refused
+/// when it holds no request row, and the per-user records every range cut
+/// from it needs loaded.
+pub fn window_of(
+    settings: &Settings,
+    mut data: Loaded,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<WindowData> {
+    let tz = settings.timezone;
+    let start = window_start(settings, from, to)?;
+    // The default window ends with the last complete day before `as_of` (or
+    // now): a row from a host with a wrong clock must not stretch it and
+    // dilute every annualized figure (such rows are counted in data quality).
+    let today = settings.now().with_timezone(&tz).date_naive();
+    let baseline_days = settings.baseline_days()?;
     let end = match to {
         Some(d) => d,
         None => crate::metrics::fold::last_day_before(&data.requests, epoch_day(today))
@@ -152,13 +175,30 @@ pub fn load_window(
             .ok_or_else(|| anyhow!("no valid request rows on or after the window start {start}: nothing to report"))?,
     };
     let window = Period::new(start, end, tz);
-    // Per-user records of windows that are not whole weeks come by day: the
-    // window (and the phases and comparisons inside it) and the baseline.
+    // A window with no request rows would read as zero savings.
+    let rows: u64 = crate::rollups::merged::within(&data.requests.requests, |r| r.day, days_of(&window))
+        .iter()
+        .map(|r| r.rows)
+        .sum();
+    let extent = crate::metrics::fold::day_extent(&data.requests)
+        .and_then(|(a, b)| Some((crate::rollups::build::date_of(a)?, crate::rollups::build::date_of(b)?)));
+    if rows == 0 {
+        let data_span = extent.map_or_else(
+            || "the request log has no valid rows".to_string(),
+            |(a, b)| format!("the request log has rows from {a} to {b}"),
+        );
+        return Err(anyhow!(
+            "no request rows in the window {start} to {end} (end exclusive): {data_span}; nothing to report"
+        ));
+    }
+    // Per-user records: the window (and the phases and comparisons cut from
+    // it) and the baseline, by day where a range needs it.
     data.requests.load_days(&[days_of(&window), baseline_days])?;
     Ok(WindowData {
         start,
         window,
         data,
         baseline_days,
+        extent,
     })
 }

@@ -17,6 +17,9 @@ pub mod send;
 pub mod snapshot;
 pub mod weekly;
 
+#[cfg(test)]
+mod any_window;
+
 use std::path::{Path, PathBuf};
 
 use crate::config::Settings;
@@ -38,7 +41,7 @@ pub fn write_report(settings: &Settings, kind: ReportKind, out: &Path, week: Iso
     match kind {
         ReportKind::Weekly => Ok(weekly::write(settings, week, Some(out), true)?.0),
         ReportKind::Impact => impact::write(settings, None, None, out),
-        ReportKind::Roi => roi::write(settings, None, None, out),
+        ReportKind::Roi => roi::write(settings, None, None, false, out),
         ReportKind::BriefExecutive => brief::write(settings, crate::report::brief::Audience::Executive, week, out),
         ReportKind::BriefTechnical => brief::write(settings, crate::report::brief::Audience::Technical, week, out),
         ReportKind::BriefSupport => brief::write(settings, crate::report::brief::Audience::Support, week, out),

@@ -19,13 +19,25 @@ use crate::report::roi::RoiReport;
 use crate::{metrics, render, report};
 
 /// Read, measure and compute the case for `[from, to)`.
-pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<(RoiInputs, RoiReport)> {
+/// `by_month`: also each calendar month of the window (`roi --by month`).
+pub fn build(
+    settings: &Settings,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    by_month: bool,
+) -> Result<(RoiInputs, RoiReport)> {
+    build_from(settings, load_window(settings, from, to, false)?, by_month)
+}
+
+/// [`build`] over a window already loaded.
+pub fn build_from(settings: &Settings, wd: WindowData, by_month: bool) -> Result<(RoiInputs, RoiReport)> {
     let WindowData {
         window,
         data,
         baseline_days,
+        extent,
         ..
-    } = load_window(settings, from, to, false)?;
+    } = wd;
     let b_window = settings.baseline()?;
     let base = baseline(&data.requests, baseline_days, None);
     let b = &base.overall;
@@ -79,15 +91,33 @@ pub fn build(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
         baseline_from: b_window.from.to_string(),
         baseline_to: b_window.to.to_string(),
         weeks: roi::weeks::week_inputs(&data.requests, &window, settings.timezone),
+        months: Vec::new(),
+    };
+    let inputs = RoiInputs {
+        months: if by_month {
+            let ids: Vec<String> = inputs.customers.iter().map(|c| c.customer_id.clone()).collect();
+            roi::weeks::month_inputs(&data.requests, &window, settings.timezone, &ids)
+        } else {
+            Vec::new()
+        },
+        ..inputs
     };
     let case = roi::compute(&inputs)?.ok_or_else(|| anyhow!("no baseline to compare with"))?;
-    let report = report::roi::shown(&settings.report_context(), &settings.roi, &inputs, case, data.quality);
+    let ctx = settings.report_context();
+    let mut report = report::roi::shown(&ctx, &settings.roi, &inputs, case, data.quality);
+    report.metrics.window.notes = report::window_notes(&ctx, window.start_date, window.end_date, extent);
     Ok((inputs, report))
 }
 
 /// Build, render and write the ROI report under `out`.
-pub fn write(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>, out: &Path) -> Result<Written> {
-    let (inputs, report) = build(settings, from, to)?;
+pub fn write(
+    settings: &Settings,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    by_month: bool,
+    out: &Path,
+) -> Result<Written> {
+    let (inputs, report) = build(settings, from, to, by_month)?;
     let dir = ReportKind::Roi.dir(out, "");
     let tera = super::templates(settings)?;
     let rendered = render::files::roi(&tera, &inputs, &report)?;
@@ -97,6 +127,7 @@ pub fn write(settings: &Settings, from: Option<NaiveDate>, to: Option<NaiveDate>
 
 /// `cacheroi roi`: build, render, write everything at once.
 pub fn run(settings: &Settings, args: &RoiArgs) -> Result<Written> {
-    let out = args.out.clone().unwrap_or_else(|| settings.output_dir.clone());
-    write(settings, args.from, args.to, &out)
+    let out = args.window.out.clone().unwrap_or_else(|| settings.output_dir.clone());
+    let (from, to) = args.window.dates();
+    write(settings, from, to, args.by == Some(crate::cli::Split::Month), &out)
 }

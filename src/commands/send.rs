@@ -115,6 +115,9 @@ fn customers(settings: &Settings, args: &SendArgs, out: &Path) -> Result<Vec<Str
         let window = crate::cli::WindowArgs {
             from: None,
             to: None,
+            month: None,
+            quarter: None,
+            year: None,
             out: Some(out.to_path_buf()),
         };
         let made =

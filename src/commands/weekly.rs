@@ -49,7 +49,7 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         .rollout_start
         .filter(|s| *s < period.end_date)
         .map(|s| Period::new(s, period.end_date, tz));
-    let mut day_windows = vec![baseline_days];
+    let mut day_windows = vec![days_of(&period), baseline_days];
     day_windows.extend(since.as_ref().map(days_of));
     data.requests.load_days(&day_windows)?;
     let t = std::time::Instant::now();

@@ -45,13 +45,17 @@ pub fn roi_csv(case: &RoiCase) -> Result<Vec<u8>> {
     let redis = column(|c| c.redis_cost, r.redis_cost);
     let net = column(|c| c.net_savings, r.net_savings);
     let annual = column(|c| c.annualized_net_savings, r.annualized_net_savings);
+    // `roi --by month`: one column of net savings per calendar month.
+    let months = crate::metrics::roi::weeks::months_shown(case);
     let mut out = "\u{feff}".as_bytes().to_vec();
     let mut w = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    w.write_record(HEADER)?;
+    let mut header: Vec<String> = HEADER.iter().map(|h| h.to_string()).collect();
+    header.extend(case.months.iter().map(|m| format!("net_savings_{}", m.month.week)));
+    w.write_record(&header)?;
     for (i, c) in rows.iter().enumerate() {
-        w.write_record([
+        let mut record = vec![
             neutralise(&c.customer_id),
             neutralise(&c.name),
             neutralise(&c.tier),
@@ -63,10 +67,12 @@ pub fn roi_csv(case: &RoiCase) -> Result<Vec<u8>> {
             format!("{:.2}", net[i]),
             format!("{:.2}", annual[i]),
             c.enterprise_range.unwrap_or("").to_string(),
-        ])?;
+        ];
+        record.extend(months.customers.iter().map(|m| format!("{:.2}", m[i])));
+        w.write_record(&record)?;
     }
     let total = |x: Decimal| format!("{:.2}", x.round_dp(2));
-    w.write_record([
+    let mut total_record = vec![
         "TOTAL".to_string(),
         String::new(),
         String::new(),
@@ -78,7 +84,9 @@ pub fn roi_csv(case: &RoiCase) -> Result<Vec<u8>> {
         total(r.net_savings),
         total(r.annualized_net_savings),
         String::new(),
-    ])?;
+    ];
+    total_record.extend(months.net.iter().map(|x| format!("{x:.2}")));
+    w.write_record(&total_record)?;
     out.extend(w.into_inner().map_err(|e| anyhow::anyhow!("writing roi.csv: {e}"))?);
     Ok(out)
 }

@@ -263,6 +263,138 @@ fn weeks_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase) -> Result<()> {
     Ok(())
 }
 
+/// `roi --by month`: one column per calendar month of the window, the
+/// window's total last (sums of the months), with live formulas as on the
+/// Weeks sheet; below, each customer's requests with the cache, their
+/// origin calls and the net savings they give in each month (the month's
+/// Redis cost allocated by share of the month's requests with the cache).
+fn months_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase) -> Result<()> {
+    use rust_xlsxwriter::utility::column_number_to_name as letter;
+    let months = &case.months;
+    if months.is_empty() {
+        return Ok(());
+    }
+    let ws = wb.add_worksheet().set_name("Months").map_err(xerr)?;
+    let mut cols: Vec<(&str, f64)> = vec![("Figure", 30.0)];
+    cols.extend(months.iter().map(|m| (m.month.week.as_str(), 15.0)));
+    cols.push(("Window", 16.0));
+    header(ws, f, &cols)?;
+    let total_col = months.len() as u16 + 1;
+    let labels = [
+        "From",
+        "To (exclusive)",
+        "Days",
+        "Requests",
+        "With cache",
+        "Origin calls (cache)",
+        "Calls avoided",
+        "Gross savings",
+        "Redis cost",
+        "Net savings",
+    ];
+    for (r, l) in labels.iter().enumerate() {
+        ws.write_string(r as u32 + 1, 0, *l).map_err(xerr)?;
+    }
+    for (k, m) in months.iter().enumerate() {
+        let (col, c) = (k as u16 + 1, letter(k as u16 + 1));
+        let w = &m.month;
+        ws.write_string(1, col, &w.from).map_err(xerr)?;
+        ws.write_string(2, col, &w.to).map_err(xerr)?;
+        let counts = [
+            w.days,
+            w.requests as i64,
+            w.cached_requests as i64,
+            w.cached_origin_calls as i64,
+        ];
+        for (r, v) in counts.into_iter().enumerate() {
+            ws.write_number_with_format(3 + r as u32, col, v as f64, &f.count)
+                .map_err(xerr)?;
+        }
+        let fig = &w.figures;
+        // Rows (1-based): 4 days, 6 with cache, 7 origin calls, 8 avoided, 9 gross, 10 Redis.
+        let cells: [(u32, String, Decimal, &Format); 4] = [
+            (
+                7,
+                format!("={c}6*baseline_origin_calls/baseline_requests-{c}7"),
+                fig.origin_calls_avoided,
+                &f.plain,
+            ),
+            (8, format!("={c}8*origin_call_cost"), fig.gross_savings, &f.money),
+            (9, format!("=redis_monthly_cost*12/365*{c}4"), fig.redis_cost, &f.money),
+            (10, format!("={c}9-{c}10"), fig.net_savings, &f.money),
+        ];
+        for (row, text, value, fmt) in cells {
+            ws.write_formula_with_format(row, col, formula(&text, num(value)), fmt)
+                .map_err(xerr)?;
+        }
+    }
+    let (first, last) = (letter(1), letter(months.len() as u16));
+    let r = &case.roi;
+    let sums: [(u32, f64, &Format); 8] = [
+        (3, case.months.iter().map(|m| m.month.days as f64).sum(), &f.count),
+        (4, months.iter().map(|m| m.month.requests as f64).sum(), &f.count),
+        (5, months.iter().map(|m| m.month.cached_requests as f64).sum(), &f.count),
+        (
+            6,
+            months.iter().map(|m| m.month.cached_origin_calls as f64).sum(),
+            &f.count,
+        ),
+        (7, num(r.origin_calls_avoided), &f.plain),
+        (8, num(r.gross_savings), &f.bold_money),
+        (9, num(r.redis_cost), &f.bold_money),
+        (10, num(r.net_savings), &f.bold_money),
+    ];
+    for (row, value, fmt) in sums {
+        let x = row + 1;
+        ws.write_formula_with_format(
+            row,
+            total_col,
+            formula(&format!("=SUM({first}{x}:{last}{x})"), value),
+            fmt,
+        )
+        .map_err(xerr)?;
+    }
+    // Per customer: three blocks of one row per customer.
+    let n = case.customers.len() as u32;
+    let top = 13u32; // 0-based row of the first block's heading
+    let block = |b: u32| top + b * (n + 2);
+    let names = ["With cache", "Origin calls (cache)", "Net savings"];
+    for (b, name) in names.iter().enumerate() {
+        ws.write_string_with_format(block(b as u32), 0, format!("{name} by customer"), &f.head)
+            .map_err(xerr)?;
+    }
+    for (j, cu) in case.customers.iter().enumerate() {
+        for b in 0..3 {
+            ws.write_string(block(b) + 1 + j as u32, 0, &cu.customer_id)
+                .map_err(xerr)?;
+        }
+    }
+    for (k, m) in months.iter().enumerate() {
+        let (col, c) = (k as u16 + 1, letter(k as u16 + 1));
+        let (e_first, e_last) = (block(0) + 2, block(0) + 1 + n);
+        for (j, net) in m.customer_net_savings.iter().enumerate() {
+            let (e_row, o_row, n_row) = (
+                block(0) + 1 + j as u32,
+                block(1) + 1 + j as u32,
+                block(2) + 1 + j as u32,
+            );
+            let (e, o) = m.customer_counts[j];
+            ws.write_number_with_format(e_row, col, e as f64, &f.count)
+                .map_err(xerr)?;
+            ws.write_number_with_format(o_row, col, o as f64, &f.count)
+                .map_err(xerr)?;
+            let (ex, ox) = (e_row + 1, o_row + 1);
+            let text = format!(
+                "=({c}{ex}*baseline_origin_calls/baseline_requests-{c}{ox})*origin_call_cost\
+                 -IF(SUM({c}{e_first}:{c}{e_last})=0,0,{c}10*{c}{ex}/SUM({c}{e_first}:{c}{e_last}))"
+            );
+            ws.write_formula_with_format(n_row, col, formula(&text, num(*net)), &f.money)
+                .map_err(xerr)?;
+        }
+    }
+    Ok(())
+}
+
 /// The bytes of roi.xlsx.
 pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
     let f = formats(&i.costs.currency);
@@ -640,5 +772,6 @@ pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
         sc.write_number_with_format(row, 4, s.better, &f.money).map_err(xerr)?;
     }
     weeks_sheet(&mut wb, &f, case)?;
+    months_sheet(&mut wb, &f, case)?;
     wb.save_to_buffer().map_err(xerr)
 }

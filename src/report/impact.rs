@@ -30,6 +30,10 @@ pub struct Window {
     pub to: String,
     pub days: i64,
     pub timezone: String,
+    /// What the window reaches outside the rollout and the data
+    /// ([`super::window_notes`]); absent when nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One week of the rollout.
@@ -369,6 +373,7 @@ pub fn assemble(
             to: window.end_date.to_string(),
             days: window.days(),
             timezone: ctx.timezone.name().to_string(),
+            notes: Vec::new(),
         },
         kpis: cells,
         segments: segments.clone(),
@@ -467,6 +472,12 @@ impl ImpactReport {
             .unwrap_or_default();
         self.escalation_path = escalation.join(" → ");
         self.metrics.risks = risks;
+        self
+    }
+
+    /// The notes on a window outside the rollout or the data.
+    pub fn with_window_notes(mut self, notes: Vec<String>) -> Self {
+        self.metrics.window.notes = notes;
         self
     }
 

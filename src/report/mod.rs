@@ -200,3 +200,61 @@ pub fn sentence(r: &KpiRow) -> String {
         _ => format!("{}: {} (target {target}): {verdict}.", r.label, fmt(Some(v), unit, "")),
     }
 }
+
+/// What a reader must know of a report window that reaches outside the
+/// rollout or the data: days before the rollout start (their requests
+/// count, only those with the cache on are in E), an overlap with the
+/// baseline window (B stays the configured window), days without any
+/// request row (the Redis cost still counts every day). Empty for a window
+/// inside the rollout and the data. `data`: the first and last day with
+/// request rows.
+pub fn window_notes(
+    ctx: &Context,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    data: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+) -> Vec<String> {
+    let days = |n: i64| {
+        if n == 1 {
+            "1 day".to_string()
+        } else {
+            format!("{n} days")
+        }
+    };
+    let last = |d: chrono::NaiveDate| d - chrono::Duration::days(1);
+    let mut out = Vec::new();
+    if let Some(start) = ctx.rollout_start.filter(|s| from < *s) {
+        let before = (start.min(to) - from).num_days();
+        out.push(format!(
+            "{} of the window ({from} to {}) come before the rollout start {start}: their requests count in the \
+             window's requests and users, only those with the cache on are in E, and the Redis cost counts every \
+             day of the window.",
+            days(before),
+            last(start.min(to)),
+        ));
+    }
+    if let Some((b_from, b_to)) = ctx.baseline.filter(|(a, b)| *a < to && from < *b) {
+        out.push(format!(
+            "The window overlaps the baseline window ({b_from} to {}): B stays that whole baseline window's \
+             requests with the cache off, whatever the report window.",
+            last(b_to)
+        ));
+    }
+    if let Some((first, end)) = data {
+        if from < first {
+            out.push(format!(
+                "The request log starts {first}: the window's {} before it have no request rows.",
+                days((first.min(to) - from).num_days())
+            ));
+        }
+        let after = end + chrono::Duration::days(1);
+        if after < to {
+            out.push(format!(
+                "The request log ends {end}: the window's {} after it have no request rows (the Redis cost \
+                 still counts them).",
+                days((to - after.max(from)).num_days())
+            ));
+        }
+    }
+    out
+}

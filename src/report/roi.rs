@@ -17,6 +17,10 @@ pub struct RoiWindow {
     pub from: String,
     pub to: String,
     pub days: i64,
+    /// What the window reaches outside the rollout and the data
+    /// ([`super::window_notes`]); absent when nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// roi's metrics.json (CONTRACT §3) with the whole case.
@@ -55,6 +59,24 @@ pub struct ShownWeek {
     pub net_savings: f64,
 }
 
+/// A calendar month of the window as shown (`roi --by month`): money in
+/// cents adding up over the months to the shown totals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShownMonth {
+    pub month: String,
+    pub from: String,
+    pub to: String,
+    pub days: i64,
+    pub requests: u64,
+    pub cached_requests: u64,
+    pub origin_calls_avoided: f64,
+    pub gross_savings: f64,
+    pub redis_cost: f64,
+    pub net_savings: f64,
+    /// Each customer's net savings in the month, in the order of `customers`.
+    pub customer_net_savings: Vec<f64>,
+}
+
 /// Everything roi.html and roi.md show.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoiReport {
@@ -73,6 +95,8 @@ pub struct RoiReport {
     pub sensitivity: Vec<SensitivityRow>,
     /// The window's weeks as shown: calls and net savings adding up to the totals.
     pub weeks: Vec<ShownWeek>,
+    /// The window's calendar months (`roi --by month`; empty without it).
+    pub months: Vec<ShownMonth>,
     /// Which of the whole window and the run-rate finance should use, and why.
     pub which_to_use: String,
     /// A warning when the window holds ramp-up weeks (None: it does not).
@@ -212,6 +236,26 @@ pub fn shown(ctx: &Context, roi: &RoiSettings, i: &RoiInputs, case: RoiCase, qua
             net_savings: week_net[k].to_f64().unwrap_or(0.0),
         })
         .collect();
+    let ms = crate::metrics::roi::weeks::months_shown(&case);
+    let f64_of = |x: Decimal| x.to_f64().unwrap_or(0.0);
+    let months: Vec<ShownMonth> = case
+        .months
+        .iter()
+        .enumerate()
+        .map(|(k, m)| ShownMonth {
+            month: m.month.week.clone(),
+            from: m.month.from.clone(),
+            to: m.month.to.clone(),
+            days: m.month.days,
+            requests: m.month.requests,
+            cached_requests: m.month.cached_requests,
+            origin_calls_avoided: f64_of(ms.avoided[k]),
+            gross_savings: f64_of(ms.gross[k]),
+            redis_cost: f64_of(ms.redis[k]),
+            net_savings: f64_of(ms.net[k]),
+            customer_net_savings: ms.customers[k].iter().map(|x| f64_of(*x)).collect(),
+        })
+        .collect();
     let gross = col(|c| c.gross_savings, r.gross_savings);
     let redis = col(|c| c.redis_cost, r.redis_cost);
     let net = col(|c| c.net_savings, r.net_savings);
@@ -240,6 +284,7 @@ pub fn shown(ctx: &Context, roi: &RoiSettings, i: &RoiInputs, case: RoiCase, qua
         .collect();
     RoiReport {
         weeks,
+        months,
         sensitivity: by_effect(&case.sensitivity),
         which_to_use: which_to_use(&case),
         ramp_up_warning: ramp_up_warning(&case),
@@ -249,6 +294,7 @@ pub fn shown(ctx: &Context, roi: &RoiSettings, i: &RoiInputs, case: RoiCase, qua
                 from: i.from.clone(),
                 to: i.to.clone(),
                 days: i.days,
+                notes: Vec::new(),
             },
             case,
             data_quality: quality,

@@ -131,14 +131,15 @@ impl Merged {
         within(&self.user_days, |u| u.day, days)
     }
 
-    /// Load the per-user days of every window that is not whole weeks (what
-    /// [`Merged::users_in`] needs for it), from the rollups that have rows in
-    /// those weeks; whole-week windows need nothing.
+    /// Load what [`Merged::users_in`] needs for every range a command
+    /// derives from its `windows` (the report window, the baseline, the
+    /// rollout's span...): the per-user days of [`day_level_needed`], from
+    /// the rollups that have rows in those weeks. The one place that decides
+    /// which days are read by day: a command passes the ranges it was asked
+    /// for, never the pieces it cuts from them.
     pub fn load_days(&mut self, windows: &[(i32, i32)]) -> Result<()> {
-        let missing: Vec<(i32, i32)> = windows
-            .iter()
-            .copied()
-            .filter(|w| w.0 < w.1 && !s::whole_weeks(*w))
+        let missing: Vec<(i32, i32)> = day_level_needed(windows)
+            .into_iter()
             .filter(|w| !self.day_level.iter().any(|r| r.0 <= w.0 && w.1 <= r.1))
             .collect();
         if missing.is_empty() {
@@ -191,6 +192,25 @@ pub(super) fn users_by_week(files: &[PathBuf], days: (i32, i32)) -> Result<(Vec<
         b.users(&read_users(f, |d| days.0 <= d && d < days.1)?)?;
     }
     Ok((by_week(&b.user_days), b.users.into_names(), b.segments.into_names()))
+}
+
+/// The ranges of `windows` whose per-user records must be held by day, so
+/// that every range a report cuts from them can be read: a window that is
+/// not whole weeks, and a window that another one cuts at a day that is not
+/// a Monday (a month starting inside the baseline cuts the baseline there:
+/// the baseline's days before the month are one of the experiment's arms).
+/// Any intersection, difference or sub-range of these ranges whose ends are
+/// ends of `windows` or Mondays is then either whole weeks or inside one
+/// returned range. Sorted, joined where they touch.
+pub fn day_level_needed(windows: &[(i32, i32)]) -> Vec<(i32, i32)> {
+    let ranges: Vec<(i32, i32)> = windows.iter().copied().filter(|w| w.0 < w.1).collect();
+    let cuts: Vec<i32> = ranges.iter().flat_map(|w| [w.0, w.1]).collect();
+    let needed = ranges
+        .iter()
+        .copied()
+        .filter(|w| !s::whole_weeks(*w) || cuts.iter().any(|&c| w.0 < c && c < w.1 && s::monday_of(c) != c))
+        .collect();
+    merge_ranges(needed)
 }
 
 /// Sorted, overlapping or touching ranges joined.
@@ -722,6 +742,21 @@ mod tests {
         };
         let m = b.finish(SourceQuality::default(), false);
         let _ = m.users_in((5, 9));
+    }
+
+    #[test]
+    fn day_level_is_needed_where_a_window_is_cut_off_a_monday() {
+        // Epoch days 4, 11, 18, 25 are Mondays. A baseline of whole weeks
+        // [4, 25) alone needs nothing; a window from Sunday day 17 cuts it at
+        // 17, so the baseline and the window are read by day.
+        assert!(day_level_needed(&[(4, 25)]).is_empty());
+        assert_eq!(day_level_needed(&[(17, 40), (4, 25)]), [(4, 40)]);
+        // A whole-week window inside a whole-week baseline cuts it at Mondays.
+        assert!(day_level_needed(&[(11, 18), (4, 25)]).is_empty());
+        // A window of whole weeks after a baseline that is not: only the baseline.
+        assert_eq!(day_level_needed(&[(25, 39), (5, 19)]), [(5, 19)]);
+        // Empty ranges are nothing.
+        assert!(day_level_needed(&[(9, 9), (12, 3)]).is_empty());
     }
 
     #[test]

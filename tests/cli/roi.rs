@@ -158,6 +158,15 @@ fn with_cell(path: &Path, part: &str, cell: &str, value: &str, to: &Path) {
 /// LibreOffice (headless, a fresh profile that recalculates on load) opens
 /// the workbook and writes each sheet as CSV: the Summary's figures.
 fn libreoffice_summary(xlsx: &Path, work: &Path) -> Vec<(String, String)> {
+    libreoffice_sheet(xlsx, work, "Summary")
+        .into_iter()
+        .skip(1)
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect()
+}
+
+/// One sheet of the workbook as LibreOffice recalculates it, row by row.
+fn libreoffice_sheet(xlsx: &Path, work: &Path, sheet: &str) -> Vec<Vec<String>> {
     let profile = work.join("profile/user");
     fs::create_dir_all(&profile).unwrap();
     fs::write(
@@ -187,14 +196,24 @@ fn libreoffice_summary(xlsx: &Path, work: &Path) -> Vec<(String, String)> {
         .expect("soffice (Debian package libreoffice-calc; scripts/test.sh installs it)");
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     let stem = xlsx.file_stem().unwrap().to_string_lossy().into_owned();
-    let text = fs::read_to_string(out.join(format!("{stem}-Summary.csv"))).unwrap();
-    csv::Reader::from_reader(text.as_bytes())
+    let text = fs::read_to_string(out.join(format!("{stem}-{sheet}.csv"))).unwrap();
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
         .records()
-        .map(|r| {
-            let r = r.unwrap();
-            (r[0].to_string(), r[1].to_string())
-        })
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
         .collect()
+}
+
+/// A number as LibreOffice's CSV shows it ("1,234.56", "-3.00 USD", "12%").
+fn number(v: &str) -> f64 {
+    v.trim_end_matches('%')
+        .trim_end_matches(" USD")
+        .replace(['$', ','], "")
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number: {v:?}"))
 }
 
 fn figure(rows: &[(String, String)], name: &str) -> f64 {
@@ -428,4 +447,222 @@ fn the_run_rate_is_the_last_full_week_and_ramp_up_weeks_are_flagged() {
     let md = fs::read_to_string(week.join("roi.md")).unwrap();
     assert!(!md.contains("Ramp-up weeks"), "{md}");
     assert!(md.contains("Adoption held steady over the window"), "{md}");
+}
+
+/// `roi --by month` over a window from mid-September (before the rollout,
+/// inside the baseline) to mid-November: one column per calendar month in
+/// metrics.json, roi.csv, roi.xlsx (recalculated by LibreOffice) and the
+/// HTML, each month adding up to the window.
+#[test]
+fn months_are_columns_that_add_up_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = roi(
+        dir.path(),
+        &["--from", "2026-09-21", "--to", "2026-11-16", "--by", "month"],
+    );
+    let m: Value = serde_json::from_str(&fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    let months = m["months"].as_array().expect("months in metrics.json");
+    let labels: Vec<&str> = months.iter().map(|x| x["week"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["2026-09", "2026-10", "2026-11"]);
+    let days: Vec<i64> = months.iter().map(|x| x["days"].as_i64().unwrap()).collect();
+    assert_eq!(days, [10, 31, 15]);
+    for key in ["gross_savings", "redis_cost", "net_savings"] {
+        let sum: f64 = months.iter().map(|x| f(&x["figures"][key])).sum();
+        assert!(
+            (sum - f(&m["roi"][key])).abs() < 1e-6,
+            "{key}: {sum} vs {}",
+            m["roi"][key]
+        );
+    }
+    // September is all baseline (the cache was off): no savings, its Redis cost.
+    assert_eq!(f(&months[0]["figures"]["gross_savings"]), 0.0);
+    assert!(f(&months[0]["figures"]["redis_cost"]) > 0.0);
+    let notes = m["window"]["notes"]
+        .as_array()
+        .expect("notes on a window before the rollout");
+    assert!(
+        notes[0]
+            .as_str()
+            .unwrap()
+            .starts_with("14 days of the window (2026-09-21 to 2026-10-04) come before")
+    );
+
+    // roi.csv: a net-savings column per month; the customers of a month
+    // with the cache add up to its TOTAL.
+    let csv_text = fs::read_to_string(out.join("roi.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    let cols: Vec<usize> = ["net_savings_2026-09", "net_savings_2026-10", "net_savings_2026-11"]
+        .iter()
+        .map(|h| {
+            header
+                .iter()
+                .position(|x| x == h)
+                .unwrap_or_else(|| panic!("{h} in {header:?}"))
+        })
+        .collect();
+    let rows: Vec<Vec<String>> = r
+        .records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    let (total, customers) = rows.split_last().unwrap();
+    assert_eq!(total[0], "TOTAL");
+    for (k, &c) in cols.iter().enumerate() {
+        let shown: f64 = total[c].parse().unwrap();
+        assert!((shown - f(&months[k]["figures"]["net_savings"])).abs() < 0.006);
+        if k > 0 {
+            let sum: f64 = customers.iter().map(|row| row[c].parse::<f64>().unwrap()).sum();
+            assert!((sum - shown).abs() < 0.005, "{}: {sum} vs {shown}", header[c]);
+        }
+    }
+
+    // roi.xlsx: the Months sheet recalculated by LibreOffice gives the same
+    // months, the window's sums, and each customer's month.
+    let sheet = libreoffice_sheet(&out.join("roi.xlsx"), &dir.path().join("lo"), "Months");
+    assert_eq!(sheet[0][1..5], ["2026-09", "2026-10", "2026-11", "Window"]);
+    let row = |name: &str| sheet.iter().find(|r| r[0] == name).unwrap_or_else(|| panic!("{name}"));
+    for (name, key) in [
+        ("Gross savings", "gross_savings"),
+        ("Redis cost", "redis_cost"),
+        ("Net savings", "net_savings"),
+    ] {
+        let r = row(name);
+        for (k, month) in months.iter().enumerate() {
+            let want = f(&month["figures"][key]);
+            assert!(
+                (number(&r[1 + k]) - want).abs() < 0.006,
+                "{name} {}: {} vs {want}",
+                labels[k],
+                r[1 + k]
+            );
+        }
+        assert!(
+            (number(&r[4]) - f(&m["roi"][key])).abs() < 0.006,
+            "{name} window: {}",
+            r[4]
+        );
+    }
+    let first = m["customers"][0]["customer_id"].as_str().unwrap();
+    let nets: Vec<&Vec<String>> = sheet.iter().filter(|r| r[0] == first).collect();
+    assert_eq!(nets.len(), 3, "three blocks: with cache, origin calls, net savings");
+    for (k, month) in months.iter().enumerate() {
+        let want = f(&month["customer_net_savings"][0]);
+        assert!(
+            (number(&nets[2][1 + k]) - want).abs() < 0.006,
+            "{first} {}: {}",
+            labels[k],
+            nets[2][1 + k]
+        );
+    }
+
+    let html = fs::read_to_string(out.join("roi.html")).unwrap();
+    assert!(html.contains("Month by month") && html.contains(">2026-10</th>"));
+}
+
+/// `--month 2026-10` is `--from 2026-10-01 --to 2026-11-01`: the same
+/// metrics.json, byte for byte (but the minute it was made at).
+#[test]
+fn a_month_is_the_same_window_as_its_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    copy_sample(&data);
+    let run = |out: &str, args: &[&str]| {
+        cacheroi(dir.path())
+            .args(["-q", "roi", "--config", "data/cacheroi.toml", "--out", out])
+            .args(args)
+            .assert()
+            .success();
+        let text = fs::read_to_string(dir.path().join(out).join("roi/metrics.json")).unwrap();
+        text.lines()
+            .filter(|l| !l.trim_start().starts_with("\"at\":"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let month = run("a", &["--month", "2026-10"]);
+    let dates = run("b", &["--from", "2026-10-01", "--to", "2026-11-01"]);
+    assert!(month.contains("\"from\": \"2026-10-01\"") && month.contains("\"to\": \"2026-11-01\""));
+    assert_eq!(month, dates);
+    // A quarter and a year are windows too (the sample has rows in both).
+    for args in [["--quarter", "2026-Q4"], ["--year", "2026"]] {
+        cacheroi(dir.path())
+            .args(["-q", "roi", "--config", "data/cacheroi.toml", "--out", "c"])
+            .args(args)
+            .assert()
+            .success();
+    }
+}
+
+/// Two ways of naming a window at once is a usage error; a window without
+/// request rows is refused; both in one line, nothing written.
+#[test]
+fn conflicting_or_empty_windows_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    copy_sample(&data);
+    for (cmd, args) in [
+        ("roi", vec!["--month", "2026-11", "--from", "2026-11-01"]),
+        ("impact", vec!["--quarter", "2026-Q4", "--to", "2026-12-01"]),
+        (
+            "customer-report",
+            vec!["--all-enterprise", "--year", "2026", "--month", "2026-10"],
+        ),
+        ("roi", vec!["--month", "2026-13"]),
+    ] {
+        let out = cacheroi(dir.path())
+            .args([cmd, "--config", "data/cacheroi.toml", "--out", "out"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{cmd} {args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: "), "{err}");
+    }
+    for (cmd, args) in [
+        ("roi", vec!["--month", "2026-12"]),
+        ("impact", vec!["--from", "2026-08-01", "--to", "2026-09-07"]),
+        ("customer-report", vec!["--all-enterprise", "--year", "2025"]),
+    ] {
+        let out = cacheroi(dir.path())
+            .args(["-q", cmd, "--config", "data/cacheroi.toml", "--out", "out"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{cmd} {args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains("no request rows in the window"), "{err}");
+        assert!(
+            err.contains("the request log has rows from 2026-09-07 to 2026-11-15"),
+            "{err}"
+        );
+    }
+    assert!(!dir.path().join("out/roi").exists() && !dir.path().join("out/impact").exists());
+}
+
+/// The windows that crashed (issue 25): a month that starts before the
+/// rollout start and inside the baseline, through impact and roi.
+#[test]
+fn a_window_that_starts_before_the_rollout_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    copy_sample(&data);
+    for cmd in ["impact", "roi"] {
+        cacheroi(dir.path())
+            .args(["-q", cmd, "--config", "data/cacheroi.toml", "--out", "out"])
+            .args(["--from", "2026-10-01", "--to", "2026-11-01"])
+            .assert()
+            .success();
+    }
+    let m: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("out/impact/metrics.json")).unwrap()).unwrap();
+    let notes = m["window"]["notes"].as_array().unwrap();
+    assert!(
+        notes[0]
+            .as_str()
+            .unwrap()
+            .contains("before the rollout start 2026-10-05")
+    );
+    let md = fs::read_to_string(dir.path().join("out/impact/impact.md")).unwrap();
+    assert!(md.contains("4 days of the window (2026-10-01 to 2026-10-04) come before the rollout start"));
 }

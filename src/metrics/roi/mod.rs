@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::ground::money::{Costs, RoiSettings};
 
 pub mod weeks;
-pub use weeks::{RunRate, WeekInput, WeekRoi};
+pub use weeks::{MonthInput, MonthRoi, RunRate, WeekInput, WeekRoi};
 
 /// The annual range of net savings the brief expects per enterprise customer.
 pub const ENTERPRISE_RANGE: (i64, i64) = (10_000, 50_000);
@@ -75,6 +75,8 @@ pub struct RoiInputs {
     pub baseline_to: String,
     /// The window's ISO weeks, clipped to it, for the run-rate.
     pub weeks: Vec<WeekInput>,
+    /// The window's calendar months (`roi --by month`; empty without it).
+    pub months: Vec<MonthInput>,
 }
 
 /// `roi` of metrics.json (CONTRACT §3).
@@ -168,6 +170,9 @@ pub struct RoiCase {
     pub weeks: Vec<WeekRoi>,
     /// The last full week annualized: the savings at current adoption.
     pub run_rate: Option<RunRate>,
+    /// The window month by month (`roi --by month`), adding up to the totals.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub months: Vec<MonthRoi>,
 }
 
 fn d(n: u64) -> Decimal {
@@ -339,18 +344,15 @@ pub fn compute(i: &RoiInputs) -> Result<Option<RoiCase>, RoiError> {
         )
     };
     let rate = dec(s.discount_rate)?;
-    let (weeks, run_rate) = weeks::weekly(
-        &i.weeks,
-        i.b_rows,
-        i.b_origin,
-        &weeks::Prices {
-            cost,
-            monthly,
-            implementation,
-            rate,
-            years: s.npv_horizon_years,
-        },
-    )?;
+    let prices = weeks::Prices {
+        cost,
+        monthly,
+        implementation,
+        rate,
+        years: s.npv_horizon_years,
+    };
+    let (weeks, run_rate) = weeks::weekly(&i.weeks, i.b_rows, i.b_origin, &prices)?;
+    let months = weeks::monthly(&i.months, i.b_rows, i.b_origin, &prices)?;
     // The interval of a ratio can be wide, never infinite: bounded like the rest.
     let ci = match i.reduction_ci {
         Some([lo, hi]) if lo.abs() <= 1e6 && hi.abs() <= 1e6 => Some((dec(lo)?, dec(hi)?)),
@@ -527,6 +529,7 @@ pub fn compute(i: &RoiInputs) -> Result<Option<RoiCase>, RoiError> {
         soft_benefits: soft,
         weeks,
         run_rate,
+        months,
     }))
 }
 

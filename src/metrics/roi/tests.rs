@@ -48,6 +48,7 @@ fn inputs() -> RoiInputs {
         baseline_from: "2026-09-07".into(),
         baseline_to: "2026-10-05".into(),
         weeks: Vec::new(),
+        months: Vec::new(),
     }
 }
 
@@ -303,4 +304,65 @@ fn ramp_up_needs_a_clearly_lower_share_and_a_full_week() {
     let case = compute(&i).unwrap().unwrap();
     assert!(case.run_rate.is_none());
     assert!(case.weeks.iter().all(|w| !w.ramp_up));
+}
+
+/// The tiny window split at a month end, worked by hand: 2026-11-28 to
+/// 2026-12-05 (7 days), 3 in November and 4 in December.
+/// November: c1 4 requests with the cache making 0 calls, c2 2 making 3:
+///   E 6 rows, 3 calls → avoided 6 × 1.5 − 3 = 6, gross 12.00, Redis
+///   36.5 × 12 / 365 × 3 = 3.60, net 8.40; c1 avoided 6 → 12 − 3.6 × 4/6 =
+///   9.60, c2 avoided 0 → 0 − 3.6 × 2/6 = −1.20.
+/// December: c1 4 requests making 2 calls (c2 none): avoided 4, gross 8.00,
+///   Redis 1.2 × 4 = 4.80, net 3.20; c1 3.20, c2 0.
+/// The months add up to the window: avoided 10, gross 20, Redis 8.40, net 11.60.
+#[test]
+fn months_add_up_to_the_window_and_split_each_customer() {
+    let month = |week: &str, from: &str, to: &str, days, e_rows, e_origin, customers| MonthInput {
+        span: WeekInput {
+            week: week.into(),
+            from: from.into(),
+            to: to.into(),
+            days,
+            requests: e_rows,
+            e_rows,
+            e_origin,
+        },
+        customers,
+    };
+    let i = RoiInputs {
+        from: "2026-11-28".into(),
+        to: "2026-12-05".into(),
+        months: vec![
+            month("2026-11", "2026-11-28", "2026-12-01", 3, 6, 3, vec![(4, 0), (2, 3)]),
+            month("2026-12", "2026-12-01", "2026-12-05", 4, 4, 2, vec![(4, 2), (0, 0)]),
+        ],
+        ..inputs()
+    };
+    let case = compute(&i).unwrap().unwrap();
+    let m = &case.months;
+    assert_eq!(m.len(), 2);
+    let f = |k: usize| &m[k].month.figures;
+    assert_eq!(f(0).origin_calls_avoided, Decimal::from(6));
+    assert_eq!(cents(f(0).gross_savings), "12.00");
+    assert_eq!(cents(f(0).redis_cost), "3.60");
+    assert_eq!(cents(f(0).net_savings), "8.40");
+    assert_eq!(cents(m[0].customer_net_savings[0]), "9.60");
+    assert_eq!(cents(m[0].customer_net_savings[1]), "-1.20");
+    assert_eq!(f(1).origin_calls_avoided, Decimal::from(4));
+    assert_eq!(cents(f(1).redis_cost), "4.80");
+    assert_eq!(cents(f(1).net_savings), "3.20");
+    assert_eq!(cents(m[1].customer_net_savings[0]), "3.20");
+    assert_eq!(cents(m[1].customer_net_savings[1]), "0.00");
+    let sum = |g: fn(&RoiFigures) -> Decimal| m.iter().map(|x| g(&x.month.figures)).sum::<Decimal>();
+    assert_eq!(sum(|f| f.origin_calls_avoided), case.roi.origin_calls_avoided);
+    assert_eq!(cents(sum(|f| f.gross_savings)), cents(case.roi.gross_savings));
+    assert_eq!(cents(sum(|f| f.redis_cost)), cents(case.roi.redis_cost));
+    assert_eq!(cents(sum(|f| f.net_savings)), "11.60");
+    // Each month's customers add up to the month.
+    for x in m {
+        assert_eq!(
+            cents(x.customer_net_savings.iter().copied().sum()),
+            cents(x.month.figures.net_savings)
+        );
+    }
 }

@@ -48,17 +48,103 @@ pub fn week_inputs(m: &Merged, window: &Period, tz: chrono_tz::Tz) -> Vec<WeekIn
         .map(|w| {
             let monday = w.monday();
             let (from, to) = (monday.max(start), (monday + Duration::days(7)).min(end));
+            span_input(m, w.label(), Period::new(from, to, tz))
+        })
+        .collect()
+}
+
+/// The counts of one span of the window (a week or a month, clipped).
+fn span_input(m: &Merged, label: String, p: Period) -> WeekInput {
+    // Request counts only: no per-user records are read.
+    let (mut requests, mut e_rows, mut e_origin) = (0u64, 0u64, 0u64);
+    for r in crate::rollups::merged::within(&m.requests, |r| r.day, days_of(&p)) {
+        requests += r.rows;
+        if r.enabled {
+            e_rows += r.rows;
+            e_origin += r.upstream;
+        }
+    }
+    WeekInput {
+        week: label,
+        from: p.start_date.to_string(),
+        to: p.end_date.to_string(),
+        days: p.days(),
+        requests,
+        e_rows,
+        e_origin,
+    }
+}
+
+/// One calendar month of the window, clipped to it: its counts, and each
+/// customer's |E| and Σ origin over E in it (in the order of `customers`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthInput {
+    /// `week` holds the month's label, `2026-11`.
+    pub span: WeekInput,
+    pub customers: Vec<(u64, u64)>,
+}
+
+/// The calendar months of `window` (`roi --by month`), each with the counts
+/// of the customers `customers` (ids, in the window's order).
+pub fn month_inputs(m: &Merged, window: &Period, tz: chrono_tz::Tz, customers: &[String]) -> Vec<MonthInput> {
+    crate::period::months_of(window.start_date, window.end_date)
+        .into_iter()
+        .map(|(label, from, to)| {
             let p = Period::new(from, to, tz);
-            let s = fold::period(m, days_of(&p), None);
-            WeekInput {
-                week: w.label(),
-                from: from.to_string(),
-                to: to.to_string(),
-                days: p.days(),
-                requests: s.requests,
-                e_rows: s.e_rows,
-                e_origin: s.e_origin.round() as u64,
+            let by: std::collections::BTreeMap<String, (u64, u64)> = fold::customers(m, days_of(&p))
+                .into_iter()
+                .map(|c| (c.customer_id, (c.e_rows, c.e_origin)))
+                .collect();
+            MonthInput {
+                span: span_input(m, label, p),
+                customers: customers
+                    .iter()
+                    .map(|id| by.get(id).copied().unwrap_or_default())
+                    .collect(),
             }
+        })
+        .collect()
+}
+
+/// One month's ROI and each customer's net savings in it (the month's
+/// Redis cost allocated by the customer's share of the month's |E|, as
+/// `roi --month` gives it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonthRoi {
+    #[serde(flatten)]
+    pub month: WeekRoi,
+    /// Net savings per customer, in the order of the case's customers.
+    pub customer_net_savings: Vec<Decimal>,
+    /// Each customer's |E| and Σ origin over E in the month (same order).
+    #[serde(skip)]
+    pub customer_counts: Vec<(u64, u64)>,
+}
+
+/// Each month's figures (they add up to the window's gross, Redis cost and
+/// net savings). `b_rows` > 0.
+pub fn monthly(months: &[MonthInput], b_rows: u64, b_origin: u64, p: &Prices) -> Result<Vec<MonthRoi>, RoiError> {
+    months
+        .iter()
+        .map(|mi| {
+            let month = span_roi(&mi.span, b_rows, b_origin, p)?;
+            let customer_net_savings = mi
+                .customers
+                .iter()
+                .map(|&(e_rows, e_origin)| {
+                    let a = avoided(e_rows, e_origin, b_rows, b_origin)?.unwrap_or_default();
+                    let redis = if mi.span.e_rows == 0 {
+                        Decimal::ZERO
+                    } else {
+                        month.figures.redis_cost * d(e_rows) / d(mi.span.e_rows)
+                    };
+                    Ok(a * p.cost - redis)
+                })
+                .collect::<Result<_, RoiError>>()?;
+            Ok(MonthRoi {
+                month,
+                customer_net_savings,
+                customer_counts: mi.customers.clone(),
+            })
         })
         .collect()
 }
@@ -108,6 +194,34 @@ pub struct Prices {
     pub years: u32,
 }
 
+/// One span's figures (a week or a month of the window).
+fn span_roi(w: &WeekInput, b_rows: u64, b_origin: u64, p: &Prices) -> Result<WeekRoi, RoiError> {
+    let a = avoided(w.e_rows, w.e_origin, b_rows, b_origin)?.unwrap_or_default();
+    // Spans of opposite sign can each be far larger than the window's
+    // total, which was bounded: bound each span's gross too.
+    let limit = Decimal::from_f64(super::LIMIT).unwrap_or(Decimal::MAX);
+    if a.abs().checked_mul(p.cost).is_none_or(|g| g > limit) {
+        return Err(RoiError(format!(
+            "{a} origin calls avoided in {} at {} each is beyond exact decimal arithmetic: \
+             check upstream_calls in the request log and [costs] origin_call_cost",
+            w.week, p.cost
+        )));
+    }
+    Ok(WeekRoi {
+        week: w.week.clone(),
+        from: w.from.clone(),
+        to: w.to.clone(),
+        days: w.days,
+        complete: w.days == 7,
+        requests: w.requests,
+        cached_requests: w.e_rows,
+        cached_origin_calls: w.e_origin,
+        cache_share: (w.requests > 0).then(|| d(w.e_rows) / d(w.requests)),
+        figures: figures(a, p.cost, p.monthly, p.implementation, w.days),
+        ramp_up: false,
+    })
+}
+
 /// Each week's figures, the run-rate (None without a full week in the
 /// window) and the ramp-up flags. `b_rows` > 0.
 pub fn weekly(
@@ -116,33 +230,10 @@ pub fn weekly(
     b_origin: u64,
     p: &Prices,
 ) -> Result<(Vec<WeekRoi>, Option<RunRate>), RoiError> {
-    let mut out = Vec::with_capacity(weeks.len());
-    for w in weeks {
-        let a = avoided(w.e_rows, w.e_origin, b_rows, b_origin)?.unwrap_or_default();
-        // Weeks of opposite sign can each be far larger than the window's
-        // total, which was bounded: bound each week's gross too.
-        let limit = Decimal::from_f64(super::LIMIT).unwrap_or(Decimal::MAX);
-        if a.abs().checked_mul(p.cost).is_none_or(|g| g > limit) {
-            return Err(RoiError(format!(
-                "{a} origin calls avoided in {} at {} each is beyond exact decimal arithmetic: \
-                 check upstream_calls in the request log and [costs] origin_call_cost",
-                w.week, p.cost
-            )));
-        }
-        out.push(WeekRoi {
-            week: w.week.clone(),
-            from: w.from.clone(),
-            to: w.to.clone(),
-            days: w.days,
-            complete: w.days == 7,
-            requests: w.requests,
-            cached_requests: w.e_rows,
-            cached_origin_calls: w.e_origin,
-            cache_share: (w.requests > 0).then(|| d(w.e_rows) / d(w.requests)),
-            figures: figures(a, p.cost, p.monthly, p.implementation, w.days),
-            ramp_up: false,
-        });
-    }
+    let mut out = weeks
+        .iter()
+        .map(|w| span_roi(w, b_rows, b_origin, p))
+        .collect::<Result<Vec<_>, _>>()?;
     let Some(last) = out.iter().rposition(|w| w.complete) else {
         return Ok((out, None));
     };
@@ -167,4 +258,45 @@ pub fn weekly(
         }
     }
     Ok((out, Some(run_rate)))
+}
+
+/// The months in cents as shown: each month's calls avoided (whole), gross,
+/// Redis cost and net adding up over the months to the window's shown
+/// totals, and each month's customers adding up to the month's net where
+/// the month has requests with the cache (a month without any allocates its
+/// Redis cost to no customer).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthsShown {
+    pub avoided: Vec<Decimal>,
+    pub gross: Vec<Decimal>,
+    pub redis: Vec<Decimal>,
+    pub net: Vec<Decimal>,
+    /// Per month, each customer's net savings in cents.
+    pub customers: Vec<Vec<Decimal>>,
+}
+
+pub fn months_shown(case: &super::RoiCase) -> MonthsShown {
+    let (m, r) = (&case.months, &case.roi);
+    let col = |f: fn(&RoiFigures) -> Decimal, total: Decimal, dp: u32| {
+        super::adding_up(&m.iter().map(|x| f(&x.month.figures)).collect::<Vec<_>>(), total, dp)
+    };
+    let net = col(|f| f.net_savings, r.net_savings, 2);
+    let customers = m
+        .iter()
+        .zip(&net)
+        .map(|(x, &shown)| {
+            if x.month.cached_requests == 0 {
+                x.customer_net_savings.iter().map(|v| v.round_dp(2)).collect()
+            } else {
+                super::cents_adding_up(&x.customer_net_savings, shown)
+            }
+        })
+        .collect();
+    MonthsShown {
+        avoided: col(|f| f.origin_calls_avoided, r.origin_calls_avoided, 0),
+        gross: col(|f| f.gross_savings, r.gross_savings, 2),
+        redis: col(|f| f.redis_cost, r.redis_cost, 2),
+        net,
+        customers,
+    }
 }
