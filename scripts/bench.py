@@ -29,7 +29,7 @@ import sys
 import textwrap
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/cacheroi-target"))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 BIN = os.path.join(TARGET, "release", "cacheroi")
 DAYS = 70  # 4 baseline weeks + 6 rollout weeks
 WEEK = ("2026-11-09", "2026-11-16")  # 2026-W46, rollout week 6

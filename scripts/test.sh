@@ -3,7 +3,9 @@
 # Installs the real services the tests use when they are missing (Debian packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cacheroi-target}"
+# The build goes where `cargo run` puts it (./target), or to
+# $CARGO_TARGET_DIR when set (.ci/run sets a cache that outlives the clone):
+# the README's two commands build once.
 
 need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
