@@ -166,7 +166,8 @@ pub struct Sources {
     requests: Option<String>,
     feedback: Option<String>,
     pub customers: Option<String>,
-    pub redis_snapshots: String,
+    /// The Redis snapshot store (None: the reports have no Redis figures).
+    pub redis_snapshots: Option<String>,
     /// The rollup dataset: one an engine made (read only), or where
     /// cacheroi keeps its own (default `<output_dir>/rollups`).
     pub rollups: Option<String>,
@@ -189,9 +190,28 @@ impl Sources {
         self.need(&self.requests, "requests")
     }
 
-    /// The feedback path or glob.
-    pub fn feedback(&self) -> Result<&str> {
-        self.need(&self.feedback, "feedback")
+    /// The feedback path or glob, if configured (without it the feedback
+    /// KPIs are not measured).
+    pub fn feedback(&self) -> Option<&str> {
+        self.feedback.as_deref()
+    }
+
+    /// The snapshot store, which `cacheroi snapshot` needs.
+    pub fn redis_store(&self) -> Result<&str> {
+        self.need(&self.redis_snapshots, "redis_snapshots")
+    }
+
+    /// The optional sources not configured, each with the KPIs it measures.
+    pub fn missing(&self) -> Vec<crate::ground::kpi::MissingSource> {
+        use crate::ground::kpi::MissingSource;
+        let mut out = Vec::new();
+        if self.feedback.is_none() {
+            out.push(MissingSource::Feedback);
+        }
+        if self.redis_snapshots.is_none() {
+            out.push(MissingSource::Redis);
+        }
+        out
     }
 }
 
@@ -261,8 +281,9 @@ pub struct Settings {
     /// The risk register (`[rollout] risks`), beside the plan.
     pub risks: Option<PathBuf>,
     pub planned_share: Option<f64>,
-    /// Target per KPI: the defaults of CONTRACT §1.5 with `[targets]` applied.
-    pub targets: BTreeMap<Kpi, f64>,
+    /// Target per KPI: the defaults of CONTRACT §1.5 with `[targets]`
+    /// applied; the KPIs of sources not configured are unmeasured.
+    pub targets: crate::ground::kpi::Targets,
     pub costs: Costs,
     pub roi: RoiSettings,
     pub email: Option<Email>,
@@ -409,8 +430,9 @@ impl Settings {
                 requests: shown(self.sources.requests.as_deref().unwrap_or_default()),
                 feedback: shown(self.sources.feedback.as_deref().unwrap_or_default()),
                 customers: self.sources.customers.as_deref().map(shown),
-                redis_snapshots: shown(&self.sources.redis_snapshots),
+                redis_snapshots: self.sources.redis_snapshots.as_deref().map_or_else(String::new, shown),
             },
+            missing: self.sources.missing(),
         }
     }
 
@@ -420,7 +442,6 @@ impl Settings {
         if self.sources.rollups.is_none() {
             self.sources.requests()?;
         }
-        self.sources.feedback()?;
         self.baseline()?;
         Ok(self)
     }
@@ -605,9 +626,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         ),
     };
 
-    let src = model
-        .sources
-        .ok_or_else(|| here("missing [sources] section (requests, feedback, redis_snapshots)".into()))?;
+    let src = model.sources.ok_or_else(|| {
+        here("missing [sources] section (requests; optionally feedback, customers, redis_snapshots)".into())
+    })?;
     let optional = |v: &Option<Sp<String>>, key: &str| -> Result<Option<String>> {
         match v {
             Some(v) if !v.get_ref().trim().is_empty() => Ok(Some(resolve(&err.text(v, key, MAX_TEXT)?))),
@@ -617,8 +638,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
     let sources = Sources {
         requests: optional(&src.requests, "sources.requests")?,
         feedback: optional(&src.feedback, "sources.feedback")?,
-        redis_snapshots: optional(&src.redis_snapshots, "sources.redis_snapshots")?
-            .ok_or_else(|| here("missing sources.redis_snapshots".into()))?,
+        redis_snapshots: optional(&src.redis_snapshots, "sources.redis_snapshots")?,
         customers: optional(&src.customers, "sources.customers")?,
         rollups: optional(&src.rollups, "sources.rollups")?,
         mapping: src
@@ -659,7 +679,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         .map(|p| path_of(p, "rollout.risks"))
         .transpose()?;
 
-    let targets = targets_of(&err, model.targets.unwrap_or_default())?;
+    let targets = crate::ground::kpi::Targets::from(targets_of(&err, model.targets.unwrap_or_default())?)
+        .without(&sources.missing());
 
     let costs = costs_of(&err, model.costs.unwrap_or_default())?;
     let roi = roi_of(&err, model.roi.unwrap_or_default())?;
@@ -1112,9 +1133,14 @@ to = "2026-10-05"
     #[test]
     fn missing_sources_are_named() {
         let text = MINIMAL.replace("feedback = \"data/feedback.csv\"\n", "");
-        // A config without feedback still serves `snapshot`; reports name the key.
-        let err = parse_str(&text).unwrap().for_reports().unwrap_err().to_string();
-        assert!(err.contains("missing sources.feedback"), "{err}");
+        // A config without feedback serves the reports, which name what is
+        // not measured; `snapshot` names the store it needs.
+        let s = parse_str(&text).unwrap().for_reports().unwrap();
+        assert_eq!(s.sources.missing(), [crate::ground::kpi::MissingSource::Feedback]);
+        let text = MINIMAL.replace("redis_snapshots = \"data/redis.ndjson\"\n", "");
+        let s = parse_str(&text).unwrap();
+        let err = s.sources.redis_store().unwrap_err().to_string();
+        assert!(err.contains("missing sources.redis_snapshots"), "{err}");
         let err = parse_str("timezone = \"UTC\"\n").unwrap_err().to_string();
         assert!(err.contains("missing [sources]"), "{err}");
     }
@@ -1266,7 +1292,7 @@ to = "2026-10-05"
         // No baseline, no requests: the hourly capture is set up before the rollout date is known.
         let s =
             parse_str("[sources]\nredis_snapshots = \"redis.ndjson\"\n[redis]\nurls = [\"redis://h:1\"]\n").unwrap();
-        assert_eq!(s.sources.redis_snapshots, "/etc/cacheroi/redis.ndjson");
+        assert_eq!(s.sources.redis_snapshots.as_deref(), Some("/etc/cacheroi/redis.ndjson"));
         let err = s.for_reports().unwrap_err().to_string();
         assert!(err.contains("missing sources.requests"), "{err}");
         let s = parse_str("[sources]\nredis_snapshots = \"r\"\nrequests = \"q\"\nfeedback = \"f\"\n").unwrap();

@@ -78,9 +78,17 @@ pub fn customers_table(settings: &Settings) -> Result<Option<DataFrame>> {
 /// an error naming it, before anything is computed.
 /// `endpoints`: also read the rollups' per-endpoint table (the weekly report).
 pub fn load(settings: &Settings, keep_feedback: Expr, endpoints: bool) -> Result<Loaded> {
-    let feedback_paths = sources::resolve(settings.sources.feedback()?, "feedback")?;
+    // Feedback and Redis are optional; configured, a path that matches no
+    // file is an error (a typo must not drop a section silently).
+    let feedback_paths = match settings.sources.feedback() {
+        Some(glob) => sources::resolve(glob, "feedback")?,
+        None => Vec::new(),
+    };
     let customers = customers_table(settings)?;
-    let store = redis_store::read(Path::new(&settings.sources.redis_snapshots))?;
+    let store = match &settings.sources.redis_snapshots {
+        Some(path) => redis_store::read(Path::new(path))?,
+        None => redis_store::Store::default(),
+    };
     let (requests, _) = rollups(settings, customers.as_ref(), None, endpoints)?;
     let now = settings.now();
     let fb = sources::ingest_mapped(
@@ -91,7 +99,12 @@ pub fn load(settings: &Settings, keep_feedback: Expr, endpoints: bool) -> Result
         &settings.limits,
         settings.sources.feedback_mapping.as_ref(),
     )?;
-    let fb_rows = customers::assign_segments(fb.rows, customers.as_ref())?;
+    let fb_rows = if feedback_paths.is_empty() {
+        feedback::empty()?
+    } else {
+        fb.rows
+    };
+    let fb_rows = customers::assign_segments(fb_rows, customers.as_ref())?;
     let mut req_quality = requests.quality.clone();
     let today = crate::rollups::build::epoch_day(now.with_timezone(&settings.timezone).date_naive());
     let (late, latest) = crate::metrics::fold::rows_from(&requests, today);

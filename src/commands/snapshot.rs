@@ -102,7 +102,7 @@ pub fn run(settings: &Settings, args: &SnapshotArgs) -> Result<Vec<String>> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let captured = runtime.block_on(capture_all(targets, limits));
 
-    let store_path = Path::new(&settings.sources.redis_snapshots);
+    let store_path = Path::new(settings.sources.redis_store()?);
     store::append(store_path, &captured.iter().map(store_line).collect::<Vec<_>>())?;
     let mut out = Vec::new();
     let mut failures = 0;

@@ -203,6 +203,10 @@ pub fn evaluate(
     let value = |k: Kpi| cells.get(&k).and_then(|c| c.value);
     let show = |k: Kpi| {
         let unit = k.unit().name();
+        // A KPI whose source is not configured is not measured: never met.
+        if let Some(reason) = cells.get(&k).and_then(|c| c.reason) {
+            return format!("{} not measured ({reason})", k.key());
+        }
         format!(
             "{} = {}",
             k.key(),
@@ -331,6 +335,7 @@ mod tests {
                         value: Some(*v),
                         target: s.map(|_| 1.0),
                         status: *s,
+                        reason: None,
                     },
                 )
             })

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::ground::kpi::{ALL, Direction, Kpi};
+use crate::ground::kpi::{ALL, Direction, Kpi, Targets};
 use crate::metrics::requests::KpiValues;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -61,13 +61,20 @@ pub struct KpiCell {
     pub value: Option<f64>,
     pub target: Option<f64>,
     pub status: Option<Status>,
+    /// Why there is no value when the KPI is not measured at all
+    /// (`no_source:feedback`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
 }
 
 /// KPI values with their targets and status, keyed by KPI.
-pub fn evaluate_all(values: &KpiValues, targets: &BTreeMap<Kpi, f64>) -> BTreeMap<Kpi, KpiCell> {
+/// A KPI whose source is not configured has no value and says why (never
+/// a zero count, never "met").
+pub fn evaluate_all(values: &KpiValues, targets: &Targets) -> BTreeMap<Kpi, KpiCell> {
     ALL.iter()
         .map(|k| {
-            let value = values.get(k).copied().flatten();
+            let reason = targets.unmeasured.get(k).copied();
+            let value = values.get(k).copied().flatten().filter(|_| reason.is_none());
             let target = targets.get(k).copied();
             (
                 *k,
@@ -75,6 +82,7 @@ pub fn evaluate_all(values: &KpiValues, targets: &BTreeMap<Kpi, f64>) -> BTreeMa
                     value,
                     target,
                     status: status(*k, value, target),
+                    reason,
                 },
             )
         })

@@ -48,7 +48,7 @@ pub fn results(
     window: &Period,
     timezone: chrono_tz::Tz,
     costs: &Costs,
-    targets: &BTreeMap<Kpi, f64>,
+    targets: &crate::ground::kpi::Targets,
 ) -> Result<Vec<PhaseResult>> {
     let mut out = Vec::new();
     for phase in &plan.phases {

@@ -289,6 +289,7 @@ review:\n    risk: Vendor lock-in\n    owner: Architect\n";
             value: v,
             target: None,
             status: None,
+            reason: None,
         };
         BTreeMap::from([(Kpi::StaleShare, cell(stale)), (Kpi::FlagLeaks, cell(leaks))])
     }

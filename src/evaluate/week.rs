@@ -28,7 +28,7 @@ pub struct Rules<'a> {
     pub baseline_days: Days,
     pub timezone: chrono_tz::Tz,
     pub costs: &'a Costs,
-    pub targets: &'a BTreeMap<Kpi, f64>,
+    pub targets: &'a crate::ground::kpi::Targets,
     /// `[rollout] planned_share` (None: every user of a due segment).
     pub planned_share: Option<f64>,
 }
@@ -260,7 +260,7 @@ mod tests {
             implementation_cost: 0.0,
             hourly_value_of_user_time: 0.0,
         };
-        let targets = BTreeMap::new();
+        let targets = crate::ground::kpi::Targets::default();
         let rules = Rules {
             config: "cacheroi.toml".into(),
             plan: "plan.yml".into(),

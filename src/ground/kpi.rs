@@ -122,3 +122,97 @@ mod tests {
         assert_eq!(serde_json::to_string(&Kpi::CacheHitRate).unwrap(), "\"cache_hit_rate\"");
     }
 }
+
+/// An optional source that is not configured: the KPIs it measures have no
+/// value (`null` with a `reason` in metrics.json, a line naming the source
+/// and its key in the reports), never a zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingSource {
+    Feedback,
+    Redis,
+}
+
+impl MissingSource {
+    /// The `reason` of metrics.json: `no_source:feedback`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            MissingSource::Feedback => "no_source:feedback",
+            MissingSource::Redis => "no_source:redis",
+        }
+    }
+
+    /// The config key that adds the source.
+    pub fn key(self) -> &'static str {
+        match self {
+            MissingSource::Feedback => "[sources] feedback",
+            MissingSource::Redis => "[sources] redis_snapshots",
+        }
+    }
+
+    /// The KPIs of CONTRACT §4 this source measures.
+    pub fn kpis(self) -> &'static [Kpi] {
+        match self {
+            MissingSource::Feedback => &[
+                Kpi::CustomerSatisfaction,
+                Kpi::FeedbackResponses,
+                Kpi::Complaints,
+                Kpi::ComplaintShare,
+            ],
+            MissingSource::Redis => &[],
+        }
+    }
+
+    /// One line for the reports: what is not measured and how to add it.
+    pub fn line(self) -> String {
+        match self {
+            MissingSource::Feedback => format!(
+                "No feedback source: customer satisfaction, feedback responses and complaints are not measured \
+                 (add {} = \"survey.csv\" to the configuration).",
+                self.key()
+            ),
+            MissingSource::Redis => format!(
+                "No Redis source: the Redis figures (keyspace hit rate, evictions, restarts, memory) are not \
+                 measured (add {} = \"redis-snapshots.ndjson\" and run cacheroi snapshot from cron).",
+                self.key()
+            ),
+        }
+    }
+}
+
+/// The target of each KPI (CONTRACT §1.5's defaults with `[targets]`
+/// applied), and the KPIs that are not measured at all because their
+/// source is not configured, with the reason. Reads as the map of targets.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Targets {
+    pub by_kpi: std::collections::BTreeMap<Kpi, f64>,
+    pub unmeasured: std::collections::BTreeMap<Kpi, &'static str>,
+}
+
+impl Targets {
+    /// These targets with the KPIs of the `missing` sources unmeasured.
+    pub fn without(mut self, missing: &[MissingSource]) -> Self {
+        for m in missing {
+            for k in m.kpis() {
+                self.unmeasured.insert(*k, m.reason());
+            }
+        }
+        self
+    }
+}
+
+impl std::ops::Deref for Targets {
+    type Target = std::collections::BTreeMap<Kpi, f64>;
+    fn deref(&self) -> &Self::Target {
+        &self.by_kpi
+    }
+}
+
+impl From<std::collections::BTreeMap<Kpi, f64>> for Targets {
+    fn from(by_kpi: std::collections::BTreeMap<Kpi, f64>) -> Self {
+        Targets {
+            by_kpi,
+            unmeasured: Default::default(),
+        }
+    }
+}

@@ -65,6 +65,24 @@ pub struct RedisKpis {
     /// Store lines that were not captures (torn writes), over the whole store.
     pub unreadable_lines: u64,
     pub instances: Vec<InstanceKpis>,
+    /// Not measured: no Redis source is configured (`no_source:redis`).
+    /// metrics.json then shows every figure as null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// The report's line naming the source and its key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_measured: Option<String>,
+}
+
+impl RedisKpis {
+    /// No figure at all: the source is not configured.
+    pub fn not_measured(reason: &'static str, line: String) -> Self {
+        RedisKpis {
+            reason: Some(reason),
+            not_measured: Some(line),
+            ..Default::default()
+        }
+    }
 }
 
 /// Delta of a counter between two consecutive captures; the new value itself

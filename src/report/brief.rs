@@ -461,33 +461,11 @@ fn technical(r: &WeeklyReport) -> Technical {
         value,
         note: note.into(),
     };
-    let redis = vec![
-        fig(
-            "Hit rate (Redis INFO)",
-            units::pct(rd.hit_rate),
-            "keyspace hits ÷ lookups",
-        ),
-        fig(
-            "Peak memory",
-            units::bytes(Some(rd.peak_used_memory_bytes as f64)),
-            "largest used_memory of a capture",
-        ),
-        fig(
-            "Evicted keys",
-            units::count(Some(rd.evicted_keys as f64)),
-            "over the week",
-        ),
-        fig(
-            "Restarts / failovers",
-            format!("{} / {}", rd.restarts, rd.failovers),
-            "from uptime and role changes",
-        ),
-        fig(
-            "Capture coverage",
-            units::pct(rd.coverage),
-            &format!("{} failed captures", rd.failed_captures),
-        ),
-    ];
+    let redis = if let Some(line) = &rd.not_measured {
+        vec![fig("Redis", "not measured".into(), line)]
+    } else {
+        redis_figures(rd, fig)
+    };
     let rollback = r
         .gate
         .as_ref()
@@ -634,6 +612,37 @@ fn support(r: &WeeklyReport, plan: &PlanWeek) -> Support {
         plan: plan_lines,
         risks,
     }
+}
+
+/// The technical brief's Redis figures.
+fn redis_figures(rd: &crate::metrics::redis::RedisKpis, fig: impl Fn(&str, String, &str) -> Figure) -> Vec<Figure> {
+    vec![
+        fig(
+            "Hit rate (Redis INFO)",
+            units::pct(rd.hit_rate),
+            "keyspace hits ÷ lookups",
+        ),
+        fig(
+            "Peak memory",
+            units::bytes(Some(rd.peak_used_memory_bytes as f64)),
+            "largest used_memory of a capture",
+        ),
+        fig(
+            "Evicted keys",
+            units::count(Some(rd.evicted_keys as f64)),
+            "over the week",
+        ),
+        fig(
+            "Restarts / failovers",
+            format!("{} / {}", rd.restarts, rd.failovers),
+            "from uptime and role changes",
+        ),
+        fig(
+            "Capture coverage",
+            units::pct(rd.coverage),
+            &format!("{} failed captures", rd.failed_captures),
+        ),
+    ]
 }
 
 #[cfg(test)]

@@ -163,6 +163,7 @@ escalation: engineering manager\n    signals:\n      - watch: stale_share > 2%\n
                 value: Some(stale),
                 target: None,
                 status: None,
+                reason: None,
             },
         )]);
         let s = assess(&reg, &[("2026-W41".into(), cells)]);

@@ -243,6 +243,7 @@ mod tests {
             value: Some(v),
             target: t,
             status: s,
+            reason: None,
         };
         use crate::evaluate::Status;
         cells.insert(Kpi::ErrorRate, cell(0.0007, Some(0.001), Some(Status::Met)));

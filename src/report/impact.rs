@@ -380,7 +380,7 @@ pub fn assemble(
         weeks,
         phases,
         customers,
-        redis,
+        redis: ctx.redis(redis),
         data_quality: quality.clone(),
         risks: Vec::new(),
         case_studies: Vec::new(),
@@ -436,6 +436,7 @@ pub fn assemble(
             mean: sat_e,
             complaints: this.feedback.complaints,
             comments,
+            not_measured: ctx.feedback_not_measured(),
         },
         inputs: Inputs {
             requests: ctx.inputs.requests.clone(),

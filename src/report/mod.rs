@@ -38,11 +38,34 @@ pub struct Context {
     pub timezone: chrono_tz::Tz,
     /// Unit costs (their currency is every report's).
     pub costs: crate::ground::money::Costs,
-    pub targets: BTreeMap<Kpi, f64>,
+    pub targets: crate::ground::kpi::Targets,
     pub rollout_start: Option<chrono::NaiveDate>,
     /// The baseline window `[from, to)` of local dates, if configured.
     pub baseline: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
     pub inputs: InputNames,
+    /// Optional sources that are not configured (their figures are not measured).
+    pub missing: Vec<crate::ground::kpi::MissingSource>,
+}
+
+impl Context {
+    /// The feedback section's line when feedback is not configured.
+    pub fn feedback_not_measured(&self) -> Option<String> {
+        use crate::ground::kpi::MissingSource;
+        self.missing
+            .contains(&MissingSource::Feedback)
+            .then(|| MissingSource::Feedback.line())
+    }
+
+    /// The Redis block of a report: `redis` as measured, or when no Redis
+    /// source is configured, not measured with its reason and line.
+    pub fn redis(&self, redis: crate::metrics::redis::RedisKpis) -> crate::metrics::redis::RedisKpis {
+        use crate::ground::kpi::MissingSource;
+        if self.missing.contains(&MissingSource::Redis) {
+            crate::metrics::redis::RedisKpis::not_measured(MissingSource::Redis.reason(), MissingSource::Redis.line())
+        } else {
+            redis
+        }
+    }
 }
 
 /// The inputs as the configuration names them (paths or globs).

@@ -108,6 +108,8 @@ pub struct FeedbackSection {
     pub mean: Option<f64>,
     pub complaints: u64,
     pub comments: Vec<Comment>,
+    /// The line shown instead when no feedback source is configured.
+    pub not_measured: Option<String>,
 }
 
 /// One row of the per-segment table.
@@ -284,7 +286,7 @@ pub fn assemble(
         },
         kpis: cells,
         segments: segments.clone(),
-        redis,
+        redis: ctx.redis(redis),
         data_quality,
         previous_week: PreviousWeek {
             iso_week: previous_week.label(),
@@ -308,6 +310,7 @@ pub fn assemble(
         mean: this.overall.get(&Kpi::CustomerSatisfaction).copied().flatten(),
         complaints: this.feedback.complaints,
         comments,
+        not_measured: ctx.feedback_not_measured(),
     };
     Ok(WeeklyReport {
         no_rows: this.period.requests == 0,

@@ -77,3 +77,20 @@ pub fn normalize(raw: &RawFile) -> Result<Normalized> {
         rules: rules.iter().map(|r| (r.reason, r.column)).collect(),
     })
 }
+
+/// No feedback rows, in the columns and types of kept ones (a configuration
+/// without `[sources] feedback`).
+pub fn empty() -> Result<DataFrame> {
+    let col = |name: &str, dt: DataType| Column::new_empty(name.into(), &dt);
+    Ok(DataFrame::new(
+        0,
+        vec![
+            col(TS, DataType::Int64),
+            col(CUSTOMER_ID, DataType::String),
+            col(USER_ID, DataType::String),
+            col(SCORE, DataType::Int64),
+            col(COMMENT, DataType::String),
+            col(SEGMENT, DataType::String),
+        ],
+    )?)
+}

@@ -18,6 +18,7 @@ mod risks;
 mod roi;
 mod rollups;
 mod snapshot;
+mod sources;
 mod statistics;
 mod weekly;
 
