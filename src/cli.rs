@@ -57,6 +57,11 @@ pub enum Command {
     /// after mapping, and the `[sources.requests_mapping]` section that reads
     /// them (the configured one with --config, else one guessed).
     Inspect(InspectArgs),
+    /// Write a working, commented cacheroi.toml from the files you have: the
+    /// request log read as `inspect` reads it (its mapping section), the
+    /// rollout start guessed from the first week with cache hits and the
+    /// four weeks before it as baseline; never replaces a file without --force.
+    Init(InitArgs),
     /// Evaluate the rollout plan's phase for a week: exit 0 proceed, 3 hold
     /// (criteria not yet met), 4 rollback (a trigger fired).
     Gate(GateArgs),
@@ -222,6 +227,37 @@ pub struct RunArgs {
     /// Report folder root (default: `output_dir` of the configuration).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The request-log files: a path or glob (CSV, NDJSON, Parquet, nginx access logs).
+    #[arg(long, value_name = "GLOB")]
+    pub requests: String,
+    /// Survey answers (optional).
+    #[arg(long, value_name = "GLOB")]
+    pub feedback: Option<String>,
+    /// The customers CSV (optional).
+    #[arg(long, value_name = "FILE")]
+    pub customers: Option<PathBuf>,
+    /// A Redis URL for `cacheroi snapshot` (repeatable; optional).
+    #[arg(long = "redis", value_name = "URL")]
+    pub redis: Vec<String>,
+    /// Monday of rollout week 1 (default: guessed from the first cache hits).
+    #[arg(long, value_name = "DATE")]
+    pub rollout_start: Option<chrono::NaiveDate>,
+    /// IANA time zone of the reports' weeks (default: UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
+    /// The nginx `log_format` of the files, or a preset (combined, combined_cache).
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// The config file to write.
+    #[arg(long, default_value = "cacheroi.toml", value_name = "FILE")]
+    pub out: PathBuf,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -122,6 +122,7 @@ fn run(cli: &Cli) -> anyhow::Result<(Vec<String>, i32)> {
             paths(commands::customer_report::run(&settings()?, args)?),
             exit::SUCCESS,
         ),
+        Command::Init(args) => (commands::init::run(args)?, exit::SUCCESS),
         Command::Gate(args) => commands::gate::run(&settings()?, args)?,
         Command::Risks(args) => commands::risks::run(&settings()?, args)?,
         Command::Notify(args) => (commands::notify::run(&settings()?, args)?, exit::SUCCESS),

@@ -5,6 +5,7 @@ pub mod brief;
 pub mod customer_report;
 pub mod gate;
 pub mod impact;
+pub mod init;
 pub mod inputs;
 pub mod inspect;
 pub mod notify;

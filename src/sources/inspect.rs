@@ -63,6 +63,7 @@ const GUESSES: [(&str, &[&str]); 9] = [
             "upstream_response_time",
             "latency",
             "duration",
+            "rt",
         ],
     ),
     (
@@ -125,6 +126,11 @@ pub struct Totals {
     /// Σ origin calls (defaults applied: 0 for HIT and STALE, else 1).
     pub origin_calls: u64,
     pub with_cache: u64,
+    /// The first and last valid row's time stamp and the first cache hit's
+    /// (HIT or STALE), epoch microseconds: what `init` guesses dates from.
+    pub first_ts: Option<i64>,
+    pub last_ts: Option<i64>,
+    pub first_hit_ts: Option<i64>,
 }
 
 /// How to read a file: as the mapping says, by its extension, or — a name
@@ -309,6 +315,8 @@ pub fn inspect(
     let mut raws = Vec::new();
     let mut found: Vec<String> = Vec::new();
     let mut preset: Option<String> = None;
+    // A file of JSON lines under another name (nginx's escape=json log).
+    let mut json_lines = false;
     let mut status_sample: Vec<String> = Vec::new();
     // The words of every column that may be the cache status, raw.
     let mut candidate_words: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
@@ -331,6 +339,7 @@ pub fn inspect(
                 found.push(n.clone());
             }
         }
+        json_lines |= how.as_ref().is_some_and(|(p, _)| p == "escape=json");
         if preset.is_none() {
             preset = how
                 .as_ref()
@@ -374,7 +383,7 @@ pub fn inspect(
         }
         // Latency in seconds? nginx's request_time is; a median below 30
         // with decimals on a column not named *_ms suggests so too.
-        if let Some(c) = ["request_time", "latency", "duration", "response_time"]
+        if let Some(c) = ["request_time", "latency", "duration", "response_time", "rt"]
             .iter()
             .find_map(|n| df.column(n).ok())
             .and_then(|c| c.cast(&DataType::String).ok())
@@ -402,6 +411,14 @@ pub fn inspect(
         v.get(v.len() / 2).is_some_and(|m| *m < 30.0) && status_sample.iter().any(|s| s.contains('.'))
     };
     let (mut model, mut suggestion) = guess(&found, preset.as_deref(), seconds);
+    if json_lines && preset.is_none() {
+        model.format = Some("ndjson".into());
+        suggestion = suggestion.replacen(
+            "[sources.requests_mapping]\n",
+            "[sources.requests_mapping]\nformat = \"ndjson\"              # JSON lines, whatever the files are called\n",
+            1,
+        );
+    }
     // Words of the guessed status column that name a canonical status
     // inside them (TCP_HIT, cache-miss) are suggested as values.
     if let Some(ColumnModel::Name(col)) = model.cache_status.clone() {
@@ -490,6 +507,7 @@ pub fn inspect(
         let cache = df.column(CACHE_STATUS)?.i32()?;
         let enabled = df.column(CACHE_ENABLED)?.bool()?;
         let upstream = df.column(UPSTREAM_CALLS)?.i64()?;
+        let ts = df.column(TS)?.i64()?;
         for i in 0..df.height() {
             if rule.get(i).is_some() {
                 continue;
@@ -499,6 +517,13 @@ pub fn inspect(
                 .get(i)
                 .and_then(|c| CACHE_STATUSES.get((c - 1) as usize))
                 .map_or("", |w| w);
+            if let Some(t) = ts.get(i) {
+                totals.first_ts = Some(totals.first_ts.map_or(t, |f| f.min(t)));
+                totals.last_ts = Some(totals.last_ts.map_or(t, |l| l.max(t)));
+                if word == "HIT" || word == "STALE" {
+                    totals.first_hit_ts = Some(totals.first_hit_ts.map_or(t, |f| f.min(t)));
+                }
+            }
             *totals.cache_status.entry(word.to_string()).or_default() += 1;
             totals.server_errors += u64::from(status.get(i).is_some_and(|s| s >= 500));
             totals.origin_calls += upstream.get(i).unwrap_or(0).max(0) as u64;

@@ -242,7 +242,14 @@ impl Mapping {
                 );
             }
             (None, Some(f)) => Some(crate::formats::nginx::compile(f).map_err(|e| format!("log_format: {e}"))?),
-            (Some("csv" | "ndjson" | "parquet"), None) | (None, None) => None,
+            // JSON lines whatever the file is called (nginx `escape=json`
+            // logs are named access.log): read as nginx's JSON lines are.
+            (Some("ndjson"), None) => {
+                let mut f = crate::formats::nginx::compile("$x").map_err(|e| format!("format: {e}"))?;
+                f.json = true;
+                Some(f)
+            }
+            (Some("csv" | "parquet"), None) | (None, None) => None,
             (Some(other), _) => return Err(format!("format: `{other}` is not csv, ndjson, parquet or nginx")),
         };
         let mut columns = Vec::new();

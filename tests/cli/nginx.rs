@@ -377,3 +377,121 @@ fn inspect_writes_the_section_for_an_application_csv() {
     assert!(text.contains("# customer_id: no column looks like it"), "{text}");
     assert!(text.contains("Totals: not counted — "), "{text}");
 }
+
+/// The first hour (issue 26): a real nginx's JSON access log and nothing
+/// else. `init` writes a config that loads (the mapping guessed, the rollout
+/// start the Monday of the first cache hit, a four-week baseline), `weekly`
+/// and `gate` run on it with no feedback, customers or Redis, and the
+/// report's hit rate is nginx's own count of its cache statuses. Bad input
+/// to `init` is one line and writes nothing.
+#[test]
+fn init_on_a_real_nginx_log_alone_then_the_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    traffic(root);
+    let out = cacheroi(root)
+        .args(["-q", "init", "--requests", "logs/access.json.log"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("next: cacheroi weekly"), "{said}");
+    let config = fs::read_to_string(root.join("cacheroi.toml")).unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let monday = today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    assert!(config.contains(&format!("start = \"{monday}\"")), "{config}");
+    assert!(
+        config.contains("guessed: the Monday of the first week with cache hits"),
+        "{config}"
+    );
+    assert!(config.contains("[sources.requests_mapping]"), "{config}");
+    assert!(config.contains(&format!("to = \"{monday}\"")), "{config}");
+
+    // The week of the traffic, from the written config alone (./cacheroi.toml).
+    let week = format!("{}-W{:02}", today.iso_week().year(), today.iso_week().week());
+    for args in [
+        vec!["weekly", "--week", &week],
+        vec!["brief", "--audience", "technical", "--week", &week],
+    ] {
+        let out = cacheroi(root).arg("-q").args(&args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let m: Value =
+        serde_json::from_str(&fs::read_to_string(root.join(format!("reports/weekly/{week}/metrics.json"))).unwrap())
+            .unwrap();
+    // nginx's words: HIT 3, STALE and UPDATING (stale) 2, MISS 7 with EXPIRED
+    // and REVALIDATED 9: (3 + 2) ÷ (3 + 2 + 9).
+    assert_eq!(m["kpis"]["requests"]["value"], 16.0);
+    assert!((m["kpis"]["cache_hit_rate"]["value"].as_f64().unwrap() - 5.0 / 14.0).abs() < 1e-12);
+    assert_eq!(m["kpis"]["complaints"]["reason"], "no_source:feedback");
+    assert_eq!(m["redis"]["reason"], "no_source:redis");
+    // The gate needs the product owner's plan, which no log holds: it says so.
+    let out = cacheroi(root).args(["-q", "gate", "--week", &week]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("plan"), "{err}");
+
+    // Over an existing config, on an empty glob, on a file that is no log:
+    // one line each, nothing written.
+    let before = fs::read_to_string(root.join("cacheroi.toml")).unwrap();
+    fs::write(root.join("logs/garbage.parquet"), b"not parquet at all").unwrap();
+    for (args, says) in [
+        (
+            vec!["init", "--requests", "logs/access.json.log"],
+            "never replaced without --force",
+        ),
+        (
+            vec!["init", "--requests", "logs/none-*.log", "--out", "b.toml"],
+            "none-*",
+        ),
+        (
+            vec!["init", "--requests", "logs/garbage.parquet", "--out", "c.toml"],
+            "garbage.parquet",
+        ),
+        (
+            vec![
+                "init",
+                "--requests",
+                "logs/access.json.log",
+                "--out",
+                "d.toml",
+                "--rollout-start",
+                "2026-12-02",
+            ],
+            "starts on a Monday",
+        ),
+    ] {
+        let out = cacheroi(root).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    assert_eq!(fs::read_to_string(root.join("cacheroi.toml")).unwrap(), before);
+    for f in ["b.toml", "c.toml", "d.toml"] {
+        assert!(!root.join(f).exists(), "{f}");
+    }
+    // --force replaces it.
+    let out = cacheroi(root)
+        .args([
+            "-q",
+            "init",
+            "--requests",
+            "logs/access.json.log",
+            "--force",
+            "--timezone",
+            "Europe/Berlin",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        fs::read_to_string(root.join("cacheroi.toml"))
+            .unwrap()
+            .contains("timezone = \"Europe/Berlin\"")
+    );
+}

@@ -1,0 +1,220 @@
+//! `cacheroi init`: a working, commented `cacheroi.toml` from the files a
+//! team already has. The request log is read as `inspect` reads it; its
+//! mapping section, the time zone, the rollout start (the Monday of the
+//! first week with cache hits) and the baseline (the four weeks before) are
+//! written with each guess said in a comment. Nothing is written when a file
+//! cannot be read, and an existing config is replaced only with `--force`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow, bail};
+use chrono::{Datelike, Duration, NaiveDate};
+
+use crate::cli::InitArgs;
+use crate::sources::inspect::{Inspection, inspect};
+
+/// What `init` decided, for the config text and for stdout.
+struct Plan {
+    timezone: String,
+    timezone_note: &'static str,
+    rollout: NaiveDate,
+    rollout_note: String,
+}
+
+/// `cacheroi init`: the lines for stdout (what was guessed, the next command).
+pub fn run(args: &InitArgs) -> Result<Vec<String>> {
+    if args.out.exists() && !args.force {
+        bail!("{} exists: it is never replaced without --force", args.out.display());
+    }
+    let paths = crate::sources::resolve(&args.requests, "requests")?;
+    let log_format = args
+        .log_format
+        .as_ref()
+        .map(|f| {
+            crate::formats::nginx::compile(f)
+                .map(|c| (f.clone(), c))
+                .map_err(|e| anyhow!("--log-format: {e}"))
+        })
+        .transpose()?;
+    let limits = crate::formats::Limits::default();
+    let seen = inspect(&paths, None, log_format, &limits)?;
+    if let Some(p) = &seen.problem {
+        bail!("{}: {p}", args.requests);
+    }
+    if seen.totals.valid == 0 {
+        bail!(
+            "{}: no valid request rows (cacheroi inspect shows what was read)",
+            args.requests
+        );
+    }
+    for glob in args.feedback.iter() {
+        crate::sources::resolve(glob, "feedback")?;
+    }
+    if let Some(c) = &args.customers
+        && !c.is_file()
+    {
+        bail!("{}: no such customers file", c.display());
+    }
+    let plan = decide(args, &seen)?;
+    let text = config_text(args, &seen, &plan)?;
+    // The text must load as the config it will be, before it is written.
+    crate::config::parse(&args.out, &text)
+        .map_err(|e| anyhow!("the config init made does not load ({e:#}): please report this"))?;
+    let dir = match args.out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = args
+        .out
+        .file_name()
+        .ok_or_else(|| anyhow!("--out {}: not a file name", args.out.display()))?;
+    let mut files = crate::ground::files::Files::default();
+    files.add(name.to_string_lossy().into_owned(), text.into_bytes());
+    crate::deliver::files::write(&dir, &files)?;
+    let config = args.out.display().to_string();
+    let explicit = if config == "cacheroi.toml" {
+        String::new()
+    } else {
+        format!(" --config {config}")
+    };
+    Ok(vec![
+        format!("wrote {config}"),
+        format!("  time zone: {} ({})", plan.timezone, plan.timezone_note),
+        format!("  rollout start: {} ({})", plan.rollout, plan.rollout_note),
+        format!(
+            "  baseline: {} to {} (the four weeks before, end exclusive)",
+            plan.rollout - Duration::weeks(4),
+            plan.rollout
+        ),
+        format!("next: cacheroi weekly{explicit}"),
+    ])
+}
+
+fn decide(args: &InitArgs, seen: &Inspection) -> Result<Plan> {
+    let (timezone, timezone_note) = match &args.timezone {
+        Some(z) => {
+            z.parse::<chrono_tz::Tz>().map_err(|_| {
+                anyhow!(
+                    "--timezone `{}` is not an IANA zone like Europe/Berlin",
+                    crate::error::clip(z, 60)
+                )
+            })?;
+            (z.clone(), "--timezone")
+        }
+        None => (
+            "UTC".to_string(),
+            "the default: weeks are cut at midnight UTC; pass --timezone for your own zone",
+        ),
+    };
+    let (rollout, rollout_note) = match args.rollout_start {
+        Some(d) if d.weekday() == chrono::Weekday::Mon => (d, "--rollout-start".to_string()),
+        Some(d) => bail!(
+            "--rollout-start {d} is a {:?}: rollout week 1 starts on a Monday (e.g. {})",
+            d.weekday(),
+            monday_of(d)
+        ),
+        None => {
+            let first_hit = seen
+                .totals
+                .first_hit_ts
+                .and_then(chrono::DateTime::from_timestamp_micros)
+                .ok_or_else(|| {
+                    anyhow!(
+                        "{}: no cache hits in the logs to date the rollout from: pass --rollout-start (a Monday)",
+                        args.requests
+                    )
+                })?;
+            let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+            let day = first_hit.with_timezone(&tz).date_naive();
+            (
+                monday_of(day),
+                format!("guessed: the Monday of the first week with cache hits, first hit {first_hit}"),
+            )
+        }
+    };
+    Ok(Plan {
+        timezone,
+        timezone_note,
+        rollout,
+        rollout_note,
+    })
+}
+
+fn monday_of(d: NaiveDate) -> NaiveDate {
+    d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
+}
+
+/// A path or glob as the config writes it: relative to the config's folder
+/// works only when that is where it was given from, so anything else is
+/// written absolute.
+fn as_written(given: &str, config: &Path) -> Result<String> {
+    let p = Path::new(given);
+    let beside = config.parent().is_none_or(|d| d.as_os_str().is_empty());
+    if p.is_absolute() || beside {
+        return Ok(given.to_string());
+    }
+    Ok(std::env::current_dir()?.join(p).display().to_string())
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn config_text(args: &InitArgs, seen: &Inspection, plan: &Plan) -> Result<String> {
+    let date = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let baseline_from = plan.rollout - Duration::weeks(4);
+    let mut t = String::new();
+    t.push_str("# Written by `cacheroi init` from the files named below; every guess is\n");
+    t.push_str("# said in a comment. Edit freely: docs/configuration.md has every key.\n");
+    t.push_str(&format!(
+        "timezone = {}           # {}\n",
+        toml_string(&plan.timezone),
+        plan.timezone_note
+    ));
+    t.push_str("# as_of is left to the clock: `weekly` reports the last complete week.\n");
+    t.push_str("output_dir = \"reports\"\n\n");
+    t.push_str("[sources]\n");
+    t.push_str(&format!(
+        "requests = {}   # {} files, {} valid rows\n",
+        toml_string(&as_written(&args.requests, &args.out)?),
+        seen.files.len(),
+        seen.totals.valid
+    ));
+    match &args.feedback {
+        Some(f) => t.push_str(&format!("feedback = {}\n", toml_string(&as_written(f, &args.out)?))),
+        None => t.push_str("# feedback = \"survey.csv\"      # adds satisfaction, responses and complaints\n"),
+    }
+    match &args.customers {
+        Some(c) => t.push_str(&format!(
+            "customers = {}\n",
+            toml_string(&as_written(&c.display().to_string(), &args.out)?)
+        )),
+        None => t.push_str("# customers = \"customers.csv\"  # adds names, tiers and per-customer finance\n"),
+    }
+    if args.redis.is_empty() {
+        t.push_str("# redis_snapshots = \"redis-snapshots.ndjson\"  # adds the Redis figures (cacheroi snapshot)\n");
+    } else {
+        t.push_str("redis_snapshots = \"redis-snapshots.ndjson\"   # filled by `cacheroi snapshot` from cron\n");
+    }
+    t.push('\n');
+    if !args.redis.is_empty() {
+        let urls: Vec<String> = args.redis.iter().map(|u| toml_string(u)).collect();
+        t.push_str(&format!("[redis]\nurls = [{}]\n\n", urls.join(", ")));
+    }
+    t.push_str(&format!(
+        "[baseline]                     # the four weeks before the rollout, to exclusive\nfrom = \"{}\"\nto = \"{}\"\n\n",
+        date(baseline_from),
+        date(plan.rollout)
+    ));
+    t.push_str(&format!(
+        "[rollout]\nstart = \"{}\"             # {}\n\n",
+        date(plan.rollout),
+        plan.rollout_note
+    ));
+    if seen.suggestion.starts_with("[sources.requests_mapping]") {
+        t.push_str("# How the request log's own columns and words read (as `cacheroi inspect` found them).\n");
+        t.push_str(seen.suggestion.trim_end());
+        t.push('\n');
+    }
+    Ok(t)
+}
