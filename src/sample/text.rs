@@ -245,7 +245,7 @@ risks:
     risk: Cache invalidation bugs serve stale data
     impact: high
     mitigation: Invalidate on every write; short TTLs on volatile keys
-    owner: Feature team lead
+    owner: QA Team
     contingency: Flush the affected keys and turn smart invalidation off; roll the phase back if stale answers persist
     escalation: engineering manager
     signals:
@@ -255,7 +255,7 @@ risks:
     risk: Performance degradation for some users
     impact: high
     mitigation: Load tests before each phase; latency alerts per segment
-    owner: SRE on call
+    owner: DevOps Team
     contingency: Switch USE_REDIS_CACHE off for the slow segments, then investigate
     escalation: engineering manager
     signals:
@@ -267,7 +267,7 @@ risks:
     risk: Customer confusion leads to tickets and negative feedback
     impact: medium
     mitigation: Release notes and a support briefing before each phase
-    owner: Customer success lead
+    owner: Customer Success
     contingency: Pause the rollout and contact the customers who complained
     escalation: product owner
     signals:
@@ -277,7 +277,7 @@ risks:
     risk: Partial adoption leaves the savings short
     impact: medium
     mitigation: Enable whole segments; check the flags every week
-    owner: Product owner
+    owner: Product Team
     contingency: Fix the flag rules of the segments behind (see Flags against the plan) and extend the phase
     escalation: product owner
     signals:
@@ -289,7 +289,7 @@ risks:
     risk: Infrastructure costs above expectation
     impact: medium
     mitigation: Right-sized instances; memory and eviction alerts
-    owner: Engineering manager
+    owner: Finance Team
     contingency: Shorten TTLs, trim large keys or move to a smaller instance; re-run the finance ROI
     escalation: VP engineering
     signals:

@@ -124,7 +124,7 @@ fn risks_exit_3_on_watch_4_when_triggered_and_errors_name_the_file_and_risk() {
         text.starts_with("Risk watch 2026-W46: 0 triggered, 3 on watch, 2 ok"),
         "{text}"
     );
-    assert!(text.contains("WATCH      Infrastructure costs above expectation (owner: Engineering manager)"));
+    assert!(text.contains("WATCH      Infrastructure costs above expectation (owner: Finance Team)"));
     assert!(text.contains("escalate to: VP engineering (4 of 5)"));
     let out = run(dir.path(), &config, &["risks", "--json"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
