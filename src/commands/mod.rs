@@ -76,6 +76,7 @@ pub(crate) fn write_with_archive(
         &dir_of(ReportKind::Weekly),
         &dir_of(ReportKind::Impact),
         &dir_of(ReportKind::Roi),
+        &out.join(crate::render::files::DASHBOARD_JSON),
     );
     let archive = crate::report::archive::build(&reports);
     written.extend(crate::deliver::files::write(

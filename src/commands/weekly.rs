@@ -38,8 +38,10 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
 
     // Feedback of the trend weeks and the baseline window; requests come
     // from the rollups.
+    // The dashboard's weeks reach a year back: their feedback too.
+    let dashboard_from = year_before.period(tz).micros().0.min(trend_range.0);
     let keep_feedback = sources::in_ranges(&[
-        trend_range,
+        (dashboard_from, trend_range.1),
         (base_window.start.timestamp_micros(), base_window.end.timestamp_micros()),
     ]);
     let mut data = super::inputs::load(settings, keep_feedback, true)?;
@@ -160,6 +162,17 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         affected: metrics::audience::affected(m, days_of(&period)),
         affected_before: metrics::audience::affected(m, days_of(&before_period)),
     };
+    let td = std::time::Instant::now();
+    report.dashboard = dashboard(
+        settings,
+        m,
+        &data.feedback,
+        &base,
+        year_before,
+        week,
+        flag_rules.as_ref(),
+    )?;
+    tracing::debug!(elapsed = ?td.elapsed(), weeks = report.dashboard.weeks.len(), "dashboard series");
     Ok(report
         .with_gate(gate, plan.as_ref(), ctx.currency())
         .with_flags_and_risks(
@@ -168,6 +181,56 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
             risks,
             register.as_ref().map_or(&[][..], |r| &r.escalation[..]),
         ))
+}
+
+/// The dashboard's series: every ISO week with request rows from `first`
+/// (a year back at most) to `week`, each measured and judged as its own
+/// weekly report is (the same measure, flags and evaluation), so a week's
+/// point equals that week's metrics.json.
+fn dashboard(
+    settings: &Settings,
+    m: &crate::rollups::Merged,
+    feedback: &polars::prelude::DataFrame,
+    base: &metrics::requests::Baseline,
+    first: IsoWeek,
+    week: IsoWeek,
+    flag_rules: Option<&evaluate::conformance::FlagRules>,
+) -> Result<report::archive::Series> {
+    let tz = settings.timezone;
+    let first = match metrics::fold::day_extent(m).and_then(|(a, _)| crate::rollups::build::date_of(a)) {
+        Some(d) => IsoWeek::of(d).max(first),
+        None => return Ok(Default::default()),
+    };
+    let weeks: Vec<IsoWeek> = IsoWeek::range(first.min(week), week)
+        .into_iter()
+        .filter(|w| {
+            let days = days_of(&w.period(tz));
+            !crate::rollups::merged::within(&m.requests, |r| r.day, days).is_empty()
+        })
+        .collect();
+    let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
+    let measured = measure_periods(m, feedback, &periods, base, &settings.costs, None)?;
+    let flags = flag_rules.map_or_else(
+        || vec![None; weeks.len()],
+        |r| evaluate::conformance::weeks(r, m, &weeks),
+    );
+    Ok(report::archive::Series {
+        weeks: weeks
+            .iter()
+            .zip(measured)
+            .zip(flags)
+            .map(|((w, mw), f)| {
+                let cells = evaluate::evaluate_all(
+                    &evaluate::conformance::with_flags(&mw.overall, f.as_ref()),
+                    &settings.targets,
+                );
+                report::archive::SeriesWeek {
+                    week: w.label(),
+                    kpis: cells.into_iter().map(|(k, c)| (k, c.value)).collect(),
+                }
+            })
+            .collect(),
+    })
 }
 
 /// `cacheroi weekly`: build, render, then write everything at once.
@@ -216,6 +279,8 @@ pub fn write(
     let tera = super::templates(settings)?;
     let rendered = render::files::weekly(&tera, &report)?;
     tracing::debug!(elapsed = ?t.elapsed(), "rendered");
-    let files = super::write_with_archive(&tera, &dir, &rendered, &out)?;
+    // The dashboard's series first: the index draws its charts from it.
+    let mut files = crate::deliver::files::write(&out, &render::files::dashboard(&report.dashboard)?)?;
+    files.extend(super::write_with_archive(&tera, &dir, &rendered, &out)?);
     Ok((Written { dir, files, rendered }, report))
 }

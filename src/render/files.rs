@@ -85,6 +85,16 @@ pub fn customer(tera: &Tera, report: &crate::report::customer::CustomerReport) -
     Ok(f)
 }
 
+/// The file of the dashboard's series under the output folder.
+pub const DASHBOARD_JSON: &str = "dashboard.json";
+
+/// `dashboard.json`: the KPIs of every week in the rollups, oldest first.
+pub fn dashboard(series: &crate::report::archive::Series) -> Result<Files> {
+    let mut f = Files::default();
+    f.add_json(DASHBOARD_JSON, series)?;
+    Ok(f)
+}
+
 /// The archive's index.html and index.md — the dashboard: the success
 /// metrics' cards and their trend charts over every week on record.
 pub fn index(tera: &Tera, archive: &Archive) -> Result<Files> {

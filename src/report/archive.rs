@@ -51,6 +51,19 @@ pub struct RoiLink {
     pub md: String,
 }
 
+/// `<out>/dashboard.json`: every ISO week with request rows, up to the
+/// reported one, with the KPI values its own weekly metrics.json holds.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Series {
+    pub weeks: Vec<SeriesWeek>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesWeek {
+    pub week: String,
+    pub kpis: std::collections::BTreeMap<crate::ground::kpi::Kpi, Option<f64>>,
+}
+
 /// A metric card of the dashboard: the newest week's value against its
 /// target, and its move since the week before on record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -214,6 +227,35 @@ fn cards(newest_first: &[(&String, &Value)], currency: &str) -> Vec<Card> {
         .collect()
 }
 
+/// The charts over every week of the rollups (`dashboard.json`), not only
+/// the weeks whose report was written: a KPI's history from the series, a
+/// card that is no KPI (enterprise savings) from the reports on record.
+fn with_series(archive: &mut Archive, series: &[Value], reports: &[(&String, &Value)]) {
+    let weeks: Vec<String> = series
+        .iter()
+        .filter_map(|w| w["week"].as_str().map(str::to_string))
+        .collect();
+    if weeks.len() != series.len() || weeks.is_empty() {
+        return;
+    }
+    for card in &mut archive.cards {
+        card.history = if crate::ground::kpi::Kpi::from_key(card.key).is_some() {
+            series.iter().map(|w| w["kpis"][card.key].as_f64()).collect()
+        } else {
+            weeks
+                .iter()
+                .map(|w| {
+                    reports
+                        .iter()
+                        .find(|(r, _)| *r == w)
+                        .and_then(|(_, m)| card_cell(m, card.key).0)
+                })
+                .collect()
+        };
+    }
+    archive.chart_weeks = weeks;
+}
+
 /// The archive of the reports written so far, newest week first.
 pub fn build(written: &Written) -> Archive {
     let mut archive = Archive::default();
@@ -253,6 +295,9 @@ pub fn build(written: &Written) -> Archive {
     archive.cards = cards(&newest_first, currency);
     archive.latest = newest_first.first().map(|w| w.0.clone());
     archive.chart_weeks = newest_first.iter().rev().map(|w| w.0.clone()).collect();
+    if let Some(series) = written.dashboard.as_ref().and_then(|d| d["weeks"].as_array()) {
+        with_series(&mut archive, series, &newest_first);
+    }
     if let Some(m) = &written.impact {
         let (met, with_target) = met(&m["kpis"]);
         archive.impact = Some(ImpactLink {
@@ -304,6 +349,7 @@ mod tests {
             weeks: vec![week("2026-W46", 0.2), week("2026-W47", 0.4)],
             impact: None,
             roi: None,
+            dashboard: None,
         };
         let a = build(&written);
         let weeks: Vec<_> = a
@@ -356,6 +402,7 @@ mod tests {
             weeks: vec![week("2026-W46", 0.0008, 12_000.0), week("2026-W47", 0.0005, 9_000.0)],
             impact: None,
             roi: None,
+            dashboard: None,
         };
         let a = build(&written);
         let errors = a.cards.iter().find(|c| c.key == "error_rate").unwrap();

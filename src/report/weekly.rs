@@ -173,6 +173,9 @@ pub struct WeeklyReport {
     /// What the audience briefs add (not part of the weekly report's files).
     #[serde(skip)]
     pub audience: crate::metrics::audience::Audience,
+    /// Every week of the rollups up to this one (`<out>/dashboard.json`).
+    #[serde(skip)]
+    pub dashboard: super::archive::Series,
 }
 
 impl WeeklyReport {
@@ -325,6 +328,7 @@ pub fn assemble(
         sentences,
         stats: StatsView::default(),
         audience: Default::default(),
+        dashboard: Default::default(),
         segments: segments
             .into_iter()
             .map(|(name, kpis)| SegmentRow { name, kpis })

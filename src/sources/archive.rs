@@ -17,6 +17,8 @@ pub struct Written {
     pub weeks: Vec<(String, Value)>,
     pub impact: Option<Value>,
     pub roi: Option<Value>,
+    /// `<out>/dashboard.json`: the KPIs of every week in the rollups.
+    pub dashboard: Option<Value>,
 }
 
 fn json(path: &Path) -> Option<Value> {
@@ -25,7 +27,7 @@ fn json(path: &Path) -> Option<Value> {
 
 /// Read the reports in their folders: `weekly` holds one folder per week,
 /// `impact` and `roi` one report each.
-pub fn read(weekly: &Path, impact: &Path, roi: &Path) -> Written {
+pub fn read(weekly: &Path, impact: &Path, roi: &Path, dashboard: &Path) -> Written {
     let mut written = Written::default();
     if let Ok(entries) = std::fs::read_dir(weekly) {
         for entry in entries.flatten() {
@@ -38,6 +40,7 @@ pub fn read(weekly: &Path, impact: &Path, roi: &Path) -> Written {
     }
     written.impact = json(&impact.join("metrics.json"));
     written.roi = json(&roi.join("metrics.json"));
+    written.dashboard = json(dashboard);
     written
 }
 

@@ -364,3 +364,64 @@ fn a_week_without_rows_says_so() {
     let md = fs::read_to_string(dir.path().join("out/weekly/2026-W46/summary.md")).unwrap();
     assert!(!md.contains("No request rows"));
 }
+
+/// One `weekly` run over the bundled sample's ten weeks of logs (issue 26):
+/// `<out>/dashboard.json` holds every ISO week with requests, oldest first,
+/// each week's KPIs equal to that week's own metrics.json (every KPI name),
+/// and the dashboard's charts are drawn from them.
+#[test]
+fn one_weekly_run_gives_the_dashboard_every_week_of_the_rollups() {
+    let dir = tempfile::tempdir().unwrap();
+    super::copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"),
+        &dir.path().join("data"),
+    );
+    let run = |out: &str, week: &str| {
+        cacheroi(dir.path())
+            .args([
+                "-q",
+                "weekly",
+                "--config",
+                "data/cacheroi.toml",
+                "--out",
+                out,
+                "--week",
+                week,
+            ])
+            .assert()
+            .success();
+    };
+    run("one", "2026-W46");
+    let d: Value = serde_json::from_str(&fs::read_to_string(dir.path().join("one/dashboard.json")).unwrap()).unwrap();
+    let weeks = d["weeks"].as_array().unwrap();
+    let labels: Vec<&str> = weeks.iter().map(|w| w["week"].as_str().unwrap()).collect();
+    let want: Vec<String> = (37..=46).map(|n| format!("2026-W{n}")).collect();
+    assert_eq!(labels, want, "the sample's weeks: 2026-09-07 to 2026-11-15");
+    let mut compared = 0;
+    for w in weeks {
+        let label = w["week"].as_str().unwrap();
+        run("each", label);
+        let m: Value = serde_json::from_str(
+            &fs::read_to_string(dir.path().join(format!("each/weekly/{label}/metrics.json"))).unwrap(),
+        )
+        .unwrap();
+        let kpis = m["kpis"].as_object().unwrap();
+        assert_eq!(
+            w["kpis"].as_object().unwrap().len(),
+            kpis.len(),
+            "{label}: every KPI name"
+        );
+        for (k, cell) in kpis {
+            assert_eq!(w["kpis"][k], cell["value"], "{label} {k}");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 10 * 20, "{compared}");
+    // The index draws the ten weeks (its charts' x axis), though one report was written.
+    let index = fs::read_to_string(dir.path().join("one/index.md")).unwrap();
+    assert!(index.contains("2026-W46"), "{index}");
+    let svg = fs::read_to_string(dir.path().join("one/charts/dashboard-headline.svg")).unwrap();
+    for w in ["W37", "W41", "W45"] {
+        assert!(svg.contains(w), "{w} on the x axis");
+    }
+}
