@@ -27,15 +27,7 @@ pub fn run(args: &InitArgs) -> Result<Vec<String>> {
         bail!("{} exists: it is never replaced without --force", args.out.display());
     }
     let paths = crate::sources::resolve(&args.requests, "requests")?;
-    let log_format = args
-        .log_format
-        .as_ref()
-        .map(|f| {
-            crate::formats::nginx::compile(f)
-                .map(|c| (f.clone(), c))
-                .map_err(|e| anyhow!("--log-format: {e}"))
-        })
-        .transpose()?;
+    let log_format = super::inspect::log_format_arg(args.log_format.as_ref())?;
     let limits = crate::formats::Limits::default();
     let seen = inspect(&paths, None, log_format, &limits)?;
     if let Some(p) = &seen.problem {

@@ -13,16 +13,19 @@ use crate::sources::inspect::{Inspection, inspect};
 pub fn run(settings: Option<&Settings>, args: &InspectArgs) -> Result<Vec<String>> {
     let limits = settings.map(|s| s.limits.clone()).unwrap_or_default();
     let configured = settings.and_then(|s| s.sources.mapping.as_ref());
-    let log_format = args
-        .log_format
-        .as_ref()
+    let log_format = log_format_arg(args.log_format.as_ref())?;
+    lines(&inspect(&args.files, configured, log_format, &limits)?, args.json)
+}
+
+/// `--log-format` (of `inspect` and `init`) compiled, with its text.
+pub(crate) fn log_format_arg(given: Option<&String>) -> Result<Option<(String, crate::formats::nginx::LogFormat)>> {
+    given
         .map(|f| {
             crate::formats::nginx::compile(f)
                 .map(|c| (f.clone(), c))
                 .map_err(|e| anyhow::anyhow!("--log-format: {e}"))
         })
-        .transpose()?;
-    lines(&inspect(&args.files, configured, log_format, &limits)?, args.json)
+        .transpose()
 }
 
 fn lines(i: &Inspection, json: bool) -> Result<Vec<String>> {
