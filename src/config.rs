@@ -433,6 +433,12 @@ impl Settings {
                 redis_snapshots: self.sources.redis_snapshots.as_deref().map_or_else(String::new, shown),
             },
             missing: self.sources.missing(),
+            score_scale: self
+                .sources
+                .feedback_mapping
+                .as_ref()
+                .map(|m| m.scale)
+                .unwrap_or_default(),
         }
     }
 

@@ -94,7 +94,12 @@ pub fn risks(data: &[u8]) {
 
 /// One source's text file through the reader and the normaliser: every
 /// record is a valid row or a rejected one.
-fn through_source(data: &[u8], source: &crate::sources::Source, format: formats::InputFormat) {
+fn through_source(
+    data: &[u8],
+    source: &crate::sources::Source,
+    format: formats::InputFormat,
+    reading: crate::sources::Reading,
+) -> Option<polars::prelude::DataFrame> {
     let limits = Limits {
         max_line_kib: 64,
         ..Limits::default()
@@ -103,28 +108,60 @@ fn through_source(data: &[u8], source: &crate::sources::Source, format: formats:
         formats::InputFormat::Ndjson => "/fuzz/input.ndjson",
         _ => "/fuzz/input.csv",
     });
-    let Ok(raw) = formats::RawFile::from_bytes(path, data, &source.wanted(), &limits) else {
-        return;
-    };
+    let raw = formats::RawFile::from_bytes(path, data, &source.wanted(), &limits).ok()?;
     let records = raw.height;
     if records == 0 && raw.found_nothing() {
-        return;
+        return None;
     }
-    let Ok(n) = (source.normalize)(&raw) else { return };
+    let n = (source.normalize)(&raw, reading).ok()?;
     let df = n.frame.collect().expect("a normalised frame collects");
     assert_eq!(df.height(), records);
+    Some(df)
 }
 
 pub fn request_csv(data: &[u8]) {
-    through_source(data, &crate::sources::request_log::SOURCE, formats::InputFormat::Csv);
+    through_source(
+        data,
+        &crate::sources::request_log::SOURCE,
+        formats::InputFormat::Csv,
+        Default::default(),
+    );
 }
 
 pub fn request_ndjson(data: &[u8]) {
-    through_source(data, &crate::sources::request_log::SOURCE, formats::InputFormat::Ndjson);
+    through_source(
+        data,
+        &crate::sources::request_log::SOURCE,
+        formats::InputFormat::Ndjson,
+        Default::default(),
+    );
 }
 
+/// Feedback on one of the three scales (chosen by the input's length): every
+/// score kept is on 1–5.
 pub fn feedback_csv(data: &[u8]) {
-    through_source(data, &crate::sources::feedback::SOURCE, formats::InputFormat::Csv);
+    use crate::ground::score::Scale;
+    use polars::prelude::*;
+    let score_scale = [Scale::OneToFive, Scale::OneToTen, Scale::ZeroToTen][data.len() % 3];
+    let reading = crate::sources::Reading { score_scale };
+    let Some(df) = through_source(
+        data,
+        &crate::sources::feedback::SOURCE,
+        formats::InputFormat::Csv,
+        reading,
+    ) else {
+        return;
+    };
+    let kept = df
+        .lazy()
+        .filter(col(crate::frames::RULE).is_null())
+        .select([col(crate::frames::SCORE)])
+        .collect()
+        .expect("the kept scores collect");
+    let scores = kept.column(crate::frames::SCORE).expect("a score column");
+    for s in scores.f64().expect("scores are Float64").into_no_null_iter() {
+        assert!((1.0..=5.0).contains(&s), "a kept score {s} is off 1–5");
+    }
 }
 
 /// An nginx access log: the first line is the `log_format` (a preset when

@@ -275,7 +275,7 @@ mod tests {
             "rollout_phases:\n  p:\n    week: 1-9\n    segments: [a]\n    success_criteria: [cost_savings_demonstrated]\n",
         )
         .unwrap();
-        let feedback = df!(TS => Vec::<i64>::new(), CUSTOMER_ID => Vec::<String>::new(), USER_ID => Vec::<String>::new(), SCORE => Vec::<i64>::new(), SEGMENT => Vec::<String>::new()).unwrap();
+        let feedback = df!(TS => Vec::<i64>::new(), CUSTOMER_ID => Vec::<String>::new(), USER_ID => Vec::<String>::new(), SCORE => Vec::<f64>::new(), SEGMENT => Vec::<String>::new()).unwrap();
         let week = IsoWeek { year: 2026, week: 47 };
         let merged = crate::rollups::merged_from_rows(rows(), chrono_tz::UTC).unwrap();
         let r = decide_on(

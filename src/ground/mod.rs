@@ -4,4 +4,5 @@
 pub mod files;
 pub mod kpi;
 pub mod money;
+pub mod score;
 pub mod units;

@@ -55,7 +55,7 @@ pub fn enterprise_savings(rows: &[super::customers::CustomerRow], days: f64) -> 
 
 /// A score at or below this is a low score the support brief lists (a
 /// complaint is ≤ 2, CONTRACT's `complaints`).
-pub const LOW_SCORE: i64 = 3;
+pub const LOW_SCORE: f64 = 3.0;
 
 /// The keyword themes of a comment, in the order they are tried; a comment
 /// matching none is `other`.
@@ -124,7 +124,9 @@ pub fn theme(text: &str) -> &'static str {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LowScore {
     pub customer_id: String,
-    pub score: i64,
+    /// On the 1–5 scale; whole scores serialize as integers.
+    #[serde(serialize_with = "crate::ground::score::whole_as_int")]
+    pub score: f64,
     /// Empty when the answer has no comment.
     pub comment: String,
     pub theme: &'static str,
@@ -137,7 +139,7 @@ pub fn low_scores(fb: &DataFrame, period: &Period) -> Result<Vec<LowScore>> {
     let rows = super::feedback::rows_of(fb, period, col(SCORE).lt_eq(lit(LOW_SCORE)), false)?.collect()?;
     let ts = rows.column(TS)?.i64()?;
     let cust = rows.column(CUSTOMER_ID)?.str()?;
-    let score = rows.column(SCORE)?.i64()?;
+    let score = rows.column(SCORE)?.f64()?;
     let text = rows.column(COMMENT)?.str()?;
     Ok((0..rows.height())
         .filter_map(|i| {
@@ -225,15 +227,15 @@ mod tests {
         let fb = df!(
             TS => [ts("2026-11-16T09:00:00Z"), ts("2026-11-17T09:00:00Z"), ts("2026-11-18T09:00:00Z"), ts("2026-11-24T09:00:00Z")],
             CUSTOMER_ID => ["c1", "c2", "c1", "c1"],
-            SCORE => [2i64, 5, 3, 1],
+            SCORE => [2.0, 5.0, 3.0, 1.0],
             COMMENT => [Some("numbers were outdated"), Some("great"), None, Some("next week")],
         )
         .unwrap();
         let week = IsoWeek::parse("2026-W47").unwrap().period(chrono_tz::UTC);
         let s = low_scores(&fb, &week).unwrap();
         // The 5 is not low; the 1 is the next week's.
-        let got: Vec<(&str, i64, &str)> = s.iter().map(|x| (x.customer_id.as_str(), x.score, x.theme)).collect();
-        assert_eq!(got, [("c1", 2, "stale"), ("c1", 3, "no comment")]);
+        let got: Vec<(&str, f64, &str)> = s.iter().map(|x| (x.customer_id.as_str(), x.score, x.theme)).collect();
+        assert_eq!(got, [("c1", 2.0, "stale"), ("c1", 3.0, "no comment")]);
         let (by_customer, by_theme) = grouped(&s);
         assert_eq!(by_customer["c1"].len(), 2);
         assert_eq!(by_theme["stale"].len(), 1);

@@ -21,7 +21,9 @@ pub struct Comment {
     pub ts: String,
     pub customer: String,
     pub segment: String,
-    pub score: i64,
+    /// On the 1–5 scale; whole scores serialize as integers.
+    #[serde(serialize_with = "crate::ground::score::whole_as_int")]
+    pub score: f64,
     pub text: String,
 }
 
@@ -60,7 +62,7 @@ pub fn recent_comments(
     let ts = recent.column(TS)?.i64()?;
     let cust = recent.column(CUSTOMER_ID)?.str()?;
     let seg = recent.column(SEGMENT)?.str()?;
-    let score = recent.column(SCORE)?.i64()?;
+    let score = recent.column(SCORE)?.f64()?;
     let text = recent.column(COMMENT)?.str()?;
     let mut out = Vec::new();
     for i in 0..recent.height() {
@@ -93,9 +95,9 @@ pub struct CustomerFeedback {
 pub fn by_customer(fb: &DataFrame, period: &Period) -> Result<BTreeMap<String, CustomerFeedback>> {
     let rows = rows_of(fb, period, lit(true), false)?.collect()?;
     let cust = rows.column(CUSTOMER_ID)?.str()?;
-    let score = rows.column(SCORE)?.i64()?;
+    let score = rows.column(SCORE)?.f64()?;
     let text = rows.column(COMMENT)?.str()?;
-    let mut sums: BTreeMap<String, (u64, i64, Option<String>)> = BTreeMap::new();
+    let mut sums: BTreeMap<String, (u64, f64, Option<String>)> = BTreeMap::new();
     for i in 0..rows.height() {
         let (Some(id), Some(s)) = (cust.get(i), score.get(i)) else {
             continue;
@@ -104,7 +106,7 @@ pub fn by_customer(fb: &DataFrame, period: &Period) -> Result<BTreeMap<String, C
         e.0 += 1;
         e.1 += s;
         // Rows are oldest first: the last good comment is the newest.
-        if s >= 4
+        if s >= 4.0
             && let Some(t) = text.get(i).map(str::trim).filter(|t| !t.is_empty())
         {
             e.2 = Some(t.to_string());
@@ -117,7 +119,7 @@ pub fn by_customer(fb: &DataFrame, period: &Period) -> Result<BTreeMap<String, C
                 id,
                 CustomerFeedback {
                     responses: n,
-                    mean_score: (n > 0).then(|| sum as f64 / n as f64),
+                    mean_score: (n > 0).then(|| sum / n as f64),
                     quote,
                 },
             )
@@ -140,7 +142,7 @@ mod tests {
         let fb = df!(
             TS => [ts("2026-11-16T10:00:00Z"), ts("2026-11-17T10:00:00Z"), ts("2026-11-18T10:00:00Z"), ts("2026-11-18T11:00:00Z"), ts("2026-11-23T10:00:00Z")],
             CUSTOMER_ID => ["c1", "c1", "c1", "c2", "c1"],
-            SCORE => [5i64, 2, 4, 3, 5],
+            SCORE => [5.0, 2.0, 4.0, 3.0, 5.0],
             COMMENT => [Some("Great"), Some("Bad"), Some("Good"), None, Some("Later")],
         )
         .unwrap();

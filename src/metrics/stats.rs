@@ -75,7 +75,7 @@ pub fn feedback_aggs() -> Vec<Expr> {
     vec![
         len().cast(DataType::Int64).alias("responses"),
         col(SCORE).cast(DataType::Float64).sum().alias("score_sum"),
-        count(col(SCORE).lt_eq(lit(2))).alias("complaints"),
+        count(col(SCORE).lt_eq(lit(crate::ground::score::COMPLAINT_AT_MOST))).alias("complaints"),
     ]
 }
 

@@ -66,6 +66,10 @@ fn register_filters(tera: &mut Tera) {
     tera.register_filter("num", |v: Value, _: Kwargs, _: &State| units::count(num_arg(&v)));
     tera.register_filter("bytes", |v: Value, _: Kwargs, _: &State| units::bytes(num_arg(&v)));
     tera.register_filter("status", |v: Value, _: Kwargs, _: &State| format::status(v.as_str()));
+    // A survey answer on the 1–5 scale: "5/5", "3.8/5".
+    tera.register_filter("answer", |v: Value, _: Kwargs, _: &State| {
+        num_arg(&v).map_or_else(|| "—".to_string(), crate::ground::score::answer)
+    });
     // "24 complaints", "1 restart": a count with its noun, never "(s)".
     tera.register_filter(
         "plural",

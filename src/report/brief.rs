@@ -128,7 +128,8 @@ pub struct Group {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
-    pub score: i64,
+    #[serde(serialize_with = "crate::ground::score::whole_as_int")]
+    pub score: f64,
     /// Empty without a comment.
     pub comment: String,
     /// Its theme (in a customer's group) or its customer (in a theme's).
@@ -513,10 +514,11 @@ fn change_note(now: usize, before: usize) -> String {
 }
 
 fn support(r: &WeeklyReport, plan: &PlanWeek) -> Support {
+    use crate::ground::score::COMPLAINT_AT_MOST;
     let a = &r.audience;
     let named = names(r);
     let name = |id: &str| named.get(id).map_or_else(|| id.to_string(), |n| n.to_string());
-    let complaints = |s: &[LowScore]| s.iter().filter(|x| x.score <= 2).count();
+    let complaints = |s: &[LowScore]| s.iter().filter(|x| x.score <= COMPLAINT_AT_MOST).count();
     let changes = vec![
         Figure {
             label: "Complaints (score ≤ 2)".into(),
@@ -538,7 +540,7 @@ fn support(r: &WeeklyReport, plan: &PlanWeek) -> Support {
     let group = |gname: String, v: &[&LowScore], other: &dyn Fn(&LowScore) -> String| Group {
         name: gname,
         count: v.len(),
-        complaints: v.iter().filter(|x| x.score <= 2).count(),
+        complaints: v.iter().filter(|x| x.score <= COMPLAINT_AT_MOST).count(),
         answers: v
             .iter()
             .map(|x| Answer {

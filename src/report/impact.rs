@@ -437,6 +437,7 @@ pub fn assemble(
             complaints: this.feedback.complaints,
             comments,
             not_measured: ctx.feedback_not_measured(),
+            scale_note: ctx.score_scale_note(),
         },
         inputs: Inputs {
             requests: ctx.inputs.requests.clone(),

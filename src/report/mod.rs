@@ -45,6 +45,8 @@ pub struct Context {
     pub inputs: InputNames,
     /// Optional sources that are not configured (their figures are not measured).
     pub missing: Vec<crate::ground::kpi::MissingSource>,
+    /// The scale the feedback's answers were on (they are read on 1–5).
+    pub score_scale: crate::ground::score::Scale,
 }
 
 impl Context {
@@ -54,6 +56,14 @@ impl Context {
         self.missing
             .contains(&MissingSource::Feedback)
             .then(|| MissingSource::Feedback.line())
+    }
+
+    /// The sentence on how survey answers were put on 1–5; None on 1–5.
+    pub fn score_scale_note(&self) -> Option<String> {
+        if self.missing.contains(&crate::ground::kpi::MissingSource::Feedback) {
+            return None;
+        }
+        self.score_scale.note()
     }
 
     /// The Redis block of a report: `redis` as measured, or when no Redis

@@ -110,6 +110,9 @@ pub struct FeedbackSection {
     pub comments: Vec<Comment>,
     /// The line shown instead when no feedback source is configured.
     pub not_measured: Option<String>,
+    /// How answers on another scale were put on 1–5.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale_note: Option<String>,
 }
 
 /// One row of the per-segment table.
@@ -314,6 +317,7 @@ pub fn assemble(
         complaints: this.feedback.complaints,
         comments,
         not_measured: ctx.feedback_not_measured(),
+        scale_note: ctx.score_scale_note(),
     };
     Ok(WeeklyReport {
         no_rows: this.period.requests == 0,

@@ -1,5 +1,8 @@
 //! Feedback scores (CONTRACT §1.2): survey answers, normalised with the
-//! reject reasons of CONTRACT §5 (`score_out_of_range` for scores outside 1–5).
+//! reject reasons of CONTRACT §5 (`score_out_of_range` for scores outside
+//! their scale). Answers are whole numbers on their scale (1–5 unless the
+//! mapping names another, docs/inputs.md "Survey exports") and are kept on
+//! the 1–5 scale of the targets, as Float64.
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -29,12 +32,15 @@ pub const SOURCE: crate::sources::Source = crate::sources::Source {
     free_text: &[COMMENT],
     normalize,
     kept: &KEPT_COLUMNS,
+    empty,
 };
 
 /// The columns the reports keep.
 pub const KEPT_COLUMNS: [&str; 6] = [TS, CUSTOMER_ID, USER_ID, SCORE, COMMENT, SEGMENT];
 
-pub fn normalize(raw: &RawFile) -> Result<Normalized> {
+pub fn normalize(raw: &RawFile, reading: crate::sources::Reading) -> Result<Normalized> {
+    let scale = reading.score_scale;
+    let (lo, hi) = scale.bounds();
     let mut parsed = Vec::with_capacity(COLUMNS.len());
     for spec in COLUMNS {
         parsed.push(parse_column(raw, spec)?);
@@ -50,7 +56,7 @@ pub fn normalize(raw: &RawFile) -> Result<Normalized> {
         column: SCORE,
     });
     rules.push(Rule {
-        condition: score.value.clone().lt(lit(1)).or(score.value.clone().gt(lit(5))),
+        condition: score.value.clone().lt(lit(lo)).or(score.value.clone().gt(lit(hi))),
         reason: reason::SCORE_OUT_OF_RANGE,
         column: SCORE,
     });
@@ -60,7 +66,7 @@ pub fn normalize(raw: &RawFile) -> Result<Normalized> {
         ts.value.alias(TS),
         customer.value.alias(CUSTOMER_ID),
         when(user.missing).then(null_str()).otherwise(user.value).alias(USER_ID),
-        score.value.alias(SCORE),
+        on_five(score.value, scale).alias(SCORE),
         when(comment.missing)
             .then(null_str())
             .otherwise(comment.value)
@@ -78,6 +84,17 @@ pub fn normalize(raw: &RawFile) -> Result<Normalized> {
     })
 }
 
+/// An answer on `scale` (Int64) on the 1–5 scale (Float64), by
+/// [`Scale::to_five`](crate::ground::score::Scale::to_five).
+fn on_five(answer: Expr, scale: crate::ground::score::Scale) -> Expr {
+    let (lo, hi) = scale.bounds();
+    let x = answer.cast(DataType::Float64);
+    if (lo, hi) == (1, 5) {
+        return x;
+    }
+    lit(1.0) + lit(4.0) * (x - lit(lo as f64)) / lit((hi - lo) as f64)
+}
+
 /// No feedback rows, in the columns and types of kept ones (a configuration
 /// without `[sources] feedback`).
 pub fn empty() -> Result<DataFrame> {
@@ -88,7 +105,7 @@ pub fn empty() -> Result<DataFrame> {
             col(TS, DataType::Int64),
             col(CUSTOMER_ID, DataType::String),
             col(USER_ID, DataType::String),
-            col(SCORE, DataType::Int64),
+            col(SCORE, DataType::Float64),
             col(COMMENT, DataType::String),
             col(SEGMENT, DataType::String),
         ],

@@ -29,13 +29,17 @@ pub struct FeedbackModel {
     pub score: Option<ColumnModel>,
     pub comment: Option<ColumnModel>,
     pub segment: Option<ColumnModel>,
+    /// The scale the scores are on: `1-5` (default), `1-10`, `0-10`.
+    pub scale: Option<String>,
 }
 
-/// A validated feedback mapping: renames and a timestamp layout.
+/// A validated feedback mapping: renames, a timestamp layout and the
+/// scores' scale.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Renames {
     columns: Vec<(&'static str, String)>,
     ts_format: Option<String>,
+    pub scale: crate::ground::score::Scale,
     names: Vec<&'static str>,
     free_text: Vec<&'static str>,
 }
@@ -79,9 +83,14 @@ impl Renames {
         let leak = |n: String| -> &'static str { Box::leak(n.into_boxed_str()) };
         let names = super::feedback::COLUMNS.iter().map(|c| leak(source(c.name))).collect();
         let free_text = vec![leak(source(COMMENT))];
+        let scale = match &m.scale {
+            Some(text) => crate::ground::score::Scale::parse(text)?,
+            None => crate::ground::score::Scale::default(),
+        };
         Ok(Renames {
             columns,
             ts_format,
+            scale,
             names,
             free_text,
         })
@@ -528,6 +537,25 @@ impl Mapping {
     /// A timestamp as RFC 3339 (UTC): as it is when it already is one, else
     /// by `format`, else as nginx's `$time_local`; left as it is when
     /// nothing reads it (the normaliser counts it as a bad timestamp).
+    /// The UTC offset a raw timestamp carries, in seconds (`Z` is 0);
+    /// None for one without (or that does not read).
+    pub fn offset_of(&self, t: &str) -> Option<i32> {
+        use chrono::Offset;
+        let t = t.trim();
+        let with = |f: &str| {
+            DateTime::parse_from_str(t, f)
+                .ok()
+                .map(|d| d.offset().fix().local_minus_utc())
+        };
+        match &self.ts_format {
+            Some(f) => with(f),
+            None => DateTime::parse_from_rfc3339(t)
+                .ok()
+                .map(|d| d.offset().fix().local_minus_utc())
+                .or_else(|| with(TIME_LOCAL)),
+        }
+    }
+
     fn timestamp(&self, t: &str) -> String {
         let t = t.trim();
         if let Some(f) = &self.ts_format {
@@ -644,6 +672,59 @@ mod tests {
         assert_eq!(
             Renames::new(&toml::from_str("score = { column = \"r\", format = \"%d\" }").unwrap()).unwrap_err(),
             "score: `format` applies to ts only"
+        );
+    }
+
+    /// A 0–10 survey: answers put on 1–5 as 1 + 4·s/10, so 0 → 1, 7 → 3.8,
+    /// 10 → 5; 11 and −1 are outside the scale (score_out_of_range, with
+    /// the value as written), 7.5 is not a whole answer (invalid_value).
+    #[test]
+    fn a_survey_on_zero_to_ten_reads_on_one_to_five() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("nps.csv");
+        std::fs::write(
+            &p,
+            "ts,customer_id,score\n\
+             2026-11-17T09:00:00Z,c1,0\n2026-11-17T10:00:00Z,c1,7\n2026-11-17T11:00:00Z,c2,10\n\
+             2026-11-17T12:00:00Z,c2,11\n2026-11-17T13:00:00Z,c3,-1\n2026-11-17T14:00:00Z,c3,7.5\n",
+        )
+        .unwrap();
+        let read = |mapping: &str| {
+            let r = Renames::new(&toml::from_str(mapping).unwrap()).unwrap();
+            super::super::ingest_mapped(
+                std::slice::from_ref(&p),
+                &super::super::feedback::SOURCE,
+                lit(true),
+                i64::MAX,
+                &crate::formats::Limits::default(),
+                Some(&r),
+            )
+            .unwrap()
+        };
+        let got = read("scale = \"0-10\"");
+        let scores: Vec<f64> = got
+            .rows
+            .column(SCORE)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(scores.len(), 3);
+        assert_eq!((scores[0], scores[2]), (1.0, 5.0));
+        assert!((scores[1] - 3.8).abs() < 1e-12);
+        assert_eq!(got.quality.rejected_by_reason.get("score_out_of_range"), Some(&2));
+        assert_eq!(got.quality.rejected_by_reason.get("invalid_value"), Some(&1));
+        let values: Vec<&str> = got.quality.examples.iter().filter_map(|e| e.value.as_deref()).collect();
+        assert_eq!(values, ["11", "-1", "7.5"]);
+        // The same file read on 1–5 keeps nothing: 0, 7, 10, 11 and −1 are
+        // off that scale, 7.5 is not whole.
+        let native = read("customer_id = \"customer_id\"");
+        assert_eq!(native.rows.height(), 0);
+        assert_eq!(native.quality.rejected_by_reason.get("score_out_of_range"), Some(&5));
+        assert_eq!(
+            Renames::new(&toml::from_str("scale = \"1-7\"").unwrap()).unwrap_err(),
+            "scale `1-7`: use \"1-5\", \"1-10\" or \"0-10\""
         );
     }
 

@@ -10,6 +10,7 @@ pub mod mapping;
 pub mod redis_live;
 pub mod redis_store;
 pub mod request_log;
+pub mod survey;
 pub mod templates;
 
 use std::path::{Path, PathBuf};
@@ -113,9 +114,18 @@ pub type MicrosRange = (i64, i64);
 pub struct Source {
     pub columns: &'static [crate::frames::ColumnSpec],
     pub free_text: &'static [&'static str],
-    pub normalize: fn(&RawFile) -> Result<Normalized>,
+    pub normalize: fn(&RawFile, Reading) -> Result<Normalized>,
     /// The columns kept for the reports.
     pub kept: &'static [&'static str],
+    /// No rows, in the kept columns and their types.
+    pub empty: fn() -> Result<DataFrame>,
+}
+
+/// How a source's values read beyond its columns' names: the scale of the
+/// feedback's scores (`[sources.feedback_mapping] scale`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Reading {
+    pub score_scale: crate::ground::score::Scale,
 }
 
 impl Source {
@@ -253,7 +263,7 @@ fn read_file(
     if raw.height == 0 && raw.found_nothing() {
         // An empty file (no header, no line): zero rows, like a header-only one.
         return Ok(FileResult {
-            rows: empty_kept(source)?,
+            rows: (source.empty)()?,
             file: FileQuality {
                 file: display,
                 format: raw.kind.format.extension().to_string(),
@@ -266,7 +276,10 @@ fn read_file(
             latest: None,
         });
     }
-    let normalized = (source.normalize)(&raw)?;
+    let reading = Reading {
+        score_scale: renames.map(|r| r.scale).unwrap_or_default(),
+    };
+    let normalized = (source.normalize)(&raw, reading)?;
     let df = normalized
         .frame
         .collect()
@@ -309,8 +322,8 @@ fn read_file(
 }
 
 /// An empty frame of the kept columns in their canonical types (what a file
-/// without rows contributes).
-fn empty_kept(source: &Source) -> Result<DataFrame> {
+/// without rows contributes), for a source whose kept types are its kinds'.
+pub fn empty_kept(source: &Source) -> Result<DataFrame> {
     let cols: Vec<Column> = source
         .kept
         .iter()

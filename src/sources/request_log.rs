@@ -31,8 +31,9 @@ pub const COLUMNS: [ColumnSpec; 10] = [
 pub const SOURCE: crate::sources::Source = crate::sources::Source {
     columns: &COLUMNS,
     free_text: &[],
-    normalize,
+    normalize: |raw, _| normalize(raw),
     kept: &KPI_COLUMNS,
+    empty: || super::empty_kept(&SOURCE),
 };
 
 /// The columns the KPI pass keeps.

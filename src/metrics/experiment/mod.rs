@@ -259,7 +259,7 @@ fn feedback_sums(m: &Merged, feedback: &DataFrame, arms: &Arms, tz: Tz) -> Resul
     let (users, segs, scores) = (
         fb.column(USER_ID)?.str()?,
         fb.column(SEGMENT)?.str()?,
-        fb.column(SCORE)?.i64()?,
+        fb.column(SCORE)?.f64()?,
     );
     let mut out: BTreeMap<(Arm, String), ScoreSums> = BTreeMap::new();
     for i in 0..fb.height() {
@@ -288,12 +288,12 @@ fn feedback_sums(m: &Merged, feedback: &DataFrame, arms: &Arms, tz: Tz) -> Resul
             None
         };
         let Some(arm) = arm else { continue };
-        let x = score as f64;
+        let x = score;
         let s = out.entry((arm, seg.to_string())).or_default();
         s.scores.n += 1.0;
         s.scores.sum += x;
         s.scores.sum_sq += x * x;
-        s.complaints += u64::from(score <= 2);
+        s.complaints += u64::from(score <= crate::ground::score::COMPLAINT_AT_MOST);
     }
     Ok(out)
 }

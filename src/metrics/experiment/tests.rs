@@ -57,7 +57,7 @@ fn feedback() -> DataFrame {
                us("2026-11-20T12:00:00Z"), us("2026-11-20T13:00:00Z"), us("2026-09-09T12:00:00Z"),
                us("2026-11-21T12:00:00Z")],
         USER_ID => [Some("u1"), Some("u3"), Some("u4"), Some("u7"), None, Some("u2"), Some("u8")],
-        SCORE => [5i64, 4, 2, 1, 3, 3, 1],
+        SCORE => [5.0, 4.0, 2.0, 1.0, 3.0, 3.0, 1.0],
         SEGMENT => ["a", "a", "a", "a", "a", "a", "c"],
     )
     .unwrap()
