@@ -1,9 +1,12 @@
 //! `cacheroi init`: a working, commented `cacheroi.toml` from the files a
 //! team already has. The request log is read as `inspect` reads it; its
-//! mapping section, the time zone, the rollout start (the Monday of the
-//! first week with cache hits) and the baseline (the four weeks before) are
-//! written with each guess said in a comment. Nothing is written when a file
-//! cannot be read, and an existing config is replaced only with `--force`.
+//! mapping section, the time zone (from the timestamps' offset), the rollout
+//! start (the Monday of the first week with cache hits) and the baseline
+//! (the four weeks before) are written with each guess said in a comment; a
+//! feedback export gets its `[sources.feedback_mapping]` with its scale;
+//! a starter rollout plan is written beside the config unless one is there.
+//! Nothing is written when a file cannot be read, and an existing config is
+//! replaced only with `--force` (an existing plan never).
 
 use std::path::{Path, PathBuf};
 
@@ -16,16 +19,26 @@ use crate::sources::inspect::{Inspection, inspect};
 /// What `init` decided, for the config text and for stdout.
 struct Plan {
     timezone: String,
-    timezone_note: &'static str,
+    timezone_note: String,
     rollout: NaiveDate,
     rollout_note: String,
 }
 
+/// The starter rollout plan's file, beside the config.
+const PLAN_FILE: &str = "rollout-plan.yaml";
+
 /// `cacheroi init`: the lines for stdout (what was guessed, the next command).
 pub fn run(args: &InitArgs) -> Result<Vec<String>> {
+    let dir = match args.out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     if args.out.exists() && !args.force {
         bail!("{} exists: it is never replaced without --force", args.out.display());
     }
+    // A plan already there is the product owner's: kept, even with --force.
+    let plan_path = dir.join(PLAN_FILE);
+    let plan_kept = plan_path.exists();
     let paths = crate::sources::resolve(&args.requests, "requests")?;
     let log_format = super::inspect::log_format_arg(args.log_format.as_ref())?;
     let limits = crate::formats::Limits::default();
@@ -39,28 +52,34 @@ pub fn run(args: &InitArgs) -> Result<Vec<String>> {
             args.requests
         );
     }
-    for glob in args.feedback.iter() {
-        crate::sources::resolve(glob, "feedback")?;
-    }
+    let survey = match &args.feedback {
+        Some(glob) => Some(crate::sources::survey::survey(
+            &crate::sources::resolve(glob, "feedback")?,
+            &limits,
+        )?),
+        None => None,
+    };
     if let Some(c) = &args.customers
         && !c.is_file()
     {
         bail!("{}: no such customers file", c.display());
     }
     let plan = decide(args, &seen)?;
-    let text = config_text(args, &seen, &plan)?;
+    let text = config_text(args, &seen, &plan, survey.as_ref())?;
     // The text must load as the config it will be, before it is written.
     crate::config::parse(&args.out, &text)
         .map_err(|e| anyhow!("the config init made does not load ({e:#}): please report this"))?;
-    let dir = match args.out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
     let name = args
         .out
         .file_name()
         .ok_or_else(|| anyhow!("--out {}: not a file name", args.out.display()))?;
     let mut files = crate::ground::files::Files::default();
+    if !plan_kept {
+        files.add(
+            PLAN_FILE.to_string(),
+            crate::evaluate::plan::starter(survey.is_some()).into_bytes(),
+        );
+    }
     files.add(name.to_string_lossy().into_owned(), text.into_bytes());
     crate::deliver::files::write(&dir, &files)?;
     let config = args.out.display().to_string();
@@ -69,7 +88,7 @@ pub fn run(args: &InitArgs) -> Result<Vec<String>> {
     } else {
         format!(" --config {config}")
     };
-    Ok(vec![
+    let mut lines = vec![
         format!("wrote {config}"),
         format!("  time zone: {} ({})", plan.timezone, plan.timezone_note),
         format!("  rollout start: {} ({})", plan.rollout, plan.rollout_note),
@@ -78,8 +97,25 @@ pub fn run(args: &InitArgs) -> Result<Vec<String>> {
             plan.rollout - Duration::weeks(4),
             plan.rollout
         ),
-        format!("next: cacheroi weekly{explicit}"),
-    ])
+        if plan_kept {
+            format!("  rollout plan: {} (kept as it is)", plan_path.display())
+        } else {
+            format!(
+                "  rollout plan: {} (a starter: one phase for all users with the brief's guardrails; edit it, docs/gate.md)",
+                plan_path.display()
+            )
+        },
+    ];
+    if let Some(s) = &survey {
+        lines.push(format!(
+            "  feedback: {} answers read on {} (guessed: {})",
+            s.rows,
+            s.scale.label(),
+            s.scale_note
+        ));
+    }
+    lines.push(format!("next: cacheroi weekly{explicit}"));
+    Ok(lines)
 }
 
 fn decide(args: &InitArgs, seen: &Inspection) -> Result<Plan> {
@@ -91,12 +127,9 @@ fn decide(args: &InitArgs, seen: &Inspection) -> Result<Plan> {
                     crate::error::clip(z, 60)
                 )
             })?;
-            (z.clone(), "--timezone")
+            (z.clone(), "--timezone".to_string())
         }
-        None => (
-            "UTC".to_string(),
-            "the default: weeks are cut at midnight UTC; pass --timezone for your own zone",
-        ),
+        None => zone_of(&seen.totals.offsets),
     };
     let (rollout, rollout_note) = match args.rollout_start {
         Some(d) if d.weekday() == chrono::Weekday::Mon => (d, "--rollout-start".to_string()),
@@ -132,6 +165,39 @@ fn decide(args: &InitArgs, seen: &Inspection) -> Result<Plan> {
     })
 }
 
+/// The time zone the logs' offsets name: one whole-hour offset is the
+/// fixed zone `Etc/GMT∓h` (IANA's signs are inverted); anything else (none,
+/// several — summer time —, or a half hour) leaves UTC, and the note says
+/// to name the zone.
+fn zone_of(offsets: &std::collections::BTreeMap<i32, u64>) -> (String, String) {
+    let shown = |o: i32| {
+        let sign = if o < 0 { '-' } else { '+' };
+        format!("{sign}{:02}:{:02}", o.abs() / 3600, o.abs() % 3600 / 60)
+    };
+    let pass = "pass --timezone with your zone (Europe/Berlin) for weeks cut at your midnight";
+    match offsets.keys().copied().collect::<Vec<_>>()[..] {
+        [] => (
+            "UTC".into(),
+            format!("the default: the timestamps carry no offset; {pass}"),
+        ),
+        [0] => ("UTC".into(), "guessed: every timestamp carries +00:00".into()),
+        [o] if o % 3600 == 0 => (
+            format!("Etc/GMT{:+}", -o / 3600),
+            format!(
+                "guessed: every timestamp carries {}, a fixed offset without summer time; {pass}",
+                shown(o)
+            ),
+        ),
+        ref several => (
+            "UTC".into(),
+            format!(
+                "the default: the timestamps carry {}, which no whole-hour fixed zone is; {pass}",
+                several.iter().map(|o| shown(*o)).collect::<Vec<_>>().join(" and ")
+            ),
+        ),
+    }
+}
+
 fn monday_of(d: NaiveDate) -> NaiveDate {
     d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
 }
@@ -152,7 +218,12 @@ fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-fn config_text(args: &InitArgs, seen: &Inspection, plan: &Plan) -> Result<String> {
+fn config_text(
+    args: &InitArgs,
+    seen: &Inspection,
+    plan: &Plan,
+    survey: Option<&crate::sources::survey::Survey>,
+) -> Result<String> {
     let date = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     let baseline_from = plan.rollout - Duration::weeks(4);
     let mut t = String::new();
@@ -199,7 +270,7 @@ fn config_text(args: &InitArgs, seen: &Inspection, plan: &Plan) -> Result<String
         date(plan.rollout)
     ));
     t.push_str(&format!(
-        "[rollout]\nstart = \"{}\"             # {}\n\n",
+        "[rollout]\nstart = \"{}\"             # {}\nplan = \"{PLAN_FILE}\"        # a starter plan: one phase for all users; make it yours (docs/gate.md)\n\n",
         date(plan.rollout),
         plan.rollout_note
     ));
@@ -208,5 +279,37 @@ fn config_text(args: &InitArgs, seen: &Inspection, plan: &Plan) -> Result<String
         t.push_str(seen.suggestion.trim_end());
         t.push('\n');
     }
+    if let Some(s) = survey {
+        t.push('\n');
+        t.push_str(s.section.trim_end());
+        t.push('\n');
+    }
     Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_whole_hour_offset_names_a_fixed_zone_and_anything_else_leaves_utc() {
+        let of = |o: &[(i32, u64)]| zone_of(&o.iter().copied().collect());
+        // +01:00 is Etc/GMT-1 (IANA inverts the sign), −05:00 Etc/GMT+5.
+        assert_eq!(of(&[(3600, 10)]).0, "Etc/GMT-1");
+        assert_eq!(of(&[(-5 * 3600, 3)]).0, "Etc/GMT+5");
+        assert!(of(&[(3600, 10)]).1.contains("every timestamp carries +01:00"));
+        assert_eq!(
+            of(&[(0, 4)]),
+            ("UTC".into(), "guessed: every timestamp carries +00:00".into())
+        );
+        // Summer time: +01:00 and +02:00 is no fixed zone; +05:30 is none either.
+        let (zone, note) = of(&[(3600, 5), (7200, 5)]);
+        assert_eq!(zone, "UTC");
+        assert!(note.contains("carry +01:00 and +02:00"), "{note}");
+        assert_eq!(of(&[(5 * 3600 + 1800, 1)]).0, "UTC");
+        assert!(of(&[]).1.starts_with("the default: the timestamps carry no offset"));
+        for (o, _) in [(3600, 1), (-5 * 3600, 1)] {
+            of(&[(o, 1)]).0.parse::<chrono_tz::Tz>().unwrap();
+        }
+    }
 }

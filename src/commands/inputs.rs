@@ -185,7 +185,20 @@ pub fn window_of(
         None => crate::metrics::fold::last_day_before(&data.requests, epoch_day(today))
             .filter(|d| *d >= start)
             .map(|d| d + Duration::days(1))
-            .ok_or_else(|| anyhow!("no valid request rows on or after the window start {start}: nothing to report"))?,
+            .ok_or_else(|| {
+                // Rows of today (not yet complete) are left out of a default window: say so.
+                let later = crate::metrics::fold::day_extent(&data.requests)
+                    .and_then(|(_, last)| crate::rollups::build::date_of(last))
+                    .filter(|last| *last >= today.max(start));
+                match later {
+                    Some(last) => anyhow!(
+                        "no complete day of request rows from the window start {start}: rows of today ({today}) \
+                         or later are left out of a default window until the day is over; pass --to {} to include them",
+                        last + Duration::days(1)
+                    ),
+                    None => anyhow!("no valid request rows on or after the window start {start}: nothing to report"),
+                }
+            })?,
     };
     let window = Period::new(start, end, tz);
     // A window with no request rows would read as zero savings.

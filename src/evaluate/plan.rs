@@ -79,6 +79,37 @@ impl Plan {
 }
 
 /// The largest plan file read (a plan is a few kB).
+/// The plan `cacheroi init` writes when a team has none yet: the cache for
+/// every user from rollout week 1, judged on what the sources measure, with
+/// the brief's measurable guardrails (docs/gate.md "A starter plan"). With
+/// feedback, satisfaction and complaints join the criteria.
+pub fn starter(with_feedback: bool) -> String {
+    let (success, trigger) = if with_feedback {
+        ("\n      - positive_feedback", "\n      - customer_complaints > 3")
+    } else {
+        ("", "")
+    };
+    format!(
+        "# A starter rollout plan written by `cacheroi init`: the cache for every user from
+# rollout week 1, judged on what the logs measure, with the brief's guardrails.
+# Replace it with your own phases (docs/gate.md): each with its weeks, its
+# segments, its success criteria and its rollback triggers.
+rollout_phases:
+  all_users:
+    week: 1
+    segments: [all_users]
+    features: [caching]
+    success_criteria:
+      - performance_targets_met
+      - 50%_api_reduction{success}
+    rollback_trigger:
+      - error_rate > 1%
+      - p99_latency > 200ms
+      - cache_hit_rate < 60%{trigger}
+"
+    )
+}
+
 pub const MAX_PLAN_BYTES: u64 = 256 * 1024;
 /// The most text a plan may hold once its YAML aliases are expanded: an
 /// anchor of 1 MiB referenced 10,000 times is refused, not materialised.
@@ -417,6 +448,26 @@ fn parse_weeks(s: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_starter_plan_is_one_phase_for_everyone_with_measurable_criteria() {
+        let plan = parse(&starter(false)).unwrap();
+        assert_eq!(plan.phases.len(), 1);
+        let p = &plan.phases[0];
+        assert!(p.all_users());
+        assert_eq!((p.first_week, p.last_week), (1, 1));
+        assert_eq!(p.success_criteria, ["performance_targets_met", "50%_api_reduction"]);
+        assert_eq!(
+            p.rollback_trigger,
+            ["error_rate > 1%", "p99_latency > 200ms", "cache_hit_rate < 60%"]
+        );
+        let with = parse(&starter(true)).unwrap();
+        assert_eq!(with.phases[0].success_criteria.last().unwrap(), "positive_feedback");
+        assert_eq!(
+            with.phases[0].rollback_trigger.last().unwrap(),
+            "customer_complaints > 3"
+        );
+    }
 
     #[test]
     fn parses_the_sample_plan_in_order() {

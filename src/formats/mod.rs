@@ -244,6 +244,11 @@ impl RawFile {
         crate::error::clip(&names.join(", "), 300)
     }
 
+    /// Every column name the file has, as written.
+    pub fn found(&self) -> &[String] {
+        &self.found
+    }
+
     /// No column at all: an empty file, or one whose every record is
     /// malformed (its rows are then counted as such, not missing columns).
     pub fn found_nothing(&self) -> bool {

@@ -131,6 +131,9 @@ pub struct Totals {
     pub first_ts: Option<i64>,
     pub last_ts: Option<i64>,
     pub first_hit_ts: Option<i64>,
+    /// The UTC offsets (seconds) the raw timestamps carry, with how many
+    /// rows carry each: what `init` guesses the time zone from.
+    pub offsets: BTreeMap<i32, u64>,
 }
 
 /// How to read a file: as the mapping says, by its extension, or — a name
@@ -488,6 +491,7 @@ pub fn inspect(
                 }
             }
         }
+        count_offsets(&raw, mapping, &found, &mut totals.offsets)?;
         let mapped = mapping.apply(raw)?;
         let norm = match super::request_log::normalize(&mapped) {
             Ok(n) => n,
@@ -583,6 +587,24 @@ pub fn inspect(
 
 /// The file column a canonical one is read from under `m`, if the files
 /// have it.
+/// Count the UTC offsets of a raw file's timestamps (text only).
+fn count_offsets(raw: &RawFile, mapping: &Mapping, found: &[String], offsets: &mut BTreeMap<i32, u64>) -> Result<()> {
+    let Some(src) = mapping_source(mapping, TS, found) else {
+        return Ok(());
+    };
+    let df = raw.frame.clone().collect()?;
+    let Some(c) = df.columns().iter().find(|c| c.name().eq_ignore_ascii_case(&src)) else {
+        return Ok(());
+    };
+    let Ok(text) = c.str() else { return Ok(()) };
+    for t in text.iter().flatten() {
+        if let Some(o) = mapping.offset_of(t) {
+            *offsets.entry(o).or_default() += 1;
+        }
+    }
+    Ok(())
+}
+
 fn mapping_source(m: &Mapping, canonical: &str, found: &[String]) -> Option<String> {
     let src = m.source_of(canonical);
     found.iter().any(|f| f.eq_ignore_ascii_case(&src)).then_some(src)

@@ -379,23 +379,45 @@ fn inspect_writes_the_section_for_an_application_csv() {
 }
 
 /// The first hour (issue 26): a real nginx's JSON access log and nothing
-/// else. `init` writes a config that loads (the mapping guessed, the rollout
-/// start the Monday of the first cache hit, a four-week baseline), `weekly`
-/// and `gate` run on it with no feedback, customers or Redis, and the
-/// report's hit rate is nginx's own count of its cache statuses. Bad input
-/// to `init` is one line and writes nothing.
+/// else. `init` writes a config that loads (the mapping guessed, the time
+/// zone from the timestamps' offset, the rollout start the Monday of the
+/// first cache hit, a four-week baseline, a starter plan), and `weekly`,
+/// `brief`, `gate`, `impact` and `roi` run on it with no feedback, customers
+/// or Redis; the report's hit rate is nginx's own count of its cache
+/// statuses. Bad input to `init` is one line and writes nothing.
+///
+/// nginx writes only the present, and ROI needs requests from before the
+/// rollout: `before.json.log` is nginx's own lines of this run with the
+/// cache status emptied (no cache then) and the time moved 8 days back,
+/// into the baseline — the same traffic before the cache existed.
 #[test]
 fn init_on_a_real_nginx_log_alone_then_the_reports() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     traffic(root);
+    let before: Vec<String> = fs::read_to_string(root.join("logs/access.json.log"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            let t = chrono::DateTime::parse_from_rfc3339(v["time"].as_str().unwrap()).unwrap();
+            v["time"] = Value::from((t - chrono::Duration::days(8)).to_rfc3339());
+            v["cache"] = Value::from("");
+            v.to_string()
+        })
+        .collect();
+    fs::write(root.join("logs/before.json.log"), before.join("\n") + "\n").unwrap();
     let out = cacheroi(root)
-        .args(["-q", "init", "--requests", "logs/access.json.log"])
+        .args(["-q", "init", "--requests", "logs/*.json.log"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("next: cacheroi weekly"), "{said}");
+    assert!(
+        said.contains("time zone: UTC (guessed: every timestamp carries +00:00)"),
+        "{said}"
+    );
     let config = fs::read_to_string(root.join("cacheroi.toml")).unwrap();
     let today = chrono::Utc::now().date_naive();
     let monday = today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
@@ -406,6 +428,8 @@ fn init_on_a_real_nginx_log_alone_then_the_reports() {
     );
     assert!(config.contains("[sources.requests_mapping]"), "{config}");
     assert!(config.contains(&format!("to = \"{monday}\"")), "{config}");
+    assert!(config.contains("plan = \"rollout-plan.yaml\""), "{config}");
+    assert!(root.join("rollout-plan.yaml").is_file());
 
     // The week of the traffic, from the written config alone (./cacheroi.toml).
     let week = format!("{}-W{:02}", today.iso_week().year(), today.iso_week().week());
@@ -429,11 +453,60 @@ fn init_on_a_real_nginx_log_alone_then_the_reports() {
     assert!((m["kpis"]["cache_hit_rate"]["value"].as_f64().unwrap() - 5.0 / 14.0).abs() < 1e-12);
     assert_eq!(m["kpis"]["complaints"]["reason"], "no_source:feedback");
     assert_eq!(m["redis"]["reason"], "no_source:redis");
-    // The gate needs the product owner's plan, which no log holds: it says so.
-    let out = cacheroi(root).args(["-q", "gate", "--week", &week]).output().unwrap();
+    // The starter plan judges the week: 2 server errors in 14 cached requests
+    // is past `error_rate > 1%`, so the gate rolls back (exit 4) and says why.
+    let out = cacheroi(root)
+        .args(["-q", "gate", "--week", &week, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    let g: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (g["phase"].as_str(), g["verdict"].as_str()),
+        (Some("all_users"), Some("rollback"))
+    );
+    let error_rate = g["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["criterion"] == "error_rate > 1%")
+        .unwrap();
+    assert_eq!(error_rate["holds"], true);
+    assert!((error_rate["value"].as_f64().unwrap() - 2.0 / 14.0).abs() < 1e-12);
+    // The default window ends yesterday: today's rows are not a complete day
+    // yet, and the error says how to include them.
+    let out = cacheroi(root).args(["-q", "impact"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("plan"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let tomorrow = (today + chrono::Duration::days(1)).to_string();
+    assert!(err.contains(&format!("pass --to {tomorrow}")), "{err}");
+    let monday_s = monday.to_string();
+    for cmd in ["impact", "roi"] {
+        let out = cacheroi(root)
+            .args(["-q", cmd, "--from", &monday_s, "--to", &tomorrow])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let roi: Value = serde_json::from_str(&fs::read_to_string(root.join("reports/roi/metrics.json")).unwrap()).unwrap();
+    // B: the 16 requests of 8 days before, no cache: 1 origin call each. E:
+    // the window's 14 requests with a cache lookup (BYPASS and the uncached
+    // location are off), 5 answered from the cache (3 HIT, 2 STALE/UPDATING)
+    // and 9 from the origin; calls avoided = |E| × (16 ÷ 16) − 9.
+    let impact: Value =
+        serde_json::from_str(&fs::read_to_string(root.join("reports/impact/metrics.json")).unwrap()).unwrap();
+    assert!(
+        (impact["kpis"]["cache_hit_rate"]["value"].as_f64().unwrap() - 5.0 / 14.0).abs() < 1e-12,
+        "{}",
+        impact["kpis"]["cache_hit_rate"]
+    );
+    // So 14 × 16/16 − 9 = 5 calls avoided.
+    assert!(
+        (roi["roi"]["origin_calls_avoided"].as_f64().unwrap() - 5.0).abs() < 1e-9,
+        "{}",
+        roi["roi"]
+    );
 
     // Over an existing config, on an empty glob, on a file that is no log:
     // one line each, nothing written.
@@ -441,7 +514,7 @@ fn init_on_a_real_nginx_log_alone_then_the_reports() {
     fs::write(root.join("logs/garbage.parquet"), b"not parquet at all").unwrap();
     for (args, says) in [
         (
-            vec!["init", "--requests", "logs/access.json.log"],
+            vec!["init", "--requests", "logs/*.json.log"],
             "never replaced without --force",
         ),
         (
@@ -494,4 +567,116 @@ fn init_on_a_real_nginx_log_alone_then_the_reports() {
             .unwrap()
             .contains("timezone = \"Europe/Berlin\"")
     );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(kept as it is)"));
+
+    // With a 0–10 survey export in its own words (issue 26, part 3): init
+    // maps its columns and sees the scale; answers 0, 7, 10, 9 are 1, 3.8,
+    // 5, 4.6 on 1–5 (1 + 4·s/10): mean 14.4 ÷ 4 = 3.6, one complaint (the 0,
+    // at most 2 on 0–10); the 11 is a rejected row.
+    fs::create_dir_all(root.join("fb")).unwrap();
+    let now = chrono::Utc::now();
+    let at = |s: i64| {
+        (now - chrono::Duration::seconds(s))
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
+    fs::write(
+        root.join("nps.csv"),
+        format!(
+            "Submitted At,Account,How likely are you to recommend us?,Why?\n\
+             {},c1,0,\"slow, <b>stale</b>\"\n{},c1,7,ok\n{},c2,10,fast\n{},c2,9,\n{},c2,11,typo\n",
+            at(5),
+            at(4),
+            at(3),
+            at(2),
+            at(1)
+        ),
+    )
+    .unwrap();
+    let out = cacheroi(root)
+        .args([
+            "-q",
+            "init",
+            "--requests",
+            "logs/*.json.log",
+            "--feedback",
+            "nps.csv",
+            "--out",
+            "fb/cacheroi.toml",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("feedback: 5 answers read on 0–10"), "{said}");
+    let config = fs::read_to_string(root.join("fb/cacheroi.toml")).unwrap();
+    assert!(config.contains("scale = \"0-10\""), "{config}");
+    let plan = fs::read_to_string(root.join("fb/rollout-plan.yaml")).unwrap();
+    assert!(plan.contains("positive_feedback"), "{plan}");
+    let out = cacheroi(root)
+        .args(["-q", "weekly", "--week", &week, "--config", "fb/cacheroi.toml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let m: Value =
+        serde_json::from_str(&fs::read_to_string(root.join(format!("fb/reports/weekly/{week}/metrics.json"))).unwrap())
+            .unwrap();
+    assert!((m["kpis"]["customer_satisfaction"]["value"].as_f64().unwrap() - 3.6).abs() < 1e-12);
+    assert_eq!(m["kpis"]["complaints"]["value"], 1.0);
+    assert_eq!(
+        m["data_quality"]["sources"]["feedback"]["rejected_by_reason"],
+        serde_json::json!({"score_out_of_range": 1})
+    );
+    let md = fs::read_to_string(root.join(format!("fb/reports/weekly/{week}/summary.md"))).unwrap();
+    assert!(
+        md.contains("put on the 1–5 scale of the targets as 1 + 4 × s ÷ 10"),
+        "{md}"
+    );
+    assert!(md.contains("- 3.8/5 — c1"), "{md}");
+    let html = fs::read_to_string(root.join(format!("fb/reports/weekly/{week}/summary.html"))).unwrap();
+    assert!(
+        html.contains("&lt;b&gt;stale") && !html.contains("<b>stale"),
+        "customer text escaped"
+    );
+    assert!(html.contains("1/5</strong>"), "the 0 shows as 1/5");
+    for args in [
+        vec!["gate", "--week", &week, "--config", "fb/cacheroi.toml"],
+        vec![
+            "brief",
+            "--audience",
+            "support",
+            "--week",
+            &week,
+            "--config",
+            "fb/cacheroi.toml",
+        ],
+        vec![
+            "impact",
+            "--from",
+            &monday_s,
+            "--to",
+            &tomorrow,
+            "--config",
+            "fb/cacheroi.toml",
+        ],
+        vec![
+            "roi",
+            "--from",
+            &monday_s,
+            "--to",
+            &tomorrow,
+            "--config",
+            "fb/cacheroi.toml",
+        ],
+    ] {
+        let out = cacheroi(root).arg("-q").args(&args).output().unwrap();
+        // A verdict is an answer: proceed 0, hold 3, rollback 4.
+        assert!(
+            matches!(out.status.code(), Some(0 | 3 | 4)) && (args[0] == "gate" || out.status.success()),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let impact = fs::read_to_string(root.join("fb/reports/impact/impact.md")).unwrap();
+    assert!(impact.contains("answers of 2 or less"), "methodology names the map");
 }
