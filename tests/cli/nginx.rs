@@ -512,6 +512,11 @@ fn init_on_a_real_nginx_log_alone_then_the_reports() {
     // one line each, nothing written.
     let before = fs::read_to_string(root.join("cacheroi.toml")).unwrap();
     fs::write(root.join("logs/garbage.parquet"), b"not parquet at all").unwrap();
+    fs::write(
+        root.join("moods.csv"),
+        "ts,customer_id,mood\n2026-11-17T09:30:00Z,c1,fine\n",
+    )
+    .unwrap();
     for (args, says) in [
         (
             vec!["init", "--requests", "logs/*.json.log"],
@@ -537,6 +542,18 @@ fn init_on_a_real_nginx_log_alone_then_the_reports() {
             ],
             "starts on a Monday",
         ),
+        (
+            vec![
+                "init",
+                "--requests",
+                "logs/*.json.log",
+                "--out",
+                "e.toml",
+                "--feedback",
+                "moods.csv",
+            ],
+            "moods.csv: no column looks like the feedback's score (columns: ts, customer_id, mood)",
+        ),
     ] {
         let out = cacheroi(root).args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{args:?}");
@@ -545,7 +562,7 @@ fn init_on_a_real_nginx_log_alone_then_the_reports() {
         assert!(err.contains(says), "{args:?}: {err}");
     }
     assert_eq!(fs::read_to_string(root.join("cacheroi.toml")).unwrap(), before);
-    for f in ["b.toml", "c.toml", "d.toml"] {
+    for f in ["b.toml", "c.toml", "d.toml", "e.toml"] {
         assert!(!root.join(f).exists(), "{f}");
     }
     // --force replaces it.
