@@ -14,6 +14,12 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 # LibreOffice recalculates roi.xlsx in the tests (without its recommends: ~300 MB less).
 need_lean=()
 command -v soffice >/dev/null 2>&1 || need_lean+=(libreoffice-calc)
+# The Prometheus tests run a real Prometheus (promtool too), redis_exporter,
+# node_exporter and Pushgateway.
+command -v prometheus >/dev/null 2>&1 || need_lean+=(prometheus)
+command -v prometheus-redis-exporter >/dev/null 2>&1 || need_lean+=(prometheus-redis-exporter)
+command -v prometheus-node-exporter >/dev/null 2>&1 || need_lean+=(prometheus-node-exporter)
+command -v prometheus-pushgateway >/dev/null 2>&1 || need_lean+=(prometheus-pushgateway)
 # The nginx access-log tests run a real nginx (proxy_cache) in the foreground.
 new_nginx=
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then

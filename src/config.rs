@@ -89,6 +89,7 @@ struct SourcesModel {
     rollups: Option<Sp<String>>,
     requests_mapping: Option<Sp<crate::sources::mapping::MappingModel>>,
     feedback_mapping: Option<Sp<crate::sources::mapping::FeedbackModel>>,
+    prometheus: Option<Sp<crate::sources::prometheus::PrometheusModel>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -175,6 +176,9 @@ pub struct Sources {
     pub mapping: Option<crate::sources::mapping::Mapping>,
     /// `[sources.feedback_mapping]`: the feedback file's own column names.
     pub feedback_mapping: Option<crate::sources::mapping::Renames>,
+    /// `[sources.prometheus]`: the Redis figures from redis_exporter's
+    /// series (instead of the snapshot store; never both).
+    pub prometheus: Option<crate::sources::prometheus::Prometheus>,
     /// The config file, for errors.
     config: PathBuf,
 }
@@ -208,7 +212,7 @@ impl Sources {
         if self.feedback.is_none() {
             out.push(MissingSource::Feedback);
         }
-        if self.redis_snapshots.is_none() {
+        if self.redis_snapshots.is_none() && self.prometheus.is_none() {
             out.push(MissingSource::Redis);
         }
         out
@@ -430,7 +434,11 @@ impl Settings {
                 requests: shown(self.sources.requests.as_deref().unwrap_or_default()),
                 feedback: shown(self.sources.feedback.as_deref().unwrap_or_default()),
                 customers: self.sources.customers.as_deref().map(shown),
-                redis_snapshots: self.sources.redis_snapshots.as_deref().map_or_else(String::new, shown),
+                redis_snapshots: match (&self.sources.redis_snapshots, &self.sources.prometheus) {
+                    (Some(s), _) => shown(s),
+                    (None, Some(p)) => format!("Prometheus {}", p.shown),
+                    _ => String::new(),
+                },
             },
             missing: self.sources.missing(),
             score_scale: self
@@ -661,8 +669,27 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
                 crate::sources::mapping::Renames::new(m.get_ref()).map_err(|e| err.at(m, "sources.feedback_mapping", e))
             })
             .transpose()?,
+        prometheus: src
+            .prometheus
+            .as_ref()
+            .map(|m| {
+                let mut p = crate::sources::prometheus::Prometheus::new(m.get_ref())
+                    .map_err(|e| err.at(m, "sources.prometheus", e))?;
+                p.ca_file = p.ca_file.map(|f| PathBuf::from(resolve(&f.to_string_lossy())));
+                Ok::<_, anyhow::Error>(p)
+            })
+            .transpose()?,
         config: path.to_path_buf(),
     };
+    if let (Some(store), Some(prom)) = (&src.redis_snapshots, &src.prometheus)
+        && !store.get_ref().trim().is_empty()
+    {
+        return Err(err.at(
+            prom,
+            "sources.prometheus",
+            "and sources.redis_snapshots both give the Redis figures: drop one of them (sources.redis_snapshots, or the [sources.prometheus] section)",
+        ));
+    }
 
     let rollout = model.rollout.unwrap_or_default();
     let rollout_start = rollout_start_of(&err, &rollout)?;

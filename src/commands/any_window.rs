@@ -82,7 +82,7 @@ fn every_window_reports_and_its_months_add_up_to_its_roi() {
     let dir = tempfile::tempdir().unwrap();
     let settings = sample_settings(dir.path());
     // Every feedback row (the windows and the baseline are all inside it).
-    let loaded = inputs::load(&settings, polars::prelude::lit(true), false).unwrap();
+    let loaded = inputs::load(&settings, polars::prelude::lit(true), &[], false).unwrap();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(25);
     let (mut reported, mut refused, mut split) = (0, 0, 0);
     for k in 0..240 {

@@ -50,7 +50,7 @@ pub fn decide(settings: &Settings, args: &GateArgs) -> Result<GateResult> {
     let rules = settings.gate_rules()?;
     phase_for(&rules, &plan, week)?;
     let period = week.period(settings.timezone);
-    let data = super::inputs::load(settings, sources::in_ranges(&[period.micros()]), false)?;
+    let data = super::inputs::load(settings, sources::in_ranges(&[period.micros()]), &[], false)?;
     decide_on(
         &rules,
         &plan,

@@ -77,7 +77,14 @@ pub fn customers_table(settings: &Settings) -> Result<Option<DataFrame>> {
 /// Read every input of a report (CONTRACT §1); a missing file or column is
 /// an error naming it, before anything is computed.
 /// `endpoints`: also read the rollups' per-endpoint table (the weekly report).
-pub fn load(settings: &Settings, keep_feedback: Expr, endpoints: bool) -> Result<Loaded> {
+/// `redis`: the ranges whose Redis figures the command shows (read from
+/// Prometheus over just those; the snapshot store is read whole).
+pub fn load(
+    settings: &Settings,
+    keep_feedback: Expr,
+    redis: &[crate::sources::MicrosRange],
+    endpoints: bool,
+) -> Result<Loaded> {
     // Feedback and Redis are optional; configured, a path that matches no
     // file is an error (a typo must not drop a section silently).
     let feedback_paths = match settings.sources.feedback() {
@@ -85,9 +92,14 @@ pub fn load(settings: &Settings, keep_feedback: Expr, endpoints: bool) -> Result
         None => Vec::new(),
     };
     let customers = customers_table(settings)?;
-    let store = match &settings.sources.redis_snapshots {
-        Some(path) => redis_store::read(Path::new(path))?,
-        None => redis_store::Store::default(),
+    let store = match (&settings.sources.redis_snapshots, &settings.sources.prometheus) {
+        (Some(path), _) => redis_store::read(Path::new(path))?,
+        (None, Some(p)) => {
+            let instant = |us: i64| chrono::DateTime::from_timestamp_micros(us).unwrap_or_default();
+            let ranges: Vec<_> = redis.iter().map(|(a, b)| (instant(*a), instant(*b))).collect();
+            crate::sources::prometheus::read(p, &ranges, settings.now())?
+        }
+        (None, None) => redis_store::Store::default(),
     };
     let (requests, _) = rollups(settings, customers.as_ref(), None, endpoints)?;
     let now = settings.now();
@@ -154,7 +166,13 @@ pub fn load_window(
     let today = settings.now().with_timezone(&tz).date_naive();
     let upper = local_midnight(to.unwrap_or(today), tz).timestamp_micros();
     let keep_feedback = sources::in_ranges(&[(first, upper), (b.start.timestamp_micros(), b.end.timestamp_micros())]);
-    window_of(settings, load(settings, keep_feedback, false)?, from, to)
+    // Of the window reports, impact (asked from the baseline on) shows Redis figures.
+    let redis = if from_baseline {
+        vec![(first, upper)]
+    } else {
+        Vec::new()
+    };
+    window_of(settings, load(settings, keep_feedback, &redis, false)?, from, to)
 }
 
 /// The window's first day: `--from`, else the rollout start.

@@ -30,7 +30,7 @@ fn payload(settings: &Settings, args: &NotifyArgs, link: Option<&str>) -> Result
     let (day, before) = (today - Duration::days(1), today - Duration::days(2));
     let from = local_midnight(before, tz).timestamp_micros();
     let to = local_midnight(today, tz).timestamp_micros();
-    let data = super::inputs::load(settings, crate::sources::in_ranges(&[(from, to)]), false)?;
+    let data = super::inputs::load(settings, crate::sources::in_ranges(&[(from, to)]), &[], false)?;
     let days = crate::metrics::daily::daily(&data.requests, (epoch_day(before), epoch_day(today)));
     let of = |date| {
         days.iter().find(|d| d.date == date).map(|d| Day {

@@ -44,7 +44,8 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         (dashboard_from, trend_range.1),
         (base_window.start.timestamp_micros(), base_window.end.timestamp_micros()),
     ]);
-    let mut data = super::inputs::load(settings, keep_feedback, true)?;
+    // Redis figures: the trend's days and the week.
+    let mut data = super::inputs::load(settings, keep_feedback, &[trend_range], true)?;
     // The weeks are whole; the baseline window may not be, nor the window
     // since the rollout's start (the briefs' money so far).
     let since = settings

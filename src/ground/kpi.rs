@@ -173,7 +173,8 @@ impl MissingSource {
             ),
             MissingSource::Redis => format!(
                 "No Redis source: the Redis figures (keyspace hit rate, evictions, restarts, memory) are not \
-                 measured (add {} = \"redis-snapshots.ndjson\" and run cacheroi snapshot from cron).",
+                 measured (add {} = \"redis-snapshots.ndjson\" and run cacheroi snapshot from cron, or read \
+                 redis_exporter's series from Prometheus with a [sources.prometheus] section).",
                 self.key()
             ),
         }

@@ -41,8 +41,92 @@ pub struct InstanceKpis {
     pub counter_gaps: u64,
     /// Hours of the period with at least one capture / hours in the period.
     pub coverage: f64,
+    /// Silences between consecutive captures longer than [`GAP_FACTOR`]
+    /// times the instance's usual interval (its median), longest first, at
+    /// most [`GAPS_SHOWN`]: a stopped cron, an exporter or Redis down.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<Gap>,
     /// Redis 7 per-command latency of the last capture, busiest commands first (at most 5).
     pub command_latency: Vec<crate::sources::redis_store::CommandLatency>,
+}
+
+/// A silence between two captures of an instance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gap {
+    /// The captures on either side (RFC 3339, UTC).
+    pub from: String,
+    pub to: String,
+    pub seconds: i64,
+}
+
+/// A gap is an interval longer than this many usual intervals.
+pub const GAP_FACTOR: i64 = 3;
+/// The longest gaps an instance lists.
+pub const GAPS_SHOWN: usize = 5;
+
+/// The instance's usual interval between captures: the median, at most an
+/// hour (an hour for a single capture: the snapshot cron's cadence).
+fn usual_interval(caps: &[&Capture]) -> i64 {
+    let mut steps: Vec<i64> = caps
+        .windows(2)
+        .map(|p| (p[1].ts - p[0].ts).num_milliseconds())
+        .collect();
+    if steps.is_empty() {
+        return HOUR_MS;
+    }
+    steps.sort_unstable();
+    steps[steps.len() / 2].clamp(1, HOUR_MS)
+}
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// The share of the period the captures vouch for. A silence counts when it
+/// is longer than one and a half usual intervals: between two captures, or
+/// from the last capture to the period's end, it loses its part beyond one
+/// interval (a capture vouches for the interval after it); from the
+/// period's start to the first capture it loses all of it. Hourly snapshots
+/// that miss an hour lose 1/168 of a week; an exporter scraped every 15 s
+/// that is down for 10 minutes loses 10 minutes; a few seconds of jitter,
+/// or a cron at :40, lose nothing. No capture at all: 0.
+fn coverage(caps: &[&Capture], period: &Period) -> f64 {
+    let usual = usual_interval(caps);
+    let (start, end) = (period.start.timestamp_millis(), period.end.timestamp_millis());
+    let length = (end - start).max(1);
+    if caps.is_empty() {
+        return 0.0;
+    }
+    let times: Vec<i64> = caps.iter().map(|c| c.ts.timestamp_millis().clamp(start, end)).collect();
+    let long = |d: i64| 2 * d > 3 * usual;
+    let head = times[0] - start;
+    let after: i64 = times
+        .windows(2)
+        .map(|p| p[1] - p[0])
+        .chain(std::iter::once(end - times[times.len() - 1]))
+        .filter(|d| long(*d))
+        .map(|d| d - usual)
+        .sum();
+    let lost = after + if long(head) { head } else { 0 };
+    ((length - lost) as f64 / length as f64).clamp(0.0, 1.0)
+}
+
+/// The gaps of one instance's captures, sorted by time.
+fn gaps(caps: &[&Capture]) -> Vec<Gap> {
+    if caps.len() < 3 {
+        return Vec::new();
+    }
+    let usual = usual_interval(caps);
+    let mut out: Vec<Gap> = caps
+        .windows(2)
+        .filter(|p| (p[1].ts - p[0].ts).num_milliseconds() > GAP_FACTOR * usual)
+        .map(|p| Gap {
+            from: p[0].ts.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            to: p[1].ts.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            seconds: (p[1].ts - p[0].ts).num_seconds(),
+        })
+        .collect();
+    out.sort_by(|a, b| b.seconds.cmp(&a.seconds).then_with(|| a.from.cmp(&b.from)));
+    out.truncate(GAPS_SHOWN);
+    out
 }
 
 /// The `redis` block of metrics.json.
@@ -178,15 +262,8 @@ pub fn measure(store: &Store, period: &Period) -> RedisKpis {
             .map(|o| o as f64)
             .collect();
         k.mean_ops_per_sec = (!ops.is_empty()).then(|| ops.iter().sum::<f64>() / ops.len() as f64);
-        let hours = ((period.end - period.start).num_seconds() as f64 / 3600.0)
-            .ceil()
-            .max(1.0);
-        let mut captured_hours: Vec<i64> = caps
-            .iter()
-            .map(|c| (c.ts - period.start).num_seconds() / 3600)
-            .collect();
-        captured_hours.dedup();
-        k.coverage = (captured_hours.len() as f64 / hours).min(1.0);
+        k.coverage = coverage(&caps, period);
+        k.gaps = gaps(&caps);
         out.keyspace_hits += k.keyspace_hits;
         out.keyspace_misses += k.keyspace_misses;
         out.evicted_keys += k.evicted_keys;
@@ -235,6 +312,44 @@ mod tests {
             role: Some("master".into()),
             command_latency: Vec::new(),
         }
+    }
+
+    /// Captures every 15 s with one silence of 90 s (6 usual intervals > 3):
+    /// one gap, its ends and length; a silence of 45 s (3 intervals) is none
+    /// (but more than 1.5 intervals: it loses coverage).
+    #[test]
+    fn silences_longer_than_three_usual_intervals_are_gaps() {
+        let at = |s: i64| {
+            let ts = chrono::DateTime::from_timestamp(1_763_251_200 + s, 0)
+                .unwrap()
+                .to_rfc3339();
+            cap(&ts, "a:1", "r1", 100 + s as u64, s as u64, 0, 0, 1)
+        };
+        let caps: Vec<Capture> = [0, 15, 30, 45, 135, 150, 165, 210, 225].into_iter().map(at).collect();
+        let refs: Vec<&Capture> = caps.iter().collect();
+        let g = gaps(&refs);
+        assert_eq!(g.len(), 1, "{g:?}");
+        assert_eq!(g[0].seconds, 90);
+        assert_eq!(
+            (g[0].from.as_str(), g[0].to.as_str()),
+            ("2025-11-16T00:00:45Z", "2025-11-16T00:02:15Z")
+        );
+        assert!(gaps(&refs[..2]).is_empty());
+        // Over the day of the captures (86,400 s), every 15 s from 0 to 225
+        // with silences of 90 s (loses 90 − 15 = 75) and 45 s (loses 30);
+        // the last capture vouches for 15 s, the rest of the day
+        // (86,400 − 225 − 15 = 86,160) is lost: covered 240 − 105 = 135 s.
+        let day = Period::new(
+            chrono::NaiveDate::from_ymd_opt(2025, 11, 16).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2025, 11, 17).unwrap(),
+            chrono_tz::UTC,
+        );
+        assert!(
+            (coverage(&refs, &day) - 135.0 / 86_400.0).abs() < 1e-12,
+            "{}",
+            coverage(&refs, &day)
+        );
+        assert_eq!(coverage(&[], &day), 0.0);
     }
 
     #[test]

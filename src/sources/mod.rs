@@ -7,6 +7,7 @@ pub mod customers;
 pub mod feedback;
 pub mod inspect;
 pub mod mapping;
+pub mod prometheus;
 pub mod redis_live;
 pub mod redis_store;
 pub mod request_log;

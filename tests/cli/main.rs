@@ -14,6 +14,7 @@ mod independent;
 mod mail;
 mod nginx;
 mod notify;
+mod prometheus;
 mod risks;
 mod roi;
 mod rollups;
