@@ -65,6 +65,10 @@ pub enum Command {
     /// Evaluate the rollout plan's phase for a week: exit 0 proceed, 3 hold
     /// (criteria not yet met), 4 rollback (a trigger fired).
     Gate(GateArgs),
+    /// The week's KPIs, targets and gate verdict as Prometheus series — a
+    /// textfile for node_exporter (written atomically) or a push to a
+    /// Pushgateway — and the plan's rollback triggers as alerting rules.
+    Export(ExportArgs),
     /// The risk register judged for a week: each risk's state, signals,
     /// trend, owner and contingency; exit 0 ok, 3 a risk on watch, 4 a risk
     /// triggered.
@@ -271,6 +275,25 @@ pub struct GateArgs {
     /// Print the decision as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).multiple(true).args(["textfile", "pushgateway", "alert_rules"])))]
+pub struct ExportArgs {
+    /// ISO week to export, e.g. 2026-W46, or `last`.
+    #[arg(long, default_value = "last", value_name = "WEEK")]
+    pub week: String,
+    /// Write the series to this file (for node_exporter's textfile
+    /// collector: end its name in .prom).
+    #[arg(long, value_name = "FILE")]
+    pub textfile: Option<std::path::PathBuf>,
+    /// Push the series to this Pushgateway (PUT /metrics/job/cacheroi).
+    #[arg(long, value_name = "URL")]
+    pub pushgateway: Option<String>,
+    /// Write the rollout plan's measurable rollback triggers as Prometheus
+    /// alerting rules to this file.
+    #[arg(long, value_name = "FILE")]
+    pub alert_rules: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

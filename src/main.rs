@@ -124,6 +124,7 @@ fn run(cli: &Cli) -> anyhow::Result<(Vec<String>, i32)> {
         ),
         Command::Init(args) => (commands::init::run(args)?, exit::SUCCESS),
         Command::Gate(args) => commands::gate::run(&settings()?, args)?,
+        Command::Export(args) => (commands::export::run(&settings()?, args)?, exit::SUCCESS),
         Command::Risks(args) => commands::risks::run(&settings()?, args)?,
         Command::Notify(args) => (commands::notify::run(&settings()?, args)?, exit::SUCCESS),
         Command::Snapshot(args) => (commands::snapshot::run(&load()?, args)?, exit::SUCCESS),

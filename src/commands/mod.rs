@@ -3,6 +3,7 @@
 
 pub mod brief;
 pub mod customer_report;
+pub mod export;
 pub mod gate;
 pub mod impact;
 pub mod init;

@@ -379,8 +379,8 @@ pub fn read(p: &Prometheus, ranges: &[(DateTime<Utc>, DateTime<Utc>)], now: Date
 }
 
 impl Prometheus {
-    /// The configured matchers as written back.
-    fn matchers_text(&self) -> String {
+    /// The configured matchers as written back: `{job="redis"}`.
+    pub fn matchers_text(&self) -> String {
         let parts: Vec<String> = self
             .matchers
             .iter()

@@ -259,3 +259,245 @@ fn a_report_reads_redis_from_prometheus_exactly() {
     );
     assert!(err.contains("after 3 attempts"), "{err}");
 }
+
+fn promtool(args: &[&str], stdin: Option<&Path>) -> std::process::Output {
+    let mut cmd = Command::new("promtool");
+    cmd.args(args);
+    if let Some(p) = stdin {
+        cmd.stdin(fs::File::open(p).unwrap());
+    }
+    cmd.output().expect("promtool comes with the prometheus package")
+}
+
+/// Two optional figures equal to the last bit serde_json's parser keeps (it
+/// reads decimals to within an ulp; the textfile writes shortest round-trip).
+fn same(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => (x - y).abs() <= 4.0 * f64::EPSILON * x.abs().max(y.abs()),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// The value of the first line of `text` that starts with `series`.
+fn value_of(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.starts_with(series))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// Prometheus out (issue 27): the week's series in a textfile promtool
+/// accepts and node_exporter serves, pushed to a real Pushgateway, equal to
+/// the week's metrics.json; an unmeasured KPI is absent; the alerting rules
+/// pass `promtool check rules` and `promtool test rules`
+/// (tests/prometheus/alerts_test.yml: each trigger fires past its threshold
+/// and stays quiet under it).
+#[test]
+fn export_reaches_node_exporter_the_pushgateway_and_promtool() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    super::sample(root, 100);
+    let week = "2026-W46";
+    let out = cacheroi(root)
+        .args(["-q", "export", "--config", "data/cacheroi.toml", "--week", week])
+        .args(["--textfile", "tf/cacheroi.prom", "--alert-rules", "rules/alerts.yml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = fs::read_to_string(root.join("tf/cacheroi.prom")).unwrap();
+    let check = promtool(&["check", "metrics"], Some(&root.join("tf/cacheroi.prom")));
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    assert!(
+        check.stdout.is_empty() && check.stderr.is_empty(),
+        "no lint: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    // Every KPI with a value in metrics.json, and only those.
+    let m = cacheroi(root)
+        .args([
+            "-q",
+            "weekly",
+            "--config",
+            "data/cacheroi.toml",
+            "--week",
+            week,
+            "--out",
+            "w",
+        ])
+        .output()
+        .unwrap();
+    assert!(m.status.success());
+    let metrics: Value =
+        serde_json::from_str(&fs::read_to_string(root.join(format!("w/weekly/{week}/metrics.json"))).unwrap()).unwrap();
+    let kpis = metrics["kpis"].as_object().unwrap();
+    for (k, cell) in kpis {
+        let got = value_of(&text, &format!("cacheroi_kpi{{kpi=\"{k}\",segment=\"all\"}} "));
+        assert!(same(got, cell["value"].as_f64()), "{k}: {got:?} {}", cell["value"]);
+        let target = value_of(&text, &format!("cacheroi_kpi_target{{kpi=\"{k}\"}} "));
+        assert!(same(target, cell["target"].as_f64()), "{k} target");
+    }
+    let seg = &metrics["segments"]["early_adopters"]["cache_hit_rate"]["value"];
+    assert!(same(
+        value_of(
+            &text,
+            "cacheroi_kpi{kpi=\"cache_hit_rate\",segment=\"early_adopters\"} "
+        ),
+        seg.as_f64()
+    ));
+    let verdict = metrics["gate"]["verdict"].as_str().unwrap();
+    assert_eq!(
+        value_of(
+            &text,
+            &format!("cacheroi_gate_verdict{{verdict=\"{verdict}\",phase=\"phase_4_general_availability\"}} ")
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(value_of(&text, "cacheroi_rollout_week "), Some(6.0));
+    // 2026-11-09 00:00 UTC: 20,766 days after 1970-01-01 (2026-01-01 is day
+    // 20,454, and Nov 9 is 312 days later) × 86,400 s.
+    assert_eq!(
+        value_of(
+            &text,
+            "cacheroi_report_week_start_timestamp_seconds{week=\"2026-W46\"} "
+        ),
+        Some(20_766.0 * 86_400.0)
+    );
+    assert!(same(
+        value_of(&text, "cacheroi_cost_savings_usd "),
+        kpis["cost_savings"]["value"].as_f64()
+    ));
+    // Without feedback, satisfaction has no value: no series, never 0.
+    let no_feedback = fs::read_to_string(root.join("data/cacheroi.toml"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("feedback ="))
+        .collect::<Vec<_>>()
+        .join("\n");
+    fs::write(root.join("data/nofb.toml"), no_feedback).unwrap();
+    let out = cacheroi(root)
+        .args([
+            "-q",
+            "export",
+            "--config",
+            "data/nofb.toml",
+            "--week",
+            week,
+            "--textfile",
+            "tf2/c.prom",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text2 = fs::read_to_string(root.join("tf2/c.prom")).unwrap();
+    assert!(!text2.contains("cacheroi_kpi{kpi=\"customer_satisfaction\""), "{text2}");
+    assert!(!text2.contains("cacheroi_kpi{kpi=\"complaints\""), "{text2}");
+    assert!(text2.contains("kpi=\"cache_hit_rate\""));
+
+    // node_exporter's textfile collector serves it.
+    let port = free_port();
+    let _node = Killed(
+        Command::new("prometheus-node-exporter")
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg(format!("--collector.textfile.directory={}", root.join("tf").display()))
+            .args(["--collector.disable-defaults", "--collector.textfile"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prometheus-node-exporter is installed by scripts/test.sh"),
+    );
+    let mut served = String::new();
+    wait_until("node_exporter serves the textfile", 20, || {
+        served = http_get(port, "/metrics").map(|(_, b)| b).unwrap_or_default();
+        served.contains("cacheroi_kpi{")
+    });
+    assert!(same(
+        value_of(&served, "cacheroi_kpi{kpi=\"cache_hit_rate\",segment=\"all\"} "),
+        kpis["cache_hit_rate"]["value"].as_f64()
+    ));
+    assert!(served.lines().any(|l| l == "node_textfile_scrape_error 0"), "{served}");
+
+    // The Pushgateway holds the pushed series under job="cacheroi".
+    let port = free_port();
+    let _gw = Killed(
+        Command::new("prometheus-pushgateway")
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prometheus-pushgateway is installed by scripts/test.sh"),
+    );
+    wait_until("the Pushgateway answers", 20, || {
+        http_get(port, "/-/ready").is_some_and(|(s, _)| s == 200)
+    });
+    let out = cacheroi(root)
+        .args(["-q", "export", "--config", "data/cacheroi.toml", "--week", week])
+        .args(["--pushgateway", &format!("http://127.0.0.1:{port}")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let held = http_get(port, "/metrics").unwrap().1;
+    let line = held
+        .lines()
+        .find(|l| {
+            l.starts_with("cacheroi_kpi{") && l.contains("kpi=\"cache_hit_rate\"") && l.contains("segment=\"all\"")
+        })
+        .unwrap_or_else(|| panic!("{held}"));
+    assert!(line.contains("job=\"cacheroi\""), "{line}");
+    assert!(same(
+        line.rsplit(' ').next().unwrap().parse::<f64>().ok(),
+        kpis["cache_hit_rate"]["value"].as_f64()
+    ));
+    // A Pushgateway that is not there: one line after the retries; a bad URL
+    // before any work.
+    drop(_gw);
+    for (url, says) in [
+        (format!("http://127.0.0.1:{port}"), "after 3 attempts"),
+        ("pushgateway:9091".to_string(), "with http:// or https://"),
+    ] {
+        let out = cacheroi(root)
+            .args([
+                "-q",
+                "export",
+                "--config",
+                "data/cacheroi.toml",
+                "--week",
+                week,
+                "--pushgateway",
+                &url,
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(says), "{err}");
+    }
+
+    // The alerting rules: promtool checks them and tests them.
+    let rules = root.join("rules");
+    let check = promtool(&["check", "rules", rules.join("alerts.yml").to_str().unwrap()], None);
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    assert!(String::from_utf8_lossy(&check.stdout).contains("SUCCESS: 5 rules found"));
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/prometheus/alerts_test.yml"),
+        rules.join("alerts_test.yml"),
+    )
+    .unwrap();
+    let test = promtool(
+        &["test", "rules", rules.join("alerts_test.yml").to_str().unwrap()],
+        None,
+    );
+    assert!(
+        test.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&test.stdout),
+        String::from_utf8_lossy(&test.stderr)
+    );
+    let written = fs::read_to_string(rules.join("alerts.yml")).unwrap();
+    assert!(
+        written.contains("# security_incident (phase_3_enterprise): a person judges it"),
+        "{written}"
+    );
+}
