@@ -11,7 +11,7 @@ use crate::formats::{self, Limits};
 pub type Target = fn(&[u8]);
 
 /// Every target by name, for the corpus replay.
-pub const TARGETS: [(&str, Target); 11] = [
+pub const TARGETS: [(&str, Target); 12] = [
     ("redis_info", redis_info),
     ("store", store),
     ("config", config),
@@ -23,6 +23,7 @@ pub const TARGETS: [(&str, Target); 11] = [
     ("arguments", arguments),
     ("timestamp", timestamp),
     ("nginx_log", nginx_log),
+    ("prom_selector", prom_selector),
 ];
 
 fn text(data: &[u8]) -> String {
@@ -262,6 +263,22 @@ pub fn timestamp(data: &[u8]) {
     {
         assert_eq!(us, c.timestamp_micros(), "{t}");
     }
+}
+
+/// A `redis_selector` of `[sources.prometheus]`: an accepted selector,
+/// written back as PromQL, parses to the same matchers.
+pub fn prom_selector(data: &[u8]) {
+    use crate::sources::prometheus::{Prometheus, PrometheusModel, parse_selector};
+    let t = text(data);
+    let Ok(matchers) = parse_selector(&t) else { return };
+    let p = Prometheus::new(&PrometheusModel {
+        url: Some("http://p:9090".into()),
+        redis_selector: Some(t.clone()),
+        ..Default::default()
+    })
+    .expect("a selector that parses is accepted");
+    let again = parse_selector(&p.matchers_text()).expect("a written-back selector parses");
+    assert_eq!(again, matchers, "{t}");
 }
 
 #[cfg(test)]

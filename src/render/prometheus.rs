@@ -343,6 +343,39 @@ mod tests {
         assert_eq!(v["groups"][0]["rules"][0]["annotations"]["trigger"], "error_rate > 1%");
     }
 
+    /// The repository's Grafana dashboard reads only series `textfile`
+    /// writes (or redis_exporter's) and names KPIs by their metrics.json keys.
+    #[test]
+    fn the_grafana_dashboard_reads_the_exported_series() {
+        let dash: serde_json::Value =
+            serde_json::from_str(include_str!("../../grafana/cacheroi-dashboard.json")).unwrap();
+        let written = [
+            "cacheroi_kpi",
+            "cacheroi_kpi_target",
+            "cacheroi_gate_verdict",
+            "cacheroi_rollout_week",
+            "cacheroi_cost_savings_",
+            "cacheroi_report_week_start_timestamp_seconds",
+        ];
+        let mut kpis = 0;
+        for panel in dash["panels"].as_array().unwrap() {
+            for t in panel["targets"].as_array().unwrap() {
+                let expr = t["expr"].as_str().unwrap();
+                for name in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                    if name.starts_with("cacheroi_") {
+                        assert!(written.contains(&name), "{name} in {expr}");
+                    }
+                }
+                for part in expr.split("kpi=\"").skip(1) {
+                    let key = part.split('"').next().unwrap();
+                    assert!(Kpi::from_key(key).is_some(), "{key} in {expr}");
+                    kpis += 1;
+                }
+            }
+        }
+        assert!(kpis >= 10, "{kpis}");
+    }
+
     #[test]
     fn label_values_and_numbers_are_written_as_the_text_format_wants() {
         assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");

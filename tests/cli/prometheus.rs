@@ -246,6 +246,23 @@ fn a_report_reads_redis_from_prometheus_exactly() {
     let err = String::from_utf8_lossy(&run("both.toml").stderr).to_string();
     assert!(err.contains("drop one of them"), "{err}");
 
+    // The Grafana dashboard's queries are PromQL this Prometheus accepts.
+    let dash: Value = serde_json::from_str(
+        &fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("grafana/cacheroi-dashboard.json")).unwrap(),
+    )
+    .unwrap();
+    let mut queries = 0;
+    for panel in dash["panels"].as_array().unwrap() {
+        for t in panel["targets"].as_array().unwrap() {
+            let expr = t["expr"].as_str().unwrap().replace("$redis", "job=\"redis\"");
+            let q: String = url::form_urlencoded::byte_serialize(expr.as_bytes()).collect();
+            let (status, body) = http_get(prom_port, &format!("/api/v1/query?query={q}")).unwrap();
+            assert_eq!(status, 200, "{expr}: {body}");
+            queries += 1;
+        }
+    }
+    assert!(queries >= 9);
+
     // Prometheus stopped: one line naming the URL, after the retries.
     drop(prom);
     drop(exp);
