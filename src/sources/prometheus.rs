@@ -311,9 +311,13 @@ struct Series {
 #[derive(Debug, Default)]
 struct Scrape {
     up: Option<f64>,
-    info: Option<BTreeMap<String, String>>,
+    /// redis_instance_info's labels, shared by every scrape of its series.
+    info: Option<std::rc::Rc<BTreeMap<String, String>>>,
     values: [Option<f64>; 8],
 }
+
+/// The scrapes read so far, per instance, then per time (ms).
+type Scrapes = BTreeMap<String, BTreeMap<i64, Scrape>>;
 
 /// Disjoint, sorted ranges covering `ranges`, cut at `now`.
 fn merged(ranges: &[(DateTime<Utc>, DateTime<Utc>)], now: DateTime<Utc>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
@@ -348,7 +352,7 @@ pub fn read(p: &Prometheus, ranges: &[(DateTime<Utc>, DateTime<Utc>)], now: Date
         None => None,
     };
     let ranges = merged(ranges, now);
-    let mut scrapes: BTreeMap<(String, i64), Scrape> = BTreeMap::new();
+    let mut scrapes = Scrapes::new();
     let mut series_seen = 0usize;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -463,7 +467,7 @@ async fn get(
 }
 
 /// Add one answer's samples to the scrapes; how many series it held.
-fn add_page(p: &Prometheus, body: &[u8], scrapes: &mut BTreeMap<(String, i64), Scrape>) -> Result<usize> {
+fn add_page(p: &Prometheus, body: &[u8], scrapes: &mut Scrapes) -> Result<usize> {
     let answer: Answer = serde_json::from_slice(body).map_err(|_| {
         anyhow!(
             "Prometheus {}: the answer is not the HTTP API's JSON: is sources.prometheus.url the Prometheus server (not its UI behind a login, or another service)?",
@@ -494,13 +498,15 @@ fn add_page(p: &Prometheus, body: &[u8], scrapes: &mut BTreeMap<(String, i64), S
             continue;
         };
         let instance = s.metric.get("instance").cloned().unwrap_or_default();
+        let by_time = scrapes.entry(instance).or_default();
+        let labels = (slot == 1).then(|| std::rc::Rc::new(s.metric));
         for (t, v) in s.values {
             let ms = (t * 1000.0).round() as i64;
             let value: Option<f64> = v.parse().ok().filter(|x: &f64| x.is_finite());
-            let scrape = scrapes.entry((instance.clone(), ms)).or_default();
+            let scrape = by_time.entry(ms).or_default();
             match slot {
                 0 => scrape.up = value,
-                1 => scrape.info = Some(s.metric.clone()),
+                1 => scrape.info = labels.clone(),
                 k => scrape.values[k - 2] = value,
             }
         }
@@ -509,10 +515,13 @@ fn add_page(p: &Prometheus, body: &[u8], scrapes: &mut BTreeMap<(String, i64), S
 }
 
 /// The captures of the scrapes, in the snapshot store's shape.
-fn store_of(scrapes: BTreeMap<(String, i64), Scrape>) -> Store {
+fn store_of(scrapes: Scrapes) -> Store {
     let mut store = Store::default();
     let count = |v: Option<f64>| v.filter(|x| *x >= 0.0).map(|x| x.round() as u64);
-    for ((instance, ms), s) in scrapes {
+    let flat = scrapes
+        .into_iter()
+        .flat_map(|(instance, by_time)| by_time.into_iter().map(move |(ms, s)| (instance.clone(), ms, s)));
+    for (instance, ms, s) in flat {
         let Some(ts) = DateTime::<Utc>::from_timestamp_millis(ms) else {
             continue;
         };
@@ -662,7 +671,7 @@ mod tests {
             {"metric":{"__name__":"redis_instance_info","instance":"a:9121","redis_version":"7.2.4","run_id":"r1","role":"master"},"values":[[1000,"1"],[1015,"1"]]},
             {"metric":{"__name__":"redis_uptime_in_seconds","instance":"a:9121"},"values":[[1000,"100"],[1015,"115"]]}
         ]}}"#;
-        let mut scrapes = BTreeMap::new();
+        let mut scrapes = Scrapes::new();
         assert_eq!(add_page(&p, body, &mut scrapes).unwrap(), 4);
         let store = store_of(scrapes);
         assert_eq!(store.captures.len(), 2);
