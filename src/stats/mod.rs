@@ -10,6 +10,7 @@
 //! two-sided t-test with Welch–Satterthwaite degrees of freedom); the unit
 //! tests check them against gbstats, scipy and statsmodels.
 
+pub mod sequential;
 pub mod sketch;
 
 use serde::Serialize;
@@ -32,11 +33,25 @@ pub struct Moments {
 
 impl Moments {
     pub fn of(values: &[f64]) -> Self {
-        values.iter().fold(Moments::default(), |m, &x| Moments {
-            n: m.n + 1.0,
-            sum: m.sum + x,
-            sum_sq: m.sum_sq + x * x,
-        })
+        values.iter().fold(Moments::default(), |m, &x| m.with(x))
+    }
+
+    /// The moments with one more value.
+    pub fn with(self, x: f64) -> Self {
+        Moments {
+            n: self.n + 1.0,
+            sum: self.sum + x,
+            sum_sq: self.sum_sq + x * x,
+        }
+    }
+
+    /// The moments of both samples together.
+    pub fn merged(&self, o: &Moments) -> Self {
+        Moments {
+            n: self.n + o.n,
+            sum: self.sum + o.sum,
+            sum_sq: self.sum_sq + o.sum_sq,
+        }
     }
 
     pub fn mean(&self) -> f64 {
@@ -86,20 +101,25 @@ impl RatioMoments {
     }
 
     fn estimate(&self) -> Option<Estimate> {
+        let mean = self.value()?;
         Some(Estimate {
-            mean: self.value()?,
+            mean,
             variance: self.variance(),
             n: self.units(),
+            plain: mean,
         })
     }
 }
 
-/// A mean (or ratio) with its per-unit variance and the number of units.
+/// A mean (or ratio) with its per-unit variance and the number of units;
+/// `plain` is the mean without a regression adjustment (CUPED), the
+/// denominator of a relative lift.
 #[derive(Debug, Clone, Copy)]
 struct Estimate {
     mean: f64,
     variance: f64,
     n: f64,
+    plain: f64,
 }
 
 impl Estimate {
@@ -108,6 +128,7 @@ impl Estimate {
             mean: m.mean(),
             variance: m.variance(),
             n: m.n,
+            plain: m.mean(),
         }
     }
 }
@@ -149,7 +170,7 @@ pub struct Effect {
     pub p_value: f64,
 }
 
-fn normal_quantile(p: f64) -> f64 {
+pub(crate) fn normal_quantile(p: f64) -> f64 {
     Normal::new(0.0, 1.0).expect("standard normal").inverse_cdf(p)
 }
 
@@ -192,9 +213,9 @@ fn t_test(c: Estimate, t: Estimate) -> Option<Effect> {
     let crit = t_critical(dof);
     let abs = t.mean - c.mean;
     let se = (c.variance / c.n + t.variance / t.n).sqrt();
-    let (rel, rel_ci) = if c.mean != 0.0 {
-        let rel = t.mean / c.mean - 1.0;
-        let var = t.variance / (c.mean.powi(2) * t.n) + c.variance * t.mean.powi(2) / (c.mean.powi(4) * c.n);
+    let (rel, rel_ci) = if c.plain != 0.0 {
+        let rel = (t.mean - c.mean) / c.plain;
+        let var = t.variance / (c.plain.powi(2) * t.n) + c.variance * t.plain.powi(2) / (c.plain.powi(4) * c.n);
         let w = crit * var.sqrt();
         (Some(rel), Some([rel - w, rel + w]))
     } else {
@@ -212,6 +233,36 @@ fn t_test(c: Estimate, t: Estimate) -> Option<Effect> {
 /// Welch's t-test on the means of two samples given by their moments.
 pub fn welch(control: &Moments, treatment: &Moments) -> Option<Effect> {
     t_test(Estimate::of(control), Estimate::of(treatment))
+}
+
+/// [`delta_ratio`] with anytime-valid intervals and p-value (gbstats
+/// `SequentialTwoSidedTTest`): the half-width of [`sequential::Sequential`]
+/// over the units of both arms.
+pub fn delta_ratio_sequential(
+    control: &RatioMoments,
+    treatment: &RatioMoments,
+    seq: &sequential::Sequential,
+) -> Option<Effect> {
+    let (c, t) = (control.estimate()?, treatment.estimate()?);
+    let fixed = t_test(c, t)?;
+    let n = c.n + t.n;
+    let abs_var = c.variance / c.n + t.variance / t.n;
+    let w = seq.half_width(abs_var, n);
+    let (rel, rel_ci) = match fixed.rel {
+        Some(rel) => {
+            let var = t.variance / (c.plain.powi(2) * t.n) + c.variance * t.plain.powi(2) / (c.plain.powi(4) * c.n);
+            let w = seq.half_width(var, n);
+            (Some(rel), Some([rel - w, rel + w]))
+        }
+        None => (None, None),
+    };
+    Some(Effect {
+        abs_ci: [fixed.abs - w, fixed.abs + w],
+        rel,
+        rel_ci,
+        p_value: seq.p_value(fixed.abs, 0.0, abs_var, n),
+        ..fixed
+    })
 }
 
 /// A ratio metric (Σx/Σy over users) compared by the delta method.
@@ -252,6 +303,89 @@ pub fn two_proportions(x_c: u64, n_c: u64, x_t: u64, n_t: u64) -> Option<Effect>
         rel_ci,
         p_value: t_p_value(abs / se_pooled, f64::INFINITY),
     })
+}
+
+/// Each unit's value in the period (post) and in the baseline window (pre,
+/// the covariate), summed: the moments of both and Σ post·pre.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Paired {
+    pub post: Moments,
+    pub pre: Moments,
+    pub cross: f64,
+}
+
+impl Paired {
+    pub fn add(&mut self, post: f64, pre: f64) {
+        self.post = self.post.with(post);
+        self.pre = self.pre.with(pre);
+        self.cross += post * pre;
+    }
+
+    pub fn merged(&self, o: &Paired) -> Paired {
+        Paired {
+            post: self.post.merged(&o.post),
+            pre: self.pre.merged(&o.pre),
+            cross: self.cross + o.cross,
+        }
+    }
+
+    /// Sample covariance of post and pre.
+    fn covariance(&self) -> f64 {
+        let n = self.post.n;
+        if n <= 1.0 {
+            return 0.0;
+        }
+        (self.cross - self.post.sum * self.pre.sum / n) / (n - 1.0)
+    }
+
+    /// The arm's CUPED mean ȳ − θ·x̄ and its per-unit variance
+    /// Var(y) + θ²·Var(x) − 2θ·Cov(x, y) (gbstats `RegressionAdjustedStatistic`).
+    fn adjusted(&self, theta: f64) -> Estimate {
+        Estimate {
+            mean: self.post.mean() - theta * self.pre.mean(),
+            variance: self.post.variance() + theta * theta * self.pre.variance() - 2.0 * theta * self.covariance(),
+            n: self.post.n,
+            plain: self.post.mean(),
+        }
+    }
+}
+
+/// A comparison with and without the covariate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Cuped {
+    /// θ = Cov(post, pre) / Var(pre), pooled over both arms.
+    pub theta: f64,
+    pub unadjusted: Option<Effect>,
+    /// None when θ is 0 (no variance of the covariate or of the metric).
+    pub adjusted: Option<Effect>,
+    /// 1 − Var(adjusted difference) / Var(unadjusted difference).
+    pub variance_reduction: Option<f64>,
+}
+
+/// CUPED (Deng et al. 2013) as gbstats 0.8 computes it: θ pooled over the
+/// arms, each arm's mean adjusted by θ·x̄, Welch's t-test on the adjusted
+/// means (the relative lift over the unadjusted control mean).
+pub fn cuped(control: &Paired, treatment: &Paired) -> Cuped {
+    let joint = control.merged(treatment);
+    let theta = if joint.pre.variance() == 0.0 || joint.post.variance() == 0.0 {
+        0.0
+    } else {
+        joint.covariance() / joint.pre.variance()
+    };
+    let plain = |p: &Paired| p.adjusted(0.0);
+    let unadjusted = t_test(plain(control), plain(treatment));
+    let (c, t) = (control.adjusted(theta), treatment.adjusted(theta));
+    let adjusted = (theta != 0.0).then(|| t_test(c, t)).flatten();
+    let var = |c: &Estimate, t: &Estimate| c.variance / c.n + t.variance / t.n;
+    let variance_reduction = adjusted
+        .and(unadjusted)
+        .map(|_| 1.0 - var(&c, &t) / var(&plain(control), &plain(treatment)));
+    Cuped {
+        theta,
+        unadjusted,
+        adjusted,
+        variance_reduction,
+    }
 }
 
 /// The χ² goodness-of-fit test of an observed split against the planned

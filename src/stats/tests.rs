@@ -271,3 +271,108 @@ fn quantile_intervals_hold_a_known_effect_without_clustering() {
     let share = f64::from(covered) / runs as f64;
     assert!((0.91..=0.99).contains(&share), "coverage {share}");
 }
+
+#[test]
+fn confidence_sequence_matches_gbstats() {
+    // The delta-method users above, gbstats SequentialTwoSidedTTest.
+    let c = ratio(&[(3.0, 2.0), (5.0, 4.0), (2.0, 2.0), (7.0, 5.0), (4.0, 3.0), (6.0, 4.0)]);
+    let t = ratio(&[
+        (1.0, 2.0),
+        (2.0, 4.0),
+        (0.0, 2.0),
+        (3.0, 5.0),
+        (1.0, 3.0),
+        (2.0, 4.0),
+        (1.0, 1.0),
+    ]);
+    let seq = |tuning| sequential::Sequential { alpha: 0.05, tuning };
+    // absolute, tuning 5000: ci [-2.4328925960571333, 0.6852735484380855], p 0.39297314209180256
+    let e = delta_ratio_sequential(&c, &t, &seq(5000.0)).expect("effect");
+    close(e.abs_ci[0], -2.4328925960571333, 1e-9);
+    close(e.abs_ci[1], 0.6852735484380855, 1e-9);
+    close(e.p_value, 0.39297314209180256, 1e-9);
+    // relative, tuning 5000: ci [-1.5607360080810233, 0.2662033802150622]
+    let ci = e.rel_ci.unwrap();
+    close(ci[0], -1.5607360080810233, 1e-9);
+    close(ci[1], 0.2662033802150622, 1e-9);
+    // tuning 200: absolute [-1.266119363755691, -0.4814996838633569], p 1.5406587069192438e-07;
+    // relative [-0.8771213844458484, -0.4174112434201128]
+    let e = delta_ratio_sequential(&c, &t, &seq(200.0)).expect("effect");
+    close(e.abs_ci[0], -1.266119363755691, 1e-9);
+    close(e.abs_ci[1], -0.4814996838633569, 1e-9);
+    close(e.p_value, 1.5406587069192438e-07, 1e-15);
+    let ci = e.rel_ci.unwrap();
+    close(ci[0], -0.8771213844458484, 1e-9);
+    close(ci[1], -0.4174112434201128, 1e-9);
+}
+
+#[test]
+fn cuped_matches_gbstats() {
+    // Per user (period value, baseline value).
+    let paired = |units: &[(f64, f64)]| {
+        let mut p = Paired::default();
+        for &(y, x) in units {
+            p.add(y, x);
+        }
+        p
+    };
+    let c = paired(&[
+        (3.0, 2.5),
+        (5.0, 4.0),
+        (2.0, 2.5),
+        (7.0, 6.0),
+        (4.0, 3.0),
+        (6.0, 5.5),
+        (4.0, 4.5),
+    ]);
+    let t = paired(&[(2.0, 2.0), (4.5, 5.0), (1.0, 1.5), (5.0, 6.5), (2.5, 3.0), (3.0, 4.0)]);
+    let r = cuped(&c, &t);
+    // gbstats TwoSidedTTest RA: theta 0.9617834394904465; absolute -1.10797694874128,
+    // ci [-1.8197202574628775, -0.39623364001968264], p 0.005844452811927248;
+    // relative -0.25018834326416, ci [-0.3792685487661414, -0.1211081377621786];
+    // variance reduction (absolute) 0.8716695944364036.
+    close(r.theta, 0.9617834394904465, 1e-12);
+    let a = r.adjusted.expect("adjusted");
+    close(a.abs, -1.10797694874128, 1e-12);
+    close(a.abs_ci[0], -1.8197202574628775, 1e-9);
+    close(a.abs_ci[1], -0.39623364001968264, 1e-9);
+    close(a.p_value, 0.005844452811927248, 1e-9);
+    close(a.rel.unwrap(), -0.25018834326416, 1e-12);
+    let ci = a.rel_ci.unwrap();
+    close(ci[0], -0.3792685487661414, 1e-9);
+    close(ci[1], -0.1211081377621786, 1e-9);
+    close(r.variance_reduction.unwrap(), 0.8716695944364036, 1e-9);
+    // Unadjusted: the plain Welch test of the period values (31/7 against 18/6).
+    let u = r.unadjusted.expect("unadjusted");
+    close(u.abs, 3.0 - 31.0 / 7.0, 1e-12);
+    // A covariate without variance: no adjustment.
+    let flat = paired(&[(3.0, 1.0), (5.0, 1.0), (4.0, 1.0)]);
+    let r = cuped(&flat, &flat);
+    assert_eq!((r.theta, r.adjusted, r.variance_reduction), (0.0, None, None));
+}
+
+#[test]
+fn holm_matches_statsmodels() {
+    // multipletests([0.01, 0.04, 0.03, 0.2, 0.001, 0.049], method='holm'):
+    // [0.05, 0.12, 0.12, 0.2, 0.006, 0.12]
+    let got = sequential::holm(&[0.01, 0.04, 0.03, 0.2, 0.001, 0.049]);
+    for (g, w) in got.iter().zip([0.05, 0.12, 0.12, 0.2, 0.006, 0.12]) {
+        close(*g, w, 1e-12);
+    }
+}
+
+#[test]
+fn proportion_sequence_matches_scipy() {
+    // beta_cs in scripts/stats_reference.py (scipy betaln + brentq), α 0.05, tuning 5000.
+    let s = sequential::Sequential::default();
+    for (x, n, center, lo, hi) in [
+        (3.0, 200.0, 0.01, 0.0020841657142278997, 0.04890294746781552),
+        (90.0, 3000.0, 0.01, 0.018409891998708353, 0.04549478318894731),
+        (0.0, 200.0, 0.01, 0.0, 0.02342717626767614),
+        (41.0, 50.0, 0.8, 0.6623969201115708, 0.9269611528770251),
+    ] {
+        let [l, h] = s.proportion(x, n, center);
+        close(l, lo, 1e-9);
+        close(h, hi, 1e-9);
+    }
+}
