@@ -115,6 +115,9 @@ struct RolloutModel {
     plan: Option<Sp<PathBuf>>,
     planned_share: Option<Sp<f64>>,
     risks: Option<Sp<PathBuf>>,
+    decide_on: Option<Sp<String>>,
+    evidence_alpha: Option<Sp<f64>>,
+    sequential_tuning: Option<Sp<f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -285,6 +288,8 @@ pub struct Settings {
     /// The risk register (`[rollout] risks`), beside the plan.
     pub risks: Option<PathBuf>,
     pub planned_share: Option<f64>,
+    /// `[rollout] decide_on` with its error level and tuning.
+    pub reading: crate::evaluate::week::Reading,
     /// Target per KPI: the defaults of CONTRACT §1.5 with `[targets]`
     /// applied; the KPIs of sources not configured are unmeasured.
     pub targets: crate::ground::kpi::Targets,
@@ -408,6 +413,7 @@ impl Settings {
             costs: &self.costs,
             targets: &self.targets,
             planned_share: self.planned_share,
+            reading: self.reading,
         })
     }
 
@@ -705,6 +711,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         }
         v => v.as_ref().map(|v| *v.get_ref()),
     };
+    let reading = reading_of(&err, &rollout)?;
     let rollout_plan = rollout.plan.as_ref().map(|p| path_of(p, "rollout.plan")).transpose()?;
     let risks = rollout
         .risks
@@ -772,6 +779,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         rollout_plan,
         risks,
         planned_share,
+        reading,
         targets,
         costs,
         roi,
@@ -779,6 +787,49 @@ pub fn parse(path: &Path, text: &str) -> Result<Settings> {
         slack,
         limits,
     })
+}
+
+/// `[rollout] decide_on` ("plan", the default, or "evidence"), with the
+/// evidence reading's `evidence_alpha` (0 < α < 0.5, default 0.05) and
+/// `sequential_tuning` (at least 10 units, default 5,000).
+fn reading_of(err: &Errors, rollout: &RolloutModel) -> Result<crate::evaluate::week::Reading> {
+    use crate::evaluate::week::Reading;
+    use crate::stats::sequential::{DEFAULT_ALPHA, DEFAULT_TUNING, Sequential};
+    let alpha = match &rollout.evidence_alpha {
+        Some(v) if !(*v.get_ref() > 0.0 && *v.get_ref() < 0.5) => {
+            return Err(err.at(
+                v,
+                "rollout.evidence_alpha",
+                format!("must be between 0 and 0.5 (e.g. 0.05), got {}", v.get_ref()),
+            ));
+        }
+        v => v.as_ref().map_or(DEFAULT_ALPHA, |v| *v.get_ref()),
+    };
+    let tuning = match &rollout.sequential_tuning {
+        Some(v) if !(v.get_ref().is_finite() && *v.get_ref() >= 10.0) => {
+            return Err(err.at(
+                v,
+                "rollout.sequential_tuning",
+                format!(
+                    "must be a number of units of at least 10 (default 5000), got {}",
+                    v.get_ref()
+                ),
+            ));
+        }
+        v => v.as_ref().map_or(DEFAULT_TUNING, |v| *v.get_ref()),
+    };
+    match rollout.decide_on.as_ref().map(|v| (v, v.get_ref().trim())) {
+        None | Some((_, "plan")) => Ok(Reading::Plan),
+        Some((_, "evidence")) => Ok(Reading::Evidence(Sequential { alpha, tuning })),
+        Some((v, other)) => Err(err.at(
+            v,
+            "rollout.decide_on",
+            format!(
+                "`{}` is neither \"plan\" (the week's figures against the thresholds) nor \"evidence\" (intervals over the phase so far)",
+                crate::error::clip(other, 40)
+            ),
+        )),
+    }
 }
 
 /// `timezone`: an IANA name (default UTC).

@@ -11,7 +11,8 @@ use crate::config::Settings;
 use crate::error::UsageError;
 use crate::evaluate::gate::{GateResult, Verdict};
 use crate::evaluate::plan::Plan;
-use crate::evaluate::week::{decide_on, phase_for};
+use crate::evaluate::week::{Reading, decide_on, phase_for, phase_so_far};
+use crate::metrics::requests::days_of;
 use crate::period::resolve_week;
 use crate::sources;
 
@@ -48,9 +49,17 @@ pub fn decide(settings: &Settings, args: &GateArgs) -> Result<GateResult> {
     let plan = read_plan(settings)?;
     // Fail on the plan and the week before reading any data.
     let rules = settings.gate_rules()?;
-    phase_for(&rules, &plan, week)?;
-    let period = week.period(settings.timezone);
-    let data = super::inputs::load(settings, sources::in_ranges(&[period.micros()]), &[], false)?;
+    let (_, phase) = phase_for(&rules, &plan, week)?;
+    // The week's feedback; under the evidence reading, the phase's so far
+    // and the baseline's per-user records.
+    let period = match rules.reading {
+        Reading::Plan => week.period(settings.timezone),
+        Reading::Evidence(_) => phase_so_far(&rules, &phase, week),
+    };
+    let mut data = super::inputs::load(settings, sources::in_ranges(&[period.micros()]), &[], false)?;
+    if let Reading::Evidence(_) = rules.reading {
+        data.requests.load_days(&[days_of(&period), rules.baseline_days])?;
+    }
     decide_on(
         &rules,
         &plan,
@@ -72,21 +81,26 @@ pub fn run(settings: &Settings, args: &GateArgs) -> Result<(Vec<String>, i32)> {
         "{} · rollout week {} · phase {} ({})",
         r.iso_week, r.rollout_week, r.phase, r.segments
     )];
+    if let Some(b) = &r.evidence {
+        lines.push(format!(
+            "  on the evidence: {} to {}, {} requests with the cache (α {}, tuning {})",
+            b.from, b.to, b.requests, b.alpha, b.tuning
+        ));
+    }
     for o in &r.criteria {
-        let mark = match o.holds {
-            Some(true) => "yes",
-            Some(false) => "no ",
-            None => " ? ",
+        let mark = match (o.holds, &o.evidence) {
+            (Some(true), _) => "yes",
+            (Some(false), _) => "no ",
+            (None, Some(_)) => "~  ",
+            (None, None) => " ? ",
         };
         let from = if o.kind == "rollback" && o.phase != r.phase {
             format!("  [{}]", o.phase)
         } else {
             String::new()
         };
-        lines.push(format!(
-            "  {:<8} {mark}  {:<28} {}{from}",
-            o.kind, o.criterion, o.measured
-        ));
+        let measured = o.evidence.as_ref().map_or(o.measured.as_str(), |e| e.reading.as_str());
+        lines.push(format!("  {:<8} {mark}  {:<28} {measured}{from}", o.kind, o.criterion));
     }
     let verdict = match r.verdict {
         Verdict::Proceed => "proceed",

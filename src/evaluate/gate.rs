@@ -171,7 +171,7 @@ pub fn parse(criterion: &str) -> Result<Check, String> {
 }
 
 /// The outcome of one criterion.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Outcome {
     pub criterion: String,
     /// `success` or `rollback`.
@@ -190,6 +190,10 @@ pub struct Outcome {
     pub unit: Option<&'static str>,
     /// The number the criterion compares with, in the KPI's unit.
     pub threshold: Option<f64>,
+    /// Under `decide_on = "evidence"`: the interval and whether it settles
+    /// the criterion (absent under the plan reading).
+    #[serde(flatten)]
+    pub evidence: Option<super::evidence::OnEvidence>,
 }
 
 /// Evaluate one criterion on a week's KPI cells.
@@ -222,14 +226,7 @@ pub fn evaluate(
             (Some(value(kpi).is_some_and(|x| op.holds(x, v))), false, show(kpi))
         }
         Check::AllMet(list) => {
-            let kpis: Vec<Kpi> = if list.is_empty() {
-                ALL.iter()
-                    .copied()
-                    .filter(|k| cells.get(k).is_some_and(|c| c.target.is_some()))
-                    .collect()
-            } else {
-                list
-            };
+            let kpis = all_met_kpis(list, cells);
             let not_met: Vec<&str> = kpis
                 .iter()
                 .filter(|k| cells.get(k).and_then(|c| c.status) != Some(Status::Met))
@@ -262,6 +259,19 @@ pub fn evaluate(
         value: numbers.1,
         unit: numbers.2,
         threshold: numbers.3,
+        evidence: None,
+    }
+}
+
+/// The KPIs an every-target check reads: its list, or every KPI with a target.
+pub fn all_met_kpis(list: Vec<Kpi>, cells: &BTreeMap<Kpi, KpiCell>) -> Vec<Kpi> {
+    if list.is_empty() {
+        ALL.iter()
+            .copied()
+            .filter(|k| cells.get(k).is_some_and(|c| c.target.is_some()))
+            .collect()
+    } else {
+        list
     }
 }
 
@@ -275,6 +285,10 @@ pub struct GateResult {
     pub verdict: Verdict,
     pub exit_code: i32,
     pub criteria: Vec<Outcome>,
+    /// Under `decide_on = "evidence"`: the phase's data the intervals are
+    /// drawn from (absent under the plan reading).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<super::evidence::Basis>,
 }
 
 /// The gate's decision.
@@ -305,11 +319,19 @@ impl Verdict {
     }
 }
 
-/// Rollback if any trigger holds; else proceed if every measurable (or
-/// attested) success criterion holds; else hold.
+/// Rollback if any trigger holds; else hold if the evidence leaves any
+/// criterion unclear; else proceed if every measurable (or attested)
+/// success criterion holds; else hold.
 pub fn verdict(outcomes: &[Outcome]) -> Verdict {
     if outcomes.iter().any(|o| o.kind == "rollback" && o.holds == Some(true)) {
         return Verdict::Rollback;
+    }
+    if outcomes.iter().any(|o| {
+        o.evidence
+            .as_ref()
+            .is_some_and(|e| e.evidence == super::evidence::Evidence::Unclear)
+    }) {
+        return Verdict::Hold;
     }
     let success = outcomes
         .iter()
@@ -473,6 +495,7 @@ mod tests {
             value: None,
             unit: None,
             threshold: None,
+            evidence: None,
         };
         assert_eq!(
             verdict(&[ok("success", Some(true)), ok("rollback", Some(false))]),

@@ -2,6 +2,7 @@
 //! of the target, relative), `missed`, or `no_data` when the KPI has no value.
 
 pub mod conformance;
+pub mod evidence;
 pub mod gate;
 pub mod phases;
 pub mod plan;

@@ -13,8 +13,8 @@ use super::{KpiCell, evaluate_all};
 use crate::ground::kpi::Kpi;
 use crate::ground::money::Costs;
 use crate::metrics::fold::{self, Days};
-use crate::metrics::requests::{Measured, baseline, measure};
-use crate::period::IsoWeek;
+use crate::metrics::requests::{Measured, baseline, days_of, measure};
+use crate::period::{IsoWeek, Period};
 use crate::rollups::Merged;
 use crate::sources;
 
@@ -31,6 +31,18 @@ pub struct Rules<'a> {
     pub targets: &'a crate::ground::kpi::Targets,
     /// `[rollout] planned_share` (None: every user of a due segment).
     pub planned_share: Option<f64>,
+    /// `[rollout] decide_on`: the plan's reading or the evidence's.
+    pub reading: Reading,
+}
+
+/// How the gate reads the plan's criteria (`[rollout] decide_on`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum Reading {
+    /// The week's point estimate against each threshold.
+    #[default]
+    Plan,
+    /// Anytime-valid intervals over the phase so far.
+    Evidence(crate::stats::sequential::Sequential),
 }
 
 impl Rules<'_> {
@@ -77,7 +89,7 @@ pub struct Known<'a> {
 }
 
 /// Evaluate the gate of `week` on inputs already loaded (the rollups, and
-/// feedback of the week).
+/// feedback of the week — of the phase so far under the evidence reading).
 pub fn decide_on(
     rules: &Rules,
     plan: &Plan,
@@ -88,12 +100,66 @@ pub fn decide_on(
     known: Known,
 ) -> Result<GateResult> {
     let (rollout_week, phase) = phase_for(rules, plan, week)?;
+    let judged = Judged { week, rollout_week };
+    if let Reading::Evidence(seq) = rules.reading {
+        let so_far = phase_so_far(rules, &phase, week);
+        let mut scoped = phase_cells(rules, &phase, &so_far, requests, feedback)?;
+        with_flags(&mut scoped.cells, rules, plan, week, requests, known);
+        let sample = crate::metrics::evidence::phase(
+            requests,
+            &scoped.feedback,
+            days_of(&so_far),
+            rules.baseline_days,
+            scoped.scope.as_ref(),
+            scoped.baseline_scope.as_ref(),
+            so_far.micros(),
+        )?;
+        let on = super::evidence::Phase { sample: &sample, seq };
+        let mut r = outcome(plan, phase, &judged, |c, kind, name| {
+            super::evidence::outcome(c, kind, name, &scoped.cells, attested, &on)
+        });
+        r.evidence = Some(super::evidence::Basis {
+            from: so_far.start_date.to_string(),
+            to: so_far.end_date.to_string(),
+            requests: sample.requests,
+            requests_per_day: sample.per_day(),
+            alpha: seq.alpha,
+            tuning: seq.tuning,
+        });
+        return Ok(r);
+    }
     let mut cells = match known.whole.filter(|_| phase.all_users()) {
         // An all-users phase is measured on the week's KPIs over everyone.
         Some(m) => evaluate_all(&m.overall, rules.targets),
-        None => phase_cells(rules, &phase, week, requests, feedback)?,
+        None => phase_cells(rules, &phase, &week.period(rules.timezone), requests, feedback)?.cells,
     };
-    // The flags are judged over every segment, whatever the phase.
+    with_flags(&mut cells, rules, plan, week, requests, known);
+    Ok(outcome(plan, phase, &judged, |c, kind, name| {
+        evaluate(c, kind, name, &cells, attested)
+    }))
+}
+
+/// The phase's days so far: from its first day to the end of `week`.
+pub fn phase_so_far(rules: &Rules, phase: &Phase, week: IsoWeek) -> Period {
+    let week_period = week.period(rules.timezone);
+    let start = rules
+        .rollout_start
+        .map(|s| s + chrono::Duration::days(7 * (i64::from(phase.first_week) - 1)))
+        .filter(|s| *s < week_period.end_date)
+        .unwrap_or(week_period.start_date);
+    Period::new(start, week_period.end_date, rules.timezone)
+}
+
+/// The flags of `week` against the plan, judged over every segment
+/// whatever the phase, in place of the cells' conformance KPIs.
+fn with_flags(
+    cells: &mut BTreeMap<Kpi, KpiCell>,
+    rules: &Rules,
+    plan: &Plan,
+    week: IsoWeek,
+    requests: &Merged,
+    known: Known,
+) {
     let computed = match known.flags {
         Some(_) => None,
         None => rules
@@ -108,7 +174,6 @@ pub fn decide_on(
             }
         }
     }
-    outcome(plan, phase, week, rollout_week, &cells, attested)
 }
 
 /// The gate of `week` when there is a plan and the week is in the rollout
@@ -129,43 +194,59 @@ pub fn in_rollout(
     }
 }
 
-/// The week's KPIs restricted to the phase's segments (B likewise, the
+/// A period's KPIs within a phase's segments, and the scopes they used.
+struct Scoped {
+    cells: BTreeMap<Kpi, KpiCell>,
+    /// The phase's segments (None: everyone).
+    scope: Option<std::collections::BTreeSet<u16>>,
+    /// The segments of the baseline used: the phase's, or everyone's where
+    /// those have no baseline rows.
+    baseline_scope: Option<std::collections::BTreeSet<u16>>,
+    /// The feedback of the phase's segments.
+    feedback: DataFrame,
+}
+
+/// The KPIs of `period` restricted to the phase's segments (B likewise, the
 /// whole B where those segments have none; the Redis cost allocated by the
-/// phase's share of the week's |E|), with their statuses.
+/// phase's share of the period's |E|), with their statuses.
 fn phase_cells(
     rules: &Rules,
     phase: &Phase,
-    week: IsoWeek,
+    period: &Period,
     requests: &Merged,
     feedback: &DataFrame,
-) -> Result<BTreeMap<Kpi, KpiCell>> {
-    let period = week.period(rules.timezone);
+) -> Result<Scoped> {
     let b_days = rules.baseline_days;
-    let ids = (!phase.all_users()).then(|| fold::segment_ids(requests, &phase.segments));
-    let scope = ids.as_ref();
+    let scope = (!phase.all_users()).then(|| fold::segment_ids(requests, &phase.segments));
     let fb = sources::in_segments(feedback, &phase.segments)?;
-    let own = baseline(requests, b_days, scope);
-    let base = if own.overall.rows > 0 {
-        own
+    let own = baseline(requests, b_days, scope.as_ref());
+    let (base, baseline_scope) = if own.overall.rows > 0 {
+        (own, scope.clone())
     } else {
-        baseline(requests, b_days, None)
+        (baseline(requests, b_days, None), None)
     };
-    let m = measure(requests, &fb, &period, &base, rules.costs, scope)?;
-    Ok(evaluate_all(&m.overall, rules.targets))
+    let m = measure(requests, &fb, period, &base, rules.costs, scope.as_ref())?;
+    Ok(Scoped {
+        cells: evaluate_all(&m.overall, rules.targets),
+        scope,
+        baseline_scope,
+        feedback: fb,
+    })
 }
 
-fn outcome(
-    plan: &Plan,
-    phase: Phase,
+/// The week judged and its rollout week.
+struct Judged {
     week: IsoWeek,
     rollout_week: i64,
-    cells: &BTreeMap<Kpi, KpiCell>,
-    attested: &BTreeMap<String, bool>,
-) -> Result<GateResult> {
+}
+
+/// The phase's success criteria and every trigger so far, each judged by
+/// `judge(criterion, kind, phase)`, and the verdict.
+fn outcome(plan: &Plan, phase: Phase, j: &Judged, judge: impl Fn(&str, &'static str, &str) -> Outcome) -> GateResult {
     let mut outcomes: Vec<Outcome> = phase
         .success_criteria
         .iter()
-        .map(|c| evaluate(c, "success", &phase.name, cells, attested))
+        .map(|c| judge(c, "success", &phase.name))
         .collect();
     // Guardrails accumulate: the triggers of this phase and every earlier one.
     for earlier in plan.phases.iter().filter(|p| p.first_week <= phase.first_week) {
@@ -173,13 +254,13 @@ fn outcome(
             earlier
                 .rollback_trigger
                 .iter()
-                .map(|c| evaluate(c, "rollback", &earlier.name, cells, attested)),
+                .map(|c| judge(c, "rollback", &earlier.name)),
         );
     }
     let v = verdict(&outcomes);
-    Ok(GateResult {
-        iso_week: week.label(),
-        rollout_week,
+    GateResult {
+        iso_week: j.week.label(),
+        rollout_week: j.rollout_week,
         segments: if phase.all_users() {
             "all users".into()
         } else {
@@ -189,7 +270,8 @@ fn outcome(
         verdict: v,
         exit_code: v.exit_code(),
         criteria: outcomes,
-    })
+        evidence: None,
+    }
 }
 
 #[cfg(test)]
@@ -270,6 +352,7 @@ mod tests {
             costs: &costs,
             targets: &targets,
             planned_share: None,
+            reading: Reading::Plan,
         };
         let plan = super::super::plan::parse(
             "rollout_phases:\n  p:\n    week: 1-9\n    segments: [a]\n    success_criteria: [cost_savings_demonstrated]\n",

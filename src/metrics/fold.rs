@@ -14,7 +14,7 @@ pub type Days = (i32, i32);
 /// Which segments a figure covers (None: every segment).
 pub type Segments<'a> = Option<&'a BTreeSet<u16>>;
 
-fn in_segments(seg: u16, s: Segments) -> bool {
+pub(crate) fn in_segments(seg: u16, s: Segments) -> bool {
     s.is_none_or(|set| set.contains(&seg))
 }
 

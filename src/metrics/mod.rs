@@ -8,6 +8,7 @@ pub mod conformance;
 pub mod customers;
 pub mod daily;
 pub mod endpoints;
+pub mod evidence;
 pub mod experiment;
 pub mod feedback;
 pub mod fold;

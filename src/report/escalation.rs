@@ -151,7 +151,9 @@ escalation: engineering manager\n    signals:\n      - watch: stale_share > 2%\n
                 value: Some(2.0),
                 unit: Some("count"),
                 threshold: Some(0.0),
+                evidence: None,
             }],
+            evidence: None,
         }
     }
 

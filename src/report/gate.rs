@@ -19,12 +19,16 @@ pub struct GateView {
     pub rows: Vec<GateRow>,
     /// Whether a manual check still waits for the product owner.
     pub pending_manual: bool,
+    /// Under the evidence reading: what the intervals are drawn from, in
+    /// words (None under the plan reading).
+    pub evidence: Option<String>,
 }
 
 /// One criterion or trigger, said once.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GateRow {
-    /// `met`, `not_met`, `clear`, `fired` or `manual`.
+    /// `met`, `not_met`, `clear`, `fired`, `unclear` (the evidence does not
+    /// settle it yet) or `manual`.
     pub state: &'static str,
     /// `success` or `rollback`.
     pub kind: &'static str,
@@ -113,7 +117,12 @@ pub fn view(g: &GateResult) -> GateView {
     let mut rows: Vec<GateRow> = Vec::new();
     let mut phases: Vec<Vec<String>> = Vec::new();
     for o in &g.criteria {
+        let unclear = o
+            .evidence
+            .as_ref()
+            .is_some_and(|e| e.evidence == crate::evaluate::evidence::Evidence::Unclear);
         let state = match (o.holds, o.kind) {
+            _ if unclear => "unclear",
             (None, _) => "manual",
             (Some(true), "rollback") => "fired",
             (Some(false), "rollback") => "clear",
@@ -142,7 +151,10 @@ pub fn view(g: &GateResult) -> GateView {
             kind: o.kind,
             criterion,
             from_phases: String::new(),
-            measured: plain_measured(o),
+            measured: o
+                .evidence
+                .as_ref()
+                .map_or_else(|| plain_measured(o), |e| e.reading.clone()),
         });
     }
     for (row, p) in rows.iter_mut().zip(phases) {
@@ -158,6 +170,17 @@ pub fn view(g: &GateResult) -> GateView {
         segments: g.segments.clone(),
         pending_manual: rows.iter().any(|r| r.state == "manual"),
         rows,
+        evidence: g.evidence.as_ref().map(|b| {
+            format!(
+                "Judged on the evidence: intervals over the phase's data so far ({} to {}, {} requests with the cache) that stay right however often the gate is run ({} chance of ever being wrong).",
+                b.from,
+                // The basis's end is exclusive; people read the last day.
+                chrono::NaiveDate::parse_from_str(&b.to, "%Y-%m-%d")
+                    .map_or_else(|_| b.to.clone(), |d| (d - chrono::Duration::days(1)).to_string()),
+                units::count(Some(b.requests as f64)),
+                units::pct(Some(b.alpha)),
+            )
+        }),
     }
 }
 
@@ -177,12 +200,16 @@ pub fn brief(g: &GateResult) -> GateBrief {
         .iter()
         .filter(|r| match g.verdict {
             Verdict::Rollback => r.state == "fired",
-            Verdict::Hold => r.state == "not_met" || (r.state == "manual" && r.kind == "success"),
+            Verdict::Hold => {
+                r.state == "not_met" || r.state == "unclear" || (r.state == "manual" && r.kind == "success")
+            }
             Verdict::Proceed => false,
         })
         .map(|r| {
             if r.state == "manual" {
                 format!("{} (to be confirmed)", r.criterion)
+            } else if r.state == "unclear" {
+                format!("{} (unclear: {})", r.criterion, r.measured)
             } else if let Some(which) = r.measured.strip_prefix("not met: ") {
                 // An every-target check: name the targets that failed.
                 format!("Not met: {which}")
@@ -276,6 +303,7 @@ mod tests {
                     &none,
                 ),
             ],
+            evidence: None,
         };
         let v = view(&g);
         let texts: Vec<(&str, &str, &str)> = v

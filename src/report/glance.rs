@@ -246,6 +246,7 @@ mod tests {
             verdict,
             exit_code: 0,
             criteria: Vec::new(),
+            evidence: None,
         }
     }
 

@@ -445,6 +445,11 @@ impl QuantileArm<'_> {
         let hi = (self.quantile)((q + w).min(1.0))?;
         Some((point, (hi - lo) / (2.0 * z)))
     }
+
+    /// The quantile and its standard error at the reports' confidence.
+    pub fn standard_error(&self, q: f64) -> Option<(f64, f64)> {
+        self.estimate(q, normal_quantile(1.0 - (1.0 - CONFIDENCE) / 2.0))
+    }
 }
 
 /// Quantile `q` of treatment against control: the absolute and relative

@@ -5,6 +5,7 @@ mod briefs;
 mod customers;
 mod engines;
 mod errors;
+mod evidence;
 mod gate;
 mod golden;
 mod hostile;
