@@ -7,6 +7,8 @@ pub mod gate;
 pub mod phases;
 pub mod plan;
 pub mod risks;
+#[cfg(test)]
+mod simulation;
 pub mod week;
 
 use std::collections::BTreeMap;

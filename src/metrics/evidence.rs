@@ -95,6 +95,11 @@ fn ratio_of(pairs: impl Iterator<Item = (f64, f64)>) -> RatioMoments {
     r
 }
 
+/// A rate of events per trial over clusters given as (events, trials) each.
+pub fn clustered_rate(clusters: impl Iterator<Item = (f64, f64)>) -> Sample {
+    rate(&ratio_of(clusters), false)
+}
+
 fn rate(r: &RatioMoments, complement: bool) -> Sample {
     Sample::Rate {
         events: r.num.sum,
@@ -146,8 +151,10 @@ pub fn phase(
     let e = users(m, days, true, scope);
     let b = users(m, baseline_days, false, baseline_scope);
     // 5xx among requests with the cache, clustered in users.
-    let errors = ratio_of(e.iter().map(|u| (u.server_errors as f64, u.rows as f64)));
-    samples.insert(Kpi::ErrorRate, rate(&errors, false));
+    samples.insert(
+        Kpi::ErrorRate,
+        clustered_rate(e.iter().map(|u| (u.server_errors as f64, u.rows as f64))),
+    );
     // The cache's answers, clustered in customers.
     let mut per_customer: BTreeMap<u32, [u64; 6]> = BTreeMap::new();
     let (mut first, mut last) = (i32::MAX, i32::MIN);
