@@ -25,8 +25,10 @@ pub struct ComparisonRow {
     pub ci: String,
     pub p: String,
     pub enough: bool,
-    /// p < 0.05.
+    /// p < 0.05 after Holm's correction over the section's comparisons.
     pub significant: bool,
+    /// The Holm-adjusted p-value, or empty.
+    pub p_adjusted: String,
     /// The change points the good way (None: no change measured).
     pub better: Option<bool>,
     /// "62 / 540 users".
@@ -58,6 +60,61 @@ pub struct StatsView {
     pub segments: Vec<SegmentStatRow>,
     /// Headline gains against the baseline with their intervals.
     pub gains: Vec<String>,
+    /// Cache on against off per user, with and without CUPED.
+    pub cuped: Vec<CupedRow>,
+    /// "Marked real: p < 0.05 after Holm's correction over the 14 comparisons of this section."
+    pub holm: String,
+}
+
+/// One CUPED comparison as the table shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CupedRow {
+    pub label: String,
+    /// "−74.0 % (−80.1 % to −67.9 %)" or "not enough data".
+    pub unadjusted: String,
+    /// The same with the baseline as covariate, or why there is none.
+    pub adjusted: String,
+    /// "41.0 %" of the variance removed, "none", or "—".
+    pub variance_reduction: String,
+    /// "28 / 35 of 40 / 50 users" with baseline history.
+    pub history: String,
+}
+
+fn cuped_rows(s: &Statistics) -> Vec<CupedRow> {
+    let effect = |unit: &str, e: Option<&Effect>| match e {
+        Some(e) => {
+            let (change, ci) = change_text(unit, e);
+            format!("{change} ({ci})")
+        }
+        None => "not enough data".to_string(),
+    };
+    s.cuped
+        .iter()
+        .map(|c| {
+            let x = c.cuped.as_ref();
+            CupedRow {
+                label: c.label.to_string(),
+                unadjusted: effect(c.unit, x.and_then(|x| x.unadjusted.as_ref())),
+                adjusted: match x {
+                    None => "not enough data".into(),
+                    Some(x) if x.adjusted.is_none() => {
+                        "nothing to adjust by (no baseline values, or no variance in them)".into()
+                    }
+                    Some(x) => effect(c.unit, x.adjusted.as_ref()),
+                },
+                // A covariate that explains nothing can widen the interval a hair.
+                variance_reduction: match x.and_then(|x| x.variance_reduction) {
+                    None => "—".into(),
+                    Some(v) if v < 0.0005 => "none".into(),
+                    Some(v) => crate::ground::units::pct(Some(v)),
+                },
+                history: format!(
+                    "{} / {} of {} / {} users",
+                    c.with_history[0], c.with_history[1], c.users[0], c.users[1]
+                ),
+            }
+        })
+        .collect()
 }
 
 fn value(v: Option<f64>, unit: &str) -> String {
@@ -121,7 +178,8 @@ fn row(c: &Comparison, unit_name: &str) -> ComparisonRow {
         ci,
         p,
         enough: c.effect.is_some(),
-        significant: c.effect.is_some_and(|e| e.p_value < ALPHA),
+        significant: c.p_adjusted.is_some_and(|p| p < ALPHA),
+        p_adjusted: c.p_adjusted.map(p_value).unwrap_or_default(),
         better,
         n: format!("{} / {} {unit_name}", c.control_n, c.treatment_n),
         method: c.method.label().to_string(),
@@ -264,6 +322,11 @@ pub fn view(s: &Statistics) -> StatsView {
         treatment_vs_control: rows(&s.treatment_vs_control.overall),
         segments,
         gains,
+        cuped: cuped_rows(s),
+        holm: format!(
+            "A difference is marked real when p < 0.05 after Holm's correction over the {} comparisons of this section (every metric, overall and per segment), so that reading many at once does not make noise look real; the intervals are each 95 %.",
+            s.holm_family
+        ),
     }
 }
 
@@ -283,6 +346,7 @@ mod tests {
             control_n: 400,
             treatment_n: 3600,
             effect,
+            p_adjusted: effect.map(|e| e.p_value),
         }
     }
 

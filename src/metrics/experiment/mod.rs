@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::frames::{SCORE, SEGMENT, TS, USER_ID};
 use crate::metrics::fold::{self, Days, Histogram};
 use crate::rollups::Merged;
-use crate::stats::{self, Effect, MIN_UNITS, Method, Moments, QuantileArm, RatioMoments, Srm};
+use crate::stats::{self, Cuped, Effect, MIN_UNITS, Method, Moments, Paired, QuantileArm, RatioMoments, Srm};
 
 /// A rate (5xx, complaints) needs at least this many events in each arm for
 /// its normal approximation; fewer is "not enough data".
@@ -131,6 +131,21 @@ pub struct Groups {
     pub latencies: BTreeMap<(Arm, String), Histogram>,
     /// The same per arm over every segment.
     pub latencies_overall: BTreeMap<Arm, Histogram>,
+    /// Per arm (control, treatment): each user's period value paired with
+    /// their baseline-window value, for CUPED.
+    pub cuped: BTreeMap<Arm, CupedSums>,
+}
+
+/// The CUPED inputs of one arm: per user, origin calls per request and mean
+/// latency in the period (post) with the same in the baseline window (pre).
+/// A user without baseline requests gets the mean baseline value of the
+/// users who have one, so that the adjustment leaves them as they are.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CupedSums {
+    pub origin: Paired,
+    pub latency: Paired,
+    /// Users with baseline requests.
+    pub with_history: u64,
 }
 
 /// The latency quantiles compared.
@@ -191,14 +206,14 @@ impl Arms {
 }
 
 /// Per-user sums per arm and segment, in a fixed order (so a rerun gives
-/// the same last digit).
-fn request_sums(m: &Merged, arms: &Arms) -> BTreeMap<(Arm, String), ArmSums> {
+/// the same last digit), and the arms' CUPED pairs.
+fn request_sums(m: &Merged, arms: &Arms) -> (BTreeMap<(Arm, String), ArmSums>, BTreeMap<Arm, CupedSums>) {
     let per_user = fold::user_sums(m, &user_windows(arms.period, arms.baseline), |u| {
         Some((arms.of(u.day, u.segment, u.enabled)?, u.segment))
     });
     let mut out: BTreeMap<(Arm, String), ArmSums> = BTreeMap::new();
-    for (((arm, seg), _user), u) in per_user {
-        let a = out.entry((arm, m.segments[seg as usize].clone())).or_default();
+    for (((arm, seg), _user), u) in &per_user {
+        let a = out.entry((*arm, m.segments[*seg as usize].clone())).or_default();
         let k = u.rows as f64;
         a.units += 1;
         a.requests.n += 1.0;
@@ -217,6 +232,47 @@ fn request_sums(m: &Merged, arms: &Arms) -> BTreeMap<(Arm, String), ArmSums> {
         if k > 0.0 {
             a.latency_between += u.latency_sum * u.latency_sum / k;
         }
+    }
+    (out, cuped_sums(&per_user))
+}
+
+/// Each user's (origin calls per request, mean latency) per arm over every
+/// segment, paired with their baseline values (see [`CupedSums`]).
+fn cuped_sums(per_user: &[(((Arm, u16), u32), crate::rollups::merged::UserDay)]) -> BTreeMap<Arm, CupedSums> {
+    // (arm, user) → (rows, origin calls, latency sum), over the user's segments.
+    let mut users: BTreeMap<(Arm, u32), (f64, f64, f64)> = BTreeMap::new();
+    for (((arm, _), user), u) in per_user {
+        let e = users.entry((*arm, *user)).or_default();
+        e.0 += u.rows as f64;
+        e.1 += u.upstream as f64;
+        e.2 += u.latency_sum;
+    }
+    let per_request = |t: &(f64, f64, f64)| (t.0 > 0.0).then(|| (t.1 / t.0, t.2 / t.0));
+    let pre: BTreeMap<u32, (f64, f64)> = users
+        .iter()
+        .filter(|((arm, _), _)| *arm == Arm::Baseline)
+        .filter_map(|((_, user), t)| Some((*user, per_request(t)?)))
+        .collect();
+    let compared = |arm: Arm| arm == Arm::Control || arm == Arm::Treatment;
+    // The mean baseline value of the compared users who have one.
+    let (mut n, mut origin, mut latency) = (0.0, 0.0, 0.0);
+    for ((_, user), _) in users.iter().filter(|((arm, _), _)| compared(*arm)) {
+        if let Some((o, l)) = pre.get(user) {
+            n += 1.0;
+            origin += o;
+            latency += l;
+        }
+    }
+    let fill = if n > 0.0 { (origin / n, latency / n) } else { (0.0, 0.0) };
+    let mut out: BTreeMap<Arm, CupedSums> = BTreeMap::new();
+    for ((arm, user), t) in users.iter().filter(|((arm, _), _)| compared(*arm)) {
+        let Some((o, l)) = per_request(t) else { continue };
+        let history = pre.get(user);
+        let (po, pl) = history.copied().unwrap_or(fill);
+        let c = out.entry(*arm).or_default();
+        c.origin.add(o, po);
+        c.latency.add(l, pl);
+        c.with_history += u64::from(history.is_some());
     }
     out
 }
@@ -335,11 +391,13 @@ pub fn user_windows(period: Days, baseline: Days) -> Vec<Days> {
 pub fn groups(m: &Merged, feedback: &DataFrame, period: Days, baseline: Days, tz: Tz) -> Result<Groups> {
     let arms = Arms::new(m, period, baseline);
     let (latencies, latencies_overall) = latencies(m, &arms);
+    let (requests, cuped) = request_sums(m, &arms);
     Ok(Groups {
-        requests: request_sums(m, &arms),
+        requests,
         feedback: feedback_sums(m, feedback, &arms, tz)?,
         latencies,
         latencies_overall,
+        cuped,
     })
 }
 
@@ -360,6 +418,9 @@ pub struct Comparison {
     /// None: not enough data (fewer than [`MIN_UNITS`] on a side, or no
     /// variance).
     pub effect: Option<Effect>,
+    /// The p-value after Holm's correction over every comparison of the
+    /// section ([`Statistics::comparisons`]); None without an effect.
+    pub p_adjusted: Option<f64>,
 }
 
 impl Comparison {
@@ -413,6 +474,7 @@ fn compare(s: &Sides) -> Vec<Comparison> {
             control_n: cn,
             treatment_n: tn,
             effect,
+            p_adjusted: None,
         });
     }
     // Quantiles from the merged histograms, with rank intervals widened by
@@ -454,6 +516,7 @@ fn compare(s: &Sides) -> Vec<Comparison> {
             control_n: cn,
             treatment_n: tn,
             effect,
+            p_adjusted: None,
         });
     }
     let answers = |a: Option<&ScoreSums>| a.map_or(0, |a| a.scores.n as u64);
@@ -475,6 +538,7 @@ fn compare(s: &Sides) -> Vec<Comparison> {
             (Some(c), Some(t)) if enough_fb => stats::welch(&c.scores, &t.scores),
             _ => None,
         },
+        p_adjusted: None,
     });
     let share = |a: Option<&ScoreSums>| a.filter(|a| a.scores.n > 0.0).map(|a| a.complaints as f64 / a.scores.n);
     out.push(Comparison {
@@ -492,8 +556,69 @@ fn compare(s: &Sides) -> Vec<Comparison> {
             }
             _ => None,
         },
+        p_adjusted: None,
     });
     out
+}
+
+/// A treatment-against-control comparison with and without each user's
+/// baseline value as covariate (CUPED).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CupedComparison {
+    pub metric: &'static str,
+    pub label: &'static str,
+    /// `ratio` (origin calls per request) or `ms`.
+    pub unit: &'static str,
+    /// Users per arm (control, treatment), and of them with baseline requests.
+    pub users: [u64; 2],
+    pub with_history: [u64; 2],
+    /// θ, the effects without and with the adjustment and the variance
+    /// reduction (None: not enough users, or nothing to adjust by).
+    #[serde(flatten)]
+    pub cuped: Option<Cuped>,
+}
+
+/// CUPED on the per-user metrics of the two arms: at least [`MIN_UNITS`]
+/// users in each, and two with baseline history (else unadjusted only).
+fn cuped_comparisons(g: &Groups) -> Vec<CupedComparison> {
+    let (c, t) = (
+        g.cuped.get(&Arm::Control).copied().unwrap_or_default(),
+        g.cuped.get(&Arm::Treatment).copied().unwrap_or_default(),
+    );
+    let metrics: [(&'static str, &'static str, &'static str, fn(&CupedSums) -> Paired); 2] = [
+        (
+            "origin_calls_per_request",
+            "Origin calls per request (per user)",
+            "ratio",
+            |a| a.origin,
+        ),
+        ("mean_latency_ms", "Mean latency (per user)", "ms", |a| a.latency),
+    ];
+    metrics
+        .into_iter()
+        .map(|(metric, label, unit, pick)| {
+            let (pc, pt) = (pick(&c), pick(&t));
+            let users = [pc.post.n as u64, pt.post.n as u64];
+            let enough = users.iter().all(|n| *n >= MIN_UNITS);
+            let mut cuped = enough.then(|| stats::cuped(&pc, &pt));
+            if c.with_history + t.with_history < 2
+                && let Some(x) = cuped.as_mut()
+            {
+                // Nobody to learn θ from: the unadjusted comparison only.
+                x.theta = 0.0;
+                x.adjusted = None;
+                x.variance_reduction = None;
+            }
+            CupedComparison {
+                metric,
+                label,
+                unit,
+                users,
+                with_history: [c.with_history, t.with_history],
+                cuped,
+            }
+        })
+        .collect()
 }
 
 /// Treatment against control overall and per segment (segments where both
@@ -532,6 +657,11 @@ pub struct Statistics {
     pub treatment_vs_control: ArmComparison,
     /// Baseline B against E of the period, overall.
     pub before_after: Vec<Comparison>,
+    /// Treatment against control per user, with and without CUPED.
+    pub cuped: Vec<CupedComparison>,
+    /// How many comparisons Holm's correction ran over (every one with an
+    /// effect, in `before_after` and `treatment_vs_control`).
+    pub holm_family: usize,
 }
 
 /// Latency quantiles come from the merged log-bucketed histograms: each
@@ -545,6 +675,26 @@ pub struct QuantileInfo {
 }
 
 impl Statistics {
+    /// Every comparison of the section, mutably: before/after, then
+    /// treatment against control overall and per segment.
+    fn comparisons(&mut self) -> impl Iterator<Item = &mut Comparison> {
+        self.before_after
+            .iter_mut()
+            .chain(self.treatment_vs_control.overall.iter_mut())
+            .chain(self.treatment_vs_control.segments.values_mut().flatten())
+    }
+
+    /// Holm's correction over every comparison with an effect.
+    fn adjust(&mut self) {
+        let p: Vec<f64> = self.comparisons().filter_map(|c| c.effect.map(|e| e.p_value)).collect();
+        let adjusted = stats::sequential::holm(&p);
+        self.holm_family = p.len();
+        let mut next = adjusted.into_iter();
+        for c in self.comparisons().filter(|c| c.effect.is_some()) {
+            c.p_adjusted = next.next();
+        }
+    }
+
     /// The before/after comparison of `metric`.
     pub fn before_after(&self, metric: &str) -> Option<&Comparison> {
         self.before_after.iter().find(|c| c.metric == metric)
@@ -617,7 +767,7 @@ pub fn analyze(g: &Groups, planned_share: Option<f64>) -> Statistics {
             segments: srm_segments,
         }
     });
-    Statistics {
+    let mut out = Statistics {
         confidence: stats::CONFIDENCE,
         min_units: MIN_UNITS,
         quantiles: QuantileInfo {
@@ -627,7 +777,11 @@ pub fn analyze(g: &Groups, planned_share: Option<f64>) -> Statistics {
         srm,
         treatment_vs_control: ArmComparison { overall: tvc, segments },
         before_after,
-    }
+        cuped: cuped_comparisons(g),
+        holm_family: 0,
+    };
+    out.adjust();
+    out
 }
 
 #[cfg(test)]

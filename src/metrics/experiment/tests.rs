@@ -271,3 +271,85 @@ fn a_flag_leaked_to_a_few_users_makes_no_controls_of_the_rest() {
     assert_eq!(g.requests[&(Arm::Control, "d".to_string())].units, 2);
     assert_eq!(g.requests[&(Arm::Treatment, "d".to_string())].units, 4);
 }
+
+#[test]
+fn cuped_pairs_each_users_period_with_their_baseline_by_hand() {
+    use crate::rollups::merged::UserDay;
+    let ud = |rows, upstream, latency_sum| UserDay {
+        rows,
+        upstream,
+        latency_sum,
+        ..Default::default()
+    };
+    // Baseline: u1 2 requests, 2 calls, 200 ms in all (1 call, 100 ms a
+    // request); u2 1 request, 3 calls, 300 ms. Control: u4 1 request, 1
+    // call, 150 ms, no baseline. Treatment: u1 in two segments (1 + 1
+    // requests, 2 calls, 40 ms → 1 call, 20 ms a request); u2 1 request, 0
+    // calls, 5 ms.
+    let per_user = vec![
+        (((Arm::Baseline, 0), 1), ud(2, 2, 200.0)),
+        (((Arm::Baseline, 0), 2), ud(1, 3, 300.0)),
+        (((Arm::Control, 0), 4), ud(1, 1, 150.0)),
+        (((Arm::Treatment, 0), 1), ud(1, 1, 10.0)),
+        (((Arm::Treatment, 1), 1), ud(1, 1, 30.0)),
+        (((Arm::Treatment, 0), 2), ud(1, 0, 5.0)),
+    ];
+    let c = cuped_sums(&per_user);
+    let t = c[&Arm::Treatment];
+    // Treatment origin: post 1 and 0, pre 1 and 3; Σ post·pre = 1·1 + 0·3 = 1.
+    assert_eq!(
+        (t.origin.post.n, t.origin.post.sum, t.origin.post.sum_sq),
+        (2.0, 1.0, 1.0)
+    );
+    assert_eq!(
+        (t.origin.pre.sum, t.origin.pre.sum_sq, t.origin.cross),
+        (4.0, 10.0, 1.0)
+    );
+    // Latency: post 20 and 5, pre 100 and 300: Σ post·pre = 2,000 + 1,500.
+    assert_eq!((t.latency.post.sum, t.latency.cross), (25.0, 3500.0));
+    assert_eq!(t.with_history, 2);
+    // u4 has no baseline: the mean of u1's and u2's, (1 + 3)/2 = 2 calls and
+    // (100 + 300)/2 = 200 ms, so θ·(x − x̄) leaves it nearly as it is.
+    let k = c[&Arm::Control];
+    assert_eq!((k.origin.pre.sum, k.latency.pre.sum, k.with_history), (2.0, 200.0, 0));
+    assert_eq!(k.origin.cross, 2.0);
+    assert!(!c.contains_key(&Arm::Baseline));
+}
+
+#[test]
+fn holm_runs_over_every_comparison_of_the_section() {
+    let effect = |p| Effect {
+        abs: 1.0,
+        abs_ci: [0.5, 1.5],
+        rel: None,
+        rel_ci: None,
+        p_value: p,
+    };
+    let cmp = |p: Option<f64>| Comparison {
+        metric: "m",
+        label: "m",
+        unit: "ms",
+        method: Method::Welch,
+        control: None,
+        treatment: None,
+        control_n: 0,
+        treatment_n: 0,
+        effect: p.map(effect),
+        p_adjusted: None,
+    };
+    let mut s = Statistics {
+        before_after: vec![cmp(Some(0.01)), cmp(None)],
+        treatment_vs_control: ArmComparison {
+            overall: vec![cmp(Some(0.04))],
+            segments: [("a".to_string(), vec![cmp(Some(0.03))])].into(),
+        },
+        ..Default::default()
+    };
+    s.adjust();
+    // Three p-values: 0.01 → 0.03, 0.03 → 0.06, 0.04 → max(0.06, 0.04) = 0.06.
+    assert_eq!(s.holm_family, 3);
+    assert_eq!(s.before_after[0].p_adjusted, Some(0.03));
+    assert_eq!(s.before_after[1].p_adjusted, None);
+    assert_eq!(s.treatment_vs_control.overall[0].p_adjusted, Some(0.06));
+    assert_eq!(s.treatment_vs_control.segments["a"][0].p_adjusted, Some(0.06));
+}
