@@ -236,9 +236,12 @@ fn request_sums(m: &Merged, arms: &Arms) -> (BTreeMap<(Arm, String), ArmSums>, B
     (out, cuped_sums(&per_user))
 }
 
+/// One user's sums in one arm and segment.
+type PerUser = (((Arm, u16), u32), crate::rollups::merged::UserDay);
+
 /// Each user's (origin calls per request, mean latency) per arm over every
 /// segment, paired with their baseline values (see [`CupedSums`]).
-fn cuped_sums(per_user: &[(((Arm, u16), u32), crate::rollups::merged::UserDay)]) -> BTreeMap<Arm, CupedSums> {
+fn cuped_sums(per_user: &[PerUser]) -> BTreeMap<Arm, CupedSums> {
     // (arm, user) → (rows, origin calls, latency sum), over the user's segments.
     let mut users: BTreeMap<(Arm, u32), (f64, f64, f64)> = BTreeMap::new();
     for (((arm, _), user), u) in per_user {
@@ -578,6 +581,9 @@ pub struct CupedComparison {
     pub cuped: Option<Cuped>,
 }
 
+/// A per-user metric: key, label, unit and its pairs.
+type CupedMetric = (&'static str, &'static str, &'static str, fn(&CupedSums) -> Paired);
+
 /// CUPED on the per-user metrics of the two arms: at least [`MIN_UNITS`]
 /// users in each, and two with baseline history (else unadjusted only).
 fn cuped_comparisons(g: &Groups) -> Vec<CupedComparison> {
@@ -585,7 +591,7 @@ fn cuped_comparisons(g: &Groups) -> Vec<CupedComparison> {
         g.cuped.get(&Arm::Control).copied().unwrap_or_default(),
         g.cuped.get(&Arm::Treatment).copied().unwrap_or_default(),
     );
-    let metrics: [(&'static str, &'static str, &'static str, fn(&CupedSums) -> Paired); 2] = [
+    let metrics: [CupedMetric; 2] = [
         (
             "origin_calls_per_request",
             "Origin calls per request (per user)",
