@@ -163,3 +163,50 @@ fn a_mistyped_reading_is_one_line_naming_the_key() {
     assert!(err.contains("rollout.decide_on") && err.contains("evidense"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+/// The weekly report under the evidence reading: its gate box says what is
+/// unclear and why, and metrics.json's gate carries the evidence.
+#[test]
+fn the_weekly_report_shows_the_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    phase_log(dir.path(), 20, 10, 3, "evidence");
+    let out = cacheroi(dir.path())
+        .args([
+            "-q",
+            "weekly",
+            "--config",
+            "data/cacheroi.toml",
+            "--week",
+            "2026-W41",
+            "--out",
+            "out",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let md = fs::read_to_string(dir.path().join("out/weekly/2026-W41/summary.md")).unwrap();
+    assert!(md.contains("**Rollout gate: HOLD**"), "{md}");
+    assert!(
+        md.contains("| … unclear | rollback trigger | Error rate \\(5xx\\) above 1.00 % | 1.50 % errors in 200 requests: could be"),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "Judged on the evidence: intervals over the phase's data so far (2026-10-05 to 2026-10-11, 200 requests"
+        ),
+        "{md}"
+    );
+    let html = fs::read_to_string(dir.path().join("out/weekly/2026-W41/summary.html")).unwrap();
+    assert!(html.contains("… unclear") && html.contains("will tell"), "summary.html");
+    let m: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("out/weekly/2026-W41/metrics.json")).unwrap())
+            .unwrap();
+    let t = trigger(&m["gate"]);
+    assert_eq!(
+        (t["evidence"].as_str(), t["holds"].is_null()),
+        (Some("unclear"), true),
+        "{t}"
+    );
+    assert!(t["needed_requests"].as_u64().is_some(), "{t}");
+    assert_eq!(m["gate"]["verdict"], "hold");
+}
