@@ -37,9 +37,9 @@ fn ratio(units: &[(f64, f64)]) -> RatioMoments {
     }
 }
 
-#[test]
-fn delta_method_ratio_matches_gbstats() {
-    // Per user: (origin calls, requests).
+/// Per user (origin calls, requests): control and treatment of
+/// scripts/stats_reference.py's delta-method section.
+fn delta_users() -> (RatioMoments, RatioMoments) {
     let c = ratio(&[(3.0, 2.0), (5.0, 4.0), (2.0, 2.0), (7.0, 5.0), (4.0, 3.0), (6.0, 4.0)]);
     let t = ratio(&[
         (1.0, 2.0),
@@ -50,6 +50,12 @@ fn delta_method_ratio_matches_gbstats() {
         (2.0, 4.0),
         (1.0, 1.0),
     ]);
+    (c, t)
+}
+
+#[test]
+fn delta_method_ratio_matches_gbstats() {
+    let (c, t) = delta_users();
     // Control 27/20 = 1.35 calls per request, treatment 10/21.
     assert_eq!(c.value(), Some(1.35));
     let e = delta_ratio(&c, &t).expect("effect");
@@ -275,16 +281,7 @@ fn quantile_intervals_hold_a_known_effect_without_clustering() {
 #[test]
 fn confidence_sequence_matches_gbstats() {
     // The delta-method users above, gbstats SequentialTwoSidedTTest.
-    let c = ratio(&[(3.0, 2.0), (5.0, 4.0), (2.0, 2.0), (7.0, 5.0), (4.0, 3.0), (6.0, 4.0)]);
-    let t = ratio(&[
-        (1.0, 2.0),
-        (2.0, 4.0),
-        (0.0, 2.0),
-        (3.0, 5.0),
-        (1.0, 3.0),
-        (2.0, 4.0),
-        (1.0, 1.0),
-    ]);
+    let (c, t) = delta_users();
     let seq = |tuning| sequential::Sequential { alpha: 0.05, tuning };
     // absolute, tuning 5000: ci [-2.4328925960571333, 0.6852735484380855], p 0.39297314209180256
     let e = delta_ratio_sequential(&c, &t, &seq(5000.0)).expect("effect");

@@ -23,20 +23,8 @@ fn close(a: &Value, b: f64) {
 /// The sample's files with the request log replaced by `rows` (CSV lines
 /// after the header) and a feedback row appended.
 fn tiny(dir: &Path, rows: &[&str], feedback: &str) {
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"),
-        &dir.join("data"),
-    );
-    let requests = dir.join("data/requests");
-    fs::remove_dir_all(&requests).unwrap();
-    fs::create_dir_all(&requests).unwrap();
-    let mut csv =
-        String::from("ts,customer_id,user_id,endpoint,status,latency_ms,cache_status,cache_enabled,upstream_calls\n");
-    for r in rows {
-        csv.push_str(r);
-        csv.push('\n');
-    }
-    fs::write(requests.join("requests-tiny.csv"), csv).unwrap();
+    let rows: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+    super::sample_with_log(dir, "tiny", &rows);
     let mut fb = fs::read_to_string(dir.join("data/feedback.csv")).unwrap();
     fb.push_str(feedback);
     fs::write(dir.join("data/feedback.csv"), fb).unwrap();

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{cacheroi, copy_dir};
+use super::{cacheroi, sample_with_log};
 
 const PLAN: &str = "rollout_phases:
   internal:
@@ -21,21 +21,9 @@ const PLAN: &str = "rollout_phases:
 /// spread over the week's seven days, the first `errors` users with one 5xx;
 /// and a baseline day of 40 requests without the cache.
 fn phase_log(dir: &Path, users: usize, per_user: usize, errors: usize, reading: &str) {
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"),
-        &dir.join("data"),
-    );
-    let requests = dir.join("data/requests");
-    fs::remove_dir_all(&requests).unwrap();
-    fs::create_dir_all(&requests).unwrap();
-    let mut csv =
-        String::from("ts,customer_id,user_id,endpoint,status,latency_ms,cache_status,cache_enabled,upstream_calls\n");
-    for i in 0..40 {
-        csv.push_str(&format!(
-            "2026-09-08T10:{:02}:00Z,c011,b{i},GET /x,200,100,,false,1\n",
-            i % 60
-        ));
-    }
+    let mut rows: Vec<String> = (0..40)
+        .map(|i| format!("2026-09-08T10:{:02}:00Z,c011,b{i},GET /x,200,100,,false,1", i % 60))
+        .collect();
     for u in 0..users {
         for r in 0..per_user {
             let day = 5 + r % 7;
@@ -44,14 +32,14 @@ fn phase_log(dir: &Path, users: usize, per_user: usize, errors: usize, reading: 
             } else {
                 (200, "HIT", 0)
             };
-            csv.push_str(&format!(
-                "2026-10-{day:02}T{:02}:{:02}:00Z,c011,u{u},GET /x,{status},10,{cache},true,{origin}\n",
+            rows.push(format!(
+                "2026-10-{day:02}T{:02}:{:02}:00Z,c011,u{u},GET /x,{status},10,{cache},true,{origin}",
                 8 + r % 10,
                 u % 60
             ));
         }
     }
-    fs::write(requests.join("requests-phase.csv"), csv).unwrap();
+    sample_with_log(dir, "phase", &rows);
     fs::write(dir.join("data/rollout-plan.yml"), PLAN).unwrap();
     let config = fs::read_to_string(dir.join("data/cacheroi.toml")).unwrap();
     let config = config.replace("[rollout]\n", &format!("[rollout]\ndecide_on = \"{reading}\"\n"));
@@ -170,20 +158,7 @@ fn a_mistyped_reading_is_one_line_naming_the_key() {
 fn the_weekly_report_shows_the_evidence() {
     let dir = tempfile::tempdir().unwrap();
     phase_log(dir.path(), 20, 10, 3, "evidence");
-    let out = cacheroi(dir.path())
-        .args([
-            "-q",
-            "weekly",
-            "--config",
-            "data/cacheroi.toml",
-            "--week",
-            "2026-W41",
-            "--out",
-            "out",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    super::ok_on_sample(dir.path(), &["-q", "weekly", "--week", "2026-W41"]);
     let md = fs::read_to_string(dir.path().join("out/weekly/2026-W41/summary.md")).unwrap();
     assert!(md.contains("**Rollout gate: HOLD**"), "{md}");
     assert!(

@@ -89,6 +89,25 @@ pub fn on_sample(dir: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// The sample's files in `dir/data` with the request log replaced by
+/// `rows` (CSV lines after the header), as `requests/requests-<name>.csv`.
+pub fn sample_with_log(dir: &Path, name: &str, rows: &[String]) {
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"),
+        &dir.join("data"),
+    );
+    let requests = dir.join("data/requests");
+    std::fs::remove_dir_all(&requests).unwrap();
+    std::fs::create_dir_all(&requests).unwrap();
+    let mut csv =
+        String::from("ts,customer_id,user_id,endpoint,status,latency_ms,cache_status,cache_enabled,upstream_calls\n");
+    for r in rows {
+        csv.push_str(r);
+        csv.push('\n');
+    }
+    std::fs::write(requests.join(format!("requests-{name}.csv")), csv).unwrap();
+}
+
 /// [`on_sample`], which must succeed (stderr shown when it does not).
 pub fn ok_on_sample(dir: &Path, args: &[&str]) -> std::process::Output {
     let out = on_sample(dir, args);
