@@ -238,20 +238,33 @@ fn request_sums(m: &Merged, arms: &Arms) -> (BTreeMap<(Arm, String), ArmSums>, B
 
 /// One user's sums in one arm and segment.
 type PerUser = (((Arm, u16), u32), crate::rollups::merged::UserDay);
+/// One user's (requests, origin calls, latency sum) in one arm.
+type UserArm = ((Arm, u32), (f64, f64, f64));
 
 /// Each user's (origin calls per request, mean latency) per arm over every
 /// segment, paired with their baseline values (see [`CupedSums`]).
 fn cuped_sums(per_user: &[PerUser]) -> BTreeMap<Arm, CupedSums> {
     // (arm, user) → (rows, origin calls, latency sum), over the user's segments.
-    let mut users: BTreeMap<(Arm, u32), (f64, f64, f64)> = BTreeMap::new();
-    for (((arm, _), user), u) in per_user {
-        let e = users.entry((*arm, *user)).or_default();
-        e.0 += u.rows as f64;
-        e.1 += u.upstream as f64;
-        e.2 += u.latency_sum;
+    // Sorted and merged rather than a tree: one entry per user and arm
+    // (a million users cost a sort, not a million tree inserts).
+    let mut rows: Vec<UserArm> = per_user
+        .iter()
+        .map(|(((arm, _), user), u)| ((*arm, *user), (u.rows as f64, u.upstream as f64, u.latency_sum)))
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    let mut users: Vec<UserArm> = Vec::with_capacity(rows.len());
+    for (key, t) in rows {
+        match users.last_mut() {
+            Some((k, e)) if *k == key => {
+                e.0 += t.0;
+                e.1 += t.1;
+                e.2 += t.2;
+            }
+            _ => users.push((key, t)),
+        }
     }
     let per_request = |t: &(f64, f64, f64)| (t.0 > 0.0).then(|| (t.1 / t.0, t.2 / t.0));
-    let pre: BTreeMap<u32, (f64, f64)> = users
+    let pre: polars::prelude::PlHashMap<u32, (f64, f64)> = users
         .iter()
         .filter(|((arm, _), _)| *arm == Arm::Baseline)
         .filter_map(|((_, user), t)| Some((*user, per_request(t)?)))
