@@ -1,4 +1,4 @@
-//! Configuration (CONTRACT §1.5): the TOML file model with unknown keys
+//! Configuration (docs/configuration.md): the TOML file model with unknown keys
 //! rejected, then validated into [`Settings`] with paths resolved against the
 //! config file's folder and every default filled in.
 
@@ -290,7 +290,7 @@ pub struct Settings {
     pub planned_share: Option<f64>,
     /// `[rollout] decide_on` with its error level and tuning.
     pub reading: crate::evaluate::week::Reading,
-    /// Target per KPI: the defaults of CONTRACT §1.5 with `[targets]`
+    /// Target per KPI: the defaults of docs/configuration.md#targets with `[targets]`
     /// applied; the KPIs of sources not configured are unmeasured.
     pub targets: crate::ground::kpi::Targets,
     pub costs: Costs,

@@ -1,9 +1,9 @@
-//! Errors that decide the exit code (CONTRACT §2): usage errors exit 2,
+//! Errors that decide the exit code (docs/guide.md#commands): usage errors exit 2,
 //! everything else that goes wrong at run time exits 1.
 
 use std::path::PathBuf;
 
-/// Exit codes of CONTRACT §2.
+/// Exit codes of docs/guide.md#commands.
 pub mod exit {
     pub const SUCCESS: i32 = 0;
     pub const RUNTIME: i32 = 1;

@@ -4,7 +4,7 @@
 //! the file format: `ts` is epoch microseconds (UTC) as `Int64`, text stays
 //! text, numbers are `Int64`/`Float64`, flags `Boolean`. Each parsed column
 //! comes with two masks, `missing` and `invalid`, from which the sources build
-//! the reject reason of CONTRACT §5.
+//! the reject reason of docs/bad-input.md.
 
 use polars::prelude::*;
 
@@ -28,7 +28,7 @@ pub const RULE: &str = "__rule";
 /// Prefix of the raw text columns kept for examples of bad rows.
 pub const RAW_PREFIX: &str = "__raw_";
 
-/// The cache statuses of CONTRACT §1.1, upper case; the canonical
+/// The cache statuses of docs/inputs.md#request-log, upper case; the canonical
 /// `cache_status` column holds their code (index + 1), null when empty.
 pub const CACHE_STATUSES: [&str; 5] = ["HIT", "STALE", "MISS", "BYPASS", "ERROR"];
 
@@ -301,7 +301,7 @@ impl Rule {
     }
 }
 
-/// The rules every source starts with, in the order of CONTRACT §5: a
+/// The rules every source starts with, in the order of docs/bad-input.md: a
 /// malformed record, then a missing and a bad time stamp.
 pub fn opening_rules(raw: &RawFile, ts: &Parsed) -> Vec<Rule> {
     use crate::quality::reason;

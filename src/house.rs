@@ -6,10 +6,10 @@
 /// Every top-level module of the crate and its stage, earliest first.
 pub const STAGES: &[(&str, &[&str])] = &[
     ("ground", &["ground", "error", "period", "stats", "fsutil"]),
-    ("sources", &["formats", "frames", "quality", "sources", "plan"]),
+    ("sources", &["formats", "frames", "quality", "sources"]),
     ("rollups", &["rollups"]),
     ("metrics", &["metrics"]),
-    ("evaluate", &["evaluate", "gate"]),
+    ("evaluate", &["evaluate"]),
     ("report", &["report"]),
     ("render", &["render"]),
     ("deliver", &["deliver"]),
@@ -126,6 +126,92 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "imports against the flow:\n{}", wrong.join("\n"));
+    }
+
+    /// Every module of [`STAGES`] is a file or folder of `src/`.
+    #[test]
+    fn the_stage_list_matches_src() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let missing: Vec<&str> = STAGES
+            .iter()
+            .flat_map(|(_, modules)| modules.iter().copied())
+            .filter(|m| !src.join(format!("{m}.rs")).is_file() && !src.join(m).is_dir())
+            .collect();
+        assert!(missing.is_empty(), "in house::STAGES but not in src/: {missing:?}");
+    }
+
+    /// GitHub's anchor of a Markdown heading: lower case, punctuation
+    /// dropped, spaces as hyphens.
+    fn slug(heading: &str) -> String {
+        heading
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter_map(|c| match c {
+                ' ' => Some('-'),
+                c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every pointer into `docs/` from the code, the tests and the docs
+    /// themselves names a file that exists and, with `#anchor`, one of its
+    /// headings; nothing cites a document outside the repository.
+    #[test]
+    fn docs_pointers_resolve_and_nothing_cites_outside_the_repository() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["src", "tests"] {
+            rust_files(&root.join(dir), &mut files);
+        }
+        let docs: Vec<_> = std::fs::read_dir(root.join("docs"))
+            .expect("docs/ is readable")
+            .map(|e| e.expect("an entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "md"))
+            .collect();
+        files.extend(docs.iter().cloned());
+        files.push(root.join("README.md"));
+        let pointer = regex::Regex::new(r"docs/([A-Za-z0-9_-]+\.md)(#[A-Za-z0-9_-]+)?").expect("a regex");
+        let link = regex::Regex::new(r"\]\(([A-Za-z0-9_-]+\.md)(#[^)\s]+)?\)").expect("a regex");
+        let heading = regex::Regex::new(r"(?m)^#+ (.+)$").expect("a regex");
+        let anchors = |doc: &Path| -> Option<Vec<String>> {
+            let text = std::fs::read_to_string(doc).ok()?;
+            Some(heading.captures_iter(&text).map(|c| slug(&c[1])).collect())
+        };
+        let outside = ["CONTRACT", "../shared", "STACK.md", "STYLE.md"];
+        let mut wrong = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file).expect("a text file");
+            let rel = file.strip_prefix(root).expect("under the root").display().to_string();
+            for word in outside.iter().filter(|w| text.contains(**w)) {
+                // This test names them to look for them.
+                if !rel.ends_with("house.rs") {
+                    wrong.push(format!("{rel}: cites `{word}`, outside the repository"));
+                }
+            }
+            let in_docs = rel.starts_with("docs/");
+            let mut targets: Vec<(String, Option<String>)> = pointer
+                .captures_iter(&text)
+                .map(|c| (c[1].to_string(), c.get(2).map(|a| a.as_str()[1..].to_string())))
+                .collect();
+            if in_docs {
+                targets.extend(
+                    link.captures_iter(&text)
+                        .map(|c| (c[1].to_string(), c.get(2).map(|a| a.as_str()[1..].to_string()))),
+                );
+            }
+            for (doc, anchor) in targets {
+                match (anchors(&root.join("docs").join(&doc)), anchor) {
+                    (None, _) => wrong.push(format!("{rel}: docs/{doc} does not exist")),
+                    (Some(list), Some(a)) if !list.contains(&a) => {
+                        wrong.push(format!("{rel}: docs/{doc}#{a} is no heading of it"))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 
     /// Every file of templates/ is bundled into the binary (build.rs), so a

@@ -1,5 +1,5 @@
 //! cacheroi: parse the command line, run the command, print the error chain
-//! and map it to the exit code of CONTRACT §2.
+//! and map it to the exit code of docs/guide.md#commands.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;

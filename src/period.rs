@@ -1,4 +1,4 @@
-//! Periods in the report time zone (CONTRACT §4): an ISO week is
+//! Periods in the report time zone (docs/kpis.md#periods-windows-and-the-baseline): an ISO week is
 //! `[Monday 00:00, next Monday 00:00)` wall-clock in the zone, turned into UTC
 //! instants so that filtering rows is a comparison of epoch microseconds.
 
@@ -66,7 +66,7 @@ impl Period {
         }
     }
 
-    /// Length in local calendar days: days(P) of CONTRACT §4 (7 for a week,
+    /// Length in local calendar days: days(P) of docs/kpis.md#periods-windows-and-the-baseline (7 for a week,
     /// also across a DST change).
     pub fn days(&self) -> i64 {
         (self.end_date - self.start_date).num_days()

@@ -1,4 +1,4 @@
-//! Data quality (CONTRACT §3 `data_quality`, §5): rows read and rejected, by
+//! Data quality (`data_quality` of docs/metrics-json.md, docs/bad-input.md): rows read and rejected, by
 //! reason, with the first examples pointing at file and line.
 
 use std::collections::BTreeMap;
@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::formats::Location;
 
-/// The reject reasons of CONTRACT §5, in the order they are tested, plus
+/// The reject reasons of docs/bad-input.md, in the order they are tested, plus
 /// `malformed_row` for a record that is not a row at all (a torn NDJSON line).
 pub mod reason {
     pub const MALFORMED_ROW: &str = "malformed_row";
@@ -18,7 +18,7 @@ pub mod reason {
     pub const UNKNOWN_CACHE_STATUS: &str = "unknown_cache_status";
     pub const SCORE_OUT_OF_RANGE: &str = "score_out_of_range";
 
-    /// Every reason, in the order of CONTRACT §5.
+    /// Every reason, in the order of docs/bad-input.md.
     pub const ALL: [&str; 7] = [
         MALFORMED_ROW,
         MISSING_VALUE,
@@ -93,7 +93,7 @@ impl SourceQuality {
     }
 }
 
-/// `data_quality` of metrics.json: the totals of CONTRACT §3 over requests and
+/// `data_quality` of metrics.json: the totals of docs/metrics-json.md over requests and
 /// feedback, then each source on its own.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DataQuality {
@@ -122,7 +122,7 @@ impl DataQuality {
         self
     }
 
-    /// Rejections in the order of CONTRACT §5, reasons with none left out.
+    /// Rejections in the order of docs/bad-input.md, reasons with none left out.
     pub fn reasons(&self) -> Vec<ReasonCount> {
         reason::ALL
             .iter()

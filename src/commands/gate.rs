@@ -1,6 +1,6 @@
 //! `cacheroi gate`: the rollout plan's phase for a week, its success criteria
 //! and every rollback trigger so far, evaluated on that week's KPIs
-//! restricted to the phase's segments (CONTRACT §6).
+//! restricted to the phase's segments (docs/gate.md).
 
 use std::collections::BTreeMap;
 

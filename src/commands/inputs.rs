@@ -74,7 +74,7 @@ pub fn customers_table(settings: &Settings) -> Result<Option<DataFrame>> {
     }
 }
 
-/// Read every input of a report (CONTRACT §1); a missing file or column is
+/// Read every input of a report (docs/inputs.md); a missing file or column is
 /// an error naming it, before anything is computed.
 /// `endpoints`: also read the rollups' per-endpoint table (the weekly report).
 /// `redis`: the ranges whose Redis figures the command shows (read from

@@ -54,7 +54,7 @@ async fn capture_all(targets: Vec<Target>, limits: Limits) -> Vec<Captured> {
     failed
 }
 
-/// The store line of a capture (CONTRACT §1.4), or a failure record.
+/// The store line of a capture (docs/inputs.md#redis-snapshot-store), or a failure record.
 pub fn store_line(c: &Captured) -> String {
     let ts = c.ts.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     match &c.outcome {

@@ -1,4 +1,4 @@
-//! Atomic output (CONTRACT §3): every file is written to a temporary file in
+//! Atomic output (docs/bad-input.md: nothing half-written): every file is written to a temporary file in
 //! the same folder, then renamed over the target, so a reader never sees a
 //! half-written report and a failed run leaves the previous one intact.
 

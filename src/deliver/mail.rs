@@ -1,4 +1,4 @@
-//! E-mail delivery of a rendered report (CONTRACT §2 `send`, §1.5 `[email]`):
+//! E-mail delivery of a rendered report (docs/guide.md#e-mail-and-cron-send-run, docs/configuration.md#email):
 //! a multipart message whose HTML part shows the charts as inline PNG parts
 //! referenced by `cid:` (not SVG, not data URIs, which Gmail and Outlook
 //! drop), a plain-text part, attachments, and SMTP over lettre with none /

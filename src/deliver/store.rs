@@ -1,4 +1,4 @@
-//! Appending to the Redis snapshot store (CONTRACT §1.4) safely: every writer
+//! Appending to the Redis snapshot store (docs/inputs.md#redis-snapshot-store) safely: every writer
 //! takes an exclusive lock on `<store>.lock`, so two captures that overlap
 //! (cron and a manual run) never interleave; each batch is one `write` of
 //! whole lines followed by `fsync`; a torn last line left by an older crash

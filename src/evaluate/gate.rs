@@ -1,4 +1,4 @@
-//! Rollout gate (CONTRACT §6): the criteria of the product owner's plan,
+//! Rollout gate (docs/gate.md): the criteria of the product owner's plan,
 //! parsed into checks and evaluated on a week's KPIs.
 
 use std::collections::BTreeMap;
@@ -309,7 +309,7 @@ impl Verdict {
         }
     }
 
-    /// CONTRACT §2: 0 proceed, 3 hold, 4 rollback.
+    /// docs/gate.md#how-the-gate-decides: 0 proceed, 3 hold, 4 rollback.
     pub fn exit_code(self) -> i32 {
         match self {
             Verdict::Proceed => 0,

@@ -1,4 +1,4 @@
-//! Targets → status (CONTRACT §3): `met`, `at_risk` (missed by less than 10 %
+//! Targets → status (docs/kpis.md#targets-and-status): `met`, `at_risk` (missed by less than 10 %
 //! of the target, relative), `missed`, or `no_data` when the KPI has no value.
 
 pub mod conformance;
@@ -42,7 +42,7 @@ impl Status {
 pub const AT_RISK_MARGIN: f64 = 0.10;
 
 /// Status of a KPI against its target; `None` when the KPI has no target
-/// (CONTRACT §3: `target: null, status: null`) unless the value is missing.
+/// (docs/kpis.md#targets-and-status: `target: null, status: null`) unless the value is missing.
 pub fn status(kpi: Kpi, value: Option<f64>, target: Option<f64>) -> Option<Status> {
     let Some(v) = value else {
         return Some(Status::NoData);

@@ -1,4 +1,4 @@
-//! The product owner's rollout plan (CONTRACT §6): phases with their rollout
+//! The product owner's rollout plan (docs/gate.md#the-plan): phases with their rollout
 //! weeks, segments, features, success criteria and rollback triggers, in the
 //! order written.
 

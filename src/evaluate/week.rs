@@ -1,6 +1,6 @@
 //! The gate of a week: the rollout plan's phase for it, its success
 //! criteria and every rollback trigger so far, evaluated on that week's KPIs
-//! restricted to the phase's segments (CONTRACT §6).
+//! restricted to the phase's segments (docs/gate.md).
 
 use std::collections::BTreeMap;
 
@@ -277,7 +277,7 @@ fn outcome(plan: &Plan, phase: Phase, j: &Judged, judge: impl Fn(&str, &'static 
 #[cfg(test)]
 mod tests {
     //! A phase's cost savings carry the Redis cost by the phase's share of
-    //! the week's |E| (CONTRACT §4), and the verdict depends on it.
+    //! the week's |E| (docs/kpis.md#segments-and-customers), and the verdict depends on it.
     //!
     //! Costs: origin_call_cost 1, Redis 36.5 a month → 36.5 × 12 / 365 × 7 =
     //! 8.4 for the week. Baseline (cache off): segments a and b, one origin

@@ -1,4 +1,4 @@
-//! Input formats (CONTRACT §1): CSV, NDJSON and Parquet, chosen by extension,
+//! Input formats (docs/inputs.md): CSV, NDJSON and Parquet, chosen by extension,
 //! with `.gz` and `.zst` compression for the text formats. Each reader turns
 //! one file into a [`RawFile`]: a frame of only the columns a source asks for
 //! (matched case-insensitively, named as asked; text formats as strings,

@@ -1,4 +1,4 @@
-//! The KPI names of CONTRACT §4. The key string is at once the JSON key in
+//! The KPI names of docs/kpis.md. The key string is at once the JSON key in
 //! metrics.json, the key under `[targets]` and the template variable.
 
 use serde::Serialize;
@@ -40,7 +40,7 @@ impl Unit {
 
 macro_rules! kpis {
     ($( $variant:ident => $key:literal, $label:literal, $unit:ident, $dir:ident, $target:expr; )*) => {
-        /// One KPI of CONTRACT §4.
+        /// One KPI of docs/kpis.md.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         pub enum Kpi { $( #[serde(rename = $key)] $variant, )* }
 
@@ -54,7 +54,7 @@ macro_rules! kpis {
             pub fn label(self) -> &'static str { match self { $( Kpi::$variant => $label, )* } }
             pub fn unit(self) -> Unit { match self { $( Kpi::$variant => Unit::$unit, )* } }
             pub fn direction(self) -> Direction { match self { $( Kpi::$variant => Direction::$dir, )* } }
-            /// The product brief's target (CONTRACT §1.5), if the KPI has one.
+            /// The product brief's target (docs/configuration.md#targets), if the KPI has one.
             pub fn default_target(self) -> Option<f64> { match self { $( Kpi::$variant => $target, )* } }
             pub fn from_key(key: &str) -> Option<Kpi> {
                 match key { $( $key => Some(Kpi::$variant), )* _ => None }
@@ -150,7 +150,7 @@ impl MissingSource {
         }
     }
 
-    /// The KPIs of CONTRACT §4 this source measures.
+    /// The KPIs (docs/kpis.md) this source measures.
     pub fn kpis(self) -> &'static [Kpi] {
         match self {
             MissingSource::Feedback => &[
@@ -181,7 +181,7 @@ impl MissingSource {
     }
 }
 
-/// The target of each KPI (CONTRACT §1.5's defaults with `[targets]`
+/// The target of each KPI (the defaults of docs/configuration.md#targets with `[targets]`
 /// applied), and the KPIs that are not measured at all because their
 /// source is not configured, with the reason. Reads as the map of targets.
 #[derive(Debug, Clone, PartialEq, Default)]

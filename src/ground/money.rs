@@ -1,7 +1,7 @@
 //! The money settings finance re-derives every figure from (`[costs]`,
 //! `[roi]`).
 
-/// Unit costs (CONTRACT §1.5 `[costs]`), in `currency`.
+/// Unit costs (docs/configuration.md#costs), in `currency`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Costs {
     pub currency: String,

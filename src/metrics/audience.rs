@@ -54,7 +54,7 @@ pub fn enterprise_savings(rows: &[super::customers::CustomerRow], days: f64) -> 
 }
 
 /// A score at or below this is a low score the support brief lists (a
-/// complaint is ≤ 2, CONTRACT's `complaints`).
+/// complaint is ≤ 2, the `complaints` of docs/kpis.md#the-kpis).
 pub const LOW_SCORE: f64 = 3.0;
 
 /// The keyword themes of a comment, in the order they are tried; a comment

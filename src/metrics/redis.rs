@@ -1,4 +1,4 @@
-//! Redis KPIs over a period (CONTRACT §4): per instance, the delta of each
+//! Redis KPIs over a period (docs/kpis.md#redis-figures): per instance, the delta of each
 //! counter between consecutive captures that both lie in P (the new value
 //! itself after a restart or when the counter went down), then summed over
 //! instances; the hit rate is the ratio of the summed deltas.

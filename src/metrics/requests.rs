@@ -1,4 +1,4 @@
-//! KPIs of CONTRACT §4 derived from sufficient statistics. Each KPI is one
+//! KPIs of docs/kpis.md#the-kpis derived from sufficient statistics. Each KPI is one
 //! small function; a KPI is `None` exactly when its formula divides by zero
 //! or takes a mean or quantile of nothing.
 

@@ -1,5 +1,5 @@
 //! The post-launch impact report over the whole rollout: view model and
-//! metrics.json (CONTRACT §3: `window` and `kpis` as the weekly one).
+//! metrics.json (docs/metrics-json.md#impact-outimpactmetricsjson: `window` and `kpis` as the weekly one).
 
 use std::collections::BTreeMap;
 

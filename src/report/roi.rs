@@ -23,7 +23,7 @@ pub struct RoiWindow {
     pub notes: Vec<String>,
 }
 
-/// roi's metrics.json (CONTRACT §3) with the whole case.
+/// roi's metrics.json (docs/metrics-json.md#roi-outroimetricsjson) with the whole case.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoiMetrics {
     pub window: RoiWindow,

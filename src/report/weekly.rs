@@ -31,7 +31,7 @@ pub struct PeriodInfo {
     pub rollout_week: Option<i64>,
 }
 
-/// metrics.json of `weekly` (CONTRACT §3), plus context a reader needs to
+/// metrics.json of `weekly` (docs/metrics-json.md#weekly-outweeklyiso-weekmetricsjson), plus context a reader needs to
 /// re-derive the figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WeeklyMetrics {
@@ -223,7 +223,7 @@ pub struct Inputs {
     pub redis_snapshots: String,
     pub files: Vec<crate::quality::FileQuality>,
     pub by_format: Vec<crate::quality::FormatGroup>,
-    /// Rejected rows by reason, in the order of CONTRACT §5.
+    /// Rejected rows by reason, in the order of docs/bad-input.md.
     pub rejections: Vec<crate::quality::ReasonCount>,
     pub examples: Vec<crate::quality::BadRow>,
 }

@@ -65,7 +65,7 @@ const COMMENTS: [&str; 14] = [
 const STALE_COMPLAINT: &str = "Status page showed yesterday's numbers all morning (stale cache?)";
 
 /// Bad request rows for day `d` (comma-separated, with segment, 10 fields),
-/// one of each reject reason of CONTRACT §5, on a few fixed days.
+/// one of each reject reason of docs/bad-input.md, on a few fixed days.
 pub fn bad_request_lines(d: i64) -> Vec<String> {
     let day = NaiveDate::from_ymd_opt(
         super::BASELINE_START.0,
@@ -185,7 +185,7 @@ pub fn write_feedback(
     Ok(path)
 }
 
-/// The product owner's rollout plan (CONTRACT §6).
+/// The product owner's rollout plan (docs/gate.md#the-plan).
 pub const ROLLOUT_PLAN: &str = r#"# Phased rollout of the Redis cache (USE_REDIS_CACHE), as agreed with the product owner.
 rollout_phases:
   phase_1_internal:

@@ -1,4 +1,4 @@
-//! Customers (CONTRACT §1.3, optional): names, tiers and the segment for rows
+//! Customers (docs/inputs.md#customers-optional): names, tiers and the segment for rows
 //! that do not carry one.
 
 use std::path::Path;
@@ -13,7 +13,7 @@ use crate::frames::{CUSTOMER_ID, SEGMENT};
 pub const NAME: &str = "name";
 pub const TIER: &str = "tier";
 pub const SEATS: &str = "seats";
-pub const ANNUAL_CONTRACT_VALUE: &str = "annual_contract_value";
+pub const ANNUAL_VALUE: &str = "annual_contract_value";
 /// Optional: where `send --report customer` mails the customer's report.
 pub const CONTACT_EMAIL: &str = "contact_email";
 /// The customers table's segment, under its own name while joining.
@@ -25,15 +25,7 @@ pub const DEFAULT_SEGMENT: &str = "general";
 /// text columns with empty values as null.
 pub fn read(path: &Path, limits: &crate::formats::Limits) -> Result<DataFrame> {
     let wanted = crate::formats::Wanted {
-        names: vec![
-            CUSTOMER_ID,
-            NAME,
-            TIER,
-            SEATS,
-            SEGMENT,
-            ANNUAL_CONTRACT_VALUE,
-            CONTACT_EMAIL,
-        ],
+        names: vec![CUSTOMER_ID, NAME, TIER, SEATS, SEGMENT, ANNUAL_VALUE, CONTACT_EMAIL],
         free_text: vec![NAME],
     };
     let raw = RawFile::open(path, &wanted, limits)?;
@@ -72,7 +64,7 @@ pub fn read(path: &Path, limits: &crate::formats::Limits) -> Result<DataFrame> {
             text(TIER),
             number(SEATS, DataType::Int64),
             text(SEGMENT),
-            number(ANNUAL_CONTRACT_VALUE, DataType::Float64),
+            number(ANNUAL_VALUE, DataType::Float64),
             text(CONTACT_EMAIL),
         ])
         .filter(col(CUSTOMER_ID).is_not_null().and(col(CUSTOMER_ID).neq(lit(""))))
@@ -82,7 +74,7 @@ pub fn read(path: &Path, limits: &crate::formats::Limits) -> Result<DataFrame> {
         .with_context(|| format!("{}: cannot read customers", path.display()))
 }
 
-/// Give every row its segment (CONTRACT §4): its own if not empty, else the
+/// Give every row its segment (docs/kpis.md#segments-and-customers): its own if not empty, else the
 /// customers table's, else `general`. Rows that all carry a segment skip the
 /// join.
 pub fn assign_segments(rows: DataFrame, customers: Option<&DataFrame>) -> Result<DataFrame> {

@@ -1,5 +1,5 @@
-//! Feedback scores (CONTRACT §1.2): survey answers, normalised with the
-//! reject reasons of CONTRACT §5 (`score_out_of_range` for scores outside
+//! Feedback scores (docs/inputs.md#feedback): survey answers, normalised with the
+//! reject reasons of docs/bad-input.md (`score_out_of_range` for scores outside
 //! their scale). Answers are whole numbers on their scale (1–5 unless the
 //! mapping names another, docs/inputs.md "Survey exports") and are kept on
 //! the 1–5 scale of the targets, as Float64.
@@ -16,7 +16,7 @@ const fn spec(name: &'static str, kind: Kind, required: bool) -> ColumnSpec {
     ColumnSpec { name, kind, required }
 }
 
-/// Columns of the feedback file, CONTRACT §1.2.
+/// Columns of the feedback file, docs/inputs.md#feedback.
 pub const COLUMNS: [ColumnSpec; 6] = [
     spec(TS, Kind::Timestamp, true),
     spec(CUSTOMER_ID, Kind::Text, true),

@@ -1,6 +1,6 @@
 //! Sources: each input turned into canonical frames. Requests and feedback go
 //! through [`ingest`], the one pass over every row that both counts bad rows
-//! (CONTRACT §5) and keeps the valid rows the reports need.
+//! (docs/bad-input.md) and keeps the valid rows the reports need.
 
 pub mod archive;
 pub mod customers;

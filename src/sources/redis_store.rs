@@ -1,4 +1,4 @@
-//! The Redis snapshot store (CONTRACT §1.4): NDJSON lines of
+//! The Redis snapshot store (docs/inputs.md#redis-snapshot-store): NDJSON lines of
 //! `{"ts", "instance", "info"}` with the raw text of `INFO everything`, parsed
 //! into typed captures. Lines that are not captures (a torn last line after a
 //! crash) are counted and shown, never fatal.

@@ -1,5 +1,5 @@
-//! The request log (CONTRACT §1.1): one row per API request, normalised into
-//! canonical columns with the reject reason of CONTRACT §5.
+//! The request log (docs/inputs.md#request-log): one row per API request, normalised into
+//! canonical columns with the reject reason of docs/bad-input.md.
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -13,7 +13,7 @@ const fn spec(name: &'static str, kind: Kind, required: bool) -> ColumnSpec {
     ColumnSpec { name, kind, required }
 }
 
-/// Columns of the request log, CONTRACT §1.1.
+/// Columns of the request log, docs/inputs.md#request-log.
 pub const COLUMNS: [ColumnSpec; 10] = [
     spec(TS, Kind::Timestamp, true),
     spec(CUSTOMER_ID, Kind::Text, true),

@@ -47,7 +47,7 @@ fn metrics_follow_the_contract_and_rows_add_up() {
     assert_eq!(m["window"]["to"], "2026-11-16");
     assert_eq!(m["window"]["days"], 42);
     let r = &m["roi"];
-    // CONTRACT §4 from its own parts: Redis 900 × 12 / 365 × 42; net = gross − Redis;
+    // docs/kpis.md#finance-roi-cacheroi-roi from its own parts: Redis 900 × 12 / 365 × 42; net = gross − Redis;
     // annualized = net × 365 / 42; ROI and payback from the 12,000 implementation cost.
     let (gross, redis, net, annual) = (
         f(&r["gross_savings"]),

@@ -1,6 +1,6 @@
 //! `weekly` on generated data, checked against figures this test computes
 //! on its own from the raw CSV rows (plain Rust, no Polars), following
-//! CONTRACT §4 word by word.
+//! docs/kpis.md word by word.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;

@@ -1,4 +1,4 @@
-//! The finance ROI of CONTRACT §4 in exact decimal arithmetic: totals and
+//! The finance ROI of docs/kpis.md#finance-roi-cacheroi-roi in exact decimal arithmetic: totals and
 //! per-customer rows, assumptions with their sources, low/base/high
 //! scenarios, a one-at-a-time sensitivity table, the break-even origin call
 //! cost, NPV, and soft benefits kept apart from hard savings.
@@ -79,7 +79,7 @@ pub struct RoiInputs {
     pub months: Vec<MonthInput>,
 }
 
-/// `roi` of metrics.json (CONTRACT §3).
+/// `roi` of metrics.json (docs/metrics-json.md#roi-outroimetricsjson).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoiFigures {
     pub origin_calls_avoided: Decimal,
