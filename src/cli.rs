@@ -257,7 +257,7 @@ pub struct InitArgs {
     #[arg(long, value_name = "FORMAT")]
     pub log_format: Option<String>,
     /// The config file to write.
-    #[arg(long, default_value = "cacheroi.toml", value_name = "FILE")]
+    #[arg(long, default_value = crate::config::LOCAL_CONFIG, value_name = "FILE")]
     pub out: PathBuf,
     /// Replace an existing file.
     #[arg(long)]

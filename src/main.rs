@@ -108,13 +108,7 @@ fn run(cli: &Cli) -> anyhow::Result<(Vec<String>, i32)> {
         Command::Inspect(args) => {
             // The configured mapping only with an explicit --config (or a
             // ./cacheroi.toml), never the bundled sample's.
-            let settings = match &cli.global.config {
-                Some(p) => Some(config::load(p)?),
-                None if std::path::Path::new("cacheroi.toml").is_file() => {
-                    Some(config::load(std::path::Path::new("cacheroi.toml"))?)
-                }
-                None => None,
-            };
+            let settings = config::explicit_or_local(cli.global.config.as_deref())?;
             (commands::inspect::run(settings.as_ref(), args)?, exit::SUCCESS)
         }
         Command::Brief(args) => (paths(commands::brief::run(&settings()?, args)?.files), exit::SUCCESS),

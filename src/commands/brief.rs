@@ -35,7 +35,7 @@ pub fn write(settings: &Settings, audience: Audience, week: IsoWeek, out: &Path)
     let plan = settings
         .rollout_plan
         .as_deref()
-        .map(crate::evaluate::plan::read)
+        .map(super::inputs::read_plan)
         .transpose()?;
     let phase_before = report.metrics.gate.as_ref().and_then(|g| {
         let w = u32::try_from(g.rollout_week - 1).ok().filter(|w| *w > 0)?;

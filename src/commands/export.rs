@@ -21,7 +21,7 @@ pub fn run(settings: &Settings, args: &ExportArgs) -> Result<Vec<String>> {
         let register = settings
             .risks
             .as_deref()
-            .map(crate::evaluate::risks::read)
+            .map(super::inputs::read_register)
             .transpose()?;
         let selector = settings
             .sources

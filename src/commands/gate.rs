@@ -39,7 +39,7 @@ pub fn read_plan(settings: &Settings) -> Result<Plan> {
         .rollout_plan
         .as_ref()
         .ok_or_else(|| anyhow!("gate needs `[rollout] plan` in {}", settings.path.display()))?;
-    crate::evaluate::plan::read(path)
+    super::inputs::read_plan(path)
 }
 
 /// Evaluate the gate for `args.week`.

@@ -10,7 +10,6 @@ use super::inputs::{WindowData, load_window};
 use crate::cli::ImpactArgs;
 use crate::config::Settings;
 use crate::evaluate::evaluate_all;
-use crate::evaluate::plan;
 use crate::metrics::fold;
 use crate::metrics::requests::{baseline, days_of, measure, measure_periods};
 use crate::period::{IsoWeek, Period};
@@ -60,7 +59,11 @@ pub fn build_from(settings: &Settings, wd: WindowData) -> Result<ImpactReport> {
     let points: Vec<metrics::trend::TrendPoint> = measured.iter().map(Into::into).collect();
     let days = metrics::daily::points(m, &data.store, trend_days, tz);
     let trend = report::weekly::trend(&ctx, &weeks, &points, &this, &base, days)?;
-    let plan = settings.rollout_plan.as_deref().map(plan::read).transpose()?;
+    let plan = settings
+        .rollout_plan
+        .as_deref()
+        .map(super::inputs::read_plan)
+        .transpose()?;
     // Each week of the window with its KPIs and, in the rollout, its gate as
     // `cacheroi gate` decides it.
     let rules = settings.gate_rules()?;
@@ -98,7 +101,11 @@ pub fn build_from(settings: &Settings, wd: WindowData) -> Result<ImpactReport> {
         });
     }
     // The risk register judged on every week of the window.
-    let register = settings.risks.as_deref().map(evaluate::risks::read).transpose()?;
+    let register = settings
+        .risks
+        .as_deref()
+        .map(super::inputs::read_register)
+        .transpose()?;
     let risks = register.as_ref().map_or_else(Vec::new, |r| {
         let cells: Vec<_> = week_rows.iter().map(|w| (w.iso_week.clone(), w.kpis.clone())).collect();
         evaluate::risks::assess(r, &cells)

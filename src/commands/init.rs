@@ -83,7 +83,7 @@ pub fn run(args: &InitArgs) -> Result<Vec<String>> {
     files.add(name.to_string_lossy().into_owned(), text.into_bytes());
     crate::deliver::files::write(&dir, &files)?;
     let config = args.out.display().to_string();
-    let explicit = if config == "cacheroi.toml" {
+    let explicit = if config == crate::config::LOCAL_CONFIG {
         String::new()
     } else {
         format!(" --config {config}")

@@ -246,3 +246,15 @@ pub fn window_of(
         extent,
     })
 }
+
+/// The rollout plan at `path`, read and parsed; errors start with the file.
+pub fn read_plan(path: &std::path::Path) -> Result<crate::evaluate::plan::Plan> {
+    let text = sources::documents::read(path, "the rollout plan")?;
+    crate::evaluate::plan::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+/// The risk register at `path`, read and parsed; errors start with the file.
+pub fn read_register(path: &std::path::Path) -> Result<crate::evaluate::risks::Register> {
+    let text = sources::documents::read(path, "the risk register")?;
+    crate::evaluate::risks::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
+}

@@ -5,7 +5,7 @@ use anyhow::Result;
 use super::Written;
 use crate::cli::WeeklyArgs;
 use crate::config::Settings;
-use crate::evaluate::{self, plan};
+use crate::evaluate;
 use crate::metrics::requests::{days_of, measure_periods};
 use crate::metrics::{self};
 use crate::period::{IsoWeek, Period, resolve_week};
@@ -74,7 +74,11 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let statistics = metrics::experiment::analyze(&groups, settings.planned_share);
     // The flags against the plan over the recent rollout weeks, and the
     // conformance KPIs of each judged week.
-    let plan = settings.rollout_plan.as_deref().map(plan::read).transpose()?;
+    let plan = settings
+        .rollout_plan
+        .as_deref()
+        .map(super::inputs::read_plan)
+        .transpose()?;
     let rules = settings.gate_rules()?;
     let flag_rules = plan.as_ref().and_then(|p| rules.flags(p));
     // The recent weeks' flags, each week's users read once; the judged weeks
@@ -97,7 +101,11 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     for (mw, f) in measured.iter_mut().zip(judged_flags) {
         mw.overall = evaluate::conformance::with_flags(&mw.overall, f.as_ref());
     }
-    let register = settings.risks.as_deref().map(evaluate::risks::read).transpose()?;
+    let register = settings
+        .risks
+        .as_deref()
+        .map(super::inputs::read_register)
+        .transpose()?;
     let risks = register.as_ref().map_or_else(Vec::new, |r| {
         // The rollout's weeks only: before it most signals have no data.
         let cells: Vec<_> = measured

@@ -2,8 +2,6 @@
 //! weeks, segments, features, success criteria and rollback triggers, in the
 //! order written.
 
-use std::path::Path;
-
 use anyhow::{Result, anyhow};
 use serde::{Deserialize, Serialize};
 
@@ -110,37 +108,12 @@ rollout_phases:
     )
 }
 
-pub const MAX_PLAN_BYTES: u64 = 256 * 1024;
 /// The most text a plan may hold once its YAML aliases are expanded: an
 /// anchor of 1 MiB referenced 10,000 times is refused, not materialised.
 pub const MAX_EXPANDED_BYTES: usize = 1 << 20;
 /// The most phases, and items per list.
 const MAX_PHASES: usize = 100;
 const MAX_ITEMS: usize = 256;
-
-pub fn read(path: &Path) -> Result<Plan> {
-    let text = read_text(path, "the rollout plan")?;
-    parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
-}
-
-/// The text of a small YAML file the operator writes (`what`: "the rollout
-/// plan"): a regular file of at most [`MAX_PLAN_BYTES`], UTF-8; errors name
-/// the file.
-pub(crate) fn read_text(path: &Path, what: &str) -> Result<String> {
-    use std::io::Read;
-    let cannot = |e: &dyn std::fmt::Display| anyhow!("{}: cannot read {what}: {e}", path.display());
-    crate::formats::check_regular_file(path).map_err(|e| anyhow!("{e}"))?;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .map_err(|e| cannot(&e))?
-        .take(MAX_PLAN_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| cannot(&e))?;
-    if bytes.len() as u64 > MAX_PLAN_BYTES {
-        return Err(cannot(&format!("larger than {} KiB", MAX_PLAN_BYTES / 1024)));
-    }
-    String::from_utf8(bytes).map_err(|_| cannot(&"not UTF-8 text"))
-}
 
 /// Start parsing a document: it may hold [`MAX_EXPANDED_BYTES`] of text.
 pub(crate) fn reset_budget() {

@@ -4,7 +4,6 @@
 //! `trigger` threshold, judged week by week on the same KPIs as the gate.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use anyhow::{Result, anyhow};
 use serde::Serialize;
@@ -145,12 +144,6 @@ pub fn parse(text: &str) -> Result<Register> {
         });
     }
     Ok(Register { escalation, risks })
-}
-
-/// Read and parse a register file; errors start with the file's name.
-pub fn read(path: &Path) -> Result<Register> {
-    let text = super::plan::read_text(path, "the risk register")?;
-    parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
 /// A risk's state in a week.

@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod customers;
+pub mod documents;
 pub mod feedback;
 pub mod inspect;
 pub mod mapping;
