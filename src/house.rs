@@ -140,6 +140,94 @@ mod tests {
         assert!(missing.is_empty(), "in house::STAGES but not in src/: {missing:?}");
     }
 
+    /// The sibling modules a file of a folder names (`super::x`), comments
+    /// left out; `super::super` is the folder's parent, not a sibling.
+    fn siblings_named(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for line in text.lines() {
+            let code = line.split("//").next().unwrap_or("");
+            let mut rest = code;
+            while let Some(at) = rest.find("super::") {
+                rest = &rest[at + "super::".len()..];
+                if rest.starts_with("super::") {
+                    rest = &rest["super::".len()..];
+                    continue;
+                }
+                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if !name.is_empty() {
+                    out.push(name);
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Inside every folder of `src/`, the files name each other without a
+    /// circle (a → b → a): each folder reads as layers too. Test modules
+    /// (`tests.rs`, `#[cfg(test)]` blocks) are left out.
+    #[test]
+    fn no_import_circle_inside_a_folder() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        let mut folders: std::collections::BTreeMap<std::path::PathBuf, Vec<(String, Vec<String>)>> =
+            Default::default();
+        for file in &files {
+            let name = file.file_stem().expect("a name").to_string_lossy().into_owned();
+            if name == "mod" || name == "tests" || name == "lib" || name == "main" {
+                continue;
+            }
+            let text = std::fs::read_to_string(file).expect("a source file");
+            let production = text.split("#[cfg(test)]").next().unwrap_or("");
+            let dir = file.parent().expect("a folder").to_path_buf();
+            folders.entry(dir).or_default().push((name, siblings_named(production)));
+        }
+        let mut circles = Vec::new();
+        for (dir, modules) in &folders {
+            let names: Vec<&str> = modules.iter().map(|(n, _)| n.as_str()).collect();
+            let edges = |m: &str| -> Vec<&str> {
+                modules
+                    .iter()
+                    .find(|(n, _)| n == m)
+                    .map(|(_, named)| {
+                        named
+                            .iter()
+                            .map(String::as_str)
+                            .filter(|x| names.contains(x) && *x != m)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            // Depth-first search for a path back to the start.
+            for start in &names {
+                let mut stack = vec![(*start, vec![*start])];
+                let mut seen = std::collections::BTreeSet::new();
+                while let Some((at, path)) = stack.pop() {
+                    for next in edges(at) {
+                        if next == *start {
+                            let mut c = path.clone();
+                            c.push(next);
+                            circles.push(format!(
+                                "{}: {}",
+                                dir.strip_prefix(&src).unwrap_or(dir).display(),
+                                c.join(" → ")
+                            ));
+                        } else if seen.insert(next) {
+                            let mut p = path.clone();
+                            p.push(next);
+                            stack.push((next, p));
+                        }
+                    }
+                }
+            }
+        }
+        circles.sort();
+        circles.dedup();
+        assert!(circles.is_empty(), "import circles:\n{}", circles.join("\n"));
+    }
+
     /// GitHub's anchor of a Markdown heading: lower case, punctuation
     /// dropped, spaces as hyphens.
     fn slug(heading: &str) -> String {

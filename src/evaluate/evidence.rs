@@ -6,52 +6,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use super::KpiCell;
-use super::gate::{Check, Op, Outcome, all_met_kpis, evaluate, parse};
+use super::gate::{Check, Evidence, OnEvidence, Op, Outcome, Wait, all_met_kpis, evaluate, parse};
+
 use crate::ground::kpi::{Direction, Kpi};
 use crate::ground::units;
 use crate::metrics::evidence::{PhaseSample, Sample};
 use crate::stats::sequential::Sequential;
-
-/// The phase's data the intervals of a gate are drawn from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Basis {
-    /// The phase's days so far: its first day to the end of the gate's week
-    /// (`to` exclusive, as every period of metrics.json).
-    pub from: String,
-    pub to: String,
-    /// Requests with the cache in those days within the phase's segments.
-    pub requests: u64,
-    /// Of them per day (null without any).
-    pub requests_per_day: Option<f64>,
-    /// The error level α and tuning of the confidence sequences.
-    pub alpha: f64,
-    pub tuning: f64,
-}
-
-/// A criterion's evidence, beside its plan-reading fields in `gate --json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OnEvidence {
-    /// [low, high] of the KPI over the phase so far (high null when
-    /// unbounded); null for an every-target check.
-    pub interval: Option<[Option<f64>; 2]>,
-    pub evidence: Evidence,
-    /// When unclear: the traffic that would settle it.
-    #[serde(flatten)]
-    pub wait: Option<Wait>,
-    /// In plain words: "1.50 % errors in 200 requests: could be 0.21 % or 4.89 %; …".
-    pub reading: String,
-}
-
-/// How much more traffic an unclear criterion needs, were its estimate to
-/// hold (null: no amount would, or the phase has no traffic to time it by).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Wait {
-    pub needed_requests: Option<u64>,
-    pub needed_days: Option<f64>,
-}
 
 /// What the evidence reading of one gate needs.
 pub struct Phase<'a> {
@@ -258,14 +219,6 @@ fn sentence(kpi: Kpi, v: f64, sample: &Sample, op: Op, t: f64, j: &Judged, phase
             format!("{head}: {range}; {}", wait_words(j, phase))
         }
     }
-}
-
-/// Whether the interval settles a criterion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Evidence {
-    Clear,
-    Unclear,
 }
 
 /// A criterion judged on its interval.

@@ -193,7 +193,7 @@ pub struct Outcome {
     /// Under `decide_on = "evidence"`: the interval and whether it settles
     /// the criterion (absent under the plan reading).
     #[serde(flatten)]
-    pub evidence: Option<super::evidence::OnEvidence>,
+    pub evidence: Option<OnEvidence>,
 }
 
 /// Evaluate one criterion on a week's KPI cells.
@@ -288,7 +288,7 @@ pub struct GateResult {
     /// Under `decide_on = "evidence"`: the phase's data the intervals are
     /// drawn from (absent under the plan reading).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<super::evidence::Basis>,
+    pub evidence: Option<Basis>,
 }
 
 /// The gate's decision.
@@ -326,11 +326,10 @@ pub fn verdict(outcomes: &[Outcome]) -> Verdict {
     if outcomes.iter().any(|o| o.kind == "rollback" && o.holds == Some(true)) {
         return Verdict::Rollback;
     }
-    if outcomes.iter().any(|o| {
-        o.evidence
-            .as_ref()
-            .is_some_and(|e| e.evidence == super::evidence::Evidence::Unclear)
-    }) {
+    if outcomes
+        .iter()
+        .any(|o| o.evidence.as_ref().is_some_and(|e| e.evidence == Evidence::Unclear))
+    {
         return Verdict::Hold;
     }
     let success = outcomes
@@ -341,6 +340,52 @@ pub fn verdict(outcomes: &[Outcome]) -> Verdict {
     } else {
         Verdict::Hold
     }
+}
+
+/// Whether the interval settles a criterion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Evidence {
+    Clear,
+    Unclear,
+}
+
+/// The phase's data the intervals of a gate are drawn from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Basis {
+    /// The phase's days so far: its first day to the end of the gate's week
+    /// (`to` exclusive, as every period of metrics.json).
+    pub from: String,
+    pub to: String,
+    /// Requests with the cache in those days within the phase's segments.
+    pub requests: u64,
+    /// Of them per day (null without any).
+    pub requests_per_day: Option<f64>,
+    /// The error level α and tuning of the confidence sequences.
+    pub alpha: f64,
+    pub tuning: f64,
+}
+
+/// A criterion's evidence, beside its plan-reading fields in `gate --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OnEvidence {
+    /// [low, high] of the KPI over the phase so far (high null when
+    /// unbounded); null for an every-target check.
+    pub interval: Option<[Option<f64>; 2]>,
+    pub evidence: Evidence,
+    /// When unclear: the traffic that would settle it.
+    #[serde(flatten)]
+    pub wait: Option<Wait>,
+    /// In plain words: "1.50 % errors in 200 requests: could be 0.21 % or 4.89 %; …".
+    pub reading: String,
+}
+
+/// How much more traffic an unclear criterion needs, were its estimate to
+/// hold (null: no amount would, or the phase has no traffic to time it by).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Wait {
+    pub needed_requests: Option<u64>,
+    pub needed_days: Option<f64>,
 }
 
 #[cfg(test)]

@@ -118,7 +118,7 @@ pub fn decide_on(
         let mut r = outcome(plan, phase, &judged, |c, kind, name| {
             super::evidence::outcome(c, kind, name, &scoped.cells, attested, &on)
         });
-        r.evidence = Some(super::evidence::Basis {
+        r.evidence = Some(super::gate::Basis {
             from: so_far.start_date.to_string(),
             to: so_far.end_date.to_string(),
             requests: sample.requests,

@@ -120,7 +120,7 @@ pub fn view(g: &GateResult) -> GateView {
         let unclear = o
             .evidence
             .as_ref()
-            .is_some_and(|e| e.evidence == crate::evaluate::evidence::Evidence::Unclear);
+            .is_some_and(|e| e.evidence == crate::evaluate::gate::Evidence::Unclear);
         let state = match (o.holds, o.kind) {
             _ if unclear => "unclear",
             (None, _) => "manual",

@@ -114,7 +114,7 @@ pub fn roll_up(
     mapping: Option<&crate::sources::mapping::Mapping>,
 ) -> Result<FileRollup> {
     let t = std::time::Instant::now();
-    let raw = request_log::open(path, limits, mapping)?;
+    let raw = crate::sources::mapping::open_request_log(path, limits, mapping)?;
     tracing::trace!(elapsed = ?t.elapsed(), "rollup: read");
     let format = raw.kind.format.extension();
     if raw.height == 0 && raw.found_nothing() {

@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::Result;
 use polars::prelude::*;
 
+use super::dataset::{conform, read_file};
 use super::names::OwnedNames;
 use super::schema::{self as s, Marker};
 use crate::formats::Location;
@@ -250,62 +251,6 @@ fn by_week(days: &[UserDay]) -> Vec<UserDay> {
     out
 }
 
-/// The `day=YYYY-MM-DD` of a Hive-partitioned path, as an epoch day.
-fn day_of_path(path: &Path) -> Option<i32> {
-    path.components().find_map(|c| {
-        let t = c.as_os_str().to_str()?;
-        let d = chrono::NaiveDate::parse_from_str(t.strip_prefix("day=")?, "%Y-%m-%d").ok()?;
-        Some(super::build::epoch_day(d))
-    })
-}
-
-/// A table's frame in the schema's columns and types (`day` as Int32 epoch
-/// days); `origin` names it in errors.
-fn conform(df: &DataFrame, columns: &[(&str, DataType)], origin: &str) -> Result<DataFrame> {
-    let mut cols = Vec::with_capacity(columns.len());
-    for (name, dt) in columns {
-        let c = df.column(name).map_err(|_| {
-            anyhow!(
-                "{origin}: the rollup has no column `{name}` (columns: {})",
-                crate::error::clip(
-                    &df.get_column_names()
-                        .iter()
-                        .map(|n| n.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    200
-                )
-            )
-        })?;
-        let c = if *name == s::DAY && c.dtype() == &DataType::Date {
-            c.cast(&DataType::Int32)?
-        } else {
-            c.cast(dt).map_err(|e| anyhow!("{origin}: column `{name}`: {e}"))?
-        };
-        cols.push(c.with_name((*name).into()));
-    }
-    Ok(DataFrame::new(df.height(), cols)?)
-}
-
-/// One file of a table, in the schema's columns and types.
-pub(super) fn read_file(f: &Path, columns: &[(&str, DataType)]) -> Result<DataFrame> {
-    let file = std::fs::File::open(f).with_context(|| format!("{}: cannot open", f.display()))?;
-    let mut df = ParquetReader::new(file).finish().map_err(|e| {
-        anyhow!(
-            "{}: not a readable rollup: {}",
-            f.display(),
-            crate::error::clip(&e.to_string(), 200)
-        )
-    })?;
-    if df.column(s::DAY).is_err()
-        && let Some(day) = day_of_path(f)
-        && columns.iter().any(|(c, _)| *c == s::DAY)
-    {
-        df.with_column(Column::new_scalar(s::DAY.into(), Scalar::from(day), df.height()))?;
-    }
-    conform(&df, columns, &f.display().to_string())
-}
-
 /// One table of the dataset as one frame (the small tables).
 fn read_table(files: &[PathBuf], columns: &[(&str, DataType)]) -> Result<DataFrame> {
     stack(
@@ -355,11 +300,11 @@ fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>> {
 /// frame is dropped before the next is read.
 pub fn load(
     root: &Path,
-    manifest: Option<&super::store::Manifest>,
+    manifest: Option<&super::dataset::Manifest>,
     _marker: &Marker,
     endpoints: bool,
 ) -> Result<Merged> {
-    let files = |t| super::store::table_files(root, manifest, t);
+    let files = |t| super::dataset::table_files(root, manifest, t);
     let t = std::time::Instant::now();
     let mut b = Records::default();
     for f in files(s::REQUESTS)? {
@@ -378,7 +323,7 @@ pub fn load(
     let by_day = manifest.is_none();
     match manifest {
         Some(m) => {
-            for f in super::weeks::files(root, m) {
+            for f in super::dataset::week_files(root, m) {
                 b.users(&read_file(&f, &s::USERS_COLUMNS)?)?;
             }
         }

@@ -5,6 +5,7 @@
 //! A distributed engine can make the same dataset with `sql/rollup.sql`.
 
 pub mod build;
+pub mod dataset;
 pub mod merged;
 mod names;
 pub mod schema;

@@ -17,40 +17,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use polars::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::build::{FileRollup, roll_up};
+use super::dataset::write_parquet;
+pub use super::dataset::{Entry, Manifest, table_files};
 use super::schema::{self as s, Marker};
 use crate::formats::Limits;
 use crate::fsutil::{FileLock, write_atomic};
-
-/// One rolled-up file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Entry {
-    pub size: u64,
-    /// Modification time, nanoseconds since the epoch.
-    pub mtime_ns: i128,
-    /// The folder name of its rollup (`src=<id>`).
-    pub id: String,
-    /// When it was rolled up.
-    pub rolled_at: DateTime<Utc>,
-    /// The Mondays (epoch days) of the weeks it has valid rows in; None in
-    /// a manifest of an earlier cacheroi (then read from its rollup).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub weeks: Option<Vec<i32>>,
-}
-
-/// What the store holds: how it was made and which file has which rollup.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
-    pub marker: Marker,
-    /// Canonical path of the request-log file → its rollup.
-    pub files: BTreeMap<String, Entry>,
-}
 
 /// What one refresh did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -130,16 +107,6 @@ fn write_rollup(root: &Path, id: &str, rollup: &FileRollup) -> Result<()> {
         .with_context(|| format!("writing the {table} rollup"))?;
     }
     Ok(())
-}
-
-/// A rollup table as a zstd-compressed Parquet file, written atomically.
-pub(super) fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
-    let mut bytes = Vec::new();
-    ParquetWriter::new(&mut bytes)
-        .with_compression(ParquetCompression::Zstd(None))
-        .finish(df)
-        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
-    write_atomic(path, &bytes)
 }
 
 fn remove_rollup(root: &Path, id: &str) {
@@ -281,7 +248,7 @@ pub fn refresh(root: &Path, paths: &[PathBuf], setup: &Setup) -> Result<(Manifes
             .join(s::REQUESTS)
             .join(format!("src={}", e.id))
             .join("part.parquet");
-        e.weeks = Some(weeks_of(&super::merged::read_file(
+        e.weeks = Some(weeks_of(&super::dataset::read_file(
             &file,
             &super::schema::REQUESTS_COLUMNS,
         )?)?);
@@ -314,33 +281,6 @@ fn collect_garbage(root: &Path, manifest: &Manifest) {
             }
         }
     }
-}
-
-/// The Parquet files of one table: those the manifest names (a store of
-/// cacheroi's), else every `*.parquet` below the table's folder (a dataset
-/// an engine made, Hive-partitioned by day).
-pub fn table_files(root: &Path, manifest: Option<&Manifest>, table: &str) -> Result<Vec<PathBuf>> {
-    if let Some(m) = manifest {
-        return Ok(m
-            .files
-            .values()
-            .map(|e| root.join(table).join(format!("src={}", e.id)).join("part.parquet"))
-            .collect());
-    }
-    let mut out = Vec::new();
-    let dir = root.join(table);
-    if !dir.is_dir() {
-        bail!("{}: the rollup dataset has no `{table}` table", root.display());
-    }
-    for e in walkdir::WalkDir::new(&dir).follow_links(true) {
-        let e = e.map_err(|e| anyhow!("{}: {e}", dir.display()))?;
-        let name = e.file_name().to_string_lossy();
-        if e.file_type().is_file() && name.ends_with(".parquet") && !name.starts_with('.') && !name.starts_with('_') {
-            out.push(e.into_path());
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// Read a dataset's marker and check it against what this run needs.

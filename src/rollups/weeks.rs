@@ -20,58 +20,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::Result;
 use polars::prelude::*;
 
+use super::dataset::{Manifest, week_file, week_plan, write_parquet};
 use super::merged::UserDay;
-use super::schema::{self as s, Marker};
-use super::store::Manifest;
-use super::store::write_parquet;
-
-/// Week (Monday) → the ids of the rollups with rows in it.
-fn plan(manifest: &Manifest) -> BTreeMap<i32, Vec<&str>> {
-    let mut weeks: BTreeMap<i32, Vec<&str>> = BTreeMap::new();
-    for e in manifest.files.values() {
-        for w in e.weeks.iter().flatten() {
-            weeks.entry(*w).or_default().push(&e.id);
-        }
-    }
-    for ids in weeks.values_mut() {
-        ids.sort_unstable();
-    }
-    weeks
-}
-
-fn week_dir(root: &Path, monday: i32) -> PathBuf {
-    let date = super::build::date_of(monday).map_or_else(|| monday.to_string(), |d| d.to_string());
-    root.join(s::USERS_WEEK).join(format!("week={date}"))
-}
-
-/// The file of a week made from exactly these rollups, under this marker
-/// (a rollup's id names its file's content, not the zone its days are in).
-fn week_file(root: &Path, marker: &Marker, monday: i32, ids: &[&str]) -> PathBuf {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    hasher.update(serde_json::to_vec(marker).unwrap_or_default());
-    for id in ids {
-        hasher.update(b"\0");
-        hasher.update(id.as_bytes());
-    }
-    let digest = hasher.finalize();
-    let key: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    week_dir(root, monday).join(format!("part-{key}.parquet"))
-}
-
-/// The current week files of a store, in week order.
-pub fn files(root: &Path, manifest: &Manifest) -> Vec<PathBuf> {
-    plan(manifest)
-        .iter()
-        .map(|(monday, ids)| week_file(root, &manifest.marker, *monday, ids))
-        .collect()
-}
+use super::schema as s;
 
 /// Make the week files the manifest needs that are missing, and remove the
 /// others.
 pub fn compact(root: &Path, manifest: &Manifest) -> Result<()> {
     let t = std::time::Instant::now();
-    let plan = plan(manifest);
+    let plan = week_plan(manifest);
     let todo: Vec<(i32, &[&str], PathBuf)> = plan
         .iter()
         .map(|(monday, ids)| (*monday, ids.as_slice(), week_file(root, &manifest.marker, *monday, ids)))

@@ -589,6 +589,25 @@ pub fn request_line(t: &str) -> String {
     }
 }
 
+/// Read one request-log file: by its extension, or as the mapping says (an
+/// nginx access log), its columns mapped to canonical ones.
+pub fn open_request_log(
+    path: &std::path::Path,
+    limits: &crate::formats::Limits,
+    mapping: Option<&Mapping>,
+) -> Result<RawFile> {
+    let canonical = super::request_log::SOURCE.wanted();
+    let Some(m) = mapping else {
+        return RawFile::open(path, &canonical, limits);
+    };
+    let wanted = m.wanted(&canonical);
+    let raw = match &m.nginx {
+        Some(format) => RawFile::open_nginx(path, format, &wanted, limits)?,
+        None => RawFile::open(path, &wanted, limits)?,
+    };
+    m.apply(raw)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

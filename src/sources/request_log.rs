@@ -49,25 +49,6 @@ pub const KPI_COLUMNS: [&str; 9] = [
     UPSTREAM_CALLS,
 ];
 
-/// Read one request-log file: by its extension, or as the mapping says (an
-/// nginx access log), its columns mapped to canonical ones.
-pub fn open(
-    path: &std::path::Path,
-    limits: &crate::formats::Limits,
-    mapping: Option<&super::mapping::Mapping>,
-) -> Result<RawFile> {
-    let canonical = SOURCE.wanted();
-    let Some(m) = mapping else {
-        return RawFile::open(path, &canonical, limits);
-    };
-    let wanted = m.wanted(&canonical);
-    let raw = match &m.nginx {
-        Some(format) => RawFile::open_nginx(path, format, &wanted, limits)?,
-        None => RawFile::open(path, &wanted, limits)?,
-    };
-    m.apply(raw)
-}
-
 /// Normalise one raw request-log file: canonical columns, `upstream_calls`
 /// defaulted (0 for HIT/STALE, 1 otherwise), and the reject reason.
 pub fn normalize(raw: &RawFile) -> Result<Normalized> {
