@@ -58,6 +58,30 @@ struct Acc {
     b_hist: Histogram,
 }
 
+impl Acc {
+    /// Add a record of the period (its E part when the cache was on).
+    fn add_period(&mut self, e: &EndpointLat) {
+        self.rows += e.rows;
+        if e.enabled {
+            self.e_rows += e.rows;
+            self.hit += e.hit;
+            self.stale += e.stale;
+            self.miss += e.miss;
+            self.error += e.error;
+            self.server_errors += e.server_errors;
+            self.e_upstream += e.upstream;
+            self.e_hist.add(e.bucket, e.rows);
+        }
+    }
+
+    /// Add a record of the baseline window.
+    fn add_baseline(&mut self, e: &EndpointLat) {
+        self.b_rows += e.rows;
+        self.b_upstream += e.upstream;
+        self.b_hist.add(e.bucket, e.rows);
+    }
+}
+
 fn ratio(a: f64, b: f64) -> Option<f64> {
     (b != 0.0).then(|| a / b)
 }
@@ -70,25 +94,12 @@ pub fn by_endpoint(m: &Merged, period: (i32, i32), baseline: (i32, i32)) -> Vec<
     let mut acc: BTreeMap<u32, Acc> = BTreeMap::new();
     let day = |e: &EndpointLat| e.day;
     for e in within(&m.endpoints, day, period) {
-        let a = acc.entry(e.endpoint).or_default();
-        a.rows += e.rows;
-        if e.enabled {
-            a.e_rows += e.rows;
-            a.hit += e.hit;
-            a.stale += e.stale;
-            a.miss += e.miss;
-            a.error += e.error;
-            a.server_errors += e.server_errors;
-            a.e_upstream += e.upstream;
-            a.e_hist.add(e.bucket, e.rows);
-        }
+        acc.entry(e.endpoint).or_default().add_period(e);
     }
     for e in within(&m.endpoints, day, baseline) {
         // Only endpoints of the period: B is their "before".
         if let Some(a) = acc.get_mut(&e.endpoint) {
-            a.b_rows += e.rows;
-            a.b_upstream += e.upstream;
-            a.b_hist.add(e.bucket, e.rows);
+            a.add_baseline(e);
         }
     }
     let mut out: Vec<EndpointFigures> = acc

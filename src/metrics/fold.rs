@@ -74,15 +74,9 @@ pub fn period_by_segment(
         .iter()
         .filter(|r| in_segments(r.segment, segments))
     {
-        let add = |p: &mut PeriodStats| {
-            p.requests += r.rows;
-            if r.enabled {
-                add_e(p, r);
-            }
-        };
-        add(&mut all);
+        all.add(r);
         if per_segment {
-            add(by.entry(r.segment).or_default());
+            by.entry(r.segment).or_default().add(r);
         }
     }
     let n = m.users.len();
@@ -133,18 +127,6 @@ pub fn period_by_segment(
     (all, by)
 }
 
-fn add_e(p: &mut PeriodStats, r: &Req) {
-    p.e_rows += r.rows;
-    p.e_hits += r.hit + r.stale;
-    p.e_stale += r.stale;
-    p.e_lookups += r.hit + r.stale + r.miss + r.error;
-    p.e_cache_errors += r.error;
-    p.e_cacheable += r.rows - r.uncached.min(r.rows);
-    p.e_server_errors += r.server_errors;
-    p.e_origin += r.upstream as f64;
-    p.e_latency_sum += r.latency_sum;
-}
-
 /// Statistics of B (cache off) over the baseline `days` and `segments`.
 pub fn baseline(m: &Merged, days: Days, segments: Segments) -> BaselineStats {
     let mut b = BaselineStats::default();
@@ -152,10 +134,7 @@ pub fn baseline(m: &Merged, days: Days, segments: Segments) -> BaselineStats {
         .iter()
         .filter(|r| !r.enabled && in_segments(r.segment, segments))
     {
-        b.rows += r.rows;
-        b.origin += r.upstream as f64;
-        b.latency_sum += r.latency_sum;
-        b.server_errors += r.server_errors;
+        b.add(r);
     }
     let h = histogram(m, days, |l| !l.enabled && in_segments(l.segment, segments));
     b.p50 = h.quantile(0.50);
@@ -209,16 +188,23 @@ pub fn customers(m: &Merged, days: Days) -> Vec<CustomerFold> {
             e_stale: 0,
             e_error: 0,
         });
-        c.requests += r.rows;
-        if r.enabled {
-            c.e_rows += r.rows;
-            c.e_origin += r.upstream;
-            c.e_latency_sum += r.latency_sum;
-            c.e_stale += r.stale;
-            c.e_error += r.error;
-        }
+        c.add(r);
     }
     by.into_values().collect()
+}
+
+impl CustomerFold {
+    /// Add a request record of the customer.
+    fn add(&mut self, r: &Req) {
+        self.requests += r.rows;
+        if r.enabled {
+            self.e_rows += r.rows;
+            self.e_origin += r.upstream;
+            self.e_latency_sum += r.latency_sum;
+            self.e_stale += r.stale;
+            self.e_error += r.error;
+        }
+    }
 }
 
 /// One local day's request figures.
@@ -243,14 +229,21 @@ pub fn daily(m: &Merged, days: Days) -> Vec<DayFold> {
             e_hits: 0,
             e_lookups: 0,
         });
-        d.requests += r.rows;
-        d.origin += r.upstream as f64;
-        if r.enabled {
-            d.e_hits += r.hit + r.stale;
-            d.e_lookups += r.hit + r.stale + r.miss + r.error;
-        }
+        d.add(r);
     }
     by.into_values().collect()
+}
+
+impl DayFold {
+    /// Add a request record of the day.
+    fn add(&mut self, r: &Req) {
+        self.requests += r.rows;
+        self.origin += r.upstream as f64;
+        if r.enabled {
+            self.e_hits += r.hit + r.stale;
+            self.e_lookups += r.hit + r.stale + r.miss + r.error;
+        }
+    }
 }
 
 /// The first and last day with a request row.
@@ -284,12 +277,7 @@ pub fn user_sums<K: Ord + std::hash::Hash + Copy>(
     for &w in windows {
         for u in m.users_in(w) {
             let Some(k) = keep(u) else { continue };
-            let s = sums.entry((k, u.user)).or_default();
-            s.rows += u.rows;
-            s.upstream += u.upstream;
-            s.latency_sum += u.latency_sum;
-            s.latency_sq_sum += u.latency_sq_sum;
-            s.server_errors += u.server_errors;
+            sums.entry((k, u.user)).or_default().add(u);
         }
     }
     let mut out: Vec<_> = sums.into_iter().collect();

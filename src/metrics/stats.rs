@@ -7,6 +7,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::frames::SCORE;
+use crate::rollups::Req;
 
 /// Statistics of request rows in the period P and its treatment subset E.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -55,6 +56,36 @@ pub struct BaselineStats {
     pub p99: Option<f64>,
     /// Rows of B with status ≥ 500.
     pub server_errors: u64,
+}
+
+impl PeriodStats {
+    /// Add a request record of P (and of E when the cache was on). The
+    /// distinct users and the quantiles are not sums: the fold sets them.
+    pub fn add(&mut self, r: &Req) {
+        self.requests += r.rows;
+        if !r.enabled {
+            return;
+        }
+        self.e_rows += r.rows;
+        self.e_hits += r.hit + r.stale;
+        self.e_stale += r.stale;
+        self.e_lookups += r.hit + r.stale + r.miss + r.error;
+        self.e_cache_errors += r.error;
+        self.e_cacheable += r.rows - r.uncached.min(r.rows);
+        self.e_server_errors += r.server_errors;
+        self.e_origin += r.upstream as f64;
+        self.e_latency_sum += r.latency_sum;
+    }
+}
+
+impl BaselineStats {
+    /// Add a request record of B (the quantiles are set by the fold).
+    pub fn add(&mut self, r: &Req) {
+        self.rows += r.rows;
+        self.origin += r.upstream as f64;
+        self.latency_sum += r.latency_sum;
+        self.server_errors += r.server_errors;
+    }
 }
 
 /// Statistics of feedback rows in P.

@@ -61,6 +61,17 @@ pub struct UserDay {
     pub server_errors: u64,
 }
 
+impl UserDay {
+    /// Add another record's sums (the key fields stay).
+    pub fn add(&mut self, o: &UserDay) {
+        self.rows += o.rows;
+        self.upstream += o.upstream;
+        self.latency_sum += o.latency_sum;
+        self.latency_sq_sum += o.latency_sq_sum;
+        self.server_errors += o.server_errors;
+    }
+}
+
 /// An endpoint's requests in one latency bucket of a day.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EndpointLat {
@@ -240,11 +251,7 @@ fn by_week(days: &[UserDay]) -> Vec<UserDay> {
             enabled: u.enabled,
             ..Default::default()
         });
-        w.rows += u.rows;
-        w.upstream += u.upstream;
-        w.latency_sum += u.latency_sum;
-        w.latency_sq_sum += u.latency_sq_sum;
-        w.server_errors += u.server_errors;
+        w.add(u);
     }
     let mut out: Vec<UserDay> = sums.into_values().collect();
     out.sort_unstable_by_key(|u| (u.day, u.user, u.segment, u.enabled));

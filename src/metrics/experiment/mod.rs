@@ -63,9 +63,7 @@ pub struct ArmSums {
 impl AddAssign for ArmSums {
     fn add_assign(&mut self, o: ArmSums) {
         self.units += o.units;
-        self.requests.n += o.requests.n;
-        self.requests.sum += o.requests.sum;
-        self.requests.sum_sq += o.requests.sum_sq;
+        self.requests = self.requests.merged(&o.requests);
         for (a, b) in [
             (&mut self.latency, o.latency),
             (&mut self.origin, o.origin),
@@ -81,6 +79,26 @@ impl AddAssign for ArmSums {
 }
 
 impl ArmSums {
+    /// Add one user's sums over the window: a unit, squared into the moments.
+    fn add_user(&mut self, u: &crate::rollups::merged::UserDay) {
+        let k = u.rows as f64;
+        self.units += 1;
+        self.requests = self.requests.with(k);
+        for (acc, x) in [
+            (&mut self.latency, u.latency_sum),
+            (&mut self.origin, u.upstream as f64),
+            (&mut self.errors, u.server_errors as f64),
+        ] {
+            acc[0] += x;
+            acc[1] += x * x;
+            acc[2] += x * k;
+        }
+        self.latency_sq_within += u.latency_sq_sum;
+        if k > 0.0 {
+            self.latency_between += u.latency_sum * u.latency_sum / k;
+        }
+    }
+
     fn ratio(&self, x: [f64; 3]) -> RatioMoments {
         RatioMoments {
             num: Moments {
@@ -115,10 +133,16 @@ pub struct ScoreSums {
 
 impl AddAssign for ScoreSums {
     fn add_assign(&mut self, o: ScoreSums) {
-        self.scores.n += o.scores.n;
-        self.scores.sum += o.scores.sum;
-        self.scores.sum_sq += o.scores.sum_sq;
+        self.scores = self.scores.merged(&o.scores);
         self.complaints += o.complaints;
+    }
+}
+
+impl ScoreSums {
+    /// Add one answer (on the 1–5 scale).
+    fn add_score(&mut self, score: f64) {
+        self.scores = self.scores.with(score);
+        self.complaints += u64::from(score <= crate::ground::score::COMPLAINT_AT_MOST);
     }
 }
 
@@ -213,25 +237,9 @@ fn request_sums(m: &Merged, arms: &Arms) -> (BTreeMap<(Arm, String), ArmSums>, B
     });
     let mut out: BTreeMap<(Arm, String), ArmSums> = BTreeMap::new();
     for (((arm, seg), _user), u) in &per_user {
-        let a = out.entry((*arm, m.segments[*seg as usize].clone())).or_default();
-        let k = u.rows as f64;
-        a.units += 1;
-        a.requests.n += 1.0;
-        a.requests.sum += k;
-        a.requests.sum_sq += k * k;
-        for (acc, x) in [
-            (&mut a.latency, u.latency_sum),
-            (&mut a.origin, u.upstream as f64),
-            (&mut a.errors, u.server_errors as f64),
-        ] {
-            acc[0] += x;
-            acc[1] += x * x;
-            acc[2] += x * k;
-        }
-        a.latency_sq_within += u.latency_sq_sum;
-        if k > 0.0 {
-            a.latency_between += u.latency_sum * u.latency_sum / k;
-        }
+        out.entry((*arm, m.segments[*seg as usize].clone()))
+            .or_default()
+            .add_user(u);
     }
     (out, cuped_sums(&per_user))
 }
@@ -360,12 +368,7 @@ fn feedback_sums(m: &Merged, feedback: &DataFrame, arms: &Arms, tz: Tz) -> Resul
             None
         };
         let Some(arm) = arm else { continue };
-        let x = score;
-        let s = out.entry((arm, seg.to_string())).or_default();
-        s.scores.n += 1.0;
-        s.scores.sum += x;
-        s.scores.sum_sq += x * x;
-        s.complaints += u64::from(score <= crate::ground::score::COMPLAINT_AT_MOST);
+        out.entry((arm, seg.to_string())).or_default().add_score(score);
     }
     Ok(out)
 }
