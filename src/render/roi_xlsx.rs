@@ -395,19 +395,29 @@ fn months_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase) -> Result<()> {
     Ok(())
 }
 
-/// The bytes of roi.xlsx.
+/// The row kinds of the Summary sheet: label, formula, format, how.
+type SummaryRow<'a> = (&'static str, Formula, &'a Format, &'static str);
+
+/// The bytes of roi.xlsx: one function per sheet.
 pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
     let f = formats(&i.costs.currency);
     let mut wb = Workbook::new();
-    let n = case.customers.len() as u32;
-    let total_row = n + 1; // 0-based row of the Customers total
-    let tr = total_row + 1; // 1-based for formulas
-    let last = n + 1; // 1-based last customer row
+    // The 1-based row of the Customers total, for formulas.
+    let tr = case.customers.len() as u32 + 2;
+    summary_sheet(&mut wb, &f, case, tr)?;
+    customers_sheet(&mut wb, &f, case)?;
+    assumptions_sheet(&mut wb, &f, i)?;
+    scenarios_sheet(&mut wb, &f, case, tr)?;
+    weeks_sheet(&mut wb, &f, case)?;
+    months_sheet(&mut wb, &f, case)?;
+    wb.save_to_buffer().map_err(xerr)
+}
 
-    // Summary first: it is the sheet a CSV export of the workbook gives.
+/// Summary, first: the sheet a CSV export of the workbook gives.
+fn summary_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase, tr: u32) -> Result<()> {
     let r = &case.roi;
     let summary = wb.add_worksheet().set_name("Summary").map_err(xerr)?;
-    header(summary, &f, &[("Figure", 44.0), ("Value", 22.0), ("How", 70.0)])?;
+    header(summary, f, &[("Figure", 44.0), ("Value", 22.0), ("How", 70.0)])?;
     let ann = "B6";
     let rows: Vec<(&str, Formula, &Format, &str)> = vec![
         (
@@ -489,6 +499,20 @@ pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
         ),
     ];
     let mut rows = rows;
+    rows.extend(run_rate_rows(f, case));
+    for (k, (label, fm, fmt, how)) in rows.into_iter().enumerate() {
+        let row = k as u32 + 1;
+        summary.write_string(row, 0, label).map_err(xerr)?;
+        summary.write_formula_with_format(row, 1, fm, fmt).map_err(xerr)?;
+        summary.write_string(row, 2, how).map_err(xerr)?;
+    }
+
+    Ok(())
+}
+
+/// The run-rate rows of the Summary: the Weeks sheet's row of the last full week.
+fn run_rate_rows<'a>(f: &'a Formats, case: &RoiCase) -> Vec<SummaryRow<'a>> {
+    let mut rows = Vec::new();
     if let Some((k, rr)) = case
         .run_rate
         .as_ref()
@@ -533,17 +557,20 @@ pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
             "as NPV above, at the run-rate",
         ));
     }
-    for (k, (label, fm, fmt, how)) in rows.into_iter().enumerate() {
-        let row = k as u32 + 1;
-        summary.write_string(row, 0, label).map_err(xerr)?;
-        summary.write_formula_with_format(row, 1, fm, fmt).map_err(xerr)?;
-        summary.write_string(row, 2, how).map_err(xerr)?;
-    }
+    rows
+}
 
+/// Customers: each customer's figures as formulas, and the totals.
+fn customers_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase) -> Result<()> {
+    let n = case.customers.len() as u32;
+    let total_row = n + 1; // 0-based row of the Customers total
+    let tr = total_row + 1; // 1-based for formulas
+    let last = n + 1; // 1-based last customer row
+    let r = &case.roi;
     let cust = wb.add_worksheet().set_name("Customers").map_err(xerr)?;
     header(
         cust,
-        &f,
+        f,
         &[
             ("Customer", 10.0),
             ("Name", 30.0),
@@ -642,10 +669,15 @@ pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
         .map_err(xerr)?;
     }
 
+    Ok(())
+}
+
+/// Assumptions: every input with its source, each a defined name.
+fn assumptions_sheet(wb: &mut Workbook, f: &Formats, i: &RoiInputs) -> Result<()> {
     let asm = wb.add_worksheet().set_name("Assumptions").map_err(xerr)?;
     header(
         asm,
-        &f,
+        f,
         &[("Name", 24.0), ("Assumption", 46.0), ("Value", 16.0), ("Source", 60.0)],
     )?;
     let list = assumptions(i);
@@ -669,11 +701,16 @@ pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
             .map_err(xerr)?;
     }
 
-    // Scenarios: annualized = (volume·E·b·reduction·cost − Redis)·365/window_days.
+    Ok(())
+}
+
+/// Scenarios: annualized = (volume·E·b·reduction·cost − Redis)·365/window_days,
+/// and the one-at-a-time sensitivity.
+fn scenarios_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase, tr: u32) -> Result<()> {
     let sc = wb.add_worksheet().set_name("Scenarios").map_err(xerr)?;
     header(
         sc,
-        &f,
+        f,
         &[
             ("Scenario", 34.0),
             ("Origin call cost", 16.0),
@@ -771,7 +808,5 @@ pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
         sc.write_number_with_format(row, 3, s.worse, &f.money).map_err(xerr)?;
         sc.write_number_with_format(row, 4, s.better, &f.money).map_err(xerr)?;
     }
-    weeks_sheet(&mut wb, &f, case)?;
-    months_sheet(&mut wb, &f, case)?;
-    wb.save_to_buffer().map_err(xerr)
+    Ok(())
 }
