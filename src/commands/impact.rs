@@ -133,18 +133,20 @@ pub fn build_from(settings: &Settings, wd: WindowData) -> Result<ImpactReport> {
     let by_customer = metrics::feedback::by_customer(&data.feedback, &window)?;
     let report = report::impact::assemble(
         &ctx,
-        &window,
-        this,
-        before,
-        base,
-        trend,
-        week_rows,
-        phases,
-        customers,
-        redis,
-        comments,
-        data.quality,
-        data.files,
+        report::impact::ImpactParts {
+            window,
+            this,
+            before,
+            base,
+            trend,
+            weeks: week_rows,
+            phases,
+            customers,
+            redis,
+            comments,
+            quality: data.quality,
+            files: data.files,
+        },
     )?;
     Ok(report::impact::with_statistics(report, statistics)
         .with_window_notes(report::window_notes(&ctx, window.start_date, window.end_date, extent))

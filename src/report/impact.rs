@@ -217,25 +217,41 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
     (b != 0.0).then(|| a / b)
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one call site assembling the model from its parts"
-)]
-pub fn assemble(
-    ctx: &Context,
-    window: &Period,
-    this: Measured,
-    before: Measured,
-    base: Baseline,
-    trend: Trend,
-    weeks: Vec<WeekRow>,
-    phases: Vec<PhaseResult>,
-    customers: Vec<CustomerRow>,
-    redis: RedisKpis,
-    comments: Vec<Comment>,
-    quality: DataQuality,
-    files: Vec<FileQuality>,
-) -> Result<ImpactReport> {
+/// What the impact report is assembled from: the window's figures, each
+/// computed by the metrics and evaluate stages.
+pub struct ImpactParts {
+    pub window: Period,
+    /// The window's KPIs, and the baseline window's (for satisfaction before).
+    pub this: Measured,
+    pub before: Measured,
+    pub base: Baseline,
+    pub trend: Trend,
+    pub weeks: Vec<WeekRow>,
+    pub phases: Vec<PhaseResult>,
+    pub customers: Vec<CustomerRow>,
+    pub redis: RedisKpis,
+    pub comments: Vec<Comment>,
+    pub quality: DataQuality,
+    pub files: Vec<FileQuality>,
+}
+
+/// The impact report of `parts`.
+pub fn assemble(ctx: &Context, parts: ImpactParts) -> Result<ImpactReport> {
+    let ImpactParts {
+        window,
+        this,
+        before,
+        base,
+        trend,
+        weeks,
+        phases,
+        customers,
+        redis,
+        comments,
+        quality,
+        files,
+    } = parts;
+    let window = &window;
     let quality = quality.relative_to(&ctx.base_dir);
     let files = super::weekly::relative_files(files, ctx);
     let cells = evaluate_all(&this.overall, &ctx.targets);
@@ -253,109 +269,11 @@ pub fn assemble(
         .map(|(n, v)| (n.clone(), evaluate_all(v, &ctx.targets)))
         .collect();
     let (b, e) = (&base.overall, &this.period);
-    let rel = |before: Option<f64>, after: Option<f64>| before.zip(after).and_then(|(b, a)| ratio(a - b, b));
-    let abs = |before: Option<f64>, after: Option<f64>| before.zip(after).map(|(b, a)| a - b);
-    let origin_b = ratio(b.origin, b.rows as f64);
-    let origin_e = ratio(e.e_origin, e.e_rows as f64);
-    let err_b = ratio(b.server_errors as f64, b.rows as f64);
-    let err_e = ratio(e.e_server_errors as f64, e.e_rows as f64);
     let sat_b = before.overall.get(&Kpi::CustomerSatisfaction).copied().flatten();
     let sat_e = this.overall.get(&Kpi::CustomerSatisfaction).copied().flatten();
-    let ba = |label: &str, unit: &str, before: Option<f64>, after: Option<f64>, relative: bool| BeforeAfter {
-        label: label.into(),
-        unit: unit.into(),
-        before,
-        after,
-        change: if relative {
-            rel(before, after)
-        } else {
-            abs(before, after)
-        },
-        relative,
-    };
-    let before_after = vec![
-        ba("Origin calls per request", "number", origin_b, origin_e, true),
-        ba("p50 latency", "milliseconds", b.p50, e.e_p50, true),
-        ba("p95 latency", "milliseconds", b.p95, e.e_p95, true),
-        ba("p99 latency", "milliseconds", b.p99, e.e_p99, true),
-        ba(
-            "Mean latency",
-            "milliseconds",
-            ratio(b.latency_sum, b.rows as f64),
-            ratio(e.e_latency_sum, e.e_rows as f64),
-            true,
-        ),
-        ba("Error rate (5xx)", "ratio", err_b, err_e, false),
-        ba("Customer satisfaction", "score", sat_b, sat_e, false),
-    ];
+    let before_after = before_after_rows(b, e, sat_b, sat_e);
     let cur = ctx.currency();
-    let value = |k: Kpi| this.overall.get(&k).copied().flatten();
-    let mut narrative = vec![format!(
-        "Over the rollout window, {} through {} ({} days), {} requests were served, {} of them with the cache on, for {} active users; {} of those users had the cache on for at least one request (adoption counts users, not requests).",
-        window.start_date,
-        window.end_date - Duration::days(1),
-        window.days(),
-        fmt(Some(e.requests as f64), "count", cur),
-        fmt(Some(e.e_rows as f64), "count", cur),
-        fmt(Some(e.users as f64), "count", cur),
-        pct(value(Kpi::Adoption)),
-    )];
-    if let (Some(ob), Some(oe)) = (origin_b, origin_e) {
-        narrative.push(format!(
-            "Requests with the cache made {:.2} origin calls each against {:.2} in the baseline: an API call reduction of {}, or {} origin calls avoided.",
-            oe,
-            ob,
-            pct(value(Kpi::ApiCallReduction)),
-            fmt(value(Kpi::OriginCallsAvoided), "count", cur)
-        ));
-    }
-    if let (Some(pb), Some(pe)) = (b.p50, e.e_p50) {
-        narrative.push(format!(
-            "Median latency fell from {} to {} ({}); p99 went from {} to {}.",
-            fmt(Some(pb), "milliseconds", cur),
-            fmt(Some(pe), "milliseconds", cur),
-            pct(value(Kpi::LatencyImprovementP50)),
-            fmt(b.p99, "milliseconds", cur),
-            fmt(e.e_p99, "milliseconds", cur)
-        ));
-    }
-    narrative.push(format!(
-        "The cache answered {} of lookups by the request log ({} by Redis's own counters), with an error rate of {} against {} before.",
-        pct(value(Kpi::CacheHitRate)),
-        pct(redis.hit_rate),
-        pct(err_e),
-        pct(err_b)
-    ));
-    narrative.push(format!(
-        "Customer satisfaction, counting every answer with or without the cache, moved from {} to {} over {}; {} (score ≤ 2).",
-        fmt(sat_b, "score", cur),
-        fmt(sat_e, "score", cur),
-        crate::ground::units::plural(Some(this.feedback.responses as f64), "response"),
-        crate::ground::units::plural(Some(this.feedback.complaints as f64), "complaint")
-    ));
-    let gross = value(Kpi::OriginCallsAvoided).map(|a| a * ctx.costs.origin_call_cost);
-    narrative.push(format!(
-        "Origin calls avoided are worth {} gross; net of the Redis cost of {} the rollout saved {} ({} a year at the window's average rate, ramp-up included; the finance report's run-rate gives the rate at current adoption).",
-        money(gross, cur),
-        money(Some(ctx.costs.redis_cost(window.days())), cur),
-        money(value(Kpi::CostSavings), cur),
-        money(value(Kpi::AnnualizedSavings), cur)
-    ));
-    let met = headline.iter().filter(|r| r.status == Some(Status::Met)).count();
-    let missed: Vec<&str> = headline
-        .iter()
-        .filter(|r| matches!(r.status, Some(Status::Missed | Status::AtRisk)))
-        .map(|r| r.label)
-        .collect();
-    narrative.push(if missed.is_empty() {
-        format!("All {met} targets were met.")
-    } else {
-        format!(
-            "{met} of {} targets were met; not met: {}.",
-            headline.len(),
-            missed.join(", ")
-        )
-    });
+    let narrative = narrative(ctx, window, &this, b, &headline, (sat_b, redis.hit_rate));
 
     let (top_savings, bottom_savings) = top_bottom(&customers, |c| c.net_savings);
     let (top_latency, bottom_latency) = top_bottom(&customers, |c| c.latency_improvement_mean);
@@ -453,6 +371,136 @@ pub fn assemble(
         targets,
         metrics,
     })
+}
+
+/// The figures before the rollout (B) and during it (E), with their changes.
+fn before_after_rows(
+    b: &crate::metrics::stats::BaselineStats,
+    e: &crate::metrics::stats::PeriodStats,
+    sat_b: Option<f64>,
+    sat_e: Option<f64>,
+) -> Vec<BeforeAfter> {
+    let rel = |before: Option<f64>, after: Option<f64>| before.zip(after).and_then(|(b, a)| ratio(a - b, b));
+    let abs = |before: Option<f64>, after: Option<f64>| before.zip(after).map(|(b, a)| a - b);
+    let origin_b = ratio(b.origin, b.rows as f64);
+    let origin_e = ratio(e.e_origin, e.e_rows as f64);
+    let err_b = ratio(b.server_errors as f64, b.rows as f64);
+    let err_e = ratio(e.e_server_errors as f64, e.e_rows as f64);
+    let ba = |label: &str, unit: &str, before: Option<f64>, after: Option<f64>, relative: bool| BeforeAfter {
+        label: label.into(),
+        unit: unit.into(),
+        before,
+        after,
+        change: if relative {
+            rel(before, after)
+        } else {
+            abs(before, after)
+        },
+        relative,
+    };
+    vec![
+        ba("Origin calls per request", "number", origin_b, origin_e, true),
+        ba("p50 latency", "milliseconds", b.p50, e.e_p50, true),
+        ba("p95 latency", "milliseconds", b.p95, e.e_p95, true),
+        ba("p99 latency", "milliseconds", b.p99, e.e_p99, true),
+        ba(
+            "Mean latency",
+            "milliseconds",
+            ratio(b.latency_sum, b.rows as f64),
+            ratio(e.e_latency_sum, e.e_rows as f64),
+            true,
+        ),
+        ba("Error rate (5xx)", "ratio", err_b, err_e, false),
+        ba("Customer satisfaction", "score", sat_b, sat_e, false),
+    ]
+}
+
+/// The report's opening paragraphs: volume, calls, latency, the cache's
+/// answers, satisfaction, money and targets, in sentences.
+fn narrative(
+    ctx: &Context,
+    window: &Period,
+    this: &Measured,
+    b: &crate::metrics::stats::BaselineStats,
+    headline: &[KpiRow],
+    (sat_b, redis_hit_rate): (Option<f64>, Option<f64>),
+) -> Vec<String> {
+    let e = &this.period;
+    let origin_b = ratio(b.origin, b.rows as f64);
+    let origin_e = ratio(e.e_origin, e.e_rows as f64);
+    let err_b = ratio(b.server_errors as f64, b.rows as f64);
+    let err_e = ratio(e.e_server_errors as f64, e.e_rows as f64);
+    let sat_e = this.overall.get(&Kpi::CustomerSatisfaction).copied().flatten();
+    let cur = ctx.currency();
+    let value = |k: Kpi| this.overall.get(&k).copied().flatten();
+    let mut narrative = vec![format!(
+        "Over the rollout window, {} through {} ({} days), {} requests were served, {} of them with the cache on, for {} active users; {} of those users had the cache on for at least one request (adoption counts users, not requests).",
+        window.start_date,
+        window.end_date - Duration::days(1),
+        window.days(),
+        fmt(Some(e.requests as f64), "count", cur),
+        fmt(Some(e.e_rows as f64), "count", cur),
+        fmt(Some(e.users as f64), "count", cur),
+        pct(value(Kpi::Adoption)),
+    )];
+    if let (Some(ob), Some(oe)) = (origin_b, origin_e) {
+        narrative.push(format!(
+            "Requests with the cache made {:.2} origin calls each against {:.2} in the baseline: an API call reduction of {}, or {} origin calls avoided.",
+            oe,
+            ob,
+            pct(value(Kpi::ApiCallReduction)),
+            fmt(value(Kpi::OriginCallsAvoided), "count", cur)
+        ));
+    }
+    if let (Some(pb), Some(pe)) = (b.p50, e.e_p50) {
+        narrative.push(format!(
+            "Median latency fell from {} to {} ({}); p99 went from {} to {}.",
+            fmt(Some(pb), "milliseconds", cur),
+            fmt(Some(pe), "milliseconds", cur),
+            pct(value(Kpi::LatencyImprovementP50)),
+            fmt(b.p99, "milliseconds", cur),
+            fmt(e.e_p99, "milliseconds", cur)
+        ));
+    }
+    narrative.push(format!(
+        "The cache answered {} of lookups by the request log ({} by Redis's own counters), with an error rate of {} against {} before.",
+        pct(value(Kpi::CacheHitRate)),
+        pct(redis_hit_rate),
+        pct(err_e),
+        pct(err_b)
+    ));
+    narrative.push(format!(
+        "Customer satisfaction, counting every answer with or without the cache, moved from {} to {} over {}; {} (score ≤ 2).",
+        fmt(sat_b, "score", cur),
+        fmt(sat_e, "score", cur),
+        crate::ground::units::plural(Some(this.feedback.responses as f64), "response"),
+        crate::ground::units::plural(Some(this.feedback.complaints as f64), "complaint")
+    ));
+    let gross = value(Kpi::OriginCallsAvoided).map(|a| a * ctx.costs.origin_call_cost);
+    narrative.push(format!(
+        "Origin calls avoided are worth {} gross; net of the Redis cost of {} the rollout saved {} ({} a year at the window's average rate, ramp-up included; the finance report's run-rate gives the rate at current adoption).",
+        money(gross, cur),
+        money(Some(ctx.costs.redis_cost(window.days())), cur),
+        money(value(Kpi::CostSavings), cur),
+        money(value(Kpi::AnnualizedSavings), cur)
+    ));
+    let met = headline.iter().filter(|r| r.status == Some(Status::Met)).count();
+    let missed: Vec<&str> = headline
+        .iter()
+        .filter(|r| matches!(r.status, Some(Status::Missed | Status::AtRisk)))
+        .map(|r| r.label)
+        .collect();
+    narrative.push(if missed.is_empty() {
+        format!("All {met} targets were met.")
+    } else {
+        format!(
+            "{met} of {} targets were met; not met: {}.",
+            headline.len(),
+            missed.join(", ")
+        )
+    });
+
+    narrative
 }
 
 impl ImpactReport {
