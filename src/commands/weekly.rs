@@ -138,16 +138,18 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     tracing::debug!(elapsed = ?t.elapsed(), "gate");
     let mut report = report::weekly::assemble(
         &ctx,
-        week,
-        &period,
-        previous_week,
-        this,
-        before,
-        redis,
-        data.quality,
-        comments,
-        data.files,
-        trend,
+        report::weekly::WeeklyParts {
+            week,
+            period,
+            previous_week,
+            this,
+            before,
+            redis,
+            data_quality: data.quality,
+            comments,
+            files: data.files,
+            trend,
+        },
     )?;
     report.stats = report::inference::view(&statistics);
     report.metrics.statistics = statistics;

@@ -239,23 +239,37 @@ pub fn relative_files(files: Vec<crate::quality::FileQuality>, ctx: &Context) ->
         .collect()
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one call site assembling the model from its parts"
-)]
-pub fn assemble(
-    ctx: &Context,
-    week: IsoWeek,
-    period: &Period,
-    previous_week: IsoWeek,
-    this: Measured,
-    before: Measured,
-    redis: RedisKpis,
-    data_quality: DataQuality,
-    comments: Vec<Comment>,
-    files: Vec<crate::quality::FileQuality>,
-    trend: Trend,
-) -> Result<WeeklyReport> {
+/// What the weekly report is assembled from: the week's figures, each
+/// computed by the metrics stage.
+pub struct WeeklyParts {
+    pub week: IsoWeek,
+    pub period: Period,
+    pub previous_week: IsoWeek,
+    /// The week's KPIs and the week before's (for the changes).
+    pub this: Measured,
+    pub before: Measured,
+    pub redis: RedisKpis,
+    pub data_quality: DataQuality,
+    pub comments: Vec<Comment>,
+    pub files: Vec<crate::quality::FileQuality>,
+    pub trend: Trend,
+}
+
+/// The weekly report of `parts`.
+pub fn assemble(ctx: &Context, parts: WeeklyParts) -> Result<WeeklyReport> {
+    let WeeklyParts {
+        week,
+        period,
+        previous_week,
+        this,
+        before,
+        redis,
+        data_quality,
+        comments,
+        files,
+        trend,
+    } = parts;
+    let period = &period;
     let data_quality = data_quality.relative_to(&ctx.base_dir);
     let files = relative_files(files, ctx);
     let cells = evaluate_all(&this.overall, &ctx.targets);
