@@ -51,67 +51,75 @@ pub fn outcome(
             o.evidence = Some(e);
         }
         Check::AllMet(list) => {
-            let kpis = all_met_kpis(list, cells);
-            let mut unclear = Vec::new();
-            let mut missed = Vec::new();
-            let mut needed: Option<u64> = Some(0);
-            for k in kpis {
-                let cell = cells.get(&k);
-                let judged = match (measured(k), cell.and_then(|c| c.target), phase.sample.samples.get(&k)) {
-                    (Some(_), Some(t), Some(sample)) => {
-                        let op = match k.direction() {
-                            Direction::HigherIsBetter => Op::Ge,
-                            Direction::LowerIsBetter => Op::Le,
-                        };
-                        Some(judge(sample, op, t, phase.sample.requests, &phase.seq))
-                    }
-                    _ => None,
-                };
-                match judged {
-                    Some(j) if j.holds.is_none() => {
-                        needed = needed.zip(j.needed_requests).map(|(a, b)| a.max(b));
-                        unclear.push(k);
-                    }
-                    Some(j) if j.holds == Some(false) => missed.push(k),
-                    Some(_) => {}
-                    None if cell.and_then(|c| c.status) != Some(super::Status::Met) => missed.push(k),
-                    None => {}
-                }
-            }
-            let names = |ks: &[Kpi]| ks.iter().map(|k| k.key()).collect::<Vec<_>>().join(", ");
-            let labels = |ks: &[Kpi]| ks.iter().map(|k| k.label()).collect::<Vec<_>>().join(", ");
-            let (holds, measured, reading) = if !missed.is_empty() {
-                let r = format!("clearly not met: {}", labels(&missed));
-                (Some(false), format!("not met: {}", names(&missed)), r)
-            } else if !unclear.is_empty() {
-                let j = Judged {
-                    interval: [None, None],
-                    holds: None,
-                    needed_requests: needed,
-                };
-                let r = format!("not clearly met yet: {}; {}", labels(&unclear), wait_words(&j, phase));
-                (None, format!("unclear: {}", names(&unclear)), r)
-            } else {
-                (
-                    Some(true),
-                    "all met".to_string(),
-                    "every target clearly met".to_string(),
-                )
-            };
+            let (holds, measured, e) = every_target(&all_met_kpis(list, cells), cells, phase);
             o.holds = holds;
             o.measured = measured;
-            let j = Judged {
-                interval: [None, None],
-                holds,
-                needed_requests: needed.filter(|_| holds.is_none()),
-            };
-            let mut e = on_evidence(&j, reading, phase);
-            e.interval = None;
             o.evidence = Some(e);
         }
         Check::Manual => {}
     }
     o
+}
+
+/// An every-target check on the evidence: each KPI against its target;
+/// clearly not met when one clearly misses, unclear while one is unclear
+/// (the most traffic any needs), clearly met when all are.
+fn every_target(kpis: &[Kpi], cells: &BTreeMap<Kpi, KpiCell>, phase: &Phase) -> (Option<bool>, String, OnEvidence) {
+    let measured = |k: Kpi| cells.get(&k).filter(|c| c.reason.is_none()).and_then(|c| c.value);
+    let mut unclear = Vec::new();
+    let mut missed = Vec::new();
+    let mut needed: Option<u64> = Some(0);
+    for &k in kpis {
+        let cell = cells.get(&k);
+        let judged = match (measured(k), cell.and_then(|c| c.target), phase.sample.samples.get(&k)) {
+            (Some(_), Some(t), Some(sample)) => {
+                let op = match k.direction() {
+                    Direction::HigherIsBetter => Op::Ge,
+                    Direction::LowerIsBetter => Op::Le,
+                };
+                Some(judge(sample, op, t, phase.sample.requests, &phase.seq))
+            }
+            _ => None,
+        };
+        match judged {
+            Some(j) if j.holds.is_none() => {
+                needed = needed.zip(j.needed_requests).map(|(a, b)| a.max(b));
+                unclear.push(k);
+            }
+            Some(j) if j.holds == Some(false) => missed.push(k),
+            Some(_) => {}
+            None if cell.and_then(|c| c.status) != Some(super::Status::Met) => missed.push(k),
+            None => {}
+        }
+    }
+    let names = |ks: &[Kpi]| ks.iter().map(|k| k.key()).collect::<Vec<_>>().join(", ");
+    let labels = |ks: &[Kpi]| ks.iter().map(|k| k.label()).collect::<Vec<_>>().join(", ");
+    let (holds, measured, reading) = if !missed.is_empty() {
+        let r = format!("clearly not met: {}", labels(&missed));
+        (Some(false), format!("not met: {}", names(&missed)), r)
+    } else if !unclear.is_empty() {
+        let j = Judged {
+            interval: [None, None],
+            holds: None,
+            needed_requests: needed,
+        };
+        let r = format!("not clearly met yet: {}; {}", labels(&unclear), wait_words(&j, phase));
+        (None, format!("unclear: {}", names(&unclear)), r)
+    } else {
+        (
+            Some(true),
+            "all met".to_string(),
+            "every target clearly met".to_string(),
+        )
+    };
+    let j = Judged {
+        interval: [None, None],
+        holds,
+        needed_requests: needed.filter(|_| holds.is_none()),
+    };
+    let mut e = on_evidence(&j, reading, phase);
+    e.interval = None;
+    (holds, measured, e)
 }
 
 fn on_evidence(j: &Judged, reading: String, phase: &Phase) -> OnEvidence {

@@ -18,7 +18,7 @@ use polars::prelude::*;
 use super::fold::{self, Days, Histogram, Segments, in_segments, within};
 use crate::frames::{SCORE, TS};
 use crate::ground::kpi::Kpi;
-use crate::rollups::Merged;
+use crate::rollups::{Merged, UserDay};
 use crate::stats::{self, Moments, QuantileArm, RatioMoments};
 
 /// The sampling error of one KPI's estimate over the phase so far.
@@ -111,7 +111,7 @@ fn rate(r: &RatioMoments, complement: bool) -> Sample {
 
 /// Each user's (rows, upstream, latency sum, latency², 5xx) over `days` with
 /// the cache `enabled`, within `scope`.
-fn users(m: &Merged, days: Days, enabled: bool, scope: Segments) -> Vec<crate::rollups::merged::UserDay> {
+fn users(m: &Merged, days: Days, enabled: bool, scope: Segments) -> Vec<UserDay> {
     fold::user_sums(m, &[days], |u| {
         (u.enabled == enabled && in_segments(u.segment, scope)).then_some(())
     })
@@ -121,7 +121,7 @@ fn users(m: &Merged, days: Days, enabled: bool, scope: Segments) -> Vec<crate::r
 }
 
 /// The design effect of latency values clustered in users.
-fn latency_design_effect(us: &[crate::rollups::merged::UserDay]) -> f64 {
+fn latency_design_effect(us: &[UserDay]) -> f64 {
     let (mut n, mut m_sq, mut sum, mut sq, mut between) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for u in us.iter().filter(|u| u.rows > 0) {
         let k = u.rows as f64;
@@ -155,7 +155,34 @@ pub fn phase(
         Kpi::ErrorRate,
         clustered_rate(e.iter().map(|u| (u.server_errors as f64, u.rows as f64))),
     );
-    // The cache's answers, clustered in customers.
+    let traffic = cache_answers(m, days, scope, &mut samples);
+    let h_e = fold::histogram(m, days, |l| l.enabled && in_segments(l.segment, scope));
+    let h_b = fold::histogram(m, baseline_days, |l| {
+        !l.enabled && in_segments(l.segment, baseline_scope)
+    });
+    latency(
+        &h_e,
+        latency_design_effect(&e),
+        &h_b,
+        latency_design_effect(&b),
+        &mut samples,
+    );
+    if let Some(s) = api_call_reduction(&e, &b) {
+        samples.insert(Kpi::ApiCallReduction, s);
+    }
+    answers(feedback, period, &mut samples)?;
+    Ok(PhaseSample {
+        requests: traffic.0,
+        days: traffic.1,
+        samples,
+    })
+}
+
+/// The cache's answers (hit rate, availability, stale share), clustered in
+/// customers; returns the requests with the cache and the days from the
+/// first to the last that has one.
+fn cache_answers(m: &Merged, days: Days, scope: Segments, samples: &mut BTreeMap<Kpi, Sample>) -> (u64, f64) {
+    // Per customer: hits, lookups, cache errors, cacheable, stale, rows.
     let mut per_customer: BTreeMap<u32, [u64; 6]> = BTreeMap::new();
     let (mut first, mut last) = (i32::MAX, i32::MIN);
     for r in within(&m.requests, |r| r.day, days)
@@ -179,13 +206,16 @@ pub fn phase(
     samples.insert(Kpi::CacheAvailability, rate(&of(2, 3), true));
     samples.insert(Kpi::StaleShare, rate(&of(4, 5), false));
     let requests = per_customer.values().map(|c| c[5]).sum();
+    let span = if first <= last {
+        f64::from(last - first + 1)
+    } else {
+        0.0
+    };
+    (requests, span)
+}
 
-    // Latency: p99 of the requests with the cache; p50/p95 against B's.
-    let h_e = fold::histogram(m, days, |l| l.enabled && in_segments(l.segment, scope));
-    let h_b = fold::histogram(m, baseline_days, |l| {
-        !l.enabled && in_segments(l.segment, baseline_scope)
-    });
-    let (deff_e, deff_b) = (latency_design_effect(&e), latency_design_effect(&b));
+/// p99 of the requests with the cache; the p50 and p95 gains against B's.
+fn latency(h_e: &Histogram, deff_e: f64, h_b: &Histogram, deff_b: f64, samples: &mut BTreeMap<Kpi, Sample>) {
     samples.insert(
         Kpi::P99LatencyMs,
         Sample::Quantile {
@@ -195,32 +225,31 @@ pub fn phase(
         },
     );
     for (kpi, q) in [(Kpi::LatencyImprovementP50, 0.5), (Kpi::LatencyImprovementP95, 0.95)] {
-        if let Some(s) = quantile_improvement(&h_e, deff_e, &h_b, deff_b, q) {
+        if let Some(s) = quantile_improvement(h_e, deff_e, h_b, deff_b, q) {
             samples.insert(kpi, s);
         }
     }
-    // API call reduction 1 − rE/rB: the relative lift of origin calls per
-    // request by the delta method (gbstats' relative variance), negated.
+}
+
+/// API call reduction 1 − rE/rB: the relative lift of origin calls per
+/// request by the delta method (gbstats' relative variance), negated; B is
+/// the part that does not grow.
+fn api_call_reduction(e: &[UserDay], b: &[UserDay]) -> Option<Sample> {
     let re = ratio_of(e.iter().map(|u| (u.upstream as f64, u.rows as f64)));
     let rb = ratio_of(b.iter().map(|u| (u.upstream as f64, u.rows as f64)));
-    if let (Some(ve), Some(vb)) = (re.value(), rb.value())
-        && vb != 0.0
-        && re.units() >= 2.0
-        && rb.units() >= 2.0
-    {
-        samples.insert(
-            Kpi::ApiCallReduction,
-            Sample::Normal {
-                estimate: 1.0 - ve / vb,
-                variance_grow: re.variance() / (vb * vb * re.units()),
-                variance_fixed: rb.variance() * ve * ve / (vb.powi(4) * rb.units()),
-                units_grow: re.units(),
-                units_fixed: rb.units(),
-                bounds: [f64::NEG_INFINITY, 1.0],
-            },
-        );
-    }
-    // Feedback of the phase: answers as units.
+    let (ve, vb) = (re.value()?, rb.value()?);
+    (vb != 0.0 && re.units() >= 2.0 && rb.units() >= 2.0).then(|| Sample::Normal {
+        estimate: 1.0 - ve / vb,
+        variance_grow: re.variance() / (vb * vb * re.units()),
+        variance_fixed: rb.variance() * ve * ve / (vb.powi(4) * rb.units()),
+        units_grow: re.units(),
+        units_fixed: rb.units(),
+        bounds: [f64::NEG_INFINITY, 1.0],
+    })
+}
+
+/// Satisfaction and the complaint share of the phase's answers (answers as units).
+fn answers(feedback: &DataFrame, period: (i64, i64), samples: &mut BTreeMap<Kpi, Sample>) -> Result<()> {
     let fb = feedback
         .clone()
         .lazy()
@@ -256,15 +285,7 @@ pub fn phase(
             complement: false,
         },
     );
-    Ok(PhaseSample {
-        requests,
-        days: if first <= last {
-            f64::from(last - first + 1)
-        } else {
-            0.0
-        },
-        samples,
-    })
+    Ok(())
 }
 
 /// 1 − q(E)/q(B) with each quantile's rank-interval standard error (the
