@@ -70,8 +70,10 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     // The week, the one before, and two more for the risks' trend.
     let judged = n.min(RISK_WEEKS);
     let mut measured = measure_periods(m, &data.feedback, &periods[n - judged..], &base, &settings.costs, None)?;
+    let ts = std::time::Instant::now();
     let groups = metrics::experiment::groups(m, &data.feedback, days_of(&period), baseline_days, tz)?;
     let statistics = metrics::experiment::analyze(&groups, settings.planned_share);
+    tracing::debug!(elapsed = ?ts.elapsed(), "statistics (arms, CUPED, Holm)");
     // The flags against the plan over the recent rollout weeks, and the
     // conformance KPIs of each judged week.
     let plan = settings
