@@ -31,18 +31,53 @@ def test_files():
     return out
 
 
-def code_only(line):
-    """The line without string contents and comments (good enough to count braces)."""
-    line = re.sub(r'"(?:\\.|[^"\\])*"', '""', line)
-    line = re.sub(r"'(?:\\.|[^'\\])'", "''", line)
-    return line.split("//", 1)[0]
+def strip(text):
+    """The text with string and char literal contents and comments blanked
+    (line breaks kept), so that braces can be counted line by line."""
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append(re.sub(r"[^\n]", " ", text[i:j]))
+            i = j
+            continue
+        m = re.match(r'r(#*)"', text[i:i + 10]) if c == "r" and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) else None
+        if m:
+            end = '"' + m.group(1)
+            j = text.find(end, i + len(m.group(0)))
+            j = n if j < 0 else j + len(end)
+            out.append('""' + re.sub(r"[^\n]", "", text[i:j]))
+            i = j
+            continue
+        if c == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append('""' + re.sub(r"[^\n]", "", text[i:j + 1]))
+            i = j + 1
+            continue
+        if c == "'":
+            m = re.match(r"'(\\.[^']*|[^'\\])'", text[i:i + 12])
+            if m:
+                out.append("''")
+                i += len(m.group(0))
+                continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def functions(path):
-    lines = path.read_text().splitlines()
+    lines = strip(path.read_text()).split("\n")
     out = []
     i = 0
-    raw_string = False
     while i < len(lines):
         line = lines[i]
         if re.match(r"\s*#\[cfg\(test\)\]", line):
@@ -60,7 +95,7 @@ def functions(path):
             i = skip_block(lines, j)
             continue
         m = FN.match(line)
-        if m and not raw_string:
+        if m:
             end = skip_block(lines, i)
             if end is not None and end > i:
                 out.append((m.group(1), i + 1, end - i))
@@ -75,7 +110,7 @@ def skip_block(lines, start):
     depth = 0
     opened = False
     for k in range(start, len(lines)):
-        code = code_only(lines[k])
+        code = lines[k]
         for c in code:
             if c == "{":
                 depth += 1

@@ -21,40 +21,79 @@ pub const RISK_WEEKS: usize = 4;
 /// Rollout weeks the flag matrix shows.
 pub const FLAG_WEEKS: usize = 8;
 
+/// The weeks a weekly report reads: the week, its trend (from the first
+/// baseline week, at most a year), the dashboard's year and the window
+/// since the rollout's start.
+struct Span {
+    period: Period,
+    previous_week: IsoWeek,
+    year_before: IsoWeek,
+    weeks: Vec<IsoWeek>,
+    periods: Vec<Period>,
+    since: Option<Period>,
+}
+
+impl Span {
+    fn of(settings: &Settings, week: IsoWeek) -> Result<Span> {
+        let tz = settings.timezone;
+        let period = week.period(tz);
+        let previous_week = week.previous();
+        // The trend runs from the first baseline week to the reported week, at
+        // most a year of weeks (a week far from the baseline costs no more).
+        let year_before = IsoWeek::of(week.monday() - chrono::Duration::weeks(TREND_WEEKS - 1));
+        let first = IsoWeek::of(settings.baseline()?.from)
+            .max(year_before)
+            .min(previous_week);
+        let weeks = IsoWeek::range(first, week);
+        let periods = weeks.iter().map(|w| w.period(tz)).collect();
+        let since = settings
+            .rollout_start
+            .filter(|s| *s < period.end_date)
+            .map(|s| Period::new(s, period.end_date, tz));
+        Ok(Span {
+            period,
+            previous_week,
+            year_before,
+            weeks,
+            periods,
+            since,
+        })
+    }
+
+    /// Load the inputs: feedback of the dashboard's year, the trend and the
+    /// baseline window; Redis figures of the trend; the per-user days of the
+    /// week, the baseline and the window since the rollout (which may cut weeks).
+    fn load(&self, settings: &Settings) -> Result<super::inputs::Loaded> {
+        let tz = settings.timezone;
+        let base_window = settings.baseline()?;
+        let trend_range: MicrosRange = (self.periods[0].micros().0, self.period.micros().1);
+        let dashboard_from = self.year_before.period(tz).micros().0.min(trend_range.0);
+        let keep_feedback = sources::in_ranges(&[
+            (dashboard_from, trend_range.1),
+            (base_window.start.timestamp_micros(), base_window.end.timestamp_micros()),
+        ]);
+        let mut data = super::inputs::load(settings, keep_feedback, &[trend_range], true)?;
+        let mut day_windows = vec![days_of(&self.period), settings.baseline_days()?];
+        day_windows.extend(self.since.as_ref().map(days_of));
+        data.requests.load_days(&day_windows)?;
+        Ok(data)
+    }
+}
+
 /// Everything read and computed for one week: the input of every renderer.
 pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let tz = settings.timezone;
-    let period = week.period(tz);
-    let previous_week = week.previous();
-    let base_window = settings.baseline()?;
     let baseline_days = settings.baseline_days()?;
-    // The trend runs from the first baseline week to the reported week, at
-    // most a year of weeks (a week far from the baseline costs no more).
-    let year_before = IsoWeek::of(week.monday() - chrono::Duration::weeks(TREND_WEEKS - 1));
-    let first = IsoWeek::of(base_window.from).max(year_before).min(previous_week);
-    let weeks = IsoWeek::range(first, week);
-    let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
-    let trend_range: MicrosRange = (periods[0].micros().0, period.micros().1);
-
-    // Feedback of the trend weeks and the baseline window; requests come
-    // from the rollups.
-    // The dashboard's weeks reach a year back: their feedback too.
-    let dashboard_from = year_before.period(tz).micros().0.min(trend_range.0);
-    let keep_feedback = sources::in_ranges(&[
-        (dashboard_from, trend_range.1),
-        (base_window.start.timestamp_micros(), base_window.end.timestamp_micros()),
-    ]);
-    // Redis figures: the trend's days and the week.
-    let mut data = super::inputs::load(settings, keep_feedback, &[trend_range], true)?;
-    // The weeks are whole; the baseline window may not be, nor the window
-    // since the rollout's start (the briefs' money so far).
-    let since = settings
-        .rollout_start
-        .filter(|s| *s < period.end_date)
-        .map(|s| Period::new(s, period.end_date, tz));
-    let mut day_windows = vec![days_of(&period), baseline_days];
-    day_windows.extend(since.as_ref().map(days_of));
-    data.requests.load_days(&day_windows)?;
+    let span = Span::of(settings, week)?;
+    let data = span.load(settings)?;
+    let Span {
+        period,
+        previous_week,
+        year_before,
+        weeks,
+        periods,
+        since,
+    } = span;
     let t = std::time::Instant::now();
     let n = periods.len();
     let rollout_from = settings.rollout_start.map_or(0, |start| {
@@ -83,45 +122,7 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         .transpose()?;
     let rules = settings.gate_rules()?;
     let flag_rules = plan.as_ref().and_then(|p| rules.flags(p));
-    // The recent weeks' flags, each week's users read once; the judged weeks
-    // are among them.
-    let tf = std::time::Instant::now();
-    let recent = &weeks[n.saturating_sub(FLAG_WEEKS.max(judged))..];
-    let flags: Vec<_> = flag_rules.as_ref().map_or_else(
-        || vec![None; recent.len()],
-        |r| evaluate::conformance::weeks(r, m, recent),
-    );
-    tracing::debug!(elapsed = ?tf.elapsed(), "flags against the plan");
-    let history: Vec<_> = flags
-        .iter()
-        .skip(recent.len().saturating_sub(FLAG_WEEKS))
-        .flatten()
-        .cloned()
-        .collect();
-    let judged_weeks = &weeks[n - judged..];
-    let judged_flags = &flags[flags.len() - judged..];
-    for (mw, f) in measured.iter_mut().zip(judged_flags) {
-        mw.overall = evaluate::conformance::with_flags(&mw.overall, f.as_ref());
-    }
-    let register = settings
-        .risks
-        .as_deref()
-        .map(super::inputs::read_register)
-        .transpose()?;
-    let risks = register.as_ref().map_or_else(Vec::new, |r| {
-        // The rollout's weeks only: before it most signals have no data.
-        let cells: Vec<_> = measured
-            .iter()
-            .zip(judged_weeks)
-            .filter(|(_, w)| {
-                settings
-                    .rollout_start
-                    .is_none_or(|s| w.monday() + chrono::Duration::days(7) > s)
-            })
-            .map(|(mw, w)| (w.label(), evaluate::evaluate_all(&mw.overall, &settings.targets)))
-            .collect();
-        evaluate::risks::assess(r, &cells)
-    });
+    let (history, risks, register) = flags_and_risks(settings, m, &weeks, &mut measured, flag_rules.as_ref())?;
     let this = measured.pop().unwrap_or_default();
     let before = measured.pop().unwrap_or_default();
     tracing::debug!(elapsed = ?t.elapsed(), "KPIs, trend points and statistics");
@@ -157,24 +158,16 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     report.metrics.statistics = statistics;
     // The briefs' figures, from the same data.
     report.metrics.endpoints = metrics::endpoints::by_endpoint(m, days_of(&period), baseline_days);
-    let since_rollout = match &since {
-        Some(p) => measure_periods(m, &data.feedback, std::slice::from_ref(p), &base, &settings.costs, None)?
-            .pop()
-            .and_then(|w| w.overall.get(&metrics::Kpi::CostSavings).copied().flatten())
-            .map(|v| (p.start_date, p.days(), v)),
-        None => None,
-    };
-    let before_period = previous_week.period(tz);
-    let customers = metrics::customers::rows(m, data.customers.as_ref(), &base, &period, &settings.costs)?;
-    report.metrics.enterprise_savings = metrics::audience::enterprise_savings(&customers, period.days() as f64);
-    report.audience = metrics::audience::Audience {
-        since_rollout,
-        customers,
-        low_scores: metrics::audience::low_scores(&data.feedback, &period)?,
-        low_scores_before: metrics::audience::low_scores(&data.feedback, &before_period)?,
-        affected: metrics::audience::affected(m, days_of(&period)),
-        affected_before: metrics::audience::affected(m, days_of(&before_period)),
-    };
+    let (audience, enterprise) = metrics::audience::of_week(
+        m,
+        &data.feedback,
+        data.customers.as_ref(),
+        &base,
+        (&period, &previous_week.period(tz), since.as_ref()),
+        &settings.costs,
+    )?;
+    report.metrics.enterprise_savings = enterprise;
+    report.audience = audience;
     let td = std::time::Instant::now();
     report.dashboard = dashboard(
         settings,
@@ -194,6 +187,62 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
             risks,
             register.as_ref().map_or(&[][..], |r| &r.escalation[..]),
         ))
+}
+
+/// The flags of the recent weeks against the plan (each week's users read
+/// once; the judged weeks are among them) with the judged weeks' KPIs given
+/// their conformance figures, and the risk register judged on the rollout's
+/// weeks among those: the flag history, the risks and the register.
+fn flags_and_risks(
+    settings: &Settings,
+    m: &crate::rollups::Merged,
+    weeks: &[IsoWeek],
+    measured: &mut [crate::metrics::requests::Measured],
+    flag_rules: Option<&evaluate::conformance::FlagRules>,
+) -> Result<(
+    Vec<evaluate::conformance::WeekConformance>,
+    Vec<evaluate::risks::RiskStatus>,
+    Option<evaluate::risks::Register>,
+)> {
+    let (n, judged) = (weeks.len(), measured.len());
+    let tf = std::time::Instant::now();
+    let recent = &weeks[n.saturating_sub(FLAG_WEEKS.max(judged))..];
+    let flags: Vec<_> = flag_rules.map_or_else(
+        || vec![None; recent.len()],
+        |r| evaluate::conformance::weeks(r, m, recent),
+    );
+    tracing::debug!(elapsed = ?tf.elapsed(), "flags against the plan");
+    let history: Vec<_> = flags
+        .iter()
+        .skip(recent.len().saturating_sub(FLAG_WEEKS))
+        .flatten()
+        .cloned()
+        .collect();
+    let judged_weeks = &weeks[n - judged..];
+    let judged_flags = &flags[flags.len() - judged..];
+    for (mw, f) in measured.iter_mut().zip(judged_flags) {
+        mw.overall = evaluate::conformance::with_flags(&mw.overall, f.as_ref());
+    }
+    let register = settings
+        .risks
+        .as_deref()
+        .map(super::inputs::read_register)
+        .transpose()?;
+    let risks = register.as_ref().map_or_else(Vec::new, |r| {
+        // The rollout's weeks only: before it most signals have no data.
+        let cells: Vec<_> = measured
+            .iter()
+            .zip(judged_weeks)
+            .filter(|(_, w)| {
+                settings
+                    .rollout_start
+                    .is_none_or(|s| w.monday() + chrono::Duration::days(7) > s)
+            })
+            .map(|(mw, w)| (w.label(), evaluate::evaluate_all(&mw.overall, &settings.targets)))
+            .collect();
+        evaluate::risks::assess(r, &cells)
+    });
+    Ok((history, risks, register))
 }
 
 /// The dashboard's series: every ISO week with request rows from `first`

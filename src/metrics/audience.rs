@@ -30,6 +30,44 @@ pub struct Audience {
     pub affected_before: Vec<Affected>,
 }
 
+/// The briefs' audience figures of a week (`periods`: the week, the week
+/// before, and the window since the rollout's start if it began), with the
+/// enterprise customers' savings.
+pub fn of_week(
+    m: &crate::rollups::Merged,
+    feedback: &polars::prelude::DataFrame,
+    customers: Option<&polars::prelude::DataFrame>,
+    base: &super::requests::Baseline,
+    (period, before, since): (
+        &crate::period::Period,
+        &crate::period::Period,
+        Option<&crate::period::Period>,
+    ),
+    costs: &crate::ground::money::Costs,
+) -> anyhow::Result<(Audience, Option<EnterpriseSavings>)> {
+    let since_rollout = match since {
+        Some(p) => super::requests::measure_periods(m, feedback, std::slice::from_ref(p), base, costs, None)?
+            .pop()
+            .and_then(|w| w.overall.get(&crate::ground::kpi::Kpi::CostSavings).copied().flatten())
+            .map(|v| (p.start_date, p.days(), v)),
+        None => None,
+    };
+    let rows = super::customers::rows(m, customers, base, period, costs)?;
+    let enterprise = enterprise_savings(&rows, period.days() as f64);
+    let days = super::requests::days_of;
+    Ok((
+        Audience {
+            since_rollout,
+            customers: rows,
+            low_scores: low_scores(feedback, period)?,
+            low_scores_before: low_scores(feedback, before)?,
+            affected: affected(m, days(period)),
+            affected_before: affected(m, days(before)),
+        },
+        enterprise,
+    ))
+}
+
 /// The enterprise customers' savings of a period, a year at its rate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EnterpriseSavings {
