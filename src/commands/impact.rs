@@ -64,42 +64,7 @@ pub fn build_from(settings: &Settings, wd: WindowData) -> Result<ImpactReport> {
         .as_deref()
         .map(super::inputs::read_plan)
         .transpose()?;
-    // Each week of the window with its KPIs and, in the rollout, its gate as
-    // `cacheroi gate` decides it.
-    let rules = settings.gate_rules()?;
-    let flag_rules = plan.as_ref().and_then(|p| rules.flags(p));
-    let flags = flag_rules.as_ref().map_or_else(
-        || vec![None; weeks.len()],
-        |r| evaluate::conformance::weeks(r, m, &weeks),
-    );
-    let mut week_rows = Vec::new();
-    for ((w, wm), conformance) in weeks
-        .iter()
-        .zip(&measured)
-        .zip(flags)
-        .filter(|((w, _), _)| w.monday() + Duration::days(7) > start)
-    {
-        week_rows.push(WeekRow {
-            iso_week: w.label(),
-            rollout_week: ctx.rollout_week(w.monday()),
-            gate: evaluate::week::in_rollout(
-                &rules,
-                plan.as_ref(),
-                *w,
-                m,
-                &data.feedback,
-                evaluate::week::Known {
-                    whole: Some(wm),
-                    flags: conformance.as_ref(),
-                },
-            )?,
-            kpis: evaluate_all(
-                &evaluate::conformance::with_flags(&wm.overall, conformance.as_ref()),
-                &settings.targets,
-            ),
-            conformance,
-        });
-    }
+    let week_rows = week_rows(settings, &ctx, plan.as_ref(), &data, (&weeks, &measured), start)?;
     // The risk register judged on every week of the window.
     let register = settings
         .risks
@@ -153,6 +118,55 @@ pub fn build_from(settings: &Settings, wd: WindowData) -> Result<ImpactReport> {
         .with_glance(plan.as_ref(), ctx.currency())
         .with_case_studies(&by_customer)
         .with_risks(risks, register.as_ref().map_or(&[][..], |r| &r.escalation[..])))
+}
+
+/// Each week of the window (from the one holding `start`) with its KPIs,
+/// its flags against the plan and, in the rollout, its gate as `cacheroi
+/// gate` decides it.
+fn week_rows(
+    settings: &Settings,
+    ctx: &crate::report::Context,
+    plan: Option<&crate::evaluate::plan::Plan>,
+    data: &super::inputs::Loaded,
+    (weeks, measured): (&[IsoWeek], &[crate::metrics::requests::Measured]),
+    start: NaiveDate,
+) -> Result<Vec<WeekRow>> {
+    let m = &data.requests;
+    let rules = settings.gate_rules()?;
+    let flag_rules = plan.and_then(|p| rules.flags(p));
+    let flags = flag_rules.as_ref().map_or_else(
+        || vec![None; weeks.len()],
+        |r| evaluate::conformance::weeks(r, m, weeks),
+    );
+    let mut week_rows = Vec::new();
+    for ((w, wm), conformance) in weeks
+        .iter()
+        .zip(measured)
+        .zip(flags)
+        .filter(|((w, _), _)| w.monday() + Duration::days(7) > start)
+    {
+        week_rows.push(WeekRow {
+            iso_week: w.label(),
+            rollout_week: ctx.rollout_week(w.monday()),
+            gate: evaluate::week::in_rollout(
+                &rules,
+                plan,
+                *w,
+                m,
+                &data.feedback,
+                evaluate::week::Known {
+                    whole: Some(wm),
+                    flags: conformance.as_ref(),
+                },
+            )?,
+            kpis: evaluate_all(
+                &evaluate::conformance::with_flags(&wm.overall, conformance.as_ref()),
+                &settings.targets,
+            ),
+            conformance,
+        });
+    }
+    Ok(week_rows)
 }
 
 /// Build, render and write the impact report under `out`.
