@@ -317,24 +317,8 @@ pub fn assemble(ctx: &Context, parts: ImpactParts) -> Result<ImpactReport> {
         risk_weeks: Vec::new(),
         escalation_path: String::new(),
         glance: super::glance::impact(&headline, &other, None, None, cur, window.days()),
-        weeks_shown: metrics
-            .weeks
-            .iter()
-            .map(|w| WeekShown {
-                iso_week: w.iso_week.clone(),
-                rollout_week: w.rollout_week,
-                kpis: w.kpis.clone(),
-                gate: w.gate.as_ref().map(super::gate::brief),
-            })
-            .collect(),
-        phases_shown: metrics
-            .phases
-            .iter()
-            .map(|p| PhaseShown {
-                phase: p.clone(),
-                words: super::gate::phase_words(&p.name, &p.features, &p.success_criteria, &p.rollback_trigger),
-            })
-            .collect(),
+        weeks_shown: metrics.weeks.iter().map(WeekShown::of).collect(),
+        phases_shown: metrics.phases.iter().map(PhaseShown::of).collect(),
         headline,
         other,
         before_after,
@@ -357,20 +341,33 @@ pub fn assemble(ctx: &Context, parts: ImpactParts) -> Result<ImpactReport> {
             not_measured: ctx.feedback_not_measured(),
             scale_note: ctx.score_scale_note(),
         },
-        inputs: Inputs {
-            requests: ctx.inputs.requests.clone(),
-            feedback: ctx.inputs.feedback.clone(),
-            customers: ctx.inputs.customers.clone(),
-            redis_snapshots: ctx.inputs.redis_snapshots.clone(),
-            by_format: quality.formats(),
-            rejections: quality.reasons(),
-            examples: quality.examples(),
-            files,
-        },
+        inputs: Inputs::of(ctx, &quality, files),
         trend,
         targets,
         metrics,
     })
+}
+
+impl WeekShown {
+    /// A week of the window as the table shows it: its gate in plain words.
+    fn of(w: &WeekRow) -> Self {
+        WeekShown {
+            iso_week: w.iso_week.clone(),
+            rollout_week: w.rollout_week,
+            kpis: w.kpis.clone(),
+            gate: w.gate.as_ref().map(super::gate::brief),
+        }
+    }
+}
+
+impl PhaseShown {
+    /// A phase of the plan with its criteria in plain words.
+    fn of(p: &PhaseResult) -> Self {
+        PhaseShown {
+            phase: p.clone(),
+            words: super::gate::phase_words(&p.name, &p.features, &p.success_criteria, &p.rollback_trigger),
+        }
+    }
 }
 
 /// The figures before the rollout (B) and during it (E), with their changes.

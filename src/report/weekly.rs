@@ -228,6 +228,23 @@ pub struct Inputs {
     pub examples: Vec<crate::quality::BadRow>,
 }
 
+impl Inputs {
+    /// The inputs as the report names them (relative to the config's
+    /// folder) with their data quality, file by file.
+    pub fn of(ctx: &Context, quality: &DataQuality, files: Vec<crate::quality::FileQuality>) -> Self {
+        Inputs {
+            requests: ctx.inputs.requests.clone(),
+            feedback: ctx.inputs.feedback.clone(),
+            customers: ctx.inputs.customers.clone(),
+            redis_snapshots: ctx.inputs.redis_snapshots.clone(),
+            files,
+            by_format: quality.formats(),
+            rejections: quality.reasons(),
+            examples: quality.examples(),
+        }
+    }
+}
+
 /// Files named relative to the configuration's folder.
 pub fn relative_files(files: Vec<crate::quality::FileQuality>, ctx: &Context) -> Vec<crate::quality::FileQuality> {
     files
@@ -271,7 +288,7 @@ pub fn assemble(ctx: &Context, parts: WeeklyParts) -> Result<WeeklyReport> {
     } = parts;
     let period = &period;
     let data_quality = data_quality.relative_to(&ctx.base_dir);
-    let files = relative_files(files, ctx);
+    let inputs = Inputs::of(ctx, &data_quality, relative_files(files, ctx));
     let cells = evaluate_all(&this.overall, &ctx.targets);
     let rows = kpi_rows(&cells, &before.overall);
     let (headline, other): (Vec<_>, Vec<_>) = rows
@@ -286,9 +303,6 @@ pub fn assemble(ctx: &Context, parts: WeeklyParts) -> Result<WeeklyReport> {
         .map(|(name, values)| (name.clone(), evaluate_all(values, &ctx.targets)))
         .collect();
     let rollout_week = ctx.rollout_week(period.start_date);
-    let by_format = data_quality.formats();
-    let rejections = data_quality.reasons();
-    let examples = data_quality.examples();
     let hit_rate_gap = this
         .overall
         .get(&Kpi::CacheHitRate)
@@ -353,16 +367,7 @@ pub fn assemble(ctx: &Context, parts: WeeklyParts) -> Result<WeeklyReport> {
             .collect(),
         feedback,
         hit_rate_gap,
-        inputs: Inputs {
-            requests: ctx.inputs.requests.clone(),
-            feedback: ctx.inputs.feedback.clone(),
-            customers: ctx.inputs.customers.clone(),
-            redis_snapshots: ctx.inputs.redis_snapshots.clone(),
-            files,
-            by_format,
-            rejections,
-            examples,
-        },
+        inputs,
         metrics,
     })
 }
