@@ -149,6 +149,154 @@ fn is_control(customer: usize, user: u32) -> bool {
     (customer as u32 * 31 + user * 17) % 10 == 3
 }
 
+/// What every request of a day is drawn from.
+struct Day<'a> {
+    custs: &'a [Customer],
+    /// Each customer's weight (its users) and their sum.
+    weights: &'a [u32],
+    total_weight: u32,
+    hit_ln: &'a LogNormal<f64>,
+    miss_ln: &'a LogNormal<f64>,
+    /// Segments with the cache on this day.
+    enabled: &'a [&'static str],
+    /// Share of cacheable lookups served from the cache.
+    hit_p: f64,
+    day_start: i64,
+}
+
+impl Day<'_> {
+    /// A cacheable lookup's status for a uniform draw `x`.
+    fn cache_status(&self, x: f64) -> &'static str {
+        if x < 0.0005 {
+            "ERROR"
+        } else if x < 0.015 {
+            "BYPASS"
+        } else if x < 0.015 + self.hit_p {
+            "HIT"
+        } else if x < 0.055 + self.hit_p {
+            "STALE"
+        } else {
+            "MISS"
+        }
+    }
+
+    /// Draw one request (the draws in a fixed order: the sample is the same
+    /// for a seed).
+    fn draw(&self, rng: &mut ChaCha8Rng) -> Request {
+        let mut pick = rng.random_range(0..self.total_weight);
+        let mut customer = 0;
+        while pick >= self.weights[customer] {
+            pick -= self.weights[customer];
+            customer += 1;
+        }
+        let c = &self.custs[customer];
+        let user = rng.random_range(0..c.users);
+        // Business hours carry most traffic.
+        let hour = if rng.random_bool(0.75) {
+            rng.random_range(8..19)
+        } else {
+            rng.random_range(0..24)
+        };
+        let ts_us =
+            self.day_start + (hour * 3600 + rng.random_range(0..3600)) * 1_000_000 + rng.random_range(0..1000) * 1000;
+        let endpoint = rng.random_range(0..ENDPOINTS.len());
+        let (_, cacheable, weight) = ENDPOINTS[endpoint];
+        let cache_enabled = self.enabled.contains(&c.segment) && !is_control(customer, user);
+        let cache_status = if !cache_enabled || !cacheable {
+            ""
+        } else {
+            self.cache_status(rng.random())
+        };
+        let served = matches!(cache_status, "HIT" | "STALE");
+        let mut latency_ms = if served {
+            self.hit_ln.sample(rng) * if cache_status == "STALE" { 1.3 } else { 1.0 }
+        } else {
+            self.miss_ln.sample(rng) * weight
+        };
+        // A miss costs one to three origin calls.
+        let upstream_calls = if served {
+            0
+        } else {
+            match rng.random::<f64>() {
+                x if x < 0.6 => 1,
+                x if x < 0.9 => 2,
+                _ => 3,
+            }
+        };
+        let x: f64 = rng.random();
+        let status = if x < 0.0006 {
+            latency_ms += 800.0;
+            503
+        } else if x < 0.012 {
+            404
+        } else if endpoint == 5 {
+            201
+        } else {
+            200
+        };
+        let offset_min = if c.segment == "large_enterprise" {
+            60
+        } else if customer % 5 == 1 {
+            -300
+        } else {
+            0
+        };
+        Request {
+            ts_us,
+            offset_min,
+            customer,
+            user,
+            endpoint,
+            status,
+            latency_ms: (latency_ms * 100.0).round() / 100.0,
+            cache_status,
+            cache_enabled,
+            upstream_calls,
+        }
+    }
+}
+
+/// Per hour: (hits, misses) looked up in Redis, per instance.
+type RedisHourly = BTreeMap<i64, [(u64, u64); 2]>;
+
+/// Count a request's Redis lookup on the instance its customer and user
+/// hash to.
+fn count_lookup(redis_hourly: &mut RedisHourly, r: &Request) {
+    if matches!(r.cache_status, "HIT" | "STALE" | "MISS" | "ERROR") {
+        let inst = (r.customer + r.user as usize) % 2;
+        let e = redis_hourly.entry(r.ts_us / 3_600_000_000).or_default();
+        if matches!(r.cache_status, "HIT" | "STALE") {
+            e[inst].0 += 1
+        } else {
+            e[inst].1 += 1
+        }
+    }
+}
+
+/// A flag rule that matched too broadly: in rollout weeks 1–2 two users
+/// of the first medium-enterprise customer (due in week 4) have the
+/// cache — the leak the weekly report's flags section must show. Set
+/// after drawing, so every other row stays as it was.
+fn leak(rows: &mut [Request], custs: &[Customer], week: i64, redis_hourly: &mut RedisHourly) {
+    if !(1..=2).contains(&week) {
+        return;
+    }
+    let Some(leaky) = custs.iter().position(|c| c.segment == "medium_enterprise") else {
+        return;
+    };
+    for r in rows.iter_mut().filter(|r| r.customer == leaky && r.user < 2) {
+        let cacheable = ENDPOINTS[r.endpoint].1;
+        r.cache_enabled = true;
+        if cacheable {
+            r.cache_status = "HIT";
+            r.upstream_calls = 0;
+            r.latency_ms = (r.latency_ms * 15.0).round() / 100.0;
+            let inst = (r.customer + r.user as usize) % 2;
+            redis_hourly.entry(r.ts_us / 3_600_000_000).or_default()[inst].0 += 1;
+        }
+    }
+}
+
 /// Write the sample into `opts.out`; returns the files written.
 pub fn generate(opts: &Options) -> Result<Vec<PathBuf>> {
     let out = &opts.out;
@@ -156,7 +304,6 @@ pub fn generate(opts: &Options) -> Result<Vec<PathBuf>> {
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let custs = customers(if opts.wide { 10 } else { 1 });
     let weights: Vec<u32> = custs.iter().map(|c| c.users).collect();
-    let total_weight: u32 = weights.iter().sum();
     let start = NaiveDate::from_ymd_opt(BASELINE_START.0, BASELINE_START.1, BASELINE_START.2).expect("date");
     let rollout = NaiveDate::from_ymd_opt(ROLLOUT_START.0, ROLLOUT_START.1, ROLLOUT_START.2).expect("date");
     let days = (BASELINE_WEEKS + ROLLOUT_WEEKS) * 7;
@@ -165,8 +312,7 @@ pub fn generate(opts: &Options) -> Result<Vec<PathBuf>> {
     // plan's 200 ms guardrail while missing the brief's 100 ms target.
     let miss_ln = LogNormal::new(70.0f64.ln(), 0.33)?;
     let mut written = Vec::new();
-    // Per hour: (hits, misses) looked up in Redis, per instance.
-    let mut redis_hourly: BTreeMap<i64, [(u64, u64); 2]> = BTreeMap::new();
+    let mut redis_hourly = RedisHourly::new();
 
     for d in 0..days {
         let date = start + Duration::days(d);
@@ -179,144 +325,27 @@ pub fn generate(opts: &Options) -> Result<Vec<PathBuf>> {
         let weekday = date.format("%u").to_string().parse::<u32>().unwrap_or(1);
         let factor = if weekday >= 6 { 0.5 } else { 1.2 };
         let n = (opts.requests_per_day as f64 * factor) as usize;
-        let day_start = Utc
-            .from_utc_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight"))
-            .timestamp_micros();
-        let hit_p = [0.0, 0.62, 0.70, 0.76, 0.80, 0.84, 0.87][week.clamp(0, 6) as usize];
+        let day = Day {
+            custs: &custs,
+            weights: &weights,
+            total_weight: weights.iter().sum(),
+            hit_ln: &hit_ln,
+            miss_ln: &miss_ln,
+            enabled,
+            hit_p: [0.0, 0.62, 0.70, 0.76, 0.80, 0.84, 0.87][week.clamp(0, 6) as usize],
+            day_start: Utc
+                .from_utc_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight"))
+                .timestamp_micros(),
+        };
         let mut rows = Vec::with_capacity(n);
         for _ in 0..n {
-            let mut pick = rng.random_range(0..total_weight);
-            let mut customer = 0;
-            while pick >= weights[customer] {
-                pick -= weights[customer];
-                customer += 1;
-            }
-            let c = &custs[customer];
-            let user = rng.random_range(0..c.users);
-            // Business hours carry most traffic.
-            let hour = if rng.random_bool(0.75) {
-                rng.random_range(8..19)
-            } else {
-                rng.random_range(0..24)
-            };
-            let ts_us =
-                day_start + (hour * 3600 + rng.random_range(0..3600)) * 1_000_000 + rng.random_range(0..1000) * 1000;
-            let endpoint = rng.random_range(0..ENDPOINTS.len());
-            let (_, cacheable, weight) = ENDPOINTS[endpoint];
-            let cache_enabled = enabled.contains(&c.segment) && !is_control(customer, user);
-            let cache_status = if !cache_enabled || !cacheable {
-                ""
-            } else {
-                let x: f64 = rng.random();
-                if x < 0.0005 {
-                    "ERROR"
-                } else if x < 0.015 {
-                    "BYPASS"
-                } else if x < 0.015 + hit_p {
-                    "HIT"
-                } else if x < 0.055 + hit_p {
-                    "STALE"
-                } else {
-                    "MISS"
-                }
-            };
-            let served = matches!(cache_status, "HIT" | "STALE");
-            let mut latency_ms = if served {
-                hit_ln.sample(&mut rng) * if cache_status == "STALE" { 1.3 } else { 1.0 }
-            } else {
-                miss_ln.sample(&mut rng) * weight
-            };
-            let upstream_calls = if served {
-                0
-            } else {
-                let x: f64 = rng.random();
-                if x < 0.6 {
-                    1
-                } else if x < 0.9 {
-                    2
-                } else {
-                    3
-                }
-            };
-            let x: f64 = rng.random();
-            let status = if x < 0.0006 {
-                latency_ms += 800.0;
-                503
-            } else if x < 0.012 {
-                404
-            } else if endpoint == 5 {
-                201
-            } else {
-                200
-            };
-            if matches!(cache_status, "HIT" | "STALE" | "MISS" | "ERROR") {
-                let hour_key = ts_us / 3_600_000_000;
-                let inst = (customer + user as usize) % 2;
-                let e = redis_hourly.entry(hour_key).or_default();
-                if served { e[inst].0 += 1 } else { e[inst].1 += 1 }
-            }
-            let offset_min = if c.segment == "large_enterprise" {
-                60
-            } else if customer % 5 == 1 {
-                -300
-            } else {
-                0
-            };
-            rows.push(Request {
-                ts_us,
-                offset_min,
-                customer,
-                user,
-                endpoint,
-                status,
-                latency_ms: (latency_ms * 100.0).round() / 100.0,
-                cache_status,
-                cache_enabled,
-                upstream_calls,
-            });
+            let r = day.draw(&mut rng);
+            count_lookup(&mut redis_hourly, &r);
+            rows.push(r);
         }
         rows.sort_by_key(|r| r.ts_us);
-        // A flag rule that matched too broadly: in rollout weeks 1–2 two users
-        // of the first medium-enterprise customer (due in week 4) have the
-        // cache — the leak the weekly report's flags section must show. Set
-        // after drawing, so every other row stays as it was.
-        if (1..=2).contains(&week)
-            && let Some(leaky) = custs.iter().position(|c| c.segment == "medium_enterprise")
-        {
-            for r in rows.iter_mut().filter(|r| r.customer == leaky && r.user < 2) {
-                let cacheable = ENDPOINTS[r.endpoint].1;
-                r.cache_enabled = true;
-                if cacheable {
-                    r.cache_status = "HIT";
-                    r.upstream_calls = 0;
-                    r.latency_ms = (r.latency_ms * 15.0).round() / 100.0;
-                    let inst = (r.customer + r.user as usize) % 2;
-                    redis_hourly.entry(r.ts_us / 3_600_000_000).or_default()[inst].0 += 1;
-                }
-            }
-        }
-        let (format, compression, with_segment) = match (opts.format, week) {
-            (SampleFormat::Mixed, 0) => ("csv", ".gz", false),
-            (SampleFormat::Mixed, 1..=3) => ("parquet", "", true),
-            (SampleFormat::Mixed, _) => ("ndjson", ".zst", true),
-            (SampleFormat::Csv, _) => ("csv", "", true),
-            (SampleFormat::Parquet, _) => ("parquet", "", true),
-        };
-        let path = out
-            .join("requests")
-            .join(format!("requests-{date}.{format}{compression}"));
-        // A few bad rows in text files, one of each reason, on fixed days.
-        let bad = if format != "parquet" {
-            text::bad_request_lines(d)
-        } else {
-            Vec::new()
-        };
-        match format {
-            "csv" => write_csv(&path, &rows, &custs, with_segment, &bad)?,
-            "ndjson" => write_ndjson(&path, &rows, &custs, &bad)?,
-            _ => write_parquet(&path, &rows, &custs, opts.wide.then_some(d))?,
-        }
-        written.push(path);
+        leak(&mut rows, &custs, week, &mut redis_hourly);
+        written.push(write_day(opts, date, d, week, &rows, &custs)?);
     }
 
     written.push(write_customers(out, &custs)?);
@@ -330,19 +359,56 @@ pub fn generate(opts: &Options) -> Result<Vec<PathBuf>> {
         opts.requests_per_day,
     )?);
     written.push(redis_info::write_store(out, &redis_hourly, rollout)?);
+    written.extend(write_documents(out, start, rollout, opts.requests_per_day)?);
+    Ok(written)
+}
+
+/// Write day `d`'s requests in the format the sample gives that week.
+fn write_day(
+    opts: &Options,
+    date: NaiveDate,
+    d: i64,
+    week: i64,
+    rows: &[Request],
+    custs: &[Customer],
+) -> Result<PathBuf> {
+    let (format, compression, with_segment) = match (opts.format, week) {
+        (SampleFormat::Mixed, 0) => ("csv", ".gz", false),
+        (SampleFormat::Mixed, 1..=3) => ("parquet", "", true),
+        (SampleFormat::Mixed, _) => ("ndjson", ".zst", true),
+        (SampleFormat::Csv, _) => ("csv", "", true),
+        (SampleFormat::Parquet, _) => ("parquet", "", true),
+    };
+    let path = opts
+        .out
+        .join("requests")
+        .join(format!("requests-{date}.{format}{compression}"));
+    // A few bad rows in text files, one of each reason, on fixed days.
+    let bad = if format != "parquet" {
+        text::bad_request_lines(d)
+    } else {
+        Vec::new()
+    };
+    match format {
+        "csv" => write_csv(&path, rows, custs, with_segment, &bad)?,
+        "ndjson" => write_ndjson(&path, rows, custs, &bad)?,
+        _ => write_parquet(&path, rows, custs, opts.wide.then_some(d))?,
+    }
+    Ok(path)
+}
+
+/// The rollout plan, the risk register and the config beside the data.
+fn write_documents(out: &Path, start: NaiveDate, rollout: NaiveDate, requests_per_day: u64) -> Result<Vec<PathBuf>> {
     let plan = out.join("rollout-plan.yml");
     write_atomic(&plan, text::ROLLOUT_PLAN.as_bytes())?;
-    written.push(plan);
     let risks = out.join("risks.yml");
     write_atomic(&risks, text::RISKS.as_bytes())?;
-    written.push(risks);
     let config = out.join("cacheroi.toml");
     write_atomic(
         &config,
-        text::sample_config(start, rollout, opts.requests_per_day).as_bytes(),
+        text::sample_config(start, rollout, requests_per_day).as_bytes(),
     )?;
-    written.push(config);
-    Ok(written)
+    Ok(vec![plan, risks, config])
 }
 
 /// What the feedback generator needs of a customer.
@@ -534,26 +600,31 @@ fn write_parquet(path: &Path, rows: &[Request], custs: &[Customer], varied: Opti
         ],
     )?;
     if let Some(k) = varied {
-        // Older days lack the optional columns; every day carries columns
-        // the reports never read.
-        if k % 5 == 1 {
-            df = df.drop("segment")?;
-        }
-        if k % 7 == 2 {
-            df = df.drop("upstream_calls")?;
-        }
-        let n = rows.len();
-        df.with_column(Column::new(
-            "request_id".into(),
-            (0..n).map(|i| format!("{k:03}-{i:09}")).collect::<Vec<_>>(),
-        ))?;
-        df.with_column(Column::new(
-            "bytes_sent".into(),
-            rows.iter().map(|r| (r.latency_ms * 97.0) as i64).collect::<Vec<_>>(),
-        ))?;
+        vary(&mut df, rows, k)?;
     }
     let file = std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
     ParquetWriter::new(file).finish(&mut df)?;
+    Ok(())
+}
+
+/// Day `k`'s schema as real logs vary it: older days lack the optional
+/// columns; every day carries columns the reports never read.
+fn vary(df: &mut DataFrame, rows: &[Request], k: i64) -> Result<()> {
+    if k % 5 == 1 {
+        *df = df.drop("segment")?;
+    }
+    if k % 7 == 2 {
+        *df = df.drop("upstream_calls")?;
+    }
+    let n = rows.len();
+    df.with_column(Column::new(
+        "request_id".into(),
+        (0..n).map(|i| format!("{k:03}-{i:09}")).collect::<Vec<_>>(),
+    ))?;
+    df.with_column(Column::new(
+        "bytes_sent".into(),
+        rows.iter().map(|r| (r.latency_ms * 97.0) as i64).collect::<Vec<_>>(),
+    ))?;
     Ok(())
 }
 
