@@ -163,6 +163,24 @@ struct ReqSums {
     ts_max: i64,
 }
 
+impl ReqSums {
+    /// One raw row (`code`: its cache-status code, 1–5 or none).
+    #[inline]
+    fn add_row(&mut self, code: Option<i32>, server_error: i64, upstream: i64, latency: f64, ts: i64) {
+        self.rows += 1;
+        match code {
+            Some(code @ 1..=5) => self.by_status[code as usize - 1] += 1,
+            _ => self.by_status[5] += 1,
+        }
+        self.server_errors += server_error;
+        self.upstream += upstream;
+        self.lat_sum += latency;
+        self.lat_min = self.lat_min.min(latency);
+        self.lat_max = self.lat_max.max(latency);
+        self.ts_max = self.ts_max.max(ts);
+    }
+}
+
 /// An endpoint's requests in one latency bucket.
 #[derive(Default, Clone, Copy)]
 struct EndpointSums {
@@ -176,6 +194,18 @@ struct EndpointSums {
 }
 
 impl EndpointSums {
+    /// One raw row (`code`: its cache-status code).
+    #[inline]
+    fn add_row(&mut self, code: Option<i32>, server_error: i64, upstream: i64) {
+        self.rows += 1;
+        self.hit += i64::from(code == Some(1));
+        self.stale += i64::from(code == Some(2));
+        self.miss += i64::from(code == Some(3));
+        self.error += i64::from(code == Some(5));
+        self.server_errors += server_error;
+        self.upstream += upstream;
+    }
+
     fn add(&mut self, o: &EndpointSums) {
         self.rows += o.rows;
         self.hit += o.hit;
@@ -227,12 +257,29 @@ struct UserSums {
     server_errors: i64,
 }
 
+impl UserSums {
+    /// One raw row.
+    #[inline]
+    fn add_row(&mut self, server_error: i64, upstream: i64, latency: f64) {
+        self.rows += 1;
+        self.upstream += upstream;
+        self.lat_sum += latency;
+        self.lat_sq += latency * latency;
+        self.server_errors += server_error;
+    }
+}
+
 /// Sum the valid rows of a normalised frame (canonical columns; `rule`:
 /// null for valid rows, None when every row is valid) into the `requests`,
 /// `latency` and `users` tables: one pass in plain Rust over the columns,
 /// integer keys for names, segments resolved (the row's own, else the
 /// customers table's, else `general`) and local days and latency buckets
 /// computed on the way.
+///
+/// The column decoding and the loop stay in one function: this is the hot
+/// path (every raw row passes once), and the loop reads the contiguous
+/// arrays borrowed from the rechunked columns above it. The sums of one row
+/// are the `add_row` of each table's sums; the frames are built after.
 pub fn aggregate(df: &DataFrame, rule: Option<&Int32Chunked>, customers: Option<&DataFrame>, tz: Tz) -> Result<Sums> {
     let by_customer: PlHashMap<&str, &str> = match customers {
         Some(c) => c
@@ -324,46 +371,45 @@ pub fn aggregate(df: &DataFrame, rule: Option<&Int32Chunked>, customers: Option<
             ts_max: i64::MIN,
             ..Default::default()
         });
-        r.rows += 1;
-        match cache.get(i) {
-            Some(code @ 1..=5) => r.by_status[code as usize - 1] += 1,
-            _ => r.by_status[5] += 1,
-        }
-        r.server_errors += err;
-        r.upstream += up;
-        r.lat_sum += l;
-        r.lat_min = r.lat_min.min(l);
-        r.lat_max = r.lat_max.max(l);
-        r.ts_max = r.ts_max.max(t);
+        let code = cache.get(i);
+        r.add_row(code, err, up, l, t);
         let bucket = bucket_of(l);
         *lat.entry((day, g, en, bucket)).or_default() += 1;
-        let e = ep
-            .entry((day, endpoints_n.id(endpoint.get(i).unwrap_or_default()), en, bucket))
-            .or_default();
-        e.rows += 1;
-        e.hit += i64::from(cache.get(i) == Some(1));
-        e.stale += i64::from(cache.get(i) == Some(2));
-        e.miss += i64::from(cache.get(i) == Some(3));
-        e.error += i64::from(cache.get(i) == Some(5));
-        e.server_errors += err;
-        e.upstream += up;
-        let us = usr.get(u, (day, g, en));
-        us.rows += 1;
-        us.upstream += up;
-        us.lat_sum += l;
-        us.lat_sq += l * l;
-        us.server_errors += err;
+        ep.entry((day, endpoints_n.id(endpoint.get(i).unwrap_or_default()), en, bucket))
+            .or_default()
+            .add_row(code, err, up);
+        usr.get(u, (day, g, en)).add_row(err, up, l);
     }
     tracing::trace!(elapsed = ?t0.elapsed(), "aggregate: summed");
-    let date = |d: i32| d;
+    let sums = Sums {
+        requests: requests_table(req, &customers_n, &segments_n)?,
+        latency: latency_table(lat, &segments_n)?,
+        users: users_table(usr, &segments_n)?,
+        endpoints: endpoints_table(endpoint_rows(ep, &endpoints_n))?,
+    };
+    tracing::trace!(elapsed = ?t0.elapsed(), "aggregate: tables");
+    Ok(sums)
+}
 
+/// The `requests` table, sorted by its key.
+fn requests_table(
+    req: PlHashMap<(i32, u32, u32, bool), ReqSums>,
+    customers_n: &Names,
+    segments_n: &Names,
+) -> Result<DataFrame> {
     let mut req: Vec<_> = req.into_iter().collect();
     req.sort_unstable_by_key(|(k, _)| *k);
     let n = req.len();
-    let requests = DataFrame::new(
+    let count = |name: &str, f: fn(&ReqSums) -> i64| {
+        Column::new(name.into(), req.iter().map(|(_, v)| f(v)).collect::<Vec<_>>())
+    };
+    let float = |name: &str, f: fn(&ReqSums) -> f64| {
+        Column::new(name.into(), req.iter().map(|(_, v)| f(v)).collect::<Vec<_>>())
+    };
+    Ok(DataFrame::new(
         n,
         vec![
-            Column::new(s::DAY.into(), req.iter().map(|(k, _)| date(k.0)).collect::<Vec<_>>()).cast(&DataType::Date)?,
+            Column::new(s::DAY.into(), req.iter().map(|(k, _)| k.0).collect::<Vec<_>>()).cast(&DataType::Date)?,
             Column::new(
                 s::CUSTOMER_ID.into(),
                 req.iter().map(|(k, _)| customers_n.name(k.1)).collect::<Vec<_>>(),
@@ -376,61 +422,31 @@ pub fn aggregate(df: &DataFrame, rule: Option<&Int32Chunked>, customers: Option<
                 s::CACHE_ENABLED.into(),
                 req.iter().map(|(k, _)| k.3).collect::<Vec<_>>(),
             ),
-            Column::new(s::ROWS.into(), req.iter().map(|(_, v)| v.rows).collect::<Vec<_>>()),
-            Column::new(
-                s::HIT.into(),
-                req.iter().map(|(_, v)| v.by_status[0]).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                s::STALE.into(),
-                req.iter().map(|(_, v)| v.by_status[1]).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                s::MISS.into(),
-                req.iter().map(|(_, v)| v.by_status[2]).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                s::BYPASS.into(),
-                req.iter().map(|(_, v)| v.by_status[3]).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                s::ERROR.into(),
-                req.iter().map(|(_, v)| v.by_status[4]).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                s::UNCACHED.into(),
-                req.iter().map(|(_, v)| v.by_status[5]).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                s::SERVER_ERRORS.into(),
-                req.iter().map(|(_, v)| v.server_errors).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                s::UPSTREAM_CALLS.into(),
-                req.iter().map(|(_, v)| v.upstream).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                s::LATENCY_SUM.into(),
-                req.iter().map(|(_, v)| v.lat_sum).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                s::LATENCY_MIN.into(),
-                req.iter().map(|(_, v)| v.lat_min).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                s::LATENCY_MAX.into(),
-                req.iter().map(|(_, v)| v.lat_max).collect::<Vec<_>>(),
-            ),
-            Column::new(s::TS_MAX.into(), req.iter().map(|(_, v)| v.ts_max).collect::<Vec<_>>()),
+            count(s::ROWS, |v| v.rows),
+            count(s::HIT, |v| v.by_status[0]),
+            count(s::STALE, |v| v.by_status[1]),
+            count(s::MISS, |v| v.by_status[2]),
+            count(s::BYPASS, |v| v.by_status[3]),
+            count(s::ERROR, |v| v.by_status[4]),
+            count(s::UNCACHED, |v| v.by_status[5]),
+            count(s::SERVER_ERRORS, |v| v.server_errors),
+            count(s::UPSTREAM_CALLS, |v| v.upstream),
+            float(s::LATENCY_SUM, |v| v.lat_sum),
+            float(s::LATENCY_MIN, |v| v.lat_min),
+            float(s::LATENCY_MAX, |v| v.lat_max),
+            count(s::TS_MAX, |v| v.ts_max),
         ],
-    )?;
+    )?)
+}
 
+/// The `latency` table, sorted by its key.
+fn latency_table(lat: PlHashMap<(i32, u32, bool, i32), i64>, segments_n: &Names) -> Result<DataFrame> {
     let mut lat: Vec<_> = lat.into_iter().collect();
     lat.sort_unstable_by_key(|(k, _)| *k);
-    let latency = DataFrame::new(
+    Ok(DataFrame::new(
         lat.len(),
         vec![
-            Column::new(s::DAY.into(), lat.iter().map(|(k, _)| date(k.0)).collect::<Vec<_>>()).cast(&DataType::Date)?,
+            Column::new(s::DAY.into(), lat.iter().map(|(k, _)| k.0).collect::<Vec<_>>()).cast(&DataType::Date)?,
             Column::new(
                 s::SEGMENT.into(),
                 lat.iter().map(|(k, _)| segments_n.name(k.1)).collect::<Vec<_>>(),
@@ -442,18 +458,21 @@ pub fn aggregate(df: &DataFrame, rule: Option<&Int32Chunked>, customers: Option<
             Column::new(s::BUCKET.into(), lat.iter().map(|(k, _)| k.3).collect::<Vec<_>>()),
             Column::new(s::COUNT.into(), lat.iter().map(|(_, v)| *v).collect::<Vec<_>>()),
         ],
-    )?;
+    )?)
+}
 
-    // In first-seen order (deterministic; the merge sorts by day).
+/// The `users` table, in first-seen order (deterministic; the merge sorts
+/// by day).
+fn users_table(usr: Grouped<UserGroup, UserSums>, segments_n: &Names) -> Result<DataFrame> {
     let usr: Vec<_> = usr
         .into_groups()
         .into_iter()
         .map(|(u, (d, g, en), v)| ((d, u, g, en), v))
         .collect();
-    let users = DataFrame::new(
+    Ok(DataFrame::new(
         usr.len(),
         vec![
-            Column::new(s::DAY.into(), usr.iter().map(|(k, _)| date(k.0)).collect::<Vec<_>>()).cast(&DataType::Date)?,
+            Column::new(s::DAY.into(), usr.iter().map(|(k, _)| k.0).collect::<Vec<_>>()).cast(&DataType::Date)?,
             Column::new(s::USER_ID.into(), usr.iter().map(|(k, _)| k.1).collect::<Vec<_>>()),
             Column::new(
                 s::SEGMENT.into(),
@@ -481,12 +500,15 @@ pub fn aggregate(df: &DataFrame, rule: Option<&Int32Chunked>, customers: Option<
                 usr.iter().map(|(_, v)| v.server_errors).collect::<Vec<_>>(),
             ),
         ],
-    )?;
-    let ep = endpoint_rows(ep, &endpoints_n);
+    )?)
+}
+
+/// The `endpoints` table of [`endpoint_rows`].
+fn endpoints_table(ep: Vec<((i32, String, bool, i32), EndpointSums)>) -> Result<DataFrame> {
     let col = |name: &str, f: fn(&EndpointSums) -> i64| {
         Column::new(name.into(), ep.iter().map(|(_, v)| f(v)).collect::<Vec<_>>())
     };
-    let endpoints = DataFrame::new(
+    Ok(DataFrame::new(
         ep.len(),
         vec![
             Column::new(s::DAY.into(), ep.iter().map(|(k, _)| k.0).collect::<Vec<_>>()).cast(&DataType::Date)?,
@@ -504,14 +526,7 @@ pub fn aggregate(df: &DataFrame, rule: Option<&Int32Chunked>, customers: Option<
             col(s::SERVER_ERRORS, |v| v.server_errors),
             col(s::UPSTREAM_CALLS, |v| v.upstream),
         ],
-    )?;
-    tracing::trace!(elapsed = ?t0.elapsed(), "aggregate: tables");
-    Ok(Sums {
-        requests,
-        latency,
-        users,
-        endpoints,
-    })
+    )?)
 }
 
 /// `quality`: rows of one file by reason (null: valid rows).

@@ -123,53 +123,27 @@ fn remove_rollup(root: &Path, id: &str) {
 pub fn refresh(root: &Path, paths: &[PathBuf], setup: &Setup) -> Result<(Manifest, Refreshed)> {
     std::fs::create_dir_all(root).with_context(|| format!("{}: cannot create the rollup folder", root.display()))?;
     let _lock = FileLock::acquire(&root.join(".refresh"))?;
-    let mut manifest = match read_manifest(root)? {
-        Some(m) if m.marker == setup.marker => m,
-        Some(m) => {
-            tracing::info!(
-                was = ?m.marker,
-                now = ?setup.marker,
-                "the rollups were made for another schema, time zone, accuracy or customers table: rolling up anew"
-            );
-            Manifest {
-                marker: setup.marker.clone(),
-                files: BTreeMap::new(),
-            }
-        }
-        None => Manifest {
-            marker: setup.marker.clone(),
-            files: BTreeMap::new(),
-        },
-    };
+    let mut manifest = current_manifest(root, setup)?;
     let mut done = Refreshed::default();
-    // Which files need work.
-    let mut wanted: BTreeMap<String, (PathBuf, u64, i128)> = BTreeMap::new();
+    let mut listed: BTreeMap<String, Todo> = BTreeMap::new();
     for p in paths {
         let (canonical, size, mtime) = fingerprint(p)?;
-        wanted.insert(canonical, (p.clone(), size, mtime));
+        listed.insert(
+            canonical.clone(),
+            Todo {
+                canonical,
+                path: p.clone(),
+                size,
+                mtime,
+            },
+        );
     }
-    let mut todo: Vec<(String, PathBuf, u64, i128)> = Vec::new();
-    for (canonical, (p, size, mtime)) in &wanted {
-        match manifest.files.get(canonical) {
-            Some(e) if e.size == *size && e.mtime_ns == *mtime => done.reused += 1,
-            old => {
-                let modified = DateTime::<Utc>::from_timestamp_nanos(*mtime as i64);
-                if setup.since.is_some_and(|since| modified < since) {
-                    done.skipped += 1;
-                    if old.is_some() {
-                        done.reused += 1;
-                    }
-                    continue;
-                }
-                todo.push((canonical.clone(), p.clone(), *size, *mtime));
-            }
-        }
-    }
+    let todo = files_to_roll_up(&listed, &manifest, setup, &mut done);
     // Files gone from the source: their rollups stop counting.
     let gone: Vec<String> = manifest
         .files
         .keys()
-        .filter(|k| !wanted.contains_key(*k))
+        .filter(|k| !listed.contains_key(*k))
         .cloned()
         .collect();
     for k in &gone {
@@ -179,68 +153,7 @@ pub fn refresh(root: &Path, paths: &[PathBuf], setup: &Setup) -> Result<(Manifes
             done.removed += 1;
         }
     }
-
-    // Roll up, two files in flight; each finished file is committed at once.
-    let next = AtomicUsize::new(0);
-    let state = Mutex::new((manifest, None::<anyhow::Error>));
-    std::thread::scope(|scope| {
-        for _ in 0..2.min(todo.len()) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((canonical, path, size, mtime)) = todo.get(i) else {
-                        break;
-                    };
-                    let id = folder_id(canonical, *size, *mtime);
-                    let result = roll_up(
-                        path,
-                        &path.display().to_string(),
-                        setup.customers,
-                        setup.tz,
-                        setup.limits,
-                        setup.mapping,
-                    )
-                    .and_then(|r| {
-                        write_rollup(root, &id, &r)?;
-                        weeks_of(&r.requests)
-                    });
-                    let mut guard = state.lock().unwrap_or_else(|e| e.into_inner());
-                    let (manifest, failure) = &mut *guard;
-                    match result {
-                        Ok(weeks) => {
-                            let old = manifest.files.insert(
-                                canonical.clone(),
-                                Entry {
-                                    size: *size,
-                                    mtime_ns: *mtime,
-                                    id: id.clone(),
-                                    rolled_at: Utc::now(),
-                                    weeks: Some(weeks),
-                                },
-                            );
-                            if let Err(e) = write_manifest(root, manifest) {
-                                failure.get_or_insert(e);
-                                next.store(todo.len(), Ordering::Relaxed);
-                                break;
-                            }
-                            if let Some(old) = old.filter(|o| o.id != id) {
-                                remove_rollup(root, &old.id);
-                            }
-                        }
-                        Err(e) => {
-                            failure.get_or_insert(e);
-                            next.store(todo.len(), Ordering::Relaxed);
-                            break;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    let (mut manifest, failure) = state.into_inner().unwrap_or_else(|e| e.into_inner());
-    if let Some(e) = failure {
-        return Err(e);
-    }
+    let mut manifest = roll_up_all(root, &todo, manifest, setup)?;
     done.rolled_up = todo.len();
     // Entries of an earlier cacheroi: their weeks from their rollups.
     for e in manifest.files.values_mut().filter(|e| e.weeks.is_none()) {
@@ -257,6 +170,128 @@ pub fn refresh(root: &Path, paths: &[PathBuf], setup: &Setup) -> Result<(Manifes
     collect_garbage(root, &manifest);
     super::weeks::compact(root, &manifest)?;
     Ok((manifest, done))
+}
+
+/// A file to roll up: its canonical path and fingerprint.
+#[derive(Clone)]
+struct Todo {
+    canonical: String,
+    path: PathBuf,
+    size: u64,
+    mtime: i128,
+}
+
+/// The store's manifest, or an empty one when there is none or it was made
+/// for another setup.
+fn current_manifest(root: &Path, setup: &Setup) -> Result<Manifest> {
+    let empty = || Manifest {
+        marker: setup.marker.clone(),
+        files: BTreeMap::new(),
+    };
+    Ok(match read_manifest(root)? {
+        Some(m) if m.marker == setup.marker => m,
+        Some(m) => {
+            tracing::info!(
+                was = ?m.marker,
+                now = ?setup.marker,
+                "the rollups were made for another schema, time zone, accuracy or customers table: rolling up anew"
+            );
+            empty()
+        }
+        None => empty(),
+    })
+}
+
+/// The listed files that are new or changed, counting the reused and the
+/// skipped (changed before `--since`) ones.
+fn files_to_roll_up(
+    listed: &BTreeMap<String, Todo>,
+    manifest: &Manifest,
+    setup: &Setup,
+    done: &mut Refreshed,
+) -> Vec<Todo> {
+    let mut todo = Vec::new();
+    for (canonical, file) in listed {
+        match manifest.files.get(canonical) {
+            Some(e) if e.size == file.size && e.mtime_ns == file.mtime => done.reused += 1,
+            old => {
+                let modified = DateTime::<Utc>::from_timestamp_nanos(file.mtime as i64);
+                if setup.since.is_some_and(|since| modified < since) {
+                    done.skipped += 1;
+                    if old.is_some() {
+                        done.reused += 1;
+                    }
+                    continue;
+                }
+                todo.push(file.clone());
+            }
+        }
+    }
+    todo
+}
+
+/// Roll up `todo`, two files in flight; each finished file is committed to
+/// the manifest at once. The first failure stops the rest.
+fn roll_up_all(root: &Path, todo: &[Todo], manifest: Manifest, setup: &Setup) -> Result<Manifest> {
+    let next = AtomicUsize::new(0);
+    let state = Mutex::new((manifest, None::<anyhow::Error>));
+    std::thread::scope(|scope| {
+        for _ in 0..2.min(todo.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(file) = todo.get(i) else {
+                        break;
+                    };
+                    let id = folder_id(&file.canonical, file.size, file.mtime);
+                    let result = roll_up(
+                        &file.path,
+                        &file.path.display().to_string(),
+                        setup.customers,
+                        setup.tz,
+                        setup.limits,
+                        setup.mapping,
+                    )
+                    .and_then(|r| {
+                        write_rollup(root, &id, &r)?;
+                        weeks_of(&r.requests)
+                    });
+                    let mut guard = state.lock().unwrap_or_else(|e| e.into_inner());
+                    let (manifest, failure) = &mut *guard;
+                    if let Err(e) = result.and_then(|weeks| commit(root, manifest, file, id, weeks)) {
+                        failure.get_or_insert(e);
+                        next.store(todo.len(), Ordering::Relaxed);
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let (manifest, failure) = state.into_inner().unwrap_or_else(|e| e.into_inner());
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(manifest),
+    }
+}
+
+/// Enter a rolled-up file in the manifest, write it, and remove the
+/// rollup the file had before.
+fn commit(root: &Path, manifest: &mut Manifest, file: &Todo, id: String, weeks: Vec<i32>) -> Result<()> {
+    let old = manifest.files.insert(
+        file.canonical.clone(),
+        Entry {
+            size: file.size,
+            mtime_ns: file.mtime,
+            id: id.clone(),
+            rolled_at: Utc::now(),
+            weeks: Some(weeks),
+        },
+    );
+    write_manifest(root, manifest)?;
+    if let Some(old) = old.filter(|o| o.id != id) {
+        remove_rollup(root, &old.id);
+    }
+    Ok(())
 }
 
 /// The Mondays of the weeks a `requests` table has rows in.
