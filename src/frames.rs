@@ -130,156 +130,156 @@ pub fn parse_column(raw: &RawFile, spec: ColumnSpec) -> Result<Parsed, SourceErr
         });
     };
     let c = col(name);
-    let schema_error = || SourceError::Schema {
-        path: raw.path.clone(),
-        column: spec.name,
-        expected: spec.kind.expected(),
-        found: dtype.to_string(),
-    };
-    let text_or_null = if dtype == DataType::String {
+    let text = if dtype == DataType::String {
         c.clone()
     } else {
         lit(NULL).cast(DataType::String)
     };
-    let parsed = match (spec.kind, &dtype) {
-        (Kind::Timestamp, DataType::String) => {
+    let parsed = match spec.kind {
+        Kind::Timestamp => timestamp(c, &dtype),
+        Kind::Text => text_value(c, &dtype),
+        Kind::CacheStatus => cache_status(c, &dtype),
+        Kind::Int => int(c, &dtype),
+        Kind::Float => float(c, &dtype),
+        Kind::Bool => boolean(c, &dtype),
+    };
+    let Some((value, missing, invalid)) = parsed else {
+        return Err(SourceError::Schema {
+            path: raw.path.clone(),
+            column: spec.name,
+            expected: spec.kind.expected(),
+            found: dtype.to_string(),
+        });
+    };
+    Ok(Parsed {
+        value,
+        missing,
+        invalid,
+        text,
+    })
+}
+
+/// A column's (value, missing, invalid), or None when its type cannot hold
+/// the kind.
+type Reading = Option<(Expr, Expr, Expr)>;
+
+/// RFC 3339 text, or a datetime column.
+fn timestamp(c: Expr, dtype: &DataType) -> Reading {
+    match dtype {
+        DataType::String => {
             let value = c
                 .clone()
                 .map(rfc3339_column, |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)));
             let missing = empty(c);
             let invalid = missing.clone().not().and(value.clone().is_null());
-            Parsed {
-                value,
-                missing,
-                invalid,
-                text: text_or_null,
-            }
+            Some((value, missing, invalid))
         }
-        (Kind::Timestamp, DataType::Datetime(_, _)) => Parsed {
-            value: c.clone().dt().timestamp(TimeUnit::Microseconds),
-            missing: c.is_null(),
-            invalid: lit(false),
-            text: text_or_null,
-        },
-        (Kind::Timestamp, _) => return Err(schema_error()),
-        (Kind::Text | Kind::CacheStatus, dt) if !dt.is_primitive() && *dt != DataType::String => {
-            return Err(schema_error());
-        }
-        (Kind::Text, _) => {
-            let value = if dtype == DataType::String {
-                c.clone()
-            } else {
-                c.clone().cast(DataType::String)
-            };
-            Parsed {
-                missing: empty(value.clone()),
-                value,
-                invalid: lit(false),
-                text: text_or_null,
-            }
-        }
-        (Kind::CacheStatus, _) => {
-            let code = c.clone().cast(DataType::String).map(cache_status_column, |_, f| {
-                Ok(Field::new(f.name().clone(), DataType::Int32))
-            });
-            let value = when(code.clone().gt(lit(0)))
-                .then(code.clone())
-                .otherwise(lit(NULL).cast(DataType::Int32));
-            Parsed {
-                value,
-                missing: code.clone().eq(lit(0)),
-                invalid: code.eq(lit(-1)),
-                text: text_or_null,
-            }
-        }
-        (Kind::Int, DataType::String) => {
+        DataType::Datetime(_, _) => Some((
+            c.clone().dt().timestamp(TimeUnit::Microseconds),
+            c.is_null(),
+            lit(false),
+        )),
+        _ => None,
+    }
+}
+
+/// Text, or any primitive written as text.
+fn text_value(c: Expr, dtype: &DataType) -> Reading {
+    if !dtype.is_primitive() && *dtype != DataType::String {
+        return None;
+    }
+    let value = if *dtype == DataType::String {
+        c
+    } else {
+        c.cast(DataType::String)
+    };
+    Some((value.clone(), empty(value), lit(false)))
+}
+
+/// A cache-status word as its code (null for none; -1 an unknown word).
+fn cache_status(c: Expr, dtype: &DataType) -> Reading {
+    if !dtype.is_primitive() && *dtype != DataType::String {
+        return None;
+    }
+    let code = c.cast(DataType::String).map(cache_status_column, |_, f| {
+        Ok(Field::new(f.name().clone(), DataType::Int32))
+    });
+    let value = when(code.clone().gt(lit(0)))
+        .then(code.clone())
+        .otherwise(lit(NULL).cast(DataType::Int32));
+    Some((value, code.clone().eq(lit(0)), code.eq(lit(-1))))
+}
+
+/// An integer from text, an integer column, or a whole float.
+fn int(c: Expr, dtype: &DataType) -> Reading {
+    match dtype {
+        DataType::String => {
             let value = c.clone().cast(DataType::Int64);
             let missing = empty(c);
             let invalid = missing.clone().not().and(value.clone().is_null());
-            Parsed {
-                value,
-                missing,
-                invalid,
-                text: text_or_null,
-            }
+            Some((value, missing, invalid))
         }
-        (Kind::Int, dt) if dt.is_integer() => Parsed {
-            value: c.clone().cast(DataType::Int64),
-            missing: c.is_null(),
-            invalid: lit(false),
-            text: text_or_null,
-        },
-        (Kind::Int, dt) if dt.is_float() || dt.is_decimal() => {
+        dt if dt.is_integer() => Some((c.clone().cast(DataType::Int64), c.is_null(), lit(false))),
+        dt if dt.is_float() || dt.is_decimal() => {
             let c = c.cast(DataType::Float64);
             let whole = c.clone().eq(c.clone().floor());
-            Parsed {
-                value: when(whole.clone())
+            Some((
+                when(whole.clone())
                     .then(c.clone().cast(DataType::Int64))
                     .otherwise(lit(NULL).cast(DataType::Int64)),
-                missing: c.clone().is_null(),
-                invalid: c.is_not_null().and(whole.not()),
-                text: text_or_null,
-            }
+                c.clone().is_null(),
+                c.is_not_null().and(whole.not()),
+            ))
         }
-        (Kind::Float, DataType::String) => {
+        _ => None,
+    }
+}
+
+/// A finite number from text or a numeric column.
+fn float(c: Expr, dtype: &DataType) -> Reading {
+    match dtype {
+        DataType::String => {
             let parsed = c.clone().cast(DataType::Float64);
             let finite = parsed.clone().is_finite();
             let missing = empty(c);
             let invalid = missing.clone().not().and(finite.clone().not().fill_null(lit(true)));
             let value = when(finite).then(parsed).otherwise(lit(NULL).cast(DataType::Float64));
-            Parsed {
-                value,
-                missing,
-                invalid,
-                text: text_or_null,
-            }
+            Some((value, missing, invalid))
         }
-        (Kind::Float, dt) if dt.is_primitive_numeric() || dt.is_decimal() => {
+        dt if dt.is_primitive_numeric() || dt.is_decimal() => {
             let v = c.clone().cast(DataType::Float64);
-            Parsed {
-                invalid: c.clone().is_not_null().and(v.clone().is_finite().not()),
-                value: when(v.clone().is_finite())
-                    .then(v)
-                    .otherwise(lit(NULL).cast(DataType::Float64)),
-                missing: c.is_null(),
-                text: text_or_null,
-            }
+            let invalid = c.clone().is_not_null().and(v.clone().is_finite().not());
+            let value = when(v.clone().is_finite())
+                .then(v)
+                .otherwise(lit(NULL).cast(DataType::Float64));
+            Some((value, c.is_null(), invalid))
         }
-        (Kind::Bool, DataType::Boolean) => Parsed {
-            value: c.clone(),
-            missing: c.is_null(),
-            invalid: lit(false),
-            text: text_or_null,
-        },
-        (Kind::Bool, DataType::String) => {
-            let code = c
-                .clone()
-                .map(bool_column, |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)));
+        _ => None,
+    }
+}
+
+/// A boolean column, boolean words, or 0/1.
+fn boolean(c: Expr, dtype: &DataType) -> Reading {
+    match dtype {
+        DataType::Boolean => Some((c.clone(), c.is_null(), lit(false))),
+        DataType::String => {
+            let code = c.map(bool_column, |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)));
             let value = when(code.clone().gt_eq(lit(0)))
                 .then(code.clone().eq(lit(1)))
                 .otherwise(lit(NULL).cast(DataType::Boolean));
-            Parsed {
-                value,
-                missing: code.clone().is_null(),
-                invalid: code.eq(lit(-1)),
-                text: text_or_null,
-            }
+            Some((value, code.clone().is_null(), code.eq(lit(-1))))
         }
-        (Kind::Bool, dt) if dt.is_integer() => {
+        dt if dt.is_integer() => {
             let t = c.clone().eq(lit(1));
             let f = c.clone().eq(lit(0));
-            Parsed {
-                invalid: c.clone().is_not_null().and(t.clone().or(f).not()),
-                value: when(c.clone().is_null())
-                    .then(lit(NULL).cast(DataType::Boolean))
-                    .otherwise(t),
-                missing: c.is_null(),
-                text: text_or_null,
-            }
+            let invalid = c.clone().is_not_null().and(t.clone().or(f).not());
+            let value = when(c.clone().is_null())
+                .then(lit(NULL).cast(DataType::Boolean))
+                .otherwise(t);
+            Some((value, c.is_null(), invalid))
         }
-        _ => return Err(schema_error()),
-    };
-    Ok(parsed)
+        _ => None,
+    }
 }
 
 /// One rule of the reject order: where `condition` holds (and no earlier

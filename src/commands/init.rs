@@ -39,19 +39,8 @@ pub fn run(args: &InitArgs) -> Result<Vec<String>> {
     // A plan already there is the product owner's: kept, even with --force.
     let plan_path = dir.join(PLAN_FILE);
     let plan_kept = plan_path.exists();
-    let paths = crate::sources::resolve(&args.requests, "requests")?;
-    let log_format = super::inspect::log_format_arg(args.log_format.as_ref())?;
     let limits = crate::formats::Limits::default();
-    let seen = inspect(&paths, None, log_format, &limits)?;
-    if let Some(p) = &seen.problem {
-        bail!("{}: {p}", args.requests);
-    }
-    if seen.totals.valid == 0 {
-        bail!(
-            "{}: no valid request rows (cacheroi inspect shows what was read)",
-            args.requests
-        );
-    }
+    let seen = inspect_requests(args, &limits)?;
     let survey = match &args.feedback {
         Some(glob) => Some(crate::sources::survey::survey(
             &crate::sources::resolve(glob, "feedback")?,
@@ -82,6 +71,34 @@ pub fn run(args: &InitArgs) -> Result<Vec<String>> {
     }
     files.add(name.to_string_lossy().into_owned(), text.into_bytes());
     crate::deliver::files::write(&dir, &files)?;
+    Ok(summary(args, &plan, &plan_path, plan_kept, survey.as_ref()))
+}
+
+/// The request logs as `inspect` sees them; an error when no row is valid.
+fn inspect_requests(args: &InitArgs, limits: &crate::formats::Limits) -> Result<Inspection> {
+    let paths = crate::sources::resolve(&args.requests, "requests")?;
+    let log_format = super::inspect::log_format_arg(args.log_format.as_ref())?;
+    let seen = inspect(&paths, None, log_format, limits)?;
+    if let Some(p) = &seen.problem {
+        bail!("{}: {p}", args.requests);
+    }
+    if seen.totals.valid == 0 {
+        bail!(
+            "{}: no valid request rows (cacheroi inspect shows what was read)",
+            args.requests
+        );
+    }
+    Ok(seen)
+}
+
+/// What was written and guessed, and the next command.
+fn summary(
+    args: &InitArgs,
+    plan: &Plan,
+    plan_path: &std::path::Path,
+    plan_kept: bool,
+    survey: Option<&crate::sources::survey::Survey>,
+) -> Vec<String> {
     let config = args.out.display().to_string();
     let explicit = if config == crate::config::LOCAL_CONFIG {
         String::new()
@@ -106,7 +123,7 @@ pub fn run(args: &InitArgs) -> Result<Vec<String>> {
             )
         },
     ];
-    if let Some(s) = &survey {
+    if let Some(s) = survey {
         lines.push(format!(
             "  feedback: {} answers read on {} (guessed: {})",
             s.rows,
@@ -115,7 +132,7 @@ pub fn run(args: &InitArgs) -> Result<Vec<String>> {
         ));
     }
     lines.push(format!("next: cacheroi weekly{explicit}"));
-    Ok(lines)
+    lines
 }
 
 fn decide(args: &InitArgs, seen: &Inspection) -> Result<Plan> {
@@ -206,12 +223,12 @@ fn monday_of(d: NaiveDate) -> NaiveDate {
 /// works only when that is where it was given from, so anything else is
 /// written absolute.
 fn as_written(given: &str, config: &Path) -> Result<String> {
-    let p = Path::new(given);
+    let path = Path::new(given);
     let beside = config.parent().is_none_or(|d| d.as_os_str().is_empty());
-    if p.is_absolute() || beside {
+    if path.is_absolute() || beside {
         return Ok(given.to_string());
     }
-    Ok(std::env::current_dir()?.join(p).display().to_string())
+    Ok(std::env::current_dir()?.join(path).display().to_string())
 }
 
 fn toml_string(s: &str) -> String {
@@ -226,65 +243,65 @@ fn config_text(
 ) -> Result<String> {
     let date = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     let baseline_from = plan.rollout - Duration::weeks(4);
-    let mut t = String::new();
-    t.push_str("# Written by `cacheroi init` from the files named below; every guess is\n");
-    t.push_str("# said in a comment. Edit freely: docs/configuration.md has every key.\n");
-    t.push_str(&format!(
+    let mut text = String::new();
+    text.push_str("# Written by `cacheroi init` from the files named below; every guess is\n");
+    text.push_str("# said in a comment. Edit freely: docs/configuration.md has every key.\n");
+    text.push_str(&format!(
         "timezone = {}           # {}\n",
         toml_string(&plan.timezone),
         plan.timezone_note
     ));
-    t.push_str("# as_of is left to the clock: `weekly` reports the last complete week.\n");
-    t.push_str("output_dir = \"reports\"\n\n");
-    t.push_str("[sources]\n");
-    t.push_str(&format!(
+    text.push_str("# as_of is left to the clock: `weekly` reports the last complete week.\n");
+    text.push_str("output_dir = \"reports\"\n\n");
+    text.push_str("[sources]\n");
+    text.push_str(&format!(
         "requests = {}   # {} files, {} valid rows\n",
         toml_string(&as_written(&args.requests, &args.out)?),
         seen.files.len(),
         seen.totals.valid
     ));
     match &args.feedback {
-        Some(f) => t.push_str(&format!("feedback = {}\n", toml_string(&as_written(f, &args.out)?))),
-        None => t.push_str("# feedback = \"survey.csv\"      # adds satisfaction, responses and complaints\n"),
+        Some(f) => text.push_str(&format!("feedback = {}\n", toml_string(&as_written(f, &args.out)?))),
+        None => text.push_str("# feedback = \"survey.csv\"      # adds satisfaction, responses and complaints\n"),
     }
     match &args.customers {
-        Some(c) => t.push_str(&format!(
+        Some(c) => text.push_str(&format!(
             "customers = {}\n",
             toml_string(&as_written(&c.display().to_string(), &args.out)?)
         )),
-        None => t.push_str("# customers = \"customers.csv\"  # adds names, tiers and per-customer finance\n"),
+        None => text.push_str("# customers = \"customers.csv\"  # adds names, tiers and per-customer finance\n"),
     }
     if args.redis.is_empty() {
-        t.push_str("# redis_snapshots = \"redis-snapshots.ndjson\"  # adds the Redis figures (cacheroi snapshot)\n");
+        text.push_str("# redis_snapshots = \"redis-snapshots.ndjson\"  # adds the Redis figures (cacheroi snapshot)\n");
     } else {
-        t.push_str("redis_snapshots = \"redis-snapshots.ndjson\"   # filled by `cacheroi snapshot` from cron\n");
+        text.push_str("redis_snapshots = \"redis-snapshots.ndjson\"   # filled by `cacheroi snapshot` from cron\n");
     }
-    t.push('\n');
+    text.push('\n');
     if !args.redis.is_empty() {
         let urls: Vec<String> = args.redis.iter().map(|u| toml_string(u)).collect();
-        t.push_str(&format!("[redis]\nurls = [{}]\n\n", urls.join(", ")));
+        text.push_str(&format!("[redis]\nurls = [{}]\n\n", urls.join(", ")));
     }
-    t.push_str(&format!(
+    text.push_str(&format!(
         "[baseline]                     # the four weeks before the rollout, to exclusive\nfrom = \"{}\"\nto = \"{}\"\n\n",
         date(baseline_from),
         date(plan.rollout)
     ));
-    t.push_str(&format!(
+    text.push_str(&format!(
         "[rollout]\nstart = \"{}\"             # {}\nplan = \"{PLAN_FILE}\"        # a starter plan: one phase for all users; make it yours (docs/gate.md)\n\n",
         date(plan.rollout),
         plan.rollout_note
     ));
     if seen.suggestion.starts_with("[sources.requests_mapping]") {
-        t.push_str("# How the request log's own columns and words read (as `cacheroi inspect` found them).\n");
-        t.push_str(seen.suggestion.trim_end());
-        t.push('\n');
+        text.push_str("# How the request log's own columns and words read (as `cacheroi inspect` found them).\n");
+        text.push_str(seen.suggestion.trim_end());
+        text.push('\n');
     }
     if let Some(s) = survey {
-        t.push('\n');
-        t.push_str(s.section.trim_end());
-        t.push('\n');
+        text.push('\n');
+        text.push_str(s.section.trim_end());
+        text.push('\n');
     }
-    Ok(t)
+    Ok(text)
 }
 
 #[cfg(test)]

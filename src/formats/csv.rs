@@ -37,44 +37,11 @@ pub fn read(path: &Path, input: impl Read, wanted: &Wanted, limits: &Limits) -> 
     let mut cols: Option<Columns> = None;
     let mut first = true;
     loop {
-        // Line ends before a record are blank lines: skipped, but counted.
-        loop {
-            let skip = chunks
-                .unread()
-                .iter()
-                .take_while(|b| matches!(b, b'\n' | b'\r'))
-                .count();
-            chunks.consume(skip);
-            if !chunks.unread().is_empty() || !chunks.fill().map_err(io)? {
-                break;
-            }
-        }
-        // Records are parsed from the unread bytes; when they run out
-        // mid-record, more are read and the record is parsed again.
+        skip_blank_lines(&mut chunks, &io)?;
         let start_line = chunks.line;
-        let (result, nin, nends) = loop {
-            let input = chunks.unread();
-            parser.reset();
-            let (res, nin, nends) = parse_record(&mut parser, input, chunks.eof, &mut out, &mut ends);
-            match res {
-                Parsed::Record => break (Some(()), nin, nends),
-                Parsed::End => break (None, nin, nends),
-                Parsed::NeedMore => {
-                    if input.len() > max_line && line_end(&input[..max_line]).is_none() {
-                        return Err(too_long(path, start_line, limits).into());
-                    }
-                    if input.len() > max_line {
-                        // A quoted field that never closes within a line's
-                        // worth of bytes: not a record. Count its first line.
-                        break (Some(()), usize::MAX, 0);
-                    }
-                    chunks.fill().map_err(io)?;
-                }
-            }
-        };
-        if result.is_none() {
+        let Some((nin, nends)) = next_record(&mut chunks, &mut parser, &mut out, &mut ends, path, limits)? else {
             break;
-        }
+        };
         let input = chunks.unread();
         if nin == usize::MAX {
             // Resync: the first line was malformed; resume on the next line.
@@ -140,6 +107,56 @@ pub fn read(path: &Path, input: impl Read, wanted: &Wanted, limits: &Limits) -> 
         chunks.consume(nin);
     }
     Ok(cols.unwrap_or_else(|| Columns::new(wanted, &[])))
+}
+
+/// Line ends before a record are blank lines: skipped, but counted.
+fn skip_blank_lines(chunks: &mut Chunks<impl Read>, io: &impl Fn(std::io::Error) -> SourceError) -> Result<()> {
+    loop {
+        let skip = chunks
+            .unread()
+            .iter()
+            .take_while(|b| matches!(b, b'\n' | b'\r'))
+            .count();
+        chunks.consume(skip);
+        if !chunks.unread().is_empty() || !chunks.fill().map_err(io)? {
+            return Ok(());
+        }
+    }
+}
+
+/// The next record's (bytes read, fields) from the unread bytes, None at
+/// the end; (`usize::MAX`, 0) for a quoted field that never closes within
+/// a line's worth of bytes (not a record: its first line is counted). When
+/// the bytes run out mid-record, more are read and the record is parsed
+/// again.
+fn next_record(
+    chunks: &mut Chunks<impl Read>,
+    parser: &mut csv_core::Reader,
+    out: &mut Vec<u8>,
+    ends: &mut Vec<usize>,
+    path: &Path,
+    limits: &Limits,
+) -> Result<Option<(usize, usize)>> {
+    let max_line = limits.max_line_bytes();
+    let start_line = chunks.line;
+    loop {
+        let input = chunks.unread();
+        parser.reset();
+        let (res, nin, nends) = parse_record(parser, input, chunks.eof, out, ends);
+        match res {
+            Parsed::Record => return Ok(Some((nin, nends))),
+            Parsed::End => return Ok(None),
+            Parsed::NeedMore => {
+                if input.len() > max_line && line_end(&input[..max_line]).is_none() {
+                    return Err(too_long(path, start_line, limits).into());
+                }
+                if input.len() > max_line {
+                    return Ok(Some((usize::MAX, 0)));
+                }
+                chunks.fill().map_err(|e| read_error(path, e, limits))?;
+            }
+        }
+    }
 }
 
 fn too_long(path: &Path, line: u64, limits: &Limits) -> SourceError {

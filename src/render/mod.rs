@@ -6,6 +6,7 @@
 pub mod charts;
 pub mod files;
 pub mod format;
+pub mod inspect;
 pub mod prometheus;
 pub mod roi_csv;
 pub mod roi_xlsx;

@@ -218,7 +218,6 @@ pub fn guess(columns: &[String], log_format: Option<&str>, latency_in_seconds: b
         lines.push("format = \"nginx\"".into());
         lines.push(format!("log_format = {}", toml_string(f)));
     }
-    let name = |s: &str| Some(ColumnModel::Name(s.to_string()));
     let mut missing = Vec::new();
     for (canonical, _) in GUESSES {
         let Some(src) = pick(canonical) else {
@@ -227,36 +226,7 @@ pub fn guess(columns: &[String], log_format: Option<&str>, latency_in_seconds: b
             }
             continue;
         };
-        let key = if canonical == LATENCY_MS { "latency" } else { canonical };
-        match canonical {
-            LATENCY_MS => {
-                let unit = if src.ends_with("_ms") || !latency_in_seconds {
-                    "ms"
-                } else {
-                    "s"
-                };
-                m.latency = Some(ColumnModel::Spec(SpecModel {
-                    column: Some(src.into()),
-                    unit: Some(unit.into()),
-                    ..Default::default()
-                }));
-                lines.push(format!("latency = {{ column = \"{src}\", unit = \"{unit}\" }}"));
-            }
-            _ => {
-                let slot = match canonical {
-                    TS => &mut m.ts,
-                    CUSTOMER_ID => &mut m.customer_id,
-                    USER_ID => &mut m.user_id,
-                    SEGMENT => &mut m.segment,
-                    ENDPOINT => &mut m.endpoint,
-                    STATUS => &mut m.status,
-                    CACHE_STATUS => &mut m.cache_status,
-                    _ => &mut m.cache_enabled,
-                };
-                *slot = name(src);
-                lines.push(format!("{key} = \"{src}\""));
-            }
-        }
+        lines.push(set_column(&mut m, canonical, src, latency_in_seconds));
     }
     if m.cache_enabled.is_none() {
         m.cache_enabled = Some(ColumnModel::Spec(SpecModel {
@@ -288,6 +258,35 @@ pub fn guess(columns: &[String], log_format: Option<&str>, latency_in_seconds: b
     (m, lines.join("\n"))
 }
 
+/// Read `canonical` from the file's column `src`; the line that says so.
+fn set_column(m: &mut MappingModel, canonical: &str, src: &str, latency_in_seconds: bool) -> String {
+    if canonical == LATENCY_MS {
+        let unit = if src.ends_with("_ms") || !latency_in_seconds {
+            "ms"
+        } else {
+            "s"
+        };
+        m.latency = Some(ColumnModel::Spec(SpecModel {
+            column: Some(src.into()),
+            unit: Some(unit.into()),
+            ..Default::default()
+        }));
+        return format!("latency = {{ column = \"{src}\", unit = \"{unit}\" }}");
+    }
+    let slot = match canonical {
+        TS => &mut m.ts,
+        CUSTOMER_ID => &mut m.customer_id,
+        USER_ID => &mut m.user_id,
+        SEGMENT => &mut m.segment,
+        ENDPOINT => &mut m.endpoint,
+        STATUS => &mut m.status,
+        CACHE_STATUS => &mut m.cache_status,
+        _ => &mut m.cache_enabled,
+    };
+    *slot = Some(ColumnModel::Name(src.to_string()));
+    format!("{canonical} = \"{src}\"")
+}
+
 /// A TOML key: bare when it can be, else quoted.
 fn toml_key(s: &str) -> String {
     if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
@@ -305,6 +304,23 @@ fn toml_string(s: &str) -> String {
     }
 }
 
+/// The files as read, before any mapping: what the guesses look at.
+struct Seen {
+    files: Vec<FileView>,
+    /// Read once: these columns hold every source the mapping may name.
+    raws: Vec<RawFile>,
+    /// Every column name, in the order first met.
+    found: Vec<String>,
+    /// The nginx preset the first sniffed file matched.
+    preset: Option<String>,
+    /// A file of JSON lines under another name (nginx's escape=json log).
+    json_lines: bool,
+    /// Values of the first latency-like column, as text.
+    latency_sample: Vec<String>,
+    /// The words of every column that may be the cache status, raw.
+    candidate_words: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
 /// Inspect `paths` with the configured mapping (or a guessed one).
 /// `log_format`: (its text, compiled) from `--log-format`, which reads the
 /// files whatever the config says.
@@ -314,148 +330,19 @@ pub fn inspect(
     log_format: Option<(String, LogFormat)>,
     limits: &Limits,
 ) -> Result<Inspection> {
-    let mut files = Vec::new();
-    let mut raws = Vec::new();
-    let mut found: Vec<String> = Vec::new();
-    let mut preset: Option<String> = None;
-    // A file of JSON lines under another name (nginx's escape=json log).
-    let mut json_lines = false;
-    let mut status_sample: Vec<String> = Vec::new();
-    // The words of every column that may be the cache status, raw.
-    let mut candidate_words: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    for path in paths {
-        let how = layout(path, configured, log_format.as_ref(), limits)?;
-        let extra = how.as_ref().map(|(_, f)| f.variables()).unwrap_or_default();
-        let want = wanted(configured, &extra);
-        let raw = match &how {
-            Some((_, f)) => RawFile::open_nginx(path, f, &want, limits)?,
-            None => RawFile::open(path, &want, limits)?,
-        };
-        let names: Vec<String> = raw
-            .column_names()
-            .split(", ")
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
-        for n in &names {
-            if !found.contains(n) {
-                found.push(n.clone());
-            }
-        }
-        json_lines |= how.as_ref().is_some_and(|(p, _)| p == "escape=json");
-        if preset.is_none() {
-            preset = how
-                .as_ref()
-                .and_then(|(p, _)| (p != "from the config" && p != "escape=json").then(|| p.clone()));
-        }
-        let df = raw.frame.clone().collect()?;
-        let malformed = df
-            .column(crate::formats::MALFORMED)
-            .ok()
-            .and_then(|c| c.bool().ok().map(|b| b.sum().unwrap_or(0) as usize))
-            .unwrap_or(0);
-        let examples = match (
-            df.column(crate::formats::MALFORMED),
-            df.column(crate::formats::WHY),
-            df.column(crate::formats::LINE),
-        ) {
-            (Ok(m), Ok(w), Ok(l)) => {
-                let (m, w) = (m.bool()?, w.str()?);
-                let l = l.cast(&DataType::UInt64)?;
-                let l = l.u64()?;
-                (0..df.height())
-                    .filter(|i| m.get(*i) == Some(true))
-                    .take(3)
-                    .map(|i| format!("line {}: {}", l.get(i).unwrap_or(0), w.get(i).unwrap_or_default()))
-                    .collect()
-            }
-            _ => Vec::new(),
-        };
-        let status_names = GUESSES
-            .iter()
-            .find(|(c, _)| *c == CACHE_STATUS)
-            .map_or(&[][..], |(_, g)| *g);
-        for name in status_names {
-            if let Ok(c) = df.column(name) {
-                let c = c.cast(&DataType::String)?;
-                let words = candidate_words.entry((*name).to_string()).or_default();
-                for v in c.str()?.iter().flatten() {
-                    *words.entry(v.to_string()).or_default() += 1;
-                }
-            }
-        }
-        // Latency in seconds? nginx's request_time is; a median below 30
-        // with decimals on a column not named *_ms suggests so too.
-        if let Some(c) = ["request_time", "latency", "duration", "response_time", "rt"]
-            .iter()
-            .find_map(|n| df.column(n).ok())
-            .and_then(|c| c.cast(&DataType::String).ok())
-        {
-            status_sample.extend(c.str()?.iter().flatten().take(200).map(str::to_string));
-        }
-        files.push(FileView {
-            path: path.display().to_string(),
-            format: match &how {
-                Some((p, f)) if f.json => format!("nginx JSON lines ({p})"),
-                Some((p, _)) => format!("nginx ({p})"),
-                None => raw.kind.format.extension().to_string(),
-            },
-            columns: names,
-            records: raw.height,
-            malformed,
-            malformed_examples: examples,
-        });
-        // Read once: these columns hold every source the mapping may name.
-        raws.push(raw);
-    }
-    let seconds = {
-        let mut v: Vec<f64> = status_sample.iter().filter_map(|s| s.parse().ok()).collect();
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).is_some_and(|m| *m < 30.0) && status_sample.iter().any(|s| s.contains('.'))
+    let mut seen = Seen {
+        files: Vec::new(),
+        raws: Vec::new(),
+        found: Vec::new(),
+        preset: None,
+        json_lines: false,
+        latency_sample: Vec::new(),
+        candidate_words: BTreeMap::new(),
     };
-    let (mut model, mut suggestion) = guess(&found, preset.as_deref(), seconds);
-    if json_lines && preset.is_none() {
-        model.format = Some("ndjson".into());
-        suggestion = suggestion.replacen(
-            "[sources.requests_mapping]\n",
-            "[sources.requests_mapping]\nformat = \"ndjson\"              # JSON lines, whatever the files are called\n",
-            1,
-        );
+    for path in paths {
+        seen.read(path, configured, log_format.as_ref(), limits)?;
     }
-    // Words of the guessed status column that name a canonical status
-    // inside them (TCP_HIT, cache-miss) are suggested as values.
-    if let Some(ColumnModel::Name(col)) = model.cache_status.clone() {
-        let words = candidate_words.get(&col).cloned().unwrap_or_default();
-        let probe = Mapping::new(&MappingModel::default()).map_err(anyhow::Error::msg)?;
-        let mut values = BTreeMap::new();
-        for w in words.keys() {
-            let known = probe
-                .word(Some(w))
-                .is_some_and(|t| CACHE_STATUSES.contains(&t.as_str()));
-            let upper = w.to_ascii_uppercase();
-            if let (false, Some(to)) = (known, CACHE_STATUSES.iter().find(|s| upper.contains(*s))) {
-                values.insert(w.clone(), (*to).to_string());
-            }
-        }
-        if !values.is_empty() {
-            let listed: Vec<String> = values
-                .iter()
-                .map(|(k, v)| format!("{} = \"{v}\"", toml_key(k)))
-                .collect();
-            suggestion = suggestion.replace(
-                &format!("cache_status = \"{col}\""),
-                &format!(
-                    "cache_status = {{ column = \"{col}\", values = {{ {} }} }}",
-                    listed.join(", ")
-                ),
-            );
-            model.cache_status = Some(ColumnModel::Spec(SpecModel {
-                column: Some(col),
-                values: Some(values),
-                ..Default::default()
-            }));
-        }
-    }
+    let (model, mut suggestion) = suggest(&seen)?;
     let guessed;
     let (mapping, mapping_from) = match configured {
         Some(m) => (m, "config"),
@@ -467,31 +354,16 @@ pub fn inspect(
     if configured.is_some() {
         suggestion = "(the configured [sources.requests_mapping] reads these files)".into();
     }
-    // The cache-status words, raw.
-    let status_column = mapping_source(mapping, CACHE_STATUS, &found);
+    let status_column = mapping_source(mapping, CACHE_STATUS, &seen.found);
     let mut words: BTreeMap<String, u64> = BTreeMap::new();
     let mut totals = Totals::default();
     let mut first_rows = Vec::new();
     let mut problem = None;
-    for raw in raws {
-        if let Some(sc) = &status_column {
-            let df = raw.frame.clone().collect()?;
-            if let Ok(c) = df.column(sc) {
-                let c = c.cast(&DataType::String)?;
-                // Lines off the layout are no rows: their status is no word.
-                let bad = df
-                    .column(crate::formats::MALFORMED)
-                    .ok()
-                    .and_then(|m| m.bool().ok().cloned());
-                for (i, v) in c.str()?.iter().enumerate() {
-                    if bad.as_ref().is_some_and(|b| b.get(i) == Some(true)) {
-                        continue;
-                    }
-                    *words.entry(v.unwrap_or("").to_string()).or_default() += 1;
-                }
-            }
+    for raw in seen.raws {
+        if let Some(column) = &status_column {
+            count_words(&raw, column, &mut words)?;
         }
-        count_offsets(&raw, mapping, &found, &mut totals.offsets)?;
+        count_offsets(&raw, mapping, &seen.found, &mut totals.offsets)?;
         let mapped = mapping.apply(raw)?;
         let norm = match super::request_log::normalize(&mapped) {
             Ok(n) => n,
@@ -500,66 +372,7 @@ pub fn inspect(
                 break;
             }
         };
-        let df = norm.frame.collect()?;
-        let rule = df.column(RULE)?.i32()?.clone();
-        totals.rows += df.height() as u64;
-        for r in rule.iter().flatten() {
-            let reason = norm.rules.get(r as usize).map_or("unknown", |x| x.0);
-            *totals.rejected.entry(reason.to_string()).or_default() += 1;
-        }
-        let status = df.column(STATUS)?.i64()?;
-        let cache = df.column(CACHE_STATUS)?.i32()?;
-        let enabled = df.column(CACHE_ENABLED)?.bool()?;
-        let upstream = df.column(UPSTREAM_CALLS)?.i64()?;
-        let ts = df.column(TS)?.i64()?;
-        for i in 0..df.height() {
-            if rule.get(i).is_some() {
-                continue;
-            }
-            totals.valid += 1;
-            let word = cache
-                .get(i)
-                .and_then(|c| CACHE_STATUSES.get((c - 1) as usize))
-                .map_or("", |w| w);
-            if let Some(t) = ts.get(i) {
-                totals.first_ts = Some(totals.first_ts.map_or(t, |f| f.min(t)));
-                totals.last_ts = Some(totals.last_ts.map_or(t, |l| l.max(t)));
-                if word == "HIT" || word == "STALE" {
-                    totals.first_hit_ts = Some(totals.first_hit_ts.map_or(t, |f| f.min(t)));
-                }
-            }
-            *totals.cache_status.entry(word.to_string()).or_default() += 1;
-            totals.server_errors += u64::from(status.get(i).is_some_and(|s| s >= 500));
-            totals.origin_calls += upstream.get(i).unwrap_or(0).max(0) as u64;
-            totals.with_cache += u64::from(enabled.get(i) == Some(true));
-            if first_rows.len() < 5 {
-                let mut row = BTreeMap::new();
-                for name in [
-                    TS,
-                    CUSTOMER_ID,
-                    USER_ID,
-                    ENDPOINT,
-                    STATUS,
-                    LATENCY_MS,
-                    CACHE_STATUS,
-                    CACHE_ENABLED,
-                    UPSTREAM_CALLS,
-                ] {
-                    let v = df.column(name)?.get(i)?;
-                    let shown = match name {
-                        TS => v
-                            .extract::<i64>()
-                            .and_then(chrono::DateTime::from_timestamp_micros)
-                            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-                            .unwrap_or_default(),
-                        CACHE_STATUS => word.to_string(),
-                        _ => v.to_string().trim_matches('"').to_string(),
-                    };
-                    row.insert(name.to_string(), shown);
-                }
-                first_rows.push(row);
-            }
-        }
+        totals.add(norm, &mut first_rows)?;
     }
     let status_words = words
         .into_iter()
@@ -574,7 +387,7 @@ pub fn inspect(
         })
         .collect();
     Ok(Inspection {
-        files,
+        files: seen.files,
         mapping_from,
         status_column,
         status_words,
@@ -585,8 +398,269 @@ pub fn inspect(
     })
 }
 
-/// The file column a canonical one is read from under `m`, if the files
-/// have it.
+impl Seen {
+    /// Read one file as it is laid out and note what it shows.
+    fn read(
+        &mut self,
+        path: &Path,
+        configured: Option<&Mapping>,
+        log_format: Option<&(String, LogFormat)>,
+        limits: &Limits,
+    ) -> Result<()> {
+        let how = layout(path, configured, log_format, limits)?;
+        let extra = how.as_ref().map(|(_, f)| f.variables()).unwrap_or_default();
+        let want = wanted(configured, &extra);
+        let raw = match &how {
+            Some((_, f)) => RawFile::open_nginx(path, f, &want, limits)?,
+            None => RawFile::open(path, &want, limits)?,
+        };
+        let names: Vec<String> = raw
+            .column_names()
+            .split(", ")
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        for n in &names {
+            if !self.found.contains(n) {
+                self.found.push(n.clone());
+            }
+        }
+        self.json_lines |= how.as_ref().is_some_and(|(p, _)| p == "escape=json");
+        if self.preset.is_none() {
+            self.preset = how
+                .as_ref()
+                .and_then(|(p, _)| (p != "from the config" && p != "escape=json").then(|| p.clone()));
+        }
+        let df = raw.frame.clone().collect()?;
+        let (malformed, malformed_examples) = malformed_lines(&df)?;
+        self.note_values(&df)?;
+        self.files.push(FileView {
+            path: path.display().to_string(),
+            format: match &how {
+                Some((p, f)) if f.json => format!("nginx JSON lines ({p})"),
+                Some((p, _)) => format!("nginx ({p})"),
+                None => raw.kind.format.extension().to_string(),
+            },
+            columns: names,
+            records: raw.height,
+            malformed,
+            malformed_examples,
+        });
+        self.raws.push(raw);
+        Ok(())
+    }
+
+    /// The raw words of the columns that may be the cache status, and a
+    /// sample of the first latency-like column.
+    fn note_values(&mut self, df: &DataFrame) -> Result<()> {
+        let status_names = GUESSES
+            .iter()
+            .find(|(c, _)| *c == CACHE_STATUS)
+            .map_or(&[][..], |(_, g)| *g);
+        for name in status_names {
+            if let Ok(c) = df.column(name) {
+                let c = c.cast(&DataType::String)?;
+                let words = self.candidate_words.entry((*name).to_string()).or_default();
+                for v in c.str()?.iter().flatten() {
+                    *words.entry(v.to_string()).or_default() += 1;
+                }
+            }
+        }
+        if let Some(c) = ["request_time", "latency", "duration", "response_time", "rt"]
+            .iter()
+            .find_map(|n| df.column(n).ok())
+            .and_then(|c| c.cast(&DataType::String).ok())
+        {
+            self.latency_sample
+                .extend(c.str()?.iter().flatten().take(200).map(str::to_string));
+        }
+        Ok(())
+    }
+
+    /// Latency in seconds? nginx's request_time is; a median below 30
+    /// with decimals on a column not named *_ms suggests so too.
+    fn latency_in_seconds(&self) -> bool {
+        let mut v: Vec<f64> = self.latency_sample.iter().filter_map(|s| s.parse().ok()).collect();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).is_some_and(|m| *m < 30.0) && self.latency_sample.iter().any(|s| s.contains('.'))
+    }
+}
+
+/// How many lines of a file are no row, and the first three with their
+/// reason.
+fn malformed_lines(df: &DataFrame) -> Result<(usize, Vec<String>)> {
+    let malformed = df
+        .column(crate::formats::MALFORMED)
+        .ok()
+        .and_then(|c| c.bool().ok().map(|b| b.sum().unwrap_or(0) as usize))
+        .unwrap_or(0);
+    let examples = match (
+        df.column(crate::formats::MALFORMED),
+        df.column(crate::formats::WHY),
+        df.column(crate::formats::LINE),
+    ) {
+        (Ok(m), Ok(w), Ok(l)) => {
+            let (m, w) = (m.bool()?, w.str()?);
+            let l = l.cast(&DataType::UInt64)?;
+            let l = l.u64()?;
+            (0..df.height())
+                .filter(|i| m.get(*i) == Some(true))
+                .take(3)
+                .map(|i| format!("line {}: {}", l.get(i).unwrap_or(0), w.get(i).unwrap_or_default()))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    Ok((malformed, examples))
+}
+
+/// The mapping guessed from what the files show, and the section that
+/// says it.
+fn suggest(seen: &Seen) -> Result<(MappingModel, String)> {
+    let (mut model, mut suggestion) = guess(&seen.found, seen.preset.as_deref(), seen.latency_in_seconds());
+    if seen.json_lines && seen.preset.is_none() {
+        model.format = Some("ndjson".into());
+        suggestion = suggestion.replacen(
+            "[sources.requests_mapping]\n",
+            "[sources.requests_mapping]\nformat = \"ndjson\"              # JSON lines, whatever the files are called\n",
+            1,
+        );
+    }
+    // Words of the guessed status column that name a canonical status
+    // inside them (TCP_HIT, cache-miss) are suggested as values.
+    let Some(ColumnModel::Name(col)) = model.cache_status.clone() else {
+        return Ok((model, suggestion));
+    };
+    let words = seen.candidate_words.get(&col).cloned().unwrap_or_default();
+    let probe = Mapping::new(&MappingModel::default()).map_err(anyhow::Error::msg)?;
+    let mut values = BTreeMap::new();
+    for w in words.keys() {
+        let known = probe
+            .word(Some(w))
+            .is_some_and(|t| CACHE_STATUSES.contains(&t.as_str()));
+        let upper = w.to_ascii_uppercase();
+        if let (false, Some(to)) = (known, CACHE_STATUSES.iter().find(|s| upper.contains(*s))) {
+            values.insert(w.clone(), (*to).to_string());
+        }
+    }
+    if !values.is_empty() {
+        let listed: Vec<String> = values
+            .iter()
+            .map(|(k, v)| format!("{} = \"{v}\"", toml_key(k)))
+            .collect();
+        suggestion = suggestion.replace(
+            &format!("cache_status = \"{col}\""),
+            &format!(
+                "cache_status = {{ column = \"{col}\", values = {{ {} }} }}",
+                listed.join(", ")
+            ),
+        );
+        model.cache_status = Some(ColumnModel::Spec(SpecModel {
+            column: Some(col),
+            values: Some(values),
+            ..Default::default()
+        }));
+    }
+    Ok((model, suggestion))
+}
+
+/// Count the raw words of the cache-status column `column`; lines off the
+/// layout are no rows, so their status is no word.
+fn count_words(raw: &RawFile, column: &str, words: &mut BTreeMap<String, u64>) -> Result<()> {
+    let df = raw.frame.clone().collect()?;
+    let Ok(c) = df.column(column) else {
+        return Ok(());
+    };
+    let c = c.cast(&DataType::String)?;
+    let bad = df
+        .column(crate::formats::MALFORMED)
+        .ok()
+        .and_then(|m| m.bool().ok().cloned());
+    for (i, v) in c.str()?.iter().enumerate() {
+        if bad.as_ref().is_some_and(|b| b.get(i) == Some(true)) {
+            continue;
+        }
+        *words.entry(v.unwrap_or("").to_string()).or_default() += 1;
+    }
+    Ok(())
+}
+
+/// The canonical columns a first row shows.
+const SHOWN: [&str; 9] = [
+    TS,
+    CUSTOMER_ID,
+    USER_ID,
+    ENDPOINT,
+    STATUS,
+    LATENCY_MS,
+    CACHE_STATUS,
+    CACHE_ENABLED,
+    UPSTREAM_CALLS,
+];
+
+impl Totals {
+    /// Count one file's rows after mapping, like the reports count them,
+    /// and keep its first rows while fewer than five are kept.
+    fn add(&mut self, norm: super::Normalized, first_rows: &mut Vec<BTreeMap<String, String>>) -> Result<()> {
+        let df = norm.frame.collect()?;
+        let rule = df.column(RULE)?.i32()?.clone();
+        self.rows += df.height() as u64;
+        for r in rule.iter().flatten() {
+            let reason = norm.rules.get(r as usize).map_or("unknown", |x| x.0);
+            *self.rejected.entry(reason.to_string()).or_default() += 1;
+        }
+        let status = df.column(STATUS)?.i64()?;
+        let cache = df.column(CACHE_STATUS)?.i32()?;
+        let enabled = df.column(CACHE_ENABLED)?.bool()?;
+        let upstream = df.column(UPSTREAM_CALLS)?.i64()?;
+        let ts = df.column(TS)?.i64()?;
+        for i in 0..df.height() {
+            if rule.get(i).is_some() {
+                continue;
+            }
+            self.valid += 1;
+            let word = cache
+                .get(i)
+                .and_then(|c| CACHE_STATUSES.get((c - 1) as usize))
+                .map_or("", |w| w);
+            if let Some(t) = ts.get(i) {
+                self.first_ts = Some(self.first_ts.map_or(t, |f| f.min(t)));
+                self.last_ts = Some(self.last_ts.map_or(t, |l| l.max(t)));
+                if word == "HIT" || word == "STALE" {
+                    self.first_hit_ts = Some(self.first_hit_ts.map_or(t, |f| f.min(t)));
+                }
+            }
+            *self.cache_status.entry(word.to_string()).or_default() += 1;
+            self.server_errors += u64::from(status.get(i).is_some_and(|s| s >= 500));
+            self.origin_calls += upstream.get(i).unwrap_or(0).max(0) as u64;
+            self.with_cache += u64::from(enabled.get(i) == Some(true));
+            if first_rows.len() < 5 {
+                first_rows.push(shown_row(&df, i, word)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Row `i` of a mapped frame, its canonical columns as text.
+fn shown_row(df: &DataFrame, i: usize, word: &str) -> Result<BTreeMap<String, String>> {
+    let mut row = BTreeMap::new();
+    for name in SHOWN {
+        let v = df.column(name)?.get(i)?;
+        let shown = match name {
+            TS => v
+                .extract::<i64>()
+                .and_then(chrono::DateTime::from_timestamp_micros)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+                .unwrap_or_default(),
+            CACHE_STATUS => word.to_string(),
+            _ => v.to_string().trim_matches('"').to_string(),
+        };
+        row.insert(name.to_string(), shown);
+    }
+    Ok(row)
+}
+
 /// Count the UTC offsets of a raw file's timestamps (text only).
 fn count_offsets(raw: &RawFile, mapping: &Mapping, found: &[String], offsets: &mut BTreeMap<i32, u64>) -> Result<()> {
     let Some(src) = mapping_source(mapping, TS, found) else {
@@ -605,6 +679,8 @@ fn count_offsets(raw: &RawFile, mapping: &Mapping, found: &[String], offsets: &m
     Ok(())
 }
 
+/// The file column a canonical one is read from under `m`, if the files
+/// have it.
 fn mapping_source(m: &Mapping, canonical: &str, found: &[String]) -> Option<String> {
     let src = m.source_of(canonical);
     found.iter().any(|f| f.eq_ignore_ascii_case(&src)).then_some(src)

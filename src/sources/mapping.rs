@@ -238,39 +238,67 @@ fn spec_of(m: &Option<ColumnModel>) -> Option<SpecModel> {
     }
 }
 
+/// A column of `df` as text, None when there is none.
+fn text_of(df: &DataFrame, name: &str) -> Option<Vec<Option<String>>> {
+    let c = df.column(name).ok()?;
+    let s = c.cast(&DataType::String).ok()?;
+    Some(s.str().ok()?.iter().map(|v| v.map(str::to_string)).collect())
+}
+
+/// How the files are laid out: an nginx log format, JSON lines whatever
+/// the name, or None (by extension).
+fn layout_of(m: &MappingModel) -> Result<Option<LogFormat>, String> {
+    Ok(match (m.format.as_deref(), &m.log_format) {
+        (Some("nginx"), Some(f)) => Some(crate::formats::nginx::compile(f).map_err(|e| format!("log_format: {e}"))?),
+        (Some("nginx"), None) => {
+            return Err("format = \"nginx\" needs log_format (copied from nginx.conf, or \"combined_cache\")".into());
+        }
+        (None, Some(f)) => Some(crate::formats::nginx::compile(f).map_err(|e| format!("log_format: {e}"))?),
+        // JSON lines whatever the file is called (nginx `escape=json`
+        // logs are named access.log): read as nginx's JSON lines are.
+        (Some("ndjson"), None) => {
+            let mut f = crate::formats::nginx::compile("$x").map_err(|e| format!("format: {e}"))?;
+            f.json = true;
+            Some(f)
+        }
+        (Some("csv" | "parquet"), None) | (None, None) => None,
+        (Some(other), _) => return Err(format!("format: `{other}` is not csv, ndjson, parquet or nginx")),
+    })
+}
+
+/// An error when `s` sets an option that `key` does not take.
+fn only(key: &str, s: &SpecModel, allowed: &[&str]) -> Result<(), String> {
+    let used = [
+        ("unit", s.unit.is_some()),
+        ("format", s.format.is_some()),
+        ("values", s.values.is_some()),
+        ("from_cache_status", s.from_cache_status.is_some()),
+        ("constant", s.constant.is_some()),
+    ];
+    match used.iter().find(|(k, on)| *on && !allowed.contains(k)) {
+        Some((k, _)) => Err(format!("{key}: `{k}` does not apply here")),
+        None => Ok(()),
+    }
+}
+
 impl Mapping {
     /// Validate a mapping; errors name the key.
     pub fn new(m: &MappingModel) -> Result<Mapping, String> {
-        let nginx = match (m.format.as_deref(), &m.log_format) {
-            (Some("nginx"), Some(f)) => {
-                Some(crate::formats::nginx::compile(f).map_err(|e| format!("log_format: {e}"))?)
-            }
-            (Some("nginx"), None) => {
-                return Err(
-                    "format = \"nginx\" needs log_format (copied from nginx.conf, or \"combined_cache\")".into(),
-                );
-            }
-            (None, Some(f)) => Some(crate::formats::nginx::compile(f).map_err(|e| format!("log_format: {e}"))?),
-            // JSON lines whatever the file is called (nginx `escape=json`
-            // logs are named access.log): read as nginx's JSON lines are.
-            (Some("ndjson"), None) => {
-                let mut f = crate::formats::nginx::compile("$x").map_err(|e| format!("format: {e}"))?;
-                f.json = true;
-                Some(f)
-            }
-            (Some("csv" | "parquet"), None) | (None, None) => None,
-            (Some(other), _) => return Err(format!("format: `{other}` is not csv, ndjson, parquet or nginx")),
+        let mut mapping = Mapping {
+            nginx: layout_of(m)?,
+            columns: Vec::new(),
+            ts_format: None,
+            latency_factor: 1.0,
+            words: NGINX_WORDS
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            flag: None,
+            upstream_from_status: false,
+            request_line: false,
+            wanted: Vec::new(),
+            text: format!("{m:?}"),
         };
-        let mut columns = Vec::new();
-        let mut ts_format = None;
-        let mut latency_factor = 1.0;
-        let mut words: BTreeMap<String, String> = NGINX_WORDS
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect();
-        let mut flag = None;
-        let mut upstream_from_status = false;
-        let mut request_line = false;
         let entries: [(&'static str, &Option<ColumnModel>); 10] = [
             (TS, &m.ts),
             (CUSTOMER_ID, &m.customer_id),
@@ -284,107 +312,92 @@ impl Mapping {
             (UPSTREAM_CALLS, &m.upstream_calls),
         ];
         for (canonical, model) in entries {
-            let Some(s) = spec_of(model) else { continue };
-            let key = if canonical == LATENCY_MS { "latency" } else { canonical };
-            let only = |allowed: &[&str]| -> Result<(), String> {
-                let used = [
-                    ("unit", s.unit.is_some()),
-                    ("format", s.format.is_some()),
-                    ("values", s.values.is_some()),
-                    ("from_cache_status", s.from_cache_status.is_some()),
-                    ("constant", s.constant.is_some()),
-                ];
-                match used.iter().find(|(k, on)| *on && !allowed.contains(k)) {
-                    Some((k, _)) => Err(format!("{key}: `{k}` does not apply here")),
-                    None => Ok(()),
-                }
-            };
-            match canonical {
-                TS => {
-                    only(&["format"])?;
-                    ts_format = s.format.clone();
-                }
-                LATENCY_MS => {
-                    only(&["unit"])?;
-                    latency_factor = match s.unit.as_deref() {
-                        None | Some("ms") => 1.0,
-                        Some("s") => 1000.0,
-                        Some("us" | "µs") => 0.001,
-                        Some(u) => return Err(format!("latency: unit `{u}` is not ms, s or us")),
-                    };
-                }
-                CACHE_STATUS => {
-                    only(&["values"])?;
-                    for (from, to) in s.values.clone().unwrap_or_default() {
-                        let to = to.trim().to_ascii_uppercase();
-                        if !CACHE_STATUSES.contains(&to.as_str()) && !to.is_empty() {
-                            return Err(format!(
-                                "cache_status.values: `{from}` maps to `{to}`, not one of {} (or \"\")",
-                                CACHE_STATUSES.join(", ")
-                            ));
-                        }
-                        words.insert(from.trim().to_ascii_uppercase(), to);
-                    }
-                }
-                CACHE_ENABLED => {
-                    only(&["from_cache_status", "constant"])?;
-                    flag = Some(match (s.from_cache_status, s.constant, &s.column) {
-                        (Some(true), None, None) => Flag::FromCacheStatus,
-                        (None, Some(c), None) => Flag::Constant(c),
-                        (None, None, Some(c)) => Flag::Column(c.to_ascii_lowercase()),
-                        _ => {
-                            return Err(
-                                "cache_enabled: one of a column, { from_cache_status = true } or { constant = true|false }"
-                                    .into(),
-                            );
-                        }
-                    });
-                    continue;
-                }
-                UPSTREAM_CALLS => {
-                    only(&["from_cache_status"])?;
-                    if s.from_cache_status == Some(true) {
-                        upstream_from_status = true;
-                        continue;
-                    }
-                }
-                _ => only(&[])?,
+            if let Some(s) = spec_of(model) {
+                mapping.take(canonical, &s)?;
             }
-            let Some(col) = s.column.as_ref().filter(|c| !c.trim().is_empty()) else {
-                return Err(format!("{key}: needs a column"));
-            };
-            let col = col.trim().to_ascii_lowercase();
-            if canonical == ENDPOINT && col == "request" {
-                request_line = true;
-            }
-            columns.push((canonical, col));
         }
-        let source = |canonical: &str| {
-            columns
-                .iter()
-                .find(|(c, _)| *c == canonical)
-                .map_or_else(|| canonical.to_string(), |(_, s)| s.clone())
+        mapping.wanted = mapping.wanted_names();
+        Ok(mapping)
+    }
+
+    /// Take one canonical column's source and options.
+    fn take(&mut self, canonical: &'static str, s: &SpecModel) -> Result<(), String> {
+        let key = if canonical == LATENCY_MS { "latency" } else { canonical };
+        match canonical {
+            TS => {
+                only(key, s, &["format"])?;
+                self.ts_format = s.format.clone();
+            }
+            LATENCY_MS => {
+                only(key, s, &["unit"])?;
+                self.latency_factor = match s.unit.as_deref() {
+                    None | Some("ms") => 1.0,
+                    Some("s") => 1000.0,
+                    Some("us" | "µs") => 0.001,
+                    Some(u) => return Err(format!("latency: unit `{u}` is not ms, s or us")),
+                };
+            }
+            CACHE_STATUS => {
+                only(key, s, &["values"])?;
+                for (from, to) in s.values.clone().unwrap_or_default() {
+                    let to = to.trim().to_ascii_uppercase();
+                    if !CACHE_STATUSES.contains(&to.as_str()) && !to.is_empty() {
+                        return Err(format!(
+                            "cache_status.values: `{from}` maps to `{to}`, not one of {} (or \"\")",
+                            CACHE_STATUSES.join(", ")
+                        ));
+                    }
+                    self.words.insert(from.trim().to_ascii_uppercase(), to);
+                }
+            }
+            CACHE_ENABLED => {
+                only(key, s, &["from_cache_status", "constant"])?;
+                self.flag = Some(match (s.from_cache_status, s.constant, &s.column) {
+                    (Some(true), None, None) => Flag::FromCacheStatus,
+                    (None, Some(c), None) => Flag::Constant(c),
+                    (None, None, Some(c)) => Flag::Column(c.to_ascii_lowercase()),
+                    _ => {
+                        return Err(
+                            "cache_enabled: one of a column, { from_cache_status = true } or { constant = true|false }"
+                                .into(),
+                        );
+                    }
+                });
+                return Ok(());
+            }
+            UPSTREAM_CALLS => {
+                only(key, s, &["from_cache_status"])?;
+                if s.from_cache_status == Some(true) {
+                    self.upstream_from_status = true;
+                    return Ok(());
+                }
+            }
+            _ => only(key, s, &[])?,
+        }
+        let Some(col) = s.column.as_ref().filter(|c| !c.trim().is_empty()) else {
+            return Err(format!("{key}: needs a column"));
         };
-        let mut names: Vec<String> = super::request_log::COLUMNS.iter().map(|c| source(c.name)).collect();
-        if let Some(Flag::Column(c)) = &flag {
+        let col = col.trim().to_ascii_lowercase();
+        if canonical == ENDPOINT && col == "request" {
+            self.request_line = true;
+        }
+        self.columns.push((canonical, col));
+        Ok(())
+    }
+
+    /// The source columns to read, sorted. Leaked once per configuration
+    /// read: a handful of short names.
+    fn wanted_names(&self) -> Vec<&'static str> {
+        let mut names: Vec<String> = super::request_log::COLUMNS
+            .iter()
+            .map(|c| self.source(c.name))
+            .collect();
+        if let Some(Flag::Column(c)) = &self.flag {
             names.push(c.clone());
         }
         names.sort();
         names.dedup();
-        // Leaked once per configuration read: a handful of short names.
-        let wanted = names.into_iter().map(|n| &*Box::leak(n.into_boxed_str())).collect();
-        Ok(Mapping {
-            nginx,
-            wanted,
-            columns,
-            ts_format,
-            latency_factor,
-            words,
-            flag,
-            upstream_from_status,
-            request_line,
-            text: format!("{m:?}"),
-        })
+        names.into_iter().map(|n| &*Box::leak(n.into_boxed_str())).collect()
     }
 
     /// The source column of a canonical one (itself when unmapped).
@@ -434,11 +447,6 @@ impl Mapping {
     pub fn apply(&self, raw: RawFile) -> Result<RawFile> {
         let df = raw.frame.clone().collect()?;
         let n = df.height();
-        let text = |name: &str| -> Option<Vec<Option<String>>> {
-            let c = df.column(name).ok()?;
-            let s = c.cast(&DataType::String).ok()?;
-            Some(s.str().ok()?.iter().map(|v| v.map(str::to_string)).collect())
-        };
         let mut out: Vec<Column> = Vec::new();
         for keep in [ROW, LINE, MALFORMED, WHY] {
             if let Ok(c) = df.column(keep) {
@@ -465,78 +473,77 @@ impl Mapping {
                 // An empty cache status column is still a column of statuses.
                 continue;
             };
-            // Typed Parquet columns other than text pass through renamed.
-            let is_text = column.dtype() == &DataType::String;
-            let values: Column = match canonical {
-                TS if is_text => Column::new(
-                    TS.into(),
-                    text(&src)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|v| v.map(|t| self.timestamp(&t)))
-                        .collect::<Vec<_>>(),
-                ),
-                ENDPOINT if is_text && self.request_line => Column::new(
-                    ENDPOINT.into(),
-                    text(&src)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|v| v.map(|t| request_line(&t)))
-                        .collect::<Vec<_>>(),
-                ),
-                LATENCY_MS if self.latency_factor != 1.0 => {
-                    let f = self.latency_factor;
-                    Column::new(
-                        LATENCY_MS.into(),
-                        text(&src)
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|v| {
-                                v.map(|t| match t.trim().parse::<f64>() {
-                                    Ok(x) if x.is_finite() => format!("{}", x * f),
-                                    // Left as it is: the normaliser names it.
-                                    _ => t,
-                                })
-                            })
-                            .collect::<Vec<_>>(),
-                    )
-                }
-                CACHE_STATUS => {
-                    let w: Vec<Option<String>> = text(&src)
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|v| self.word(v.as_deref()))
-                        .collect();
-                    status_words = Some(w.clone());
-                    Column::new(CACHE_STATUS.into(), w)
-                }
-                _ => column.clone().with_name(canonical.into()),
+            let values = if canonical == CACHE_STATUS {
+                let words: Vec<Option<String>> = text_of(&df, &src)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|v| self.word(v.as_deref()))
+                    .collect();
+                status_words = Some(words.clone());
+                Column::new(CACHE_STATUS.into(), words)
+            } else {
+                self.canonical_column(canonical, column, || text_of(&df, &src).unwrap_or_default())
             };
             out.push(values.with_name(canonical.into()));
         }
-        let flag: Option<Vec<Option<String>>> = match &self.flag {
-            None => text(&self.source(CACHE_ENABLED)),
-            Some(Flag::Column(c)) => text(c),
-            Some(Flag::Constant(b)) => Some(vec![Some(b.to_string()); n]),
-            Some(Flag::FromCacheStatus) => Some(
-                status_words
-                    .clone()
-                    .unwrap_or_else(|| vec![None; n])
-                    .iter()
-                    .map(|w| Some(matches!(w.as_deref(), Some("HIT" | "STALE" | "MISS" | "ERROR")).to_string()))
-                    .collect(),
-            ),
-        };
-        if let Some(f) = flag {
+        if let Some(f) = self.flag_values(&df, status_words, n) {
             out.push(Column::new(CACHE_ENABLED.into(), f));
         }
         let frame = DataFrame::new(n, out)?;
         Ok(raw.replaced(frame))
     }
 
-    /// A timestamp as RFC 3339 (UTC): as it is when it already is one, else
-    /// by `format`, else as nginx's `$time_local`; left as it is when
-    /// nothing reads it (the normaliser counts it as a bad timestamp).
+    /// A source column as its canonical text: timestamps as RFC 3339,
+    /// request lines as endpoints, latency in ms. Typed Parquet columns
+    /// other than text pass through renamed.
+    fn canonical_column(
+        &self,
+        canonical: &'static str,
+        column: &Column,
+        text: impl FnOnce() -> Vec<Option<String>>,
+    ) -> Column {
+        let is_text = column.dtype() == &DataType::String;
+        let mapped =
+            |f: &dyn Fn(String) -> String| -> Vec<Option<String>> { text().into_iter().map(|v| v.map(f)).collect() };
+        match canonical {
+            TS if is_text => Column::new(TS.into(), mapped(&|t| self.timestamp(&t))),
+            ENDPOINT if is_text && self.request_line => Column::new(ENDPOINT.into(), mapped(&|t| request_line(&t))),
+            LATENCY_MS if self.latency_factor != 1.0 => {
+                let f = self.latency_factor;
+                Column::new(
+                    LATENCY_MS.into(),
+                    mapped(&|t| match t.trim().parse::<f64>() {
+                        Ok(x) if x.is_finite() => format!("{}", x * f),
+                        // Left as it is: the normaliser names it.
+                        _ => t,
+                    }),
+                )
+            }
+            _ => column.clone().with_name(canonical.into()),
+        }
+    }
+
+    /// The cache flag of each row as text, from where the mapping says.
+    fn flag_values(
+        &self,
+        df: &DataFrame,
+        status_words: Option<Vec<Option<String>>>,
+        n: usize,
+    ) -> Option<Vec<Option<String>>> {
+        match &self.flag {
+            None => text_of(df, &self.source(CACHE_ENABLED)),
+            Some(Flag::Column(c)) => text_of(df, c),
+            Some(Flag::Constant(b)) => Some(vec![Some(b.to_string()); n]),
+            Some(Flag::FromCacheStatus) => Some(
+                status_words
+                    .unwrap_or_else(|| vec![None; n])
+                    .iter()
+                    .map(|w| Some(matches!(w.as_deref(), Some("HIT" | "STALE" | "MISS" | "ERROR")).to_string()))
+                    .collect(),
+            ),
+        }
+    }
+
     /// The UTC offset a raw timestamp carries, in seconds (`Z` is 0);
     /// None for one without (or that does not read).
     pub fn offset_of(&self, t: &str) -> Option<i32> {
@@ -556,6 +563,9 @@ impl Mapping {
         }
     }
 
+    /// A timestamp as RFC 3339 (UTC): as it is when it already is one, else
+    /// by `format`, else as nginx's `$time_local`; left as it is when
+    /// nothing reads it (the normaliser counts it as a bad timestamp).
     fn timestamp(&self, t: &str) -> String {
         let t = t.trim();
         if let Some(f) = &self.ts_format {

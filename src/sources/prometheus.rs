@@ -239,30 +239,7 @@ pub fn parse_selector(text: &str) -> Result<Vec<Matcher>, String> {
             return Err(format!("the value of `{label}` must be quoted, e.g. {label}{op}\"…\""));
         }
         i += 1;
-        let mut value = String::new();
-        loop {
-            let c = *chars
-                .get(i)
-                .ok_or_else(|| format!("the value of `{label}` is not closed"))?;
-            i += 1;
-            if c == quote_char {
-                break;
-            }
-            if c == '\\' && quote_char != '`' {
-                let e = *chars
-                    .get(i)
-                    .ok_or_else(|| format!("the value of `{label}` is not closed"))?;
-                i += 1;
-                value.push(match e {
-                    'n' => '\n',
-                    't' => '\t',
-                    '\\' | '"' | '\'' => e,
-                    other => return Err(format!("unknown escape `\\{other}` in the value of `{label}`")),
-                });
-            } else {
-                value.push(c);
-            }
-        }
+        let value = quoted_value(&chars, &mut i, quote_char, &label)?;
         if op.ends_with('~') {
             regex::Regex::new(&format!("^(?:{value})$"))
                 .map_err(|_| format!("the regex of `{label}` does not compile"))?;
@@ -276,6 +253,35 @@ pub fn parse_selector(text: &str) -> Result<Vec<Matcher>, String> {
         }
     }
     Ok(out)
+}
+
+/// The value of `label` after its opening quote `quote_char`, escapes
+/// read (none in backquotes); `i` ends after the closing quote.
+fn quoted_value(chars: &[char], i: &mut usize, quote_char: char, label: &str) -> Result<String, String> {
+    let mut value = String::new();
+    loop {
+        let c = *chars
+            .get(*i)
+            .ok_or_else(|| format!("the value of `{label}` is not closed"))?;
+        *i += 1;
+        if c == quote_char {
+            return Ok(value);
+        }
+        if c == '\\' && quote_char != '`' {
+            let e = *chars
+                .get(*i)
+                .ok_or_else(|| format!("the value of `{label}` is not closed"))?;
+            *i += 1;
+            value.push(match e {
+                'n' => '\n',
+                't' => '\t',
+                '\\' | '"' | '\'' => e,
+                other => return Err(format!("unknown escape `\\{other}` in the value of `{label}`")),
+            });
+        } else {
+            value.push(c);
+        }
+    }
 }
 
 fn rest_of(chars: &[char], from: usize) -> String {

@@ -113,23 +113,7 @@ pub fn survey(paths: &[PathBuf], limits: &Limits) -> Result<Survey> {
     let Some(first) = paths.first() else {
         bail!("no feedback file to look at");
     };
-    let names: Vec<&'static str> = GUESSES.iter().flat_map(|(_, g)| g.iter().copied()).collect();
-    let mut found: Vec<String> = Vec::new();
-    for path in paths {
-        let raw = RawFile::open(
-            path,
-            &Wanted {
-                names: names.clone(),
-                free_text: Vec::new(),
-            },
-            limits,
-        )?;
-        for n in raw.found() {
-            if !found.iter().any(|f| f.eq_ignore_ascii_case(n)) {
-                found.push(n.clone());
-            }
-        }
-    }
+    let found = columns_found(paths, limits)?;
     let picks = pick(&found);
     let shown = || crate::error::clip(&found.join(", "), 300);
     for required in [TS, CUSTOMER_ID, SCORE] {
@@ -148,10 +132,66 @@ pub fn survey(paths: &[PathBuf], limits: &Limits) -> Result<Survey> {
         names: picks.iter().map(|(_, s)| leak(s.clone())).collect(),
         free_text: source(COMMENT).map(leak).into_iter().collect(),
     };
-    let (mut scores, mut times, mut rows) = (Vec::new(), Vec::new(), 0);
     let (score_col, ts_col) = (source(SCORE).unwrap_or_default(), source(TS).unwrap_or_default());
+    let (scores, times, rows) = sample(paths, &wanted, (&score_col, &ts_col), limits)?;
+    let (scale, scale_note) = scale_of(&scores).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: no numeric answer in column `{}`: is it the score?",
+            first.display(),
+            crate::error::clip(&score_col, 40)
+        )
+    })?;
+    let layout = layout_of(&times).map_err(|example| {
+        anyhow::anyhow!(
+            "{}: timestamps like `{}` in column `{}` read in no layout cacheroi knows: write \
+             ts = {{ column = \"{}\", format = \"…\" }} (a strftime layout) in [sources.feedback_mapping]",
+            first.display(),
+            crate::error::clip(&example, 40),
+            crate::error::clip(&ts_col, 40),
+            crate::error::clip(&ts_col, 40)
+        )
+    })?;
+    Ok(Survey {
+        section: section(&picks, layout, scale, &scale_note),
+        scale,
+        scale_note,
+        rows,
+    })
+}
+
+/// Every column name the files have among the guesses, in the order met.
+fn columns_found(paths: &[PathBuf], limits: &Limits) -> Result<Vec<String>> {
+    let names: Vec<&'static str> = GUESSES.iter().flat_map(|(_, g)| g.iter().copied()).collect();
+    let mut found: Vec<String> = Vec::new();
     for path in paths {
-        let df = RawFile::open(path, &wanted, limits)?.frame.collect()?;
+        let raw = RawFile::open(
+            path,
+            &Wanted {
+                names: names.clone(),
+                free_text: Vec::new(),
+            },
+            limits,
+        )?;
+        for n in raw.found() {
+            if !found.iter().any(|f| f.eq_ignore_ascii_case(n)) {
+                found.push(n.clone());
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// A sample of the scores and timestamps the files hold, and how many
+/// records they have.
+fn sample(
+    paths: &[PathBuf],
+    wanted: &Wanted,
+    (score_col, ts_col): (&str, &str),
+    limits: &Limits,
+) -> Result<(Vec<f64>, Vec<String>, usize)> {
+    let (mut scores, mut times, mut rows) = (Vec::new(), Vec::new(), 0);
+    for path in paths {
+        let df = RawFile::open(path, wanted, limits)?.frame.collect()?;
         rows += df.height();
         if let Ok(c) = df.column(&score_col.to_ascii_lowercase()) {
             let c = c.as_materialized_series().cast(&DataType::Float64)?;
@@ -176,29 +216,7 @@ pub fn survey(paths: &[PathBuf], limits: &Limits) -> Result<Survey> {
             );
         }
     }
-    let (scale, scale_note) = scale_of(&scores).ok_or_else(|| {
-        anyhow::anyhow!(
-            "{}: no numeric answer in column `{}`: is it the score?",
-            first.display(),
-            crate::error::clip(&score_col, 40)
-        )
-    })?;
-    let layout = layout_of(&times).map_err(|example| {
-        anyhow::anyhow!(
-            "{}: timestamps like `{}` in column `{}` read in no layout cacheroi knows: write \
-             ts = {{ column = \"{}\", format = \"…\" }} (a strftime layout) in [sources.feedback_mapping]",
-            first.display(),
-            crate::error::clip(&example, 40),
-            crate::error::clip(&ts_col, 40),
-            crate::error::clip(&ts_col, 40)
-        )
-    })?;
-    Ok(Survey {
-        section: section(&picks, layout, scale, &scale_note),
-        scale,
-        scale_note,
-        rows,
-    })
+    Ok((scores, times, rows))
 }
 
 /// (canonical column, the file's column) for each feedback column found.
