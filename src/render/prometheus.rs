@@ -40,38 +40,7 @@ pub fn textfile(r: &WeeklyReport) -> String {
         "cacheroi_kpi",
         "A KPI of the report week as metrics.json has it: ratios 0-1, *_ms in milliseconds, money in the config's currency; segment=\"all\" or a rollout segment.",
     );
-    let mut rows: Vec<(String, &str, f64)> = Vec::new();
-    for (kpi, cell) in &m.kpis {
-        if let Some(v) = cell.value.filter(|v| v.is_finite()) {
-            rows.push(("all".into(), kpi.key(), v));
-        }
-    }
-    for (segment, kpis) in &m.segments {
-        for (kpi, cell) in kpis {
-            if let Some(v) = cell.value.filter(|v| v.is_finite()) {
-                rows.push((segment.clone(), kpi.key(), v));
-            }
-        }
-    }
-    for (segment, kpi, v) in &rows {
-        let _ = writeln!(
-            out,
-            "cacheroi_kpi{{kpi=\"{}\",segment=\"{}\"}} {}",
-            label(kpi),
-            label(segment),
-            number(*v)
-        );
-    }
-    family(
-        &mut out,
-        "cacheroi_kpi_target",
-        "The target of a KPI (the config's [targets]).",
-    );
-    for (kpi, cell) in &m.kpis {
-        if let Some(t) = cell.target.filter(|v| v.is_finite()) {
-            let _ = writeln!(out, "cacheroi_kpi_target{{kpi=\"{}\"}} {}", label(kpi.key()), number(t));
-        }
-    }
+    kpi_lines(&mut out, m);
     if let Some(v) = m
         .kpis
         .get(&Kpi::CostSavings)
@@ -123,6 +92,43 @@ pub fn textfile(r: &WeeklyReport) -> String {
         let _ = writeln!(out, "cacheroi_rollout_week {}", g.rollout_week);
     }
     out
+}
+
+/// `cacheroi_kpi` of every KPI with a value, overall and per segment, and
+/// `cacheroi_kpi_target` of every target.
+fn kpi_lines(out: &mut String, m: &crate::report::weekly::WeeklyMetrics) {
+    let mut rows: Vec<(String, &str, f64)> = Vec::new();
+    for (kpi, cell) in &m.kpis {
+        if let Some(v) = cell.value.filter(|v| v.is_finite()) {
+            rows.push(("all".into(), kpi.key(), v));
+        }
+    }
+    for (segment, kpis) in &m.segments {
+        for (kpi, cell) in kpis {
+            if let Some(v) = cell.value.filter(|v| v.is_finite()) {
+                rows.push((segment.clone(), kpi.key(), v));
+            }
+        }
+    }
+    for (segment, kpi, v) in &rows {
+        let _ = writeln!(
+            out,
+            "cacheroi_kpi{{kpi=\"{}\",segment=\"{}\"}} {}",
+            label(kpi),
+            label(segment),
+            number(*v)
+        );
+    }
+    family(
+        out,
+        "cacheroi_kpi_target",
+        "The target of a KPI (the config's [targets]).",
+    );
+    for (kpi, cell) in &m.kpis {
+        if let Some(t) = cell.target.filter(|v| v.is_finite()) {
+            let _ = writeln!(out, "cacheroi_kpi_target{{kpi=\"{}\"}} {}", label(kpi.key()), number(t));
+        }
+    }
 }
 
 /// Local midnight of the week's first day, Unix seconds.
@@ -197,62 +203,7 @@ pub fn alert_rules(plan: &Plan, register: Option<&Register>, redis_selector: &st
                 continue;
             }
             seen.push(text.clone());
-            let contingency = contingency_of(register, kpi).unwrap_or_else(|| {
-                format!(
-                    "Roll back {}: turn the cache flag off for {} and tell the product owner.",
-                    phase.name,
-                    if phase.all_users() {
-                        "every user".to_string()
-                    } else {
-                        phase.segments.join(", ")
-                    }
-                )
-            });
-            let series = if phase.all_users() {
-                format!("cacheroi_kpi{{kpi=\"{}\",segment=\"all\"}}", kpi.key())
-            } else {
-                let pick = if matches!(op, Op::Lt | Op::Le) { "min" } else { "max" };
-                format!(
-                    "{pick}(cacheroi_kpi{{kpi=\"{}\",segment=~\"{}\"}})",
-                    kpi.key(),
-                    phase
-                        .segments
-                        .iter()
-                        .map(|s| regex_escape(s))
-                        .collect::<Vec<_>>()
-                        .join("|")
-                )
-            };
-            let expr = format!(
-                "({series} {} {}) and on() (cacheroi_rollout_week >= {})",
-                op_text(op),
-                number(value),
-                phase.first_week
-            );
-            rules.push(rule(
-                &alert_name(&phase.name, kpi.key(), false),
-                &expr,
-                &text,
-                &phase.name,
-                &contingency,
-            ));
-            if kpi == Kpi::CacheHitRate {
-                let hits = format!("sum(rate(redis_keyspace_hits_total{redis_selector}[1h]))");
-                let misses = format!("sum(rate(redis_keyspace_misses_total{redis_selector}[1h]))");
-                let expr = format!(
-                    "({hits} / ({hits} + {misses}) {} {}) and on() (cacheroi_rollout_week >= {})",
-                    op_text(op),
-                    number(value),
-                    phase.first_week
-                );
-                rules.push(rule(
-                    &alert_name(&phase.name, kpi.key(), true),
-                    &expr,
-                    &format!("{text} (Redis's own keyspace hit rate over the last hour)"),
-                    &phase.name,
-                    &contingency,
-                ));
-            }
+            rules.extend(trigger_rules(phase, &text, (kpi, op, value), register, redis_selector));
         }
     }
     if !manual.is_empty() {
@@ -272,6 +223,75 @@ pub fn alert_rules(plan: &Plan, register: Option<&Register>, redis_selector: &st
         }
     }
     out
+}
+
+/// The rules of one measurable trigger `text` of `phase`: over the
+/// exported KPI series, and for the hit rate over redis_exporter's too.
+fn trigger_rules(
+    phase: &crate::evaluate::plan::Phase,
+    text: &str,
+    (kpi, op, value): (Kpi, Op, f64),
+    register: Option<&Register>,
+    redis_selector: &str,
+) -> Vec<String> {
+    let mut rules = Vec::new();
+    let contingency = contingency_of(register, kpi).unwrap_or_else(|| {
+        format!(
+            "Roll back {}: turn the cache flag off for {} and tell the product owner.",
+            phase.name,
+            if phase.all_users() {
+                "every user".to_string()
+            } else {
+                phase.segments.join(", ")
+            }
+        )
+    });
+    let series = if phase.all_users() {
+        format!("cacheroi_kpi{{kpi=\"{}\",segment=\"all\"}}", kpi.key())
+    } else {
+        let pick = if matches!(op, Op::Lt | Op::Le) { "min" } else { "max" };
+        format!(
+            "{pick}(cacheroi_kpi{{kpi=\"{}\",segment=~\"{}\"}})",
+            kpi.key(),
+            phase
+                .segments
+                .iter()
+                .map(|s| regex_escape(s))
+                .collect::<Vec<_>>()
+                .join("|")
+        )
+    };
+    let expr = format!(
+        "({series} {} {}) and on() (cacheroi_rollout_week >= {})",
+        op_text(op),
+        number(value),
+        phase.first_week
+    );
+    rules.push(rule(
+        &alert_name(&phase.name, kpi.key(), false),
+        &expr,
+        text,
+        &phase.name,
+        &contingency,
+    ));
+    if kpi == Kpi::CacheHitRate {
+        let hits = format!("sum(rate(redis_keyspace_hits_total{redis_selector}[1h]))");
+        let misses = format!("sum(rate(redis_keyspace_misses_total{redis_selector}[1h]))");
+        let expr = format!(
+            "({hits} / ({hits} + {misses}) {} {}) and on() (cacheroi_rollout_week >= {})",
+            op_text(op),
+            number(value),
+            phase.first_week
+        );
+        rules.push(rule(
+            &alert_name(&phase.name, kpi.key(), true),
+            &expr,
+            &format!("{text} (Redis's own keyspace hit rate over the last hour)"),
+            &phase.name,
+            &contingency,
+        ));
+    }
+    rules
 }
 
 fn rule(name: &str, expr: &str, trigger: &str, phase: &str, contingency: &str) -> String {

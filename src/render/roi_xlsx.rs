@@ -8,6 +8,7 @@
 use anyhow::{Result, anyhow};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::utility::column_number_to_name as letter;
 use rust_xlsxwriter::{Format, FormatAlign, Formula, Workbook, Worksheet};
 
 use crate::metrics::roi::{RoiCase, RoiInputs};
@@ -202,64 +203,76 @@ fn weeks_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase) -> Result<()> {
     )?;
     let rr = case.run_rate.as_ref().map(|r| r.week.as_str());
     for (k, w) in case.weeks.iter().enumerate() {
-        let (row, x) = (k as u32 + 1, k as u32 + 2);
-        ws.write_string(row, 0, &w.week).map_err(xerr)?;
-        ws.write_string(row, 1, &w.from).map_err(xerr)?;
-        ws.write_string(row, 2, &w.to).map_err(xerr)?;
-        let counts = [
-            w.days as f64,
-            w.requests as f64,
-            w.cached_requests as f64,
-            w.cached_origin_calls as f64,
-        ];
-        for (c, v) in counts.into_iter().enumerate() {
-            ws.write_number_with_format(row, 3 + c as u16, v, &f.count)
-                .map_err(xerr)?;
-        }
-        let fig = &w.figures;
-        let cells: [(u16, String, Option<Decimal>, &Format); 6] = [
-            (
-                7,
-                format!("=IF(E{x}=0,\"{UNDEFINED}\",F{x}/E{x})"),
-                w.cache_share,
-                &f.pct,
-            ),
-            (
-                8,
-                format!("=F{x}*baseline_origin_calls/baseline_requests-G{x}"),
-                Some(fig.origin_calls_avoided),
-                &f.plain,
-            ),
-            (9, format!("=I{x}*origin_call_cost"), Some(fig.gross_savings), &f.money),
-            (
-                10,
-                format!("=redis_monthly_cost*12/365*D{x}"),
-                Some(fig.redis_cost),
-                &f.money,
-            ),
-            (11, format!("=J{x}-K{x}"), Some(fig.net_savings), &f.money),
-            (
-                12,
-                format!("=L{x}*365/D{x}"),
-                Some(fig.annualized_net_savings),
-                &f.money,
-            ),
-        ];
-        for (col, text, value, fmt) in cells {
-            ws.write_formula_with_format(row, col, formula_or_na(&text, value), fmt)
-                .map_err(xerr)?;
-        }
-        let note = if rr == Some(w.week.as_str()) {
-            "run-rate"
-        } else if w.ramp_up {
-            "ramp-up"
-        } else if !w.complete {
-            "part of a week"
-        } else {
-            ""
-        };
-        ws.write_string(row, 13, note).map_err(xerr)?;
+        week_row(ws, f, k as u32 + 1, w, rr)?;
     }
+    Ok(())
+}
+
+/// One week's row (`row`, 0-based); `rr`: the run-rate week.
+fn week_row(
+    ws: &mut Worksheet,
+    f: &Formats,
+    row: u32,
+    w: &crate::metrics::roi::WeekRoi,
+    rr: Option<&str>,
+) -> Result<()> {
+    let x = row + 1;
+    ws.write_string(row, 0, &w.week).map_err(xerr)?;
+    ws.write_string(row, 1, &w.from).map_err(xerr)?;
+    ws.write_string(row, 2, &w.to).map_err(xerr)?;
+    let counts = [
+        w.days as f64,
+        w.requests as f64,
+        w.cached_requests as f64,
+        w.cached_origin_calls as f64,
+    ];
+    for (c, v) in counts.into_iter().enumerate() {
+        ws.write_number_with_format(row, 3 + c as u16, v, &f.count)
+            .map_err(xerr)?;
+    }
+    let fig = &w.figures;
+    let cells: [(u16, String, Option<Decimal>, &Format); 6] = [
+        (
+            7,
+            format!("=IF(E{x}=0,\"{UNDEFINED}\",F{x}/E{x})"),
+            w.cache_share,
+            &f.pct,
+        ),
+        (
+            8,
+            format!("=F{x}*baseline_origin_calls/baseline_requests-G{x}"),
+            Some(fig.origin_calls_avoided),
+            &f.plain,
+        ),
+        (9, format!("=I{x}*origin_call_cost"), Some(fig.gross_savings), &f.money),
+        (
+            10,
+            format!("=redis_monthly_cost*12/365*D{x}"),
+            Some(fig.redis_cost),
+            &f.money,
+        ),
+        (11, format!("=J{x}-K{x}"), Some(fig.net_savings), &f.money),
+        (
+            12,
+            format!("=L{x}*365/D{x}"),
+            Some(fig.annualized_net_savings),
+            &f.money,
+        ),
+    ];
+    for (col, text, value, fmt) in cells {
+        ws.write_formula_with_format(row, col, formula_or_na(&text, value), fmt)
+            .map_err(xerr)?;
+    }
+    let note = if rr == Some(w.week.as_str()) {
+        "run-rate"
+    } else if w.ramp_up {
+        "ramp-up"
+    } else if !w.complete {
+        "part of a week"
+    } else {
+        ""
+    };
+    ws.write_string(row, 13, note).map_err(xerr)?;
     Ok(())
 }
 
@@ -269,7 +282,6 @@ fn weeks_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase) -> Result<()> {
 /// origin calls and the net savings they give in each month (the month's
 /// Redis cost allocated by share of the month's requests with the cache).
 fn months_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase) -> Result<()> {
-    use rust_xlsxwriter::utility::column_number_to_name as letter;
     let months = &case.months;
     if months.is_empty() {
         return Ok(());
@@ -296,38 +308,51 @@ fn months_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase) -> Result<()> {
         ws.write_string(r as u32 + 1, 0, *l).map_err(xerr)?;
     }
     for (k, m) in months.iter().enumerate() {
-        let (col, c) = (k as u16 + 1, letter(k as u16 + 1));
-        let w = &m.month;
-        ws.write_string(1, col, &w.from).map_err(xerr)?;
-        ws.write_string(2, col, &w.to).map_err(xerr)?;
-        let counts = [
-            w.days,
-            w.requests as i64,
-            w.cached_requests as i64,
-            w.cached_origin_calls as i64,
-        ];
-        for (r, v) in counts.into_iter().enumerate() {
-            ws.write_number_with_format(3 + r as u32, col, v as f64, &f.count)
-                .map_err(xerr)?;
-        }
-        let fig = &w.figures;
-        // Rows (1-based): 4 days, 6 with cache, 7 origin calls, 8 avoided, 9 gross, 10 Redis.
-        let cells: [(u32, String, Decimal, &Format); 4] = [
-            (
-                7,
-                format!("={c}6*baseline_origin_calls/baseline_requests-{c}7"),
-                fig.origin_calls_avoided,
-                &f.plain,
-            ),
-            (8, format!("={c}8*origin_call_cost"), fig.gross_savings, &f.money),
-            (9, format!("=redis_monthly_cost*12/365*{c}4"), fig.redis_cost, &f.money),
-            (10, format!("={c}9-{c}10"), fig.net_savings, &f.money),
-        ];
-        for (row, text, value, fmt) in cells {
-            ws.write_formula_with_format(row, col, formula(&text, num(value)), fmt)
-                .map_err(xerr)?;
-        }
+        month_column(ws, f, k as u16 + 1, m)?;
     }
+    window_totals(ws, f, case, total_col)?;
+    customer_blocks(ws, f, case)
+}
+
+/// One month's column of the Months sheet (column `col`, 0-based).
+fn month_column(ws: &mut Worksheet, f: &Formats, col: u16, m: &crate::metrics::roi::MonthRoi) -> Result<()> {
+    let c = letter(col);
+    let w = &m.month;
+    ws.write_string(1, col, &w.from).map_err(xerr)?;
+    ws.write_string(2, col, &w.to).map_err(xerr)?;
+    let counts = [
+        w.days,
+        w.requests as i64,
+        w.cached_requests as i64,
+        w.cached_origin_calls as i64,
+    ];
+    for (r, v) in counts.into_iter().enumerate() {
+        ws.write_number_with_format(3 + r as u32, col, v as f64, &f.count)
+            .map_err(xerr)?;
+    }
+    let fig = &w.figures;
+    // Rows (1-based): 4 days, 6 with cache, 7 origin calls, 8 avoided, 9 gross, 10 Redis.
+    let cells: [(u32, String, Decimal, &Format); 4] = [
+        (
+            7,
+            format!("={c}6*baseline_origin_calls/baseline_requests-{c}7"),
+            fig.origin_calls_avoided,
+            &f.plain,
+        ),
+        (8, format!("={c}8*origin_call_cost"), fig.gross_savings, &f.money),
+        (9, format!("=redis_monthly_cost*12/365*{c}4"), fig.redis_cost, &f.money),
+        (10, format!("={c}9-{c}10"), fig.net_savings, &f.money),
+    ];
+    for (row, text, value, fmt) in cells {
+        ws.write_formula_with_format(row, col, formula(&text, num(value)), fmt)
+            .map_err(xerr)?;
+    }
+    Ok(())
+}
+
+/// The Window column: each figure the sum of the months.
+fn window_totals(ws: &mut Worksheet, f: &Formats, case: &RoiCase, total_col: u16) -> Result<()> {
+    let months = &case.months;
     let (first, last) = (letter(1), letter(months.len() as u16));
     let r = &case.roi;
     let sums: [(u32, f64, &Format); 8] = [
@@ -354,7 +379,13 @@ fn months_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase) -> Result<()> {
         )
         .map_err(xerr)?;
     }
-    // Per customer: three blocks of one row per customer.
+    Ok(())
+}
+
+/// Per customer, below the figures: three blocks of one row per customer
+/// (with cache, origin calls, net savings), a column per month.
+fn customer_blocks(ws: &mut Worksheet, f: &Formats, case: &RoiCase) -> Result<()> {
+    let months = &case.months;
     let n = case.customers.len() as u32;
     let top = 13u32; // 0-based row of the first block's heading
     let block = |b: u32| top + b * (n + 2);
@@ -415,11 +446,24 @@ pub fn roi_xlsx(i: &RoiInputs, case: &RoiCase) -> Result<Vec<u8>> {
 
 /// Summary, first: the sheet a CSV export of the workbook gives.
 fn summary_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase, tr: u32) -> Result<()> {
-    let r = &case.roi;
     let summary = wb.add_worksheet().set_name("Summary").map_err(xerr)?;
     header(summary, f, &[("Figure", 44.0), ("Value", 22.0), ("How", 70.0)])?;
-    let ann = "B6";
-    let rows: Vec<(&str, Formula, &Format, &str)> = vec![
+    let mut rows = savings_rows(f, case, tr);
+    rows.extend(return_rows(f, case));
+    rows.extend(run_rate_rows(f, case));
+    for (k, (label, fm, fmt, how)) in rows.into_iter().enumerate() {
+        let row = k as u32 + 1;
+        summary.write_string(row, 0, label).map_err(xerr)?;
+        summary.write_formula_with_format(row, 1, fm, fmt).map_err(xerr)?;
+        summary.write_string(row, 2, how).map_err(xerr)?;
+    }
+    Ok(())
+}
+
+/// Rows 2–6 of the Summary: calls avoided, gross, Redis, net, annualized.
+fn savings_rows<'a>(f: &'a Formats, case: &RoiCase, tr: u32) -> Vec<SummaryRow<'a>> {
+    let r = &case.roi;
+    vec![
         (
             "Origin calls avoided",
             formula(&format!("=Customers!G{tr}"), num(r.origin_calls_avoided)),
@@ -450,6 +494,14 @@ fn summary_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase, tr: u32) -> Res
             &f.bold_money,
             "net × 365 / days",
         ),
+    ]
+}
+
+/// The Summary's return rows, over the annualized net savings in B6: ROI,
+/// payback, break-even, NPV, and the soft benefit apart.
+fn return_rows<'a>(f: &'a Formats, case: &RoiCase) -> Vec<SummaryRow<'a>> {
+    let (r, ann) = (&case.roi, "B6");
+    vec![
         (
             "First-year ROI",
             formula_or_na(
@@ -497,17 +549,7 @@ fn summary_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase, tr: u32) -> Res
             &f.money,
             "user hours saved × hourly value; shown apart, never added to hard savings",
         ),
-    ];
-    let mut rows = rows;
-    rows.extend(run_rate_rows(f, case));
-    for (k, (label, fm, fmt, how)) in rows.into_iter().enumerate() {
-        let row = k as u32 + 1;
-        summary.write_string(row, 0, label).map_err(xerr)?;
-        summary.write_formula_with_format(row, 1, fm, fmt).map_err(xerr)?;
-        summary.write_string(row, 2, how).map_err(xerr)?;
-    }
-
-    Ok(())
+    ]
 }
 
 /// The run-rate rows of the Summary: the Weeks sheet's row of the last full week.
@@ -562,11 +604,7 @@ fn run_rate_rows<'a>(f: &'a Formats, case: &RoiCase) -> Vec<SummaryRow<'a>> {
 
 /// Customers: each customer's figures as formulas, and the totals.
 fn customers_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase) -> Result<()> {
-    let n = case.customers.len() as u32;
-    let total_row = n + 1; // 0-based row of the Customers total
-    let tr = total_row + 1; // 1-based for formulas
-    let last = n + 1; // 1-based last customer row
-    let r = &case.roi;
+    let tr = case.customers.len() as u32 + 2; // 1-based row of the total, for formulas
     let cust = wb.add_worksheet().set_name("Customers").map_err(xerr)?;
     header(
         cust,
@@ -587,56 +625,78 @@ fn customers_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase) -> Result<()>
         ],
     )?;
     for (k, c) in case.customers.iter().enumerate() {
-        let (row, x) = (k as u32 + 1, k as u32 + 2);
-        // Text goes in as strings: a name like =HYPERLINK(...) stays text.
-        cust.write_string(row, 0, &c.customer_id).map_err(xerr)?;
-        cust.write_string(row, 1, &c.name).map_err(xerr)?;
-        cust.write_string(row, 2, &c.tier).map_err(xerr)?;
-        cust.write_number_with_format(row, 3, c.requests as f64, &f.count)
-            .map_err(xerr)?;
-        cust.write_number_with_format(row, 4, c.cached_requests as f64, &f.count)
-            .map_err(xerr)?;
-        cust.write_number_with_format(row, 5, c.cached_origin_calls as f64, &f.count)
-            .map_err(xerr)?;
-        let cells: [(u16, String, f64, &Format); 5] = [
-            (
-                6,
-                format!("=E{x}*baseline_origin_calls/baseline_requests-F{x}"),
-                num(c.origin_calls_avoided),
-                &f.plain,
-            ),
-            (7, format!("=G{x}*origin_call_cost"), num(c.gross_savings), &f.money),
-            (
-                8,
-                format!("=IF($E${tr}=0,0,redis_monthly_cost*12/365*window_days*E{x}/$E${tr})"),
-                num(c.redis_cost),
-                &f.money,
-            ),
-            (9, format!("=H{x}-I{x}"), num(c.net_savings), &f.money),
-            (
-                10,
-                format!("=J{x}*365/window_days"),
-                num(c.annualized_net_savings),
-                &f.money,
-            ),
-        ];
-        for (col, text, value, fmt) in cells {
-            cust.write_formula_with_format(row, col, formula(&text, value), fmt)
-                .map_err(xerr)?;
-        }
-        cust.write_formula(
-            row,
-            11,
-            formula(
-                &format!(
-                    "=IF(LOWER(C{x})=\"enterprise\",IF(K{x}<10000,\"below\",IF(K{x}>50000,\"above\",\"within\")),\"\")"
-                ),
-                0.0,
-            )
-            .set_result(c.enterprise_range.unwrap_or("")),
-        )
-        .map_err(xerr)?;
+        customer_row(cust, f, k as u32 + 1, c, tr)?;
     }
+    customer_totals(cust, f, case)
+}
+
+/// One customer's row (`row`, 0-based), its figures as formulas; `tr`:
+/// the 1-based row of the total.
+fn customer_row(
+    cust: &mut Worksheet,
+    f: &Formats,
+    row: u32,
+    c: &crate::metrics::roi::CustomerRoi,
+    tr: u32,
+) -> Result<()> {
+    let x = row + 1;
+    // Text goes in as strings: a name like =HYPERLINK(...) stays text.
+    cust.write_string(row, 0, &c.customer_id).map_err(xerr)?;
+    cust.write_string(row, 1, &c.name).map_err(xerr)?;
+    cust.write_string(row, 2, &c.tier).map_err(xerr)?;
+    cust.write_number_with_format(row, 3, c.requests as f64, &f.count)
+        .map_err(xerr)?;
+    cust.write_number_with_format(row, 4, c.cached_requests as f64, &f.count)
+        .map_err(xerr)?;
+    cust.write_number_with_format(row, 5, c.cached_origin_calls as f64, &f.count)
+        .map_err(xerr)?;
+    let cells: [(u16, String, f64, &Format); 5] = [
+        (
+            6,
+            format!("=E{x}*baseline_origin_calls/baseline_requests-F{x}"),
+            num(c.origin_calls_avoided),
+            &f.plain,
+        ),
+        (7, format!("=G{x}*origin_call_cost"), num(c.gross_savings), &f.money),
+        (
+            8,
+            format!("=IF($E${tr}=0,0,redis_monthly_cost*12/365*window_days*E{x}/$E${tr})"),
+            num(c.redis_cost),
+            &f.money,
+        ),
+        (9, format!("=H{x}-I{x}"), num(c.net_savings), &f.money),
+        (
+            10,
+            format!("=J{x}*365/window_days"),
+            num(c.annualized_net_savings),
+            &f.money,
+        ),
+    ];
+    for (col, text, value, fmt) in cells {
+        cust.write_formula_with_format(row, col, formula(&text, value), fmt)
+            .map_err(xerr)?;
+    }
+    cust.write_formula(
+        row,
+        11,
+        formula(
+            &format!(
+                "=IF(LOWER(C{x})=\"enterprise\",IF(K{x}<10000,\"below\",IF(K{x}>50000,\"above\",\"within\")),\"\")"
+            ),
+            0.0,
+        )
+        .set_result(c.enterprise_range.unwrap_or("")),
+    )
+    .map_err(xerr)?;
+    Ok(())
+}
+
+/// The Customers total: each column the sum of the customers.
+fn customer_totals(cust: &mut Worksheet, f: &Formats, case: &RoiCase) -> Result<()> {
+    let n = case.customers.len() as u32;
+    let total_row = n + 1; // 0-based row of the Customers total
+    let last = n + 1; // 1-based last customer row
+    let r = &case.roi;
     cust.write_string_with_format(total_row, 0, "TOTAL", &f.head)
         .map_err(xerr)?;
     let totals: [(u16, char, f64, &Format); 8] = [
@@ -727,22 +787,7 @@ fn scenarios_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase, tr: u32) -> R
     let e = format!("Customers!$E${tr}");
     let b = "(baseline_origin_calls/baseline_requests)";
     let base_red = format!("(1-(Customers!$F${tr}/{e})/{b})");
-    let red_or = |bound: &str| format!("IF(ISNUMBER({bound}),{bound},{base_red})");
-    let scen: Vec<(String, String, String, &crate::metrics::roi::Scenario)> = case
-        .scenarios
-        .iter()
-        .map(|s| {
-            let (cost, red) = match s.name {
-                "low" => ("origin_call_cost*low_cost_factor".to_string(), red_or("reduction_low")),
-                "high" => (
-                    "origin_call_cost*high_cost_factor".to_string(),
-                    red_or("reduction_high"),
-                ),
-                _ => ("origin_call_cost".to_string(), base_red.clone()),
-            };
-            (s.name.to_string(), cost, red, s)
-        })
-        .collect();
+    let scen = scenario_drivers(case, &base_red);
     for (k, (name, cost, red, s)) in scen.iter().enumerate() {
         let (row, x) = (k as u32 + 1, k + 2);
         let fig = &s.figures;
@@ -785,9 +830,36 @@ fn scenarios_sheet(wb: &mut Workbook, f: &Formats, case: &RoiCase, tr: u32) -> R
                 .map_err(xerr)?;
         }
     }
-    // The one-at-a-time sensitivity of annualized net savings (values; the
-    // formulas above carry the model).
-    let top = scen.len() as u32 + 2;
+    sensitivity_table(sc, f, case, scen.len() as u32 + 2)
+}
+
+/// Each scenario's name and its cost and reduction formulas: low and high
+/// scale the cost by their factor and take the reduction's interval end
+/// (the base reduction without one).
+fn scenario_drivers<'a>(
+    case: &'a RoiCase,
+    base_red: &str,
+) -> Vec<(String, String, String, &'a crate::metrics::roi::Scenario)> {
+    let red_or = |bound: &str| format!("IF(ISNUMBER({bound}),{bound},{base_red})");
+    case.scenarios
+        .iter()
+        .map(|s| {
+            let (cost, red) = match s.name {
+                "low" => ("origin_call_cost*low_cost_factor".to_string(), red_or("reduction_low")),
+                "high" => (
+                    "origin_call_cost*high_cost_factor".to_string(),
+                    red_or("reduction_high"),
+                ),
+                _ => ("origin_call_cost".to_string(), base_red.to_string()),
+            };
+            (s.name.to_string(), cost, red, s)
+        })
+        .collect()
+}
+
+/// The one-at-a-time sensitivity of annualized net savings from row `top`
+/// (values; the scenarios' formulas carry the model).
+fn sensitivity_table(sc: &mut Worksheet, f: &Formats, case: &RoiCase, top: u32) -> Result<()> {
     for (c, h) in [
         "Driver (one at a time)",
         "Worse case",

@@ -58,6 +58,20 @@ impl LineChart {
     }
 }
 
+/// Each run of consecutive finite values as (x, y) points: one line each,
+/// gaps stay gaps.
+fn runs_of(values: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
+    let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for (i, v) in values.iter().enumerate() {
+        match v {
+            Some(v) if v.is_finite() => runs.last_mut().expect("run").push((i as f64, *v)),
+            _ => runs.push(Vec::new()),
+        }
+    }
+    runs.retain(|r| !r.is_empty());
+    runs
+}
+
 impl Draw for LineChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: u32) -> Result<()> {
         let n = self.x_labels.len().max(1);
@@ -100,19 +114,9 @@ impl Draw for LineChart {
         .map_err(err)?;
         for (series, same) in self.series.iter().zip(&same_as) {
             let color = PALETTE[series.color % PALETTE.len()];
-            let points: Vec<(f64, Option<f64>)> =
-                series.values.iter().enumerate().map(|(i, v)| (i as f64, *v)).collect();
-            // Each run of consecutive values is one line; gaps stay gaps.
-            let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-            for (x, v) in points {
-                match v {
-                    Some(v) if v.is_finite() => runs.last_mut().expect("run").push((x, v)),
-                    _ => runs.push(Vec::new()),
-                }
-            }
             let style = color.stroke_width(2 * s);
             let mut first = true;
-            for run in runs.into_iter().filter(|r| !r.is_empty()) {
+            for run in runs_of(&series.values) {
                 let drawn = if series.dashed {
                     chart
                         .draw_series(DashedLineSeries::new(
