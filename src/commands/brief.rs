@@ -32,18 +32,14 @@ pub fn write(settings: &Settings, audience: Audience, week: IsoWeek, out: &Path)
             settings.sources.requests()?
         );
     }
-    let plan = settings
-        .rollout_plan
-        .as_deref()
-        .map(super::inputs::read_plan)
-        .transpose()?;
+    let plan = super::inputs::plan_of(settings)?;
     let phase_before = report.metrics.gate.as_ref().and_then(|g| {
         let w = u32::try_from(g.rollout_week - 1).ok().filter(|w| *w > 0)?;
         Some(plan.as_ref()?.phase_of(w)?.name.clone())
     });
-    let b = brief::build(audience, &report, &PlanWeek { phase_before });
+    let built = brief::build(audience, &report, &PlanWeek { phase_before });
     let tera = super::templates(settings)?;
-    let rendered = crate::render::files::brief(&tera, &b)?;
+    let rendered = crate::render::files::brief(&tera, &built)?;
     let dir = ReportKind::brief(audience).dir(out, &week.label());
     let files = crate::deliver::files::write(&dir, &rendered)?;
     Ok(Written { dir, files, rendered })

@@ -152,7 +152,7 @@ pub fn build_from(settings: &Settings, wd: WindowData, choice: Choice) -> Result
             .filter(col(CUSTOMER_ID).eq(lit(row.customer_id.as_str())))
             .collect()?;
         let comments = metrics::feedback::recent_comments(&own, &period, data.customers.as_ref(), settings.timezone)?;
-        let r = customer::of(
+        let built = customer::of(
             ctx.currency(),
             report::weekly::Generated::new(&ctx).at,
             row,
@@ -164,7 +164,7 @@ pub fn build_from(settings: &Settings, wd: WindowData, choice: Choice) -> Result
             feedback.get(&row.customer_id).cloned().unwrap_or_default(),
             comments,
         );
-        reports.push((row.customer_id.clone(), r));
+        reports.push((row.customer_id.clone(), built));
     }
     Ok(Built {
         reports,

@@ -18,11 +18,7 @@ pub fn run(settings: &Settings, args: &ExportArgs) -> Result<Vec<String>> {
         .transpose()?;
     if let Some(path) = &args.alert_rules {
         let plan = super::gate::read_plan(settings)?;
-        let register = settings
-            .risks
-            .as_deref()
-            .map(super::inputs::read_register)
-            .transpose()?;
+        let register = super::inputs::register_of(settings)?;
         let selector = settings
             .sources
             .prometheus

@@ -23,12 +23,12 @@ fn parse_attest(items: &[String]) -> Result<BTreeMap<String, bool>, UsageError> 
             let (name, value) = a
                 .split_once('=')
                 .ok_or_else(|| UsageError(format!("--attest `{a}` is not NAME=true|false")))?;
-            let v = match value.trim().to_ascii_lowercase().as_str() {
+            let on = match value.trim().to_ascii_lowercase().as_str() {
                 "true" | "yes" | "1" => true,
                 "false" | "no" | "0" => false,
                 _ => return Err(UsageError(format!("--attest `{a}`: the value must be true or false"))),
             };
-            Ok((name.trim().to_string(), v))
+            Ok((name.trim().to_string(), on))
         })
         .collect()
 }
@@ -73,28 +73,28 @@ pub fn decide(settings: &Settings, args: &GateArgs) -> Result<GateResult> {
 
 /// `cacheroi gate`: the lines for stdout and the exit code.
 pub fn run(settings: &Settings, args: &GateArgs) -> Result<(Vec<String>, i32)> {
-    let r = decide(settings, args)?;
+    let result = decide(settings, args)?;
     if args.json {
-        return Ok((vec![serde_json::to_string_pretty(&r)?], r.exit_code));
+        return Ok((vec![serde_json::to_string_pretty(&result)?], result.exit_code));
     }
     let mut lines = vec![format!(
         "{} · rollout week {} · phase {} ({})",
-        r.iso_week, r.rollout_week, r.phase, r.segments
+        result.iso_week, result.rollout_week, result.phase, result.segments
     )];
-    if let Some(b) = &r.evidence {
+    if let Some(b) = &result.evidence {
         lines.push(format!(
             "  on the evidence: {} to {}, {} requests with the cache (α {}, tuning {})",
             b.from, b.to, b.requests, b.alpha, b.tuning
         ));
     }
-    for o in &r.criteria {
+    for o in &result.criteria {
         let mark = match (o.holds, &o.evidence) {
             (Some(true), _) => "yes",
             (Some(false), _) => "no ",
             (None, Some(_)) => "~  ",
             (None, None) => " ? ",
         };
-        let from = if o.kind == "rollback" && o.phase != r.phase {
+        let from = if o.kind == "rollback" && o.phase != result.phase {
             format!("  [{}]", o.phase)
         } else {
             String::new()
@@ -102,11 +102,11 @@ pub fn run(settings: &Settings, args: &GateArgs) -> Result<(Vec<String>, i32)> {
         let measured = o.evidence.as_ref().map_or(o.measured.as_str(), |e| e.reading.as_str());
         lines.push(format!("  {:<8} {mark}  {:<28} {measured}{from}", o.kind, o.criterion));
     }
-    let verdict = match r.verdict {
+    let verdict = match result.verdict {
         Verdict::Proceed => "proceed",
         Verdict::Hold => "hold",
         Verdict::Rollback => "rollback",
     };
-    lines.push(format!("verdict: {verdict} (exit {})", r.exit_code));
-    Ok((lines, r.exit_code))
+    lines.push(format!("verdict: {verdict} (exit {})", result.exit_code));
+    Ok((lines, result.exit_code))
 }

@@ -35,64 +35,37 @@ pub fn build_from(settings: &Settings, wd: WindowData) -> Result<ImpactReport> {
         baseline_days,
         extent,
     } = wd;
-    let m = &data.requests;
-    // Weeks are listed where there are rows: a window far wider than the data
-    // (say --from 1970-01-01 --to 2199-12-31) costs no more than the data.
-    let (first_row, last_row) = match fold::day_extent(m) {
-        Some((a, b)) => (date_of(a), date_of(b)),
-        None => (None, None),
-    };
+    let rollups = &data.requests;
     let (b_from, b_to) = ctx.baseline()?;
-    let first_week = IsoWeek::of(b_from.min(start).max(first_row.unwrap_or(start)));
-    let end = window
-        .end_date
-        .min(last_row.map_or(start, |d| d.max(start)) + Duration::days(1));
-    let base = baseline(m, baseline_days, None);
-    let this = measure(m, &data.feedback, &window, &base, costs, None)?;
-    let before = measure(m, &data.feedback, &Period::new(b_from, b_to, tz), &base, costs, None)?;
-
-    let last_week = IsoWeek::of(end - Duration::days(1));
-    let weeks = IsoWeek::range(first_week.min(last_week), last_week);
+    let base = baseline(rollups, baseline_days, None);
+    let this = measure(rollups, &data.feedback, &window, &base, costs, None)?;
+    let baseline_window = Period::new(b_from, b_to, tz);
+    let before = measure(rollups, &data.feedback, &baseline_window, &base, costs, None)?;
+    let weeks = weeks_with_rows(rollups, b_from, start, &window);
     let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
-    let measured = measure_periods(m, &data.feedback, &periods, &base, costs, None)?;
+    let measured = measure_periods(rollups, &data.feedback, &periods, &base, costs, None)?;
     let trend_days = (days_of(&periods[0]).0, days_of(&window).1);
     let points: Vec<metrics::trend::TrendPoint> = measured.iter().map(Into::into).collect();
-    let days = metrics::daily::points(m, &data.store, trend_days, tz);
+    let days = metrics::daily::points(rollups, &data.store, trend_days, tz);
     let trend = report::weekly::trend(&ctx, &weeks, &points, &this, &base, days)?;
-    let plan = settings
-        .rollout_plan
-        .as_deref()
-        .map(super::inputs::read_plan)
-        .transpose()?;
+    let plan = super::inputs::plan_of(settings)?;
     let week_rows = week_rows(settings, &ctx, plan.as_ref(), &data, (&weeks, &measured), start)?;
-    // The risk register judged on every week of the window.
-    let register = settings
-        .risks
-        .as_deref()
-        .map(super::inputs::read_register)
-        .transpose()?;
-    let risks = register.as_ref().map_or_else(Vec::new, |r| {
-        let cells: Vec<_> = week_rows.iter().map(|w| (w.iso_week.clone(), w.kpis.clone())).collect();
-        evaluate::risks::assess(r, &cells)
-    });
-    let phases = match (&plan, settings.rollout_start) {
-        (Some(plan), Some(rollout)) => evaluate::phases::results(
-            plan,
-            rollout,
-            m,
-            &data.feedback,
-            &base,
-            baseline_days,
-            &window,
-            tz,
-            costs,
-            &settings.targets,
-        )?,
-        _ => Vec::new(),
+    let (risks, register) = risks_of(settings, &week_rows)?;
+    let phases = match &plan {
+        Some(plan) => {
+            evaluate::phases::results(&settings.gate_rules()?, plan, rollups, &data.feedback, &base, &window)?
+        }
+        None => Vec::new(),
     };
-    let groups = metrics::experiment::groups(m, &data.feedback, days_of(&window), baseline_days, tz)?;
-    let statistics = metrics::experiment::analyze(&groups, settings.planned_share);
-    let customers = metrics::customers::rows(m, data.customers.as_ref(), &base, &window, costs)?;
+    let statistics = metrics::experiment::of_period(
+        rollups,
+        &data.feedback,
+        days_of(&window),
+        baseline_days,
+        tz,
+        settings.planned_share,
+    )?;
+    let customers = metrics::customers::rows(rollups, data.customers.as_ref(), &base, &window, costs)?;
     let redis = metrics::redis::measure(&data.store, &window);
     let comments = metrics::feedback::recent_comments(&data.feedback, &window, data.customers.as_ref(), tz)?;
     let by_customer = metrics::feedback::by_customer(&data.feedback, &window)?;
@@ -120,6 +93,36 @@ pub fn build_from(settings: &Settings, wd: WindowData) -> Result<ImpactReport> {
         .with_risks(risks, register.as_ref().map_or(&[][..], |r| &r.escalation[..])))
 }
 
+/// The weeks of the trend and the weekly table: from the first baseline
+/// week (or the window's start, when earlier) to the window's last, where
+/// there are rows: a window far wider than the data (say --from 1970-01-01
+/// --to 2199-12-31) costs no more than the data.
+fn weeks_with_rows(m: &crate::rollups::Merged, b_from: NaiveDate, start: NaiveDate, window: &Period) -> Vec<IsoWeek> {
+    let (first_row, last_row) = match fold::day_extent(m) {
+        Some((a, b)) => (date_of(a), date_of(b)),
+        None => (None, None),
+    };
+    let first_week = IsoWeek::of(b_from.min(start).max(first_row.unwrap_or(start)));
+    let end = window
+        .end_date
+        .min(last_row.map_or(start, |d| d.max(start)) + Duration::days(1));
+    let last_week = IsoWeek::of(end - Duration::days(1));
+    IsoWeek::range(first_week.min(last_week), last_week)
+}
+
+/// The risk register judged on every week of the window, and the register.
+fn risks_of(
+    settings: &Settings,
+    week_rows: &[WeekRow],
+) -> Result<(Vec<evaluate::risks::RiskStatus>, Option<evaluate::risks::Register>)> {
+    let register = super::inputs::register_of(settings)?;
+    let risks = register.as_ref().map_or_else(Vec::new, |r| {
+        let cells: Vec<_> = week_rows.iter().map(|w| (w.iso_week.clone(), w.kpis.clone())).collect();
+        evaluate::risks::assess(r, &cells)
+    });
+    Ok((risks, register))
+}
+
 /// Each week of the window (from the one holding `start`) with its KPIs,
 /// its flags against the plan and, in the rollout, its gate as `cacheroi
 /// gate` decides it.
@@ -131,12 +134,12 @@ fn week_rows(
     (weeks, measured): (&[IsoWeek], &[crate::metrics::requests::Measured]),
     start: NaiveDate,
 ) -> Result<Vec<WeekRow>> {
-    let m = &data.requests;
+    let rollups = &data.requests;
     let rules = settings.gate_rules()?;
     let flag_rules = plan.and_then(|p| rules.flags(p));
     let flags = flag_rules.as_ref().map_or_else(
         || vec![None; weeks.len()],
-        |r| evaluate::conformance::weeks(r, m, weeks),
+        |r| evaluate::conformance::weeks(r, rollups, weeks),
     );
     let mut week_rows = Vec::new();
     for ((w, wm), conformance) in weeks
@@ -152,7 +155,7 @@ fn week_rows(
                 &rules,
                 plan,
                 *w,
-                m,
+                rollups,
                 &data.feedback,
                 evaluate::week::Known {
                     whole: Some(wm),

@@ -157,15 +157,18 @@ pub fn load_window(
 ) -> Result<WindowData> {
     let tz = settings.timezone;
     let start = window_start(settings, from, to)?;
-    let b = settings.baseline()?;
+    let baseline = settings.baseline()?;
     let first = if from_baseline {
-        IsoWeek::of(b.from.min(start)).period(tz).micros().0
+        IsoWeek::of(baseline.from.min(start)).period(tz).micros().0
     } else {
         local_midnight(start, tz).timestamp_micros()
     };
     let today = settings.now().with_timezone(&tz).date_naive();
     let upper = local_midnight(to.unwrap_or(today), tz).timestamp_micros();
-    let keep_feedback = sources::in_ranges(&[(first, upper), (b.start.timestamp_micros(), b.end.timestamp_micros())]);
+    let keep_feedback = sources::in_ranges(&[
+        (first, upper),
+        (baseline.start.timestamp_micros(), baseline.end.timestamp_micros()),
+    ]);
     // Of the window reports, impact (asked from the baseline on) shows Redis figures.
     let redis = if from_baseline {
         vec![(first, upper)]
@@ -251,6 +254,18 @@ pub fn window_of(
 pub fn read_plan(path: &std::path::Path) -> Result<crate::evaluate::plan::Plan> {
     let text = sources::documents::read(path, "the rollout plan")?;
     crate::evaluate::plan::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+/// The configured rollout plan (`rollout_plan`), read and parsed; None
+/// without one.
+pub fn plan_of(settings: &Settings) -> Result<Option<crate::evaluate::plan::Plan>> {
+    settings.rollout_plan.as_deref().map(read_plan).transpose()
+}
+
+/// The configured risk register (`risks`), read and parsed; None without
+/// one.
+pub fn register_of(settings: &Settings) -> Result<Option<crate::evaluate::risks::Register>> {
+    settings.risks.as_deref().map(read_register).transpose()
 }
 
 /// The risk register at `path`, read and parsed; errors start with the file.

@@ -40,15 +40,15 @@ pub fn build_from(settings: &Settings, wd: WindowData, by_month: bool) -> Result
     } = wd;
     let b_window = settings.baseline()?;
     let base = baseline(&data.requests, baseline_days, None);
-    let b = &base.overall;
-    if b.rows == 0 {
+    let baseline_sums = &base.overall;
+    if baseline_sums.rows == 0 {
         return Err(anyhow!(
             "no baseline requests with the cache off between {} and {}: the ROI has nothing to compare with",
             b_window.from,
             b_window.to
         ));
     }
-    let m = measure(&data.requests, &data.feedback, &window, &base, &settings.costs, None)?;
+    let measured = measure(&data.requests, &data.feedback, &window, &base, &settings.costs, None)?;
     let customers: Vec<CustomerInput> =
         metrics::customers::named(&data.requests, data.customers.as_ref(), days_of(&window))?
             .into_iter()
@@ -61,14 +61,14 @@ pub fn build_from(settings: &Settings, wd: WindowData, by_month: bool) -> Result
                 customer_id: s.customer_id,
             })
             .collect();
-    let groups = metrics::experiment::groups(
+    let stats = metrics::experiment::of_period(
         &data.requests,
         &data.feedback,
         days_of(&window),
         baseline_days,
         settings.timezone,
+        settings.planned_share,
     )?;
-    let stats = metrics::experiment::analyze(&groups, settings.planned_share);
     // API call reduction = −(relative change of origin calls per request).
     let reduction_ci = stats
         .before_after("origin_calls_per_request")
@@ -80,13 +80,13 @@ pub fn build_from(settings: &Settings, wd: WindowData, by_month: bool) -> Result
         from: window.start_date.to_string(),
         to: window.end_date.to_string(),
         days: window.days(),
-        b_rows: b.rows,
-        b_origin: b.origin.round() as u64,
+        b_rows: baseline_sums.rows,
+        b_origin: baseline_sums.origin.round() as u64,
         customers,
         costs: settings.costs.clone(),
         settings: settings.roi.clone(),
-        b_mean_latency: mean(b.latency_sum, b.rows),
-        e_mean_latency: mean(m.period.e_latency_sum, m.period.e_rows),
+        b_mean_latency: mean(baseline_sums.latency_sum, baseline_sums.rows),
+        e_mean_latency: mean(measured.period.e_latency_sum, measured.period.e_rows),
         reduction_ci,
         baseline_from: b_window.from.to_string(),
         baseline_to: b_window.to.to_string(),

@@ -6,7 +6,7 @@ use super::Written;
 use crate::cli::WeeklyArgs;
 use crate::config::Settings;
 use crate::evaluate;
-use crate::metrics::requests::{days_of, measure_periods};
+use crate::metrics::requests::{Measured, days_of, measure_periods};
 use crate::metrics::{self};
 use crate::period::{IsoWeek, Period, resolve_week};
 use crate::render;
@@ -86,107 +86,148 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
     let baseline_days = settings.baseline_days()?;
     let span = Span::of(settings, week)?;
     let data = span.load(settings)?;
-    let Span {
-        period,
-        previous_week,
-        year_before,
-        weeks,
-        periods,
-        since,
-    } = span;
-    let t = std::time::Instant::now();
-    let n = periods.len();
-    let rollout_from = settings.rollout_start.map_or(0, |start| {
-        weeks
-            .iter()
-            .take_while(|w| w.monday() + chrono::Duration::days(7) <= start)
-            .count()
-    });
-    let m = &data.requests;
-    let base = metrics::requests::baseline(m, baseline_days, None);
-    let mut points = metrics::trend::trend_points(m, &periods, rollout_from);
-    metrics::trend::against_baseline(&mut points, &base);
-    // The week, the one before, and two more for the risks' trend.
-    let judged = n.min(RISK_WEEKS);
-    let mut measured = measure_periods(m, &data.feedback, &periods[n - judged..], &base, &settings.costs, None)?;
-    let ts = std::time::Instant::now();
-    let groups = metrics::experiment::groups(m, &data.feedback, days_of(&period), baseline_days, tz)?;
-    let statistics = metrics::experiment::analyze(&groups, settings.planned_share);
-    tracing::debug!(elapsed = ?ts.elapsed(), "statistics (arms, CUPED, Holm)");
-    // The flags against the plan over the recent rollout weeks, and the
-    // conformance KPIs of each judged week.
-    let plan = settings
-        .rollout_plan
-        .as_deref()
-        .map(super::inputs::read_plan)
-        .transpose()?;
+    let started = std::time::Instant::now();
+    let rollups = &data.requests;
+    let base = metrics::requests::baseline(rollups, baseline_days, None);
+    let points = metrics::trend::of_weeks(rollups, &span.weeks, &span.periods, settings.rollout_start, &base);
+    let statistics = metrics::experiment::of_period(
+        rollups,
+        &data.feedback,
+        days_of(&span.period),
+        baseline_days,
+        tz,
+        settings.planned_share,
+    )?;
+    let plan = super::inputs::plan_of(settings)?;
     let rules = settings.gate_rules()?;
     let flag_rules = plan.as_ref().and_then(|p| rules.flags(p));
-    let (history, risks, register) = flags_and_risks(settings, m, &weeks, &mut measured, flag_rules.as_ref())?;
-    let this = measured.pop().unwrap_or_default();
-    let before = measured.pop().unwrap_or_default();
-    tracing::debug!(elapsed = ?t.elapsed(), "KPIs, trend points and statistics");
+    let judged = judge(
+        settings,
+        (week, &span),
+        &data,
+        &base,
+        (&rules, plan.as_ref(), flag_rules.as_ref()),
+    )?;
+    tracing::debug!(elapsed = ?started.elapsed(), "KPIs, trend points, statistics and gate");
     let ctx = settings.report_context();
-    let trend_days = (days_of(&periods[0]).0, days_of(&period).1);
-    let days = metrics::daily::points(m, &data.store, trend_days, tz);
-    let trend = report::weekly::trend(&ctx, &weeks, &points, &this, &base, days)?;
-    let redis = metrics::redis::measure(&data.store, &period);
-    let comments = metrics::feedback::recent_comments(&data.feedback, &period, data.customers.as_ref(), tz)?;
-    let current = history.iter().find(|c| c.iso_week == week.label()).cloned();
-    let known = evaluate::week::Known {
-        whole: Some(&this),
-        flags: current.as_ref(),
-    };
-    let gate = evaluate::week::in_rollout(&rules, plan.as_ref(), week, m, &data.feedback, known)?;
-    tracing::debug!(elapsed = ?t.elapsed(), "gate");
+    let trend_days = (days_of(&span.periods[0]).0, days_of(&span.period).1);
+    let days = metrics::daily::points(rollups, &data.store, trend_days, tz);
+    let trend = report::weekly::trend(&ctx, &span.weeks, &points, &judged.this, &base, days)?;
     let mut report = report::weekly::assemble(
         &ctx,
         report::weekly::WeeklyParts {
             week,
-            period,
-            previous_week,
-            this,
-            before,
-            redis,
-            data_quality: data.quality,
-            comments,
-            files: data.files,
+            period: span.period,
+            previous_week: span.previous_week,
+            this: judged.this,
+            before: judged.before,
+            redis: metrics::redis::measure(&data.store, &span.period),
+            data_quality: data.quality.clone(),
+            comments: metrics::feedback::recent_comments(&data.feedback, &span.period, data.customers.as_ref(), tz)?,
+            files: data.files.clone(),
             trend,
         },
     )?;
     report.stats = report::inference::view(&statistics);
     report.metrics.statistics = statistics;
-    // The briefs' figures, from the same data.
-    report.metrics.endpoints = metrics::endpoints::by_endpoint(m, days_of(&period), baseline_days);
+    briefs(&mut report, settings, &span, &data, &base)?;
+    let dashboard_started = std::time::Instant::now();
+    let series = evaluate::week::series(
+        &rules,
+        rollups,
+        &data.feedback,
+        &base,
+        (span.year_before, week),
+        flag_rules.as_ref(),
+    )?;
+    report.dashboard = report::archive::Series::of(series);
+    tracing::debug!(elapsed = ?dashboard_started.elapsed(), weeks = report.dashboard.weeks.len(), "dashboard series");
+    Ok(report
+        .with_gate(judged.gate, plan.as_ref(), ctx.currency())
+        .with_flags_and_risks(
+            judged.current,
+            &judged.history,
+            judged.risks,
+            judged.register.as_ref().map_or(&[][..], |r| &r.escalation[..]),
+        ))
+}
+
+/// The week and the one before measured, the flags, risks and gate judged.
+struct Judged {
+    this: Measured,
+    before: Measured,
+    history: Vec<evaluate::conformance::WeekConformance>,
+    current: Option<evaluate::conformance::WeekConformance>,
+    risks: Vec<evaluate::risks::RiskStatus>,
+    register: Option<evaluate::risks::Register>,
+    gate: Option<evaluate::gate::GateResult>,
+}
+
+/// Measure the judged weeks (the week, the one before, and two more for the
+/// risks' trend), judge the flags against the plan over the recent rollout
+/// weeks (giving each judged week its conformance KPIs), the risks, and
+/// the week's gate.
+fn judge(
+    settings: &Settings,
+    (week, span): (IsoWeek, &Span),
+    data: &super::inputs::Loaded,
+    base: &metrics::requests::Baseline,
+    (rules, plan, flag_rules): (
+        &evaluate::week::Rules,
+        Option<&evaluate::plan::Plan>,
+        Option<&evaluate::conformance::FlagRules>,
+    ),
+) -> Result<Judged> {
+    let rollups = &data.requests;
+    let periods = &span.periods;
+    let judged = &periods[periods.len() - periods.len().min(RISK_WEEKS)..];
+    let mut measured = measure_periods(rollups, &data.feedback, judged, base, &settings.costs, None)?;
+    let (history, risks, register) = flags_and_risks(settings, rollups, &span.weeks, &mut measured, flag_rules)?;
+    let this = measured.pop().unwrap_or_default();
+    let before = measured.pop().unwrap_or_default();
+    let current = history.iter().find(|c| c.iso_week == week.label()).cloned();
+    let known = evaluate::week::Known {
+        whole: Some(&this),
+        flags: current.as_ref(),
+    };
+    let gate = evaluate::week::in_rollout(rules, plan, week, rollups, &data.feedback, known)?;
+    Ok(Judged {
+        this,
+        before,
+        history,
+        current,
+        risks,
+        register,
+        gate,
+    })
+}
+
+/// The briefs' figures, from the same data: endpoints, the audience and
+/// the enterprise customers' savings.
+fn briefs(
+    report: &mut WeeklyReport,
+    settings: &Settings,
+    span: &Span,
+    data: &super::inputs::Loaded,
+    base: &metrics::requests::Baseline,
+) -> Result<()> {
+    let baseline_days = settings.baseline_days()?;
+    report.metrics.endpoints = metrics::endpoints::by_endpoint(&data.requests, days_of(&span.period), baseline_days);
     let (audience, enterprise) = metrics::audience::of_week(
-        m,
+        &data.requests,
         &data.feedback,
         data.customers.as_ref(),
-        &base,
-        (&period, &previous_week.period(tz), since.as_ref()),
+        base,
+        (
+            &span.period,
+            &span.previous_week.period(settings.timezone),
+            span.since.as_ref(),
+        ),
         &settings.costs,
     )?;
     report.metrics.enterprise_savings = enterprise;
     report.audience = audience;
-    let td = std::time::Instant::now();
-    report.dashboard = dashboard(
-        settings,
-        m,
-        &data.feedback,
-        &base,
-        year_before,
-        week,
-        flag_rules.as_ref(),
-    )?;
-    tracing::debug!(elapsed = ?td.elapsed(), weeks = report.dashboard.weeks.len(), "dashboard series");
-    Ok(report
-        .with_gate(gate, plan.as_ref(), ctx.currency())
-        .with_flags_and_risks(
-            current,
-            &history,
-            risks,
-            register.as_ref().map_or(&[][..], |r| &r.escalation[..]),
-        ))
+    Ok(())
 }
 
 /// The flags of the recent weeks against the plan (each week's users read
@@ -223,11 +264,7 @@ fn flags_and_risks(
     for (mw, f) in measured.iter_mut().zip(judged_flags) {
         mw.overall = evaluate::conformance::with_flags(&mw.overall, f.as_ref());
     }
-    let register = settings
-        .risks
-        .as_deref()
-        .map(super::inputs::read_register)
-        .transpose()?;
+    let register = super::inputs::register_of(settings)?;
     let risks = register.as_ref().map_or_else(Vec::new, |r| {
         // The rollout's weeks only: before it most signals have no data.
         let cells: Vec<_> = measured
@@ -243,56 +280,6 @@ fn flags_and_risks(
         evaluate::risks::assess(r, &cells)
     });
     Ok((history, risks, register))
-}
-
-/// The dashboard's series: every ISO week with request rows from `first`
-/// (a year back at most) to `week`, each measured and judged as its own
-/// weekly report is (the same measure, flags and evaluation), so a week's
-/// point equals that week's metrics.json.
-fn dashboard(
-    settings: &Settings,
-    m: &crate::rollups::Merged,
-    feedback: &polars::prelude::DataFrame,
-    base: &metrics::requests::Baseline,
-    first: IsoWeek,
-    week: IsoWeek,
-    flag_rules: Option<&evaluate::conformance::FlagRules>,
-) -> Result<report::archive::Series> {
-    let tz = settings.timezone;
-    let first = match metrics::fold::day_extent(m).and_then(|(a, _)| crate::rollups::build::date_of(a)) {
-        Some(d) => IsoWeek::of(d).max(first),
-        None => return Ok(Default::default()),
-    };
-    let weeks: Vec<IsoWeek> = IsoWeek::range(first.min(week), week)
-        .into_iter()
-        .filter(|w| {
-            let days = days_of(&w.period(tz));
-            !crate::rollups::merged::within(&m.requests, |r| r.day, days).is_empty()
-        })
-        .collect();
-    let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
-    let measured = measure_periods(m, feedback, &periods, base, &settings.costs, None)?;
-    let flags = flag_rules.map_or_else(
-        || vec![None; weeks.len()],
-        |r| evaluate::conformance::weeks(r, m, &weeks),
-    );
-    Ok(report::archive::Series {
-        weeks: weeks
-            .iter()
-            .zip(measured)
-            .zip(flags)
-            .map(|((w, mw), f)| {
-                let cells = evaluate::evaluate_all(
-                    &evaluate::conformance::with_flags(&mw.overall, f.as_ref()),
-                    &settings.targets,
-                );
-                report::archive::SeriesWeek {
-                    week: w.label(),
-                    kpis: cells.into_iter().map(|(k, c)| (k, c.value)).collect(),
-                }
-            })
-            .collect(),
-    })
 }
 
 /// `cacheroi weekly`: build, render, then write everything at once.
@@ -337,10 +324,10 @@ pub fn write(
     }
     let out = out.map_or_else(|| settings.output_dir.clone(), std::path::Path::to_path_buf);
     let dir = crate::report::kind::ReportKind::Weekly.dir(&out, &week.label());
-    let t = std::time::Instant::now();
+    let started = std::time::Instant::now();
     let tera = super::templates(settings)?;
     let rendered = render::files::weekly(&tera, &report)?;
-    tracing::debug!(elapsed = ?t.elapsed(), "rendered");
+    tracing::debug!(elapsed = ?started.elapsed(), "rendered");
     // The dashboard's series first: the index draws its charts from it.
     let mut files = crate::deliver::files::write(&out, &render::files::dashboard(&report.dashboard)?)?;
     files.extend(super::write_with_archive(&tera, &dir, &rendered, &out)?);

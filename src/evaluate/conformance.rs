@@ -205,6 +205,42 @@ fn rollout_week_of(rules: &FlagRules, week: IsoWeek) -> Option<u32> {
     u32::try_from(days / 7 + 1).ok()
 }
 
+/// The week's segments summed: leaks where a segment is not due, flips and
+/// users where it is, with a few examples of each.
+#[derive(Default)]
+struct Tally {
+    leaks: u64,
+    flips: u64,
+    due_users: u64,
+    due_with: u64,
+    leak_examples: Vec<String>,
+    flip_examples: Vec<String>,
+}
+
+impl Tally {
+    fn of(segments: &[SegmentCell]) -> Tally {
+        let mut t = Tally::default();
+        for c in segments {
+            if c.due {
+                t.due_users += c.users;
+                t.due_with += c.with_cache;
+                t.flips += c.flips;
+                t.flip_examples
+                    .extend(c.flip_examples.iter().map(|u| format!("{}: {u}", c.segment)));
+            } else if c.with_cache > 0 {
+                t.leaks += c.with_cache;
+                t.leak_examples
+                    .extend(c.examples.iter().map(|u| format!("{}: {u}", c.segment)));
+            }
+        }
+        t.leak_examples.truncate(EXAMPLES);
+        t.flip_examples.sort();
+        t.flip_examples.dedup();
+        t.flip_examples.truncate(EXAMPLES);
+        t
+    }
+}
+
 fn judge(rules: &FlagRules, week: IsoWeek, flags: &BTreeMap<String, SegmentFlags>) -> Option<WeekConformance> {
     let w = rollout_week_of(rules, week)?;
     let rollout_week = i64::from(w);
@@ -225,24 +261,7 @@ fn judge(rules: &FlagRules, week: IsoWeek, flags: &BTreeMap<String, SegmentFlags
         .map(|s| cell(s, flags.get(s).unwrap_or(&empty), w, rules.plan.first_due(s), p))
         .collect();
 
-    let mut leak_examples = Vec::new();
-    let mut flip_examples = Vec::new();
-    let (mut leaks, mut flips, mut due_users, mut due_with) = (0, 0, 0, 0);
-    for c in &segments {
-        if c.due {
-            due_users += c.users;
-            due_with += c.with_cache;
-            flips += c.flips;
-            flip_examples.extend(c.flip_examples.iter().map(|u| format!("{}: {u}", c.segment)));
-        } else if c.with_cache > 0 {
-            leaks += c.with_cache;
-            leak_examples.extend(c.examples.iter().map(|u| format!("{}: {u}", c.segment)));
-        }
-    }
-    leak_examples.truncate(EXAMPLES);
-    flip_examples.sort();
-    flip_examples.dedup();
-    flip_examples.truncate(EXAMPLES);
+    let t = Tally::of(&segments);
     // Target segments: those the plan names, and with a phase for all users
     // every segment seen this week.
     let targets: Vec<&SegmentCell> = segments
@@ -271,14 +290,14 @@ fn judge(rules: &FlagRules, week: IsoWeek, flags: &BTreeMap<String, SegmentFlags
             .map(|c| c.segment.clone())
             .collect(),
         segments,
-        flag_leaks: leaks,
-        leak_examples,
-        flag_flips: flips,
-        flip_examples,
-        control_share: ratio(due_users - due_with, due_users),
+        flag_leaks: t.leaks,
+        leak_examples: t.leak_examples,
+        flag_flips: t.flips,
+        flip_examples: t.flip_examples,
+        control_share: ratio(t.due_users - t.due_with, t.due_users),
         expected_control_share: 1.0 - p,
         planned_share: p,
-        rollout_progress: ratio(due_with, due_users),
+        rollout_progress: ratio(t.due_with, t.due_users),
         segments_enabled: enabled,
         target_segments,
         rollout_complete,

@@ -81,6 +81,18 @@ fn known_metrics() -> String {
     names.join(", ")
 }
 
+/// The KPI `metric` of criterion `c`, or the error naming both.
+fn kpi_in(c: &str, metric: &str) -> Result<Kpi, String> {
+    kpi_named(metric).ok_or_else(|| {
+        format!(
+            "`{}`: unknown metric `{}` (known: {})",
+            crate::error::clip(c, 80),
+            crate::error::clip(metric, 40),
+            known_metrics()
+        )
+    })
+}
+
 /// Understand one criterion. A comparison or threshold must name a KPI and
 /// a number; anything else must be a named check or a manual check written
 /// as one bare name (`no_critical_bugs`), so that a mistyped guardrail
@@ -95,15 +107,7 @@ pub fn parse(criterion: &str) -> Result<Check, String> {
         ("<", Op::Lt),
     ] {
         if let Some((metric, value)) = c.split_once(sym) {
-            let metric = metric.trim();
-            let kpi = kpi_named(metric).ok_or_else(|| {
-                format!(
-                    "`{}`: unknown metric `{}` (known: {})",
-                    crate::error::clip(c, 80),
-                    crate::error::clip(metric, 40),
-                    known_metrics()
-                )
-            })?;
+            let kpi = kpi_in(c, metric.trim())?;
             let value = number(value).ok_or_else(|| {
                 format!(
                     "`{}`: `{}` is not a number like 1%, 200ms or 3",
@@ -122,14 +126,7 @@ pub fn parse(criterion: &str) -> Result<Check, String> {
                 crate::error::clip(n, 40)
             )
         })?;
-        let kpi = kpi_named(name).ok_or_else(|| {
-            format!(
-                "`{}`: unknown metric `{}` (known: {})",
-                crate::error::clip(c, 80),
-                crate::error::clip(name, 40),
-                known_metrics()
-            )
-        })?;
+        let kpi = kpi_in(c, name)?;
         return Ok(Check::Threshold {
             kpi,
             op: Op::Ge,

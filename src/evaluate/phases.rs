@@ -4,15 +4,14 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
 use super::plan::Plan;
 use super::{KpiCell, evaluate_all};
 use crate::ground::kpi::Kpi;
-use crate::ground::money::Costs;
-use crate::metrics::fold::{self, Days};
+use crate::metrics::fold;
 use crate::metrics::requests::{Baseline, baseline, measure};
 use crate::period::Period;
 use crate::rollups::Merged;
@@ -37,19 +36,20 @@ pub struct PhaseResult {
 /// Each phase of the plan over its weeks (clipped to the window), restricted
 /// to its segments, with B restricted likewise (the whole B where those
 /// segments have no baseline rows).
-#[allow(clippy::too_many_arguments, reason = "a phase is measured on each of these")]
+/// `rules` gives the rollout's start, the baseline, the time zone, the
+/// costs and the targets; without a rollout start there are no phases.
 pub fn results(
+    rules: &super::week::Rules,
     plan: &Plan,
-    rollout: NaiveDate,
     requests: &Merged,
     feedback: &DataFrame,
     base: &Baseline,
-    baseline_days: Days,
     window: &Period,
-    timezone: chrono_tz::Tz,
-    costs: &Costs,
-    targets: &crate::ground::kpi::Targets,
 ) -> Result<Vec<PhaseResult>> {
+    let Some(rollout) = rules.rollout_start else {
+        return Ok(Vec::new());
+    };
+    let (baseline_days, timezone, costs, targets) = (rules.baseline_days, rules.timezone, rules.costs, rules.targets);
     let mut out = Vec::new();
     for phase in &plan.phases {
         let p_from = rollout + Duration::days(7 * (i64::from(phase.first_week) - 1));

@@ -310,76 +310,86 @@ pub fn parse(text: &str) -> Result<Plan> {
     };
     let phases = doc
         .rollout_phases
-        .ok_or_else(|| anyhow!("`rollout_phases` must map phase names to phases"))?;
-    let mut out = Vec::new();
-    for (name, body) in phases.0 {
-        let week_text = body
-            .week
-            .map(|t| t.0)
-            .ok_or_else(|| anyhow!("phase `{name}`: missing `week`"))?;
-        let (first_week, last_week) = parse_weeks(&week_text).ok_or_else(|| {
+        .ok_or_else(|| anyhow!("`rollout_phases` must map phase names to phases"))?
+        .0
+        .into_iter()
+        .map(|(name, body)| phase(name, body))
+        .collect::<Result<Vec<_>>>()?;
+    let milestones = doc
+        .milestones
+        .map(|m| m.0)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(weeks, Share(Text(share)))| milestone(&weeks, &share))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Plan { phases, milestones })
+}
+
+/// One phase, its criteria checked.
+fn phase(name: String, body: PhaseModel) -> Result<Phase> {
+    let week_text = body
+        .week
+        .map(|t| t.0)
+        .ok_or_else(|| anyhow!("phase `{name}`: missing `week`"))?;
+    let (first_week, last_week) = parse_weeks(&week_text).ok_or_else(|| {
+        anyhow!(
+            "phase `{name}`: `week` must be a week like 1 or a range like 2-3, got `{}`",
+            crate::error::clip(&week_text, 40)
+        )
+    })?;
+    let list = |l: Option<TextList>| l.map(|l| l.0).unwrap_or_default();
+    let mut segments = list(body.segments);
+    if segments.is_empty() {
+        return Err(anyhow!(
+            "phase `{name}`: `segments` must name at least one segment (or all_users)"
+        ));
+    }
+    if segments.iter().any(|s| s == ALL_USERS) {
+        segments.clear();
+    }
+    let (features, success_criteria, rollback_trigger) = (
+        list(body.features),
+        list(body.success_criteria),
+        list(body.rollback_trigger),
+    );
+    for c in success_criteria.iter().chain(&rollback_trigger) {
+        crate::evaluate::gate::parse(c).map_err(|e| anyhow!("phase `{name}`: {e}"))?;
+    }
+    Ok(Phase {
+        name,
+        first_week,
+        last_week,
+        segments,
+        features,
+        success_criteria,
+        rollback_trigger,
+    })
+}
+
+/// One milestone: rollout weeks and the share of target segments.
+fn milestone(weeks: &str, share: &str) -> Result<Milestone> {
+    let (first_week, last_week) = parse_weeks(weeks).ok_or_else(|| {
+        anyhow!(
+            "milestone `{}`: must be rollout weeks like 6 or 4-5",
+            crate::error::clip(weeks, 40)
+        )
+    })?;
+    let rollout_complete = share
+        .trim()
+        .strip_suffix('%')
+        .and_then(|n| n.trim().parse::<f64>().ok())
+        .filter(|n| (0.0..=100.0).contains(n))
+        .map(|n| n / 100.0)
+        .ok_or_else(|| {
             anyhow!(
-                "phase `{name}`: `week` must be a week like 1 or a range like 2-3, got `{}`",
-                crate::error::clip(&week_text, 40)
+                "milestone `{weeks}`: `{}` is not a share like 75%",
+                crate::error::clip(share, 40)
             )
         })?;
-        let list = |l: Option<TextList>| l.map(|l| l.0).unwrap_or_default();
-        let mut segments = list(body.segments);
-        if segments.is_empty() {
-            return Err(anyhow!(
-                "phase `{name}`: `segments` must name at least one segment (or all_users)"
-            ));
-        }
-        if segments.iter().any(|s| s == ALL_USERS) {
-            segments.clear();
-        }
-        let (features, success_criteria, rollback_trigger) = (
-            list(body.features),
-            list(body.success_criteria),
-            list(body.rollback_trigger),
-        );
-        for c in success_criteria.iter().chain(&rollback_trigger) {
-            crate::evaluate::gate::parse(c).map_err(|e| anyhow!("phase `{name}`: {e}"))?;
-        }
-        out.push(Phase {
-            name,
-            first_week,
-            last_week,
-            segments,
-            features,
-            success_criteria,
-            rollback_trigger,
-        });
-    }
-    let mut milestones = Vec::new();
-    for (weeks, Share(Text(share))) in doc.milestones.map(|m| m.0).unwrap_or_default() {
-        let (first_week, last_week) = parse_weeks(&weeks).ok_or_else(|| {
-            anyhow!(
-                "milestone `{}`: must be rollout weeks like 6 or 4-5",
-                crate::error::clip(&weeks, 40)
-            )
-        })?;
-        let rollout_complete = share
-            .trim()
-            .strip_suffix('%')
-            .and_then(|n| n.trim().parse::<f64>().ok())
-            .filter(|n| (0.0..=100.0).contains(n))
-            .map(|n| n / 100.0)
-            .ok_or_else(|| {
-                anyhow!(
-                    "milestone `{weeks}`: `{}` is not a share like 75%",
-                    crate::error::clip(&share, 40)
-                )
-            })?;
-        milestones.push(Milestone {
-            first_week,
-            last_week,
-            rollout_complete,
-        });
-    }
-    Ok(Plan {
-        phases: out,
-        milestones,
+    Ok(Milestone {
+        first_week,
+        last_week,
+        rollout_complete,
     })
 }
 

@@ -274,6 +274,44 @@ fn outcome(plan: &Plan, phase: Phase, j: &Judged, judge: impl Fn(&str, &'static 
     }
 }
 
+/// The dashboard's series: every ISO week with request rows from `first`
+/// (a year back at most) to `week`, each measured and judged as its own
+/// weekly report is (the same measure, flags and evaluation), so a week's
+/// point equals that week's metrics.json.
+pub fn series(
+    rules: &Rules,
+    m: &Merged,
+    feedback: &DataFrame,
+    base: &crate::metrics::requests::Baseline,
+    (first, week): (IsoWeek, IsoWeek),
+    flag_rules: Option<&super::conformance::FlagRules>,
+) -> Result<Vec<(IsoWeek, crate::metrics::requests::KpiValues)>> {
+    let tz = rules.timezone;
+    let first = match fold::day_extent(m).and_then(|(a, _)| crate::rollups::build::date_of(a)) {
+        Some(d) => IsoWeek::of(d).max(first),
+        None => return Ok(Vec::new()),
+    };
+    let weeks: Vec<IsoWeek> = IsoWeek::range(first.min(week), week)
+        .into_iter()
+        .filter(|w| {
+            let days = days_of(&w.period(tz));
+            !crate::rollups::merged::within(&m.requests, |r| r.day, days).is_empty()
+        })
+        .collect();
+    let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
+    let measured = crate::metrics::requests::measure_periods(m, feedback, &periods, base, rules.costs, None)?;
+    let flags = flag_rules.map_or_else(|| vec![None; weeks.len()], |r| super::conformance::weeks(r, m, &weeks));
+    Ok(weeks
+        .into_iter()
+        .zip(measured)
+        .zip(flags)
+        .map(|((w, mw), f)| {
+            let cells = evaluate_all(&super::conformance::with_flags(&mw.overall, f.as_ref()), rules.targets);
+            (w, cells.into_iter().map(|(k, c)| (k, c.value)).collect())
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     //! A phase's cost savings carry the Redis cost by the phase's share of

@@ -194,6 +194,78 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
     (b != 0).then(|| a as f64 / b as f64)
 }
 
+/// One instance's KPIs from its captures of the period, in time order:
+/// counters summed between consecutive captures (a restart starts them
+/// anew), the last capture's settings.
+fn instance_kpis(instance: &str, caps: &[&Capture], failed_captures: u64, period: &Period) -> InstanceKpis {
+    let mut k = InstanceKpis {
+        instance: instance.to_string(),
+        snapshots: caps.len() as u64,
+        failed_captures,
+        ..Default::default()
+    };
+    for pair in caps.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let r = restarted(a, b);
+        k.restarts += u64::from(r);
+        let role_changed = matches!((&a.role, &b.role), (Some(x), Some(y)) if x != y);
+        k.failovers += u64::from(role_changed && !r);
+        let pairs = [
+            (&mut k.keyspace_hits, a.keyspace_hits, b.keyspace_hits),
+            (&mut k.keyspace_misses, a.keyspace_misses, b.keyspace_misses),
+            (&mut k.evicted_keys, a.evicted_keys, b.evicted_keys),
+            (&mut k.expired_keys, a.expired_keys, b.expired_keys),
+        ];
+        let mut gap = false;
+        for (sum, x, y) in pairs {
+            match delta(x, y, r) {
+                Some(d) => *sum = sum.saturating_add(d),
+                None => gap = true,
+            }
+        }
+        k.counter_gaps += u64::from(gap);
+    }
+    k.hit_rate = ratio(k.keyspace_hits, k.keyspace_hits + k.keyspace_misses);
+    k.peak_used_memory_bytes = caps.iter().filter_map(|c| c.used_memory).max().unwrap_or(0);
+    if let Some(last) = caps.last() {
+        k.redis_version = last.redis_version.clone();
+        k.maxmemory_bytes = last.maxmemory;
+        k.mem_fragmentation_ratio = last.mem_fragmentation_ratio;
+        k.role = last.role.clone();
+        k.command_latency = last.command_latency.iter().take(5).cloned().collect();
+    }
+    k.peak_memory_share = k
+        .maxmemory_bytes
+        .filter(|m| *m > 0)
+        .map(|m| k.peak_used_memory_bytes as f64 / m as f64);
+    let ops: Vec<f64> = caps
+        .iter()
+        .filter_map(|c| c.instantaneous_ops_per_sec)
+        .map(|o| o as f64)
+        .collect();
+    k.mean_ops_per_sec = (!ops.is_empty()).then(|| ops.iter().sum::<f64>() / ops.len() as f64);
+    k.coverage = coverage(caps, period);
+    k.gaps = gaps(caps);
+    k
+}
+
+impl RedisKpis {
+    /// Add one instance: its counts to the totals, the instance to the list.
+    fn add(&mut self, k: InstanceKpis) {
+        self.keyspace_hits += k.keyspace_hits;
+        self.keyspace_misses += k.keyspace_misses;
+        self.evicted_keys += k.evicted_keys;
+        self.expired_keys += k.expired_keys;
+        self.restarts += k.restarts;
+        self.failovers += k.failovers;
+        self.counter_gaps += k.counter_gaps;
+        self.peak_used_memory_bytes += k.peak_used_memory_bytes;
+        self.snapshots += k.snapshots;
+        self.failed_captures += k.failed_captures;
+        self.instances.push(k);
+    }
+}
+
 /// Redis KPIs of `period` from the store.
 pub fn measure(store: &Store, period: &Period) -> RedisKpis {
     let in_p = |c: &Capture| c.ts >= period.start && c.ts < period.end;
@@ -216,65 +288,8 @@ pub fn measure(store: &Store, period: &Period) -> RedisKpis {
     };
     for (instance, mut caps) in by_instance {
         caps.sort_by_key(|c| c.ts);
-        let mut k = InstanceKpis {
-            instance: instance.to_string(),
-            snapshots: caps.len() as u64,
-            failed_captures: failed.get(instance).copied().unwrap_or(0),
-            ..Default::default()
-        };
-        for pair in caps.windows(2) {
-            let (a, b) = (pair[0], pair[1]);
-            let r = restarted(a, b);
-            k.restarts += u64::from(r);
-            let role_changed = matches!((&a.role, &b.role), (Some(x), Some(y)) if x != y);
-            k.failovers += u64::from(role_changed && !r);
-            let pairs = [
-                (&mut k.keyspace_hits, a.keyspace_hits, b.keyspace_hits),
-                (&mut k.keyspace_misses, a.keyspace_misses, b.keyspace_misses),
-                (&mut k.evicted_keys, a.evicted_keys, b.evicted_keys),
-                (&mut k.expired_keys, a.expired_keys, b.expired_keys),
-            ];
-            let mut gap = false;
-            for (sum, x, y) in pairs {
-                match delta(x, y, r) {
-                    Some(d) => *sum = sum.saturating_add(d),
-                    None => gap = true,
-                }
-            }
-            k.counter_gaps += u64::from(gap);
-        }
-        k.hit_rate = ratio(k.keyspace_hits, k.keyspace_hits + k.keyspace_misses);
-        k.peak_used_memory_bytes = caps.iter().filter_map(|c| c.used_memory).max().unwrap_or(0);
-        if let Some(last) = caps.last() {
-            k.redis_version = last.redis_version.clone();
-            k.maxmemory_bytes = last.maxmemory;
-            k.mem_fragmentation_ratio = last.mem_fragmentation_ratio;
-            k.role = last.role.clone();
-            k.command_latency = last.command_latency.iter().take(5).cloned().collect();
-        }
-        k.peak_memory_share = k
-            .maxmemory_bytes
-            .filter(|m| *m > 0)
-            .map(|m| k.peak_used_memory_bytes as f64 / m as f64);
-        let ops: Vec<f64> = caps
-            .iter()
-            .filter_map(|c| c.instantaneous_ops_per_sec)
-            .map(|o| o as f64)
-            .collect();
-        k.mean_ops_per_sec = (!ops.is_empty()).then(|| ops.iter().sum::<f64>() / ops.len() as f64);
-        k.coverage = coverage(&caps, period);
-        k.gaps = gaps(&caps);
-        out.keyspace_hits += k.keyspace_hits;
-        out.keyspace_misses += k.keyspace_misses;
-        out.evicted_keys += k.evicted_keys;
-        out.expired_keys += k.expired_keys;
-        out.restarts += k.restarts;
-        out.failovers += k.failovers;
-        out.counter_gaps += k.counter_gaps;
-        out.peak_used_memory_bytes += k.peak_used_memory_bytes;
-        out.snapshots += k.snapshots;
-        out.failed_captures += k.failed_captures;
-        out.instances.push(k);
+        let k = instance_kpis(instance, &caps, failed.get(instance).copied().unwrap_or(0), period);
+        out.add(k);
     }
     out.hit_rate = ratio(out.keyspace_hits, out.keyspace_hits + out.keyspace_misses);
     out.coverage = (!out.instances.is_empty())

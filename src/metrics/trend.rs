@@ -21,6 +21,27 @@ pub struct TrendPoint {
     pub e_p50: Option<f64>,
 }
 
+/// The trend of `weeks` (their periods `periods`): one point per week,
+/// segments from the first week that ends after the rollout's start, each
+/// compared with the baseline.
+pub fn of_weeks(
+    m: &Merged,
+    weeks: &[crate::period::IsoWeek],
+    periods: &[Period],
+    rollout_start: Option<chrono::NaiveDate>,
+    base: &Baseline,
+) -> Vec<TrendPoint> {
+    let rollout_from = rollout_start.map_or(0, |start| {
+        weeks
+            .iter()
+            .take_while(|w| w.monday() + chrono::Duration::days(7) <= start)
+            .count()
+    });
+    let mut points = trend_points(m, periods, rollout_from);
+    against_baseline(&mut points, base);
+    points
+}
+
 /// Fill the KPIs that compare a trend point with the baseline (API call
 /// reduction, p50 latency improvement).
 pub fn against_baseline(points: &mut [TrendPoint], base: &Baseline) {

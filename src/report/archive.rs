@@ -58,6 +58,18 @@ pub struct Series {
     pub weeks: Vec<SeriesWeek>,
 }
 
+impl Series {
+    /// The series of weeks and their KPI values, in order.
+    pub fn of(weeks: Vec<(crate::period::IsoWeek, crate::metrics::requests::KpiValues)>) -> Series {
+        Series {
+            weeks: weeks
+                .into_iter()
+                .map(|(w, kpis)| SeriesWeek { week: w.label(), kpis })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SeriesWeek {
     pub week: String,

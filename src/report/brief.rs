@@ -402,53 +402,8 @@ fn technical(r: &WeeklyReport) -> Technical {
             .total_cmp(&a.regression.unwrap_or(0.0))
             .then_with(|| a.endpoint.cmp(&b.endpoint))
     });
-    let callouts = worst
-        .iter()
-        .take(3)
-        .map(|e| {
-            format!(
-                "{} is slower with the cache: p95 {} against {} before it ({}), on {} requests with the cache; {}.",
-                e.endpoint,
-                ms(e.with[1]),
-                ms(e.without[1]),
-                e.regression.map_or_else(String::new, units::signed_pct),
-                units::count(Some(e.with_cache as f64)),
-                match e.hit_rate {
-                    Some(h) => format!("hit rate {}", units::pct(Some(h))),
-                    None => "none of them was looked up in the cache".into(),
-                }
-            )
-        })
-        .collect();
-    let f = |label: &str, k: Kpi| {
-        let c = r.metrics.kpis.get(&k);
-        Figure {
-            label: label.into(),
-            value: super::gate::shown_in(k, c.and_then(|c| c.value), &r.metrics.generated.currency),
-            note: c
-                .and_then(|c| c.target)
-                .map(|t| {
-                    format!(
-                        "target {}{}",
-                        super::gate::shown_in(k, Some(t), &r.metrics.generated.currency),
-                        c.and_then(|c| c.status)
-                            .map(|s| {
-                                format!(
-                                    " · {}",
-                                    match s {
-                                        Status::Met => "met",
-                                        Status::AtRisk => "at risk",
-                                        Status::Missed => "missed",
-                                        Status::NoData => "no data",
-                                    }
-                                )
-                            })
-                            .unwrap_or_default()
-                    )
-                })
-                .unwrap_or_default(),
-        }
-    };
+    let callouts = worst.iter().take(3).map(|e| callout(e)).collect();
+    let f = |label: &str, k: Kpi| kpi_figure(r, label, k);
     let health = vec![
         f("Error rate (5xx, with the cache)", Kpi::ErrorRate),
         f("Cache availability", Kpi::CacheAvailability),
@@ -467,8 +422,64 @@ fn technical(r: &WeeklyReport) -> Technical {
     } else {
         redis_figures(rd, fig)
     };
-    let rollback = r
-        .gate
+    Technical {
+        by_calls_avoided: by_avoided.into_iter().take(ROWS_SHOWN).map(endpoint_row).collect(),
+        regressions: worst.into_iter().take(ROWS_SHOWN).map(endpoint_row).collect(),
+        callouts,
+        health,
+        redis,
+        rollback: rollback_figures(r),
+    }
+}
+
+/// One sentence on an endpoint slower with the cache.
+fn callout(e: &EndpointFigures) -> String {
+    format!(
+        "{} is slower with the cache: p95 {} against {} before it ({}), on {} requests with the cache; {}.",
+        e.endpoint,
+        ms(e.with[1]),
+        ms(e.without[1]),
+        e.regression.map_or_else(String::new, units::signed_pct),
+        units::count(Some(e.with_cache as f64)),
+        match e.hit_rate {
+            Some(h) => format!("hit rate {}", units::pct(Some(h))),
+            None => "none of them was looked up in the cache".into(),
+        }
+    )
+}
+
+/// A KPI of the week as a figure: its value, and its target and status
+/// when it has a target.
+fn kpi_figure(r: &WeeklyReport, label: &str, k: Kpi) -> Figure {
+    let c = r.metrics.kpis.get(&k);
+    let currency = &r.metrics.generated.currency;
+    let status = |s: Status| match s {
+        Status::Met => "met",
+        Status::AtRisk => "at risk",
+        Status::Missed => "missed",
+        Status::NoData => "no data",
+    };
+    Figure {
+        label: label.into(),
+        value: super::gate::shown_in(k, c.and_then(|c| c.value), currency),
+        note: c
+            .and_then(|c| c.target)
+            .map(|t| {
+                format!(
+                    "target {}{}",
+                    super::gate::shown_in(k, Some(t), currency),
+                    c.and_then(|c| c.status)
+                        .map(|s| format!(" · {}", status(s)))
+                        .unwrap_or_default()
+                )
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// The gate's rollback triggers and their state.
+fn rollback_figures(r: &WeeklyReport) -> Vec<Figure> {
+    r.gate
         .as_ref()
         .map(|g| {
             g.rows
@@ -485,15 +496,7 @@ fn technical(r: &WeeklyReport) -> Technical {
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    Technical {
-        by_calls_avoided: by_avoided.into_iter().take(ROWS_SHOWN).map(endpoint_row).collect(),
-        regressions: worst.into_iter().take(ROWS_SHOWN).map(endpoint_row).collect(),
-        callouts,
-        health,
-        redis,
-        rollback,
-    }
+        .unwrap_or_default()
 }
 
 fn names(r: &WeeklyReport) -> BTreeMap<&str, &str> {
@@ -571,6 +574,19 @@ fn support(r: &WeeklyReport, plan: &PlanWeek) -> Support {
             with_cache: x.requests_with_cache,
         })
         .collect();
+    Support {
+        changes,
+        by_theme: themes,
+        by_customer: customers,
+        affected_more: a.affected.len().saturating_sub(ROWS_SHOWN),
+        affected,
+        plan: plan_lines(r, plan),
+        risks: risk_lines(r),
+    }
+}
+
+/// The phase this week and the next step, with the flags' findings.
+fn plan_lines(r: &WeeklyReport, plan: &PlanWeek) -> Vec<String> {
     let mut plan_lines = Vec::new();
     if let Some(g) = &r.metrics.gate {
         let phase = g.phase.replace('_', " ");
@@ -591,8 +607,12 @@ fn support(r: &WeeklyReport, plan: &PlanWeek) -> Support {
     if let Some(f) = &r.flags {
         plan_lines.extend(f.findings.iter().cloned());
     }
-    let risks = r
-        .risk_rows
+    plan_lines
+}
+
+/// The risks triggered or watched, each with its contingency.
+fn risk_lines(r: &WeeklyReport) -> Vec<String> {
+    r.risk_rows
         .iter()
         .filter(|x| matches!(x.state, RiskState::Triggered | RiskState::Watch))
         .map(|x| {
@@ -604,16 +624,7 @@ fn support(r: &WeeklyReport, plan: &PlanWeek) -> Support {
                 x.contingency
             )
         })
-        .collect();
-    Support {
-        changes,
-        by_theme: themes,
-        by_customer: customers,
-        affected_more: a.affected.len().saturating_sub(ROWS_SHOWN),
-        affected,
-        plan: plan_lines,
-        risks,
-    }
+        .collect()
 }
 
 /// The technical brief's Redis figures.

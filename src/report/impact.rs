@@ -9,7 +9,7 @@ use anyhow::Result;
 use chrono::Duration;
 
 use super::weekly::{BaselineInfo, Comment, FeedbackSection, Generated, Inputs, SegmentRow, Trend};
-use super::{Context, KpiCell, KpiRow, kpi_rows, sentence};
+use super::{Context, KpiCell, KpiRow, sentence};
 use crate::evaluate::phases::PhaseResult;
 use crate::evaluate::{Status, evaluate_all};
 use crate::ground::kpi::ALL;
@@ -255,19 +255,9 @@ pub fn assemble(ctx: &Context, parts: ImpactParts) -> Result<ImpactReport> {
     let quality = quality.relative_to(&ctx.base_dir);
     let files = super::weekly::relative_files(files, ctx);
     let cells = evaluate_all(&this.overall, &ctx.targets);
-    let none = BTreeMap::new();
-    let rows = kpi_rows(&cells, &none);
-    let (headline, other): (Vec<_>, Vec<_>) = rows
-        .into_iter()
-        // The flags' KPIs are weekly: the window has none (see the flags section).
-        .filter(|r| r.target.is_some() || !crate::ground::kpi::CONFORMANCE.iter().any(|k| k.key() == r.key))
-        .partition(|r| r.target.is_some());
+    let (headline, other) = super::headline_and_other(&cells, &BTreeMap::new());
     let sentences = headline.iter().map(sentence).collect();
-    let segments: BTreeMap<String, _> = this
-        .segments
-        .iter()
-        .map(|(n, v)| (n.clone(), evaluate_all(v, &ctx.targets)))
-        .collect();
+    let segments = super::weekly::segment_cells(ctx, &this);
     let (b, e) = (&base.overall, &this.period);
     let sat_b = before.overall.get(&Kpi::CustomerSatisfaction).copied().flatten();
     let sat_e = this.overall.get(&Kpi::CustomerSatisfaction).copied().flatten();
@@ -277,14 +267,6 @@ pub fn assemble(ctx: &Context, parts: ImpactParts) -> Result<ImpactReport> {
 
     let (top_savings, bottom_savings) = top_bottom(&customers, |c| c.net_savings);
     let (top_latency, bottom_latency) = top_bottom(&customers, |c| c.latency_improvement_mean);
-    let targets = ALL
-        .iter()
-        .filter_map(|k| {
-            ctx.targets
-                .get(k)
-                .map(|t| (k.label().to_string(), fmt(Some(*t), k.unit().name(), cur)))
-        })
-        .collect();
     let metrics = ImpactMetrics {
         window: Window {
             from: window.start_date.to_string(),
@@ -302,11 +284,7 @@ pub fn assemble(ctx: &Context, parts: ImpactParts) -> Result<ImpactReport> {
         data_quality: quality.clone(),
         risks: Vec::new(),
         case_studies: Vec::new(),
-        baseline: BaselineInfo {
-            from: ctx.baseline()?.0.to_string(),
-            to: ctx.baseline()?.1.to_string(),
-            rows: b.rows,
-        },
+        baseline: BaselineInfo::of(ctx, b.rows)?,
         statistics: Default::default(),
         generated: Generated::new(ctx),
     };
@@ -333,19 +311,23 @@ pub fn assemble(ctx: &Context, parts: ImpactParts) -> Result<ImpactReport> {
         bottom_savings,
         top_latency,
         bottom_latency,
-        feedback: FeedbackSection {
-            responses: this.feedback.responses,
-            mean: sat_e,
-            complaints: this.feedback.complaints,
-            comments,
-            not_measured: ctx.feedback_not_measured(),
-            scale_note: ctx.score_scale_note(),
-        },
+        feedback: FeedbackSection::of(ctx, &this, comments),
         inputs: Inputs::of(ctx, &quality, files),
         trend,
-        targets,
+        targets: targets_shown(ctx),
         metrics,
     })
+}
+
+/// Every configured target, as its KPI's label and the target shown.
+fn targets_shown(ctx: &Context) -> Vec<(String, String)> {
+    ALL.iter()
+        .filter_map(|k| {
+            ctx.targets
+                .get(k)
+                .map(|t| (k.label().to_string(), fmt(Some(*t), k.unit().name(), ctx.currency())))
+        })
+        .collect()
 }
 
 impl WeekShown {
@@ -481,13 +463,19 @@ fn narrative(
         money(value(Kpi::CostSavings), cur),
         money(value(Kpi::AnnualizedSavings), cur)
     ));
+    narrative.push(targets_sentence(headline));
+    narrative
+}
+
+/// How many of the targets were met, and which not.
+fn targets_sentence(headline: &[KpiRow]) -> String {
     let met = headline.iter().filter(|r| r.status == Some(Status::Met)).count();
     let missed: Vec<&str> = headline
         .iter()
         .filter(|r| matches!(r.status, Some(Status::Missed | Status::AtRisk)))
         .map(|r| r.label)
         .collect();
-    narrative.push(if missed.is_empty() {
+    if missed.is_empty() {
         format!("All {met} targets were met.")
     } else {
         format!(
@@ -495,9 +483,7 @@ fn narrative(
             headline.len(),
             missed.join(", ")
         )
-    });
-
-    narrative
+    }
 }
 
 impl ImpactReport {

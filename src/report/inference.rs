@@ -230,7 +230,46 @@ pub fn gain_sentence(c: &Comparison) -> String {
 /// The view of `s`: tables, SRM verdict and headline gains.
 pub fn view(s: &Statistics) -> StatsView {
     let srm = s.srm.as_ref();
-    let srm_line = srm.map(|check| match &check.overall {
+    let srm_line = srm.map(srm_sentence);
+    let srm_segments = srm
+        .map(|c| {
+            c.segments
+                .iter()
+                .filter(|(_, s)| s.mismatch)
+                .map(|(n, _)| n.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let gains = [
+        "origin_calls_per_request",
+        "p50_latency_ms",
+        "p95_latency_ms",
+        "error_rate",
+        "customer_satisfaction",
+    ]
+    .iter()
+    .filter_map(|m| s.before_after(m))
+    .map(gain_sentence)
+    .collect();
+    StatsView {
+        srm_mismatch: srm.is_some_and(|c| c.mismatch()),
+        srm: srm_line,
+        srm_segments,
+        before_after: rows(&s.before_after),
+        treatment_vs_control: rows(&s.treatment_vs_control.overall),
+        segments: segment_rows(s),
+        gains,
+        cuped: cuped_rows(s),
+        holm: format!(
+            "A difference is marked real when p < 0.05 after Holm's correction over the {} comparisons of this section (every metric, overall and per segment), so that reading many at once does not make noise look real; the intervals are each 95 %.",
+            s.holm_family
+        ),
+    }
+}
+
+/// Whether the split of users held, in one sentence.
+fn srm_sentence(check: &crate::metrics::experiment::SrmCheck) -> String {
+    match &check.overall {
         Some(o) => format!(
             "Cache on for {} of {} users in the rollout's segments ({} observed, {} planned): {}.",
             crate::ground::units::count(Some(o.treatment as f64)),
@@ -244,16 +283,13 @@ pub fn view(s: &Statistics) -> StatsView {
             }
         ),
         None => "No users with the cache in this period: no split to check.".into(),
-    });
-    let srm_segments = srm
-        .map(|c| {
-            c.segments
-                .iter()
-                .filter(|(_, s)| s.mismatch)
-                .map(|(n, _)| n.clone())
-                .collect()
-        })
-        .unwrap_or_default();
+    }
+}
+
+/// Per segment: its users per arm, its split's p-value, and the origin and
+/// p50 effects in short.
+fn segment_rows(s: &Statistics) -> Vec<SegmentStatRow> {
+    let srm = s.srm.as_ref();
     let short = |cs: &[Comparison], metric: &str| {
         cs.iter()
             .find(|c| c.metric == metric)
@@ -272,7 +308,7 @@ pub fn view(s: &Statistics) -> StatsView {
     }
     names.sort();
     names.dedup();
-    let segments = names
+    names
         .into_iter()
         .map(|name| {
             let cs = s
@@ -302,32 +338,7 @@ pub fn view(s: &Statistics) -> StatsView {
                 },
             }
         })
-        .collect();
-    let gains = [
-        "origin_calls_per_request",
-        "p50_latency_ms",
-        "p95_latency_ms",
-        "error_rate",
-        "customer_satisfaction",
-    ]
-    .iter()
-    .filter_map(|m| s.before_after(m))
-    .map(gain_sentence)
-    .collect();
-    StatsView {
-        srm_mismatch: srm.is_some_and(|c| c.mismatch()),
-        srm: srm_line,
-        srm_segments,
-        before_after: rows(&s.before_after),
-        treatment_vs_control: rows(&s.treatment_vs_control.overall),
-        segments,
-        gains,
-        cuped: cuped_rows(s),
-        holm: format!(
-            "A difference is marked real when p < 0.05 after Holm's correction over the {} comparisons of this section (every metric, overall and per segment), so that reading many at once does not make noise look real; the intervals are each 95 %.",
-            s.holm_family
-        ),
-    }
+        .collect()
 }
 
 #[cfg(test)]

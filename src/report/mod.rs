@@ -136,6 +136,16 @@ pub struct KpiRow {
     pub improved: Option<bool>,
 }
 
+/// The KPI rows of a report (changes against `previous`): those with a
+/// target first (the headline), the rest after. The flags' KPIs have their
+/// own section.
+pub fn headline_and_other(cells: &BTreeMap<Kpi, KpiCell>, previous: &KpiValues) -> (Vec<KpiRow>, Vec<KpiRow>) {
+    kpi_rows(cells, previous)
+        .into_iter()
+        .filter(|r| r.target.is_some() || !crate::ground::kpi::CONFORMANCE.iter().any(|k| k.key() == r.key))
+        .partition(|r| r.target.is_some())
+}
+
 pub fn kpi_rows(cells: &BTreeMap<Kpi, KpiCell>, previous: &KpiValues) -> Vec<KpiRow> {
     cells
         .iter()

@@ -199,84 +199,9 @@ pub fn shown(ctx: &Context, roi: &RoiSettings, i: &RoiInputs, case: RoiCase, qua
     let rr_be = case.run_rate.as_ref().and_then(|r| r.break_even_origin_call_cost);
     let price =
         |x: Option<Decimal>| x.map_or_else(|| "—".into(), |x| format!("{:.6} {}", x.round_dp(6), ctx.currency()));
-    let rows = &case.customers;
-    let r = &case.roi;
-    let col = |f: fn(&CustomerRoi) -> Decimal, total: Decimal| -> Vec<f64> {
-        cents_adding_up(&rows.iter().map(f).collect::<Vec<_>>(), total)
-            .into_iter()
-            .map(|x| x.to_f64().unwrap_or(0.0))
-            .collect()
-    };
-    // Calls are shown whole: rounded so that they too add up to the total.
-    let whole = |v: Vec<Decimal>, total: Decimal| -> Vec<f64> {
-        adding_up(&v, total, 0)
-            .into_iter()
-            .map(|x| x.to_f64().unwrap_or(0.0))
-            .collect()
-    };
-    let avoided = whole(
-        rows.iter().map(|c| c.origin_calls_avoided).collect(),
-        r.origin_calls_avoided,
-    );
-    let weeks = &case.weeks;
-    let week_avoided = whole(
-        weeks.iter().map(|w| w.figures.origin_calls_avoided).collect(),
-        r.origin_calls_avoided,
-    );
-    let week_net = cents_adding_up(
-        &weeks.iter().map(|w| w.figures.net_savings).collect::<Vec<_>>(),
-        r.net_savings,
-    );
-    let weeks: Vec<ShownWeek> = weeks
-        .iter()
-        .enumerate()
-        .map(|(k, w)| ShownWeek {
-            week: w.clone(),
-            origin_calls_avoided: week_avoided[k],
-            net_savings: week_net[k].to_f64().unwrap_or(0.0),
-        })
-        .collect();
-    let ms = crate::metrics::roi::weeks::months_shown(&case);
-    let f64_of = |x: Decimal| x.to_f64().unwrap_or(0.0);
-    let months: Vec<ShownMonth> = case
-        .months
-        .iter()
-        .enumerate()
-        .map(|(k, m)| ShownMonth {
-            month: m.month.week.clone(),
-            from: m.month.from.clone(),
-            to: m.month.to.clone(),
-            days: m.month.days,
-            requests: m.month.requests,
-            cached_requests: m.month.cached_requests,
-            origin_calls_avoided: f64_of(ms.avoided[k]),
-            gross_savings: f64_of(ms.gross[k]),
-            redis_cost: f64_of(ms.redis[k]),
-            net_savings: f64_of(ms.net[k]),
-            customer_net_savings: ms.customers[k].iter().map(|x| f64_of(*x)).collect(),
-        })
-        .collect();
-    let gross = col(|c| c.gross_savings, r.gross_savings);
-    let redis = col(|c| c.redis_cost, r.redis_cost);
-    let net = col(|c| c.net_savings, r.net_savings);
-    let annual = col(|c| c.annualized_net_savings, r.annualized_net_savings);
-    let customers: Vec<ShownCustomer> = rows
-        .iter()
-        .enumerate()
-        .map(|(k, c)| ShownCustomer {
-            customer_id: c.customer_id.clone(),
-            name: c.name.clone(),
-            tier: c.tier.clone(),
-            requests: c.requests,
-            cached_requests: c.cached_requests,
-            origin_calls_avoided: avoided[k],
-            gross_savings: gross[k],
-            redis_cost: redis[k],
-            net_savings: net[k],
-            annualized_net_savings: annual[k],
-            enterprise_range: c.enterprise_range,
-        })
-        .collect();
+    let weeks = shown_weeks(&case);
+    let months = shown_months(&case);
+    let customers = shown_customers(&case);
     let enterprise = customers
         .iter()
         .filter(|c| c.enterprise_range.is_some())
@@ -311,6 +236,99 @@ pub fn shown(ctx: &Context, roi: &RoiSettings, i: &RoiInputs, case: RoiCase, qua
             crate::ground::units::pct(Some(roi.discount_rate))
         ),
     }
+}
+
+/// Rounded whole: calls are shown so that they too add up to the total.
+fn whole(v: Vec<Decimal>, total: Decimal) -> Vec<f64> {
+    adding_up(&v, total, 0)
+        .into_iter()
+        .map(|x| x.to_f64().unwrap_or(0.0))
+        .collect()
+}
+
+fn f64_of(x: Decimal) -> f64 {
+    x.to_f64().unwrap_or(0.0)
+}
+
+/// Each customer's row, money in cents and calls whole, adding up to the
+/// totals.
+fn shown_customers(case: &RoiCase) -> Vec<ShownCustomer> {
+    let rows = &case.customers;
+    let r = &case.roi;
+    let col = |f: fn(&CustomerRoi) -> Decimal, total: Decimal| -> Vec<f64> {
+        cents_adding_up(&rows.iter().map(f).collect::<Vec<_>>(), total)
+            .into_iter()
+            .map(f64_of)
+            .collect()
+    };
+    let avoided = whole(
+        rows.iter().map(|c| c.origin_calls_avoided).collect(),
+        r.origin_calls_avoided,
+    );
+    let gross = col(|c| c.gross_savings, r.gross_savings);
+    let redis = col(|c| c.redis_cost, r.redis_cost);
+    let net = col(|c| c.net_savings, r.net_savings);
+    let annual = col(|c| c.annualized_net_savings, r.annualized_net_savings);
+    rows.iter()
+        .enumerate()
+        .map(|(k, c)| ShownCustomer {
+            customer_id: c.customer_id.clone(),
+            name: c.name.clone(),
+            tier: c.tier.clone(),
+            requests: c.requests,
+            cached_requests: c.cached_requests,
+            origin_calls_avoided: avoided[k],
+            gross_savings: gross[k],
+            redis_cost: redis[k],
+            net_savings: net[k],
+            annualized_net_savings: annual[k],
+            enterprise_range: c.enterprise_range,
+        })
+        .collect()
+}
+
+/// Each week's calls avoided and net savings, adding up to the totals.
+fn shown_weeks(case: &RoiCase) -> Vec<ShownWeek> {
+    let (weeks, r) = (&case.weeks, &case.roi);
+    let week_avoided = whole(
+        weeks.iter().map(|w| w.figures.origin_calls_avoided).collect(),
+        r.origin_calls_avoided,
+    );
+    let week_net = cents_adding_up(
+        &weeks.iter().map(|w| w.figures.net_savings).collect::<Vec<_>>(),
+        r.net_savings,
+    );
+    weeks
+        .iter()
+        .enumerate()
+        .map(|(k, w)| ShownWeek {
+            week: w.clone(),
+            origin_calls_avoided: week_avoided[k],
+            net_savings: f64_of(week_net[k]),
+        })
+        .collect()
+}
+
+/// Each month's figures as `roi --by month` shows them.
+fn shown_months(case: &RoiCase) -> Vec<ShownMonth> {
+    let ms = crate::metrics::roi::weeks::months_shown(case);
+    case.months
+        .iter()
+        .enumerate()
+        .map(|(k, m)| ShownMonth {
+            month: m.month.week.clone(),
+            from: m.month.from.clone(),
+            to: m.month.to.clone(),
+            days: m.month.days,
+            requests: m.month.requests,
+            cached_requests: m.month.cached_requests,
+            origin_calls_avoided: f64_of(ms.avoided[k]),
+            gross_savings: f64_of(ms.gross[k]),
+            redis_cost: f64_of(ms.redis[k]),
+            net_savings: f64_of(ms.net[k]),
+            customer_net_savings: ms.customers[k].iter().map(|x| f64_of(*x)).collect(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

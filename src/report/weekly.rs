@@ -10,7 +10,7 @@ use super::inference::StatsView;
 use crate::evaluate::gate::GateResult;
 use crate::metrics::experiment::Statistics;
 
-use super::{Context, KpiRow, kpi_rows};
+use super::{Context, KpiRow};
 use crate::evaluate::{KpiCell, evaluate_all};
 use crate::ground::kpi::Kpi;
 pub use crate::metrics::daily::DayPoint;
@@ -74,6 +74,18 @@ pub struct BaselineInfo {
     pub to: String,
     /// |B|: request rows in the window with the cache off.
     pub rows: u64,
+}
+
+impl BaselineInfo {
+    /// The configured baseline window and its `rows` requests.
+    pub fn of(ctx: &Context, rows: u64) -> Result<BaselineInfo> {
+        let (from, to) = ctx.baseline()?;
+        Ok(BaselineInfo {
+            from: from.to_string(),
+            to: to.to_string(),
+            rows,
+        })
+    }
 }
 
 impl Generated {
@@ -290,19 +302,11 @@ pub fn assemble(ctx: &Context, parts: WeeklyParts) -> Result<WeeklyReport> {
     let data_quality = data_quality.relative_to(&ctx.base_dir);
     let inputs = Inputs::of(ctx, &data_quality, relative_files(files, ctx));
     let cells = evaluate_all(&this.overall, &ctx.targets);
-    let rows = kpi_rows(&cells, &before.overall);
-    let (headline, other): (Vec<_>, Vec<_>) = rows
-        .into_iter()
-        // The flags' KPIs have their own section.
-        .filter(|r| r.target.is_some() || !crate::ground::kpi::CONFORMANCE.iter().any(|k| k.key() == r.key))
-        .partition(|r| r.target.is_some());
+    let (headline, other) = super::headline_and_other(&cells, &before.overall);
     let sentences = headline.iter().map(super::sentence).collect();
-    let segments: BTreeMap<String, _> = this
-        .segments
-        .iter()
-        .map(|(name, values)| (name.clone(), evaluate_all(values, &ctx.targets)))
-        .collect();
+    let segments = segment_cells(ctx, &this);
     let rollout_week = ctx.rollout_week(period.start_date);
+    // The log's hit rate against Redis's own.
     let hit_rate_gap = this
         .overall
         .get(&Kpi::CacheHitRate)
@@ -326,11 +330,7 @@ pub fn assemble(ctx: &Context, parts: WeeklyParts) -> Result<WeeklyReport> {
             iso_week: previous_week.label(),
             kpis: before.overall.clone(),
         },
-        baseline: BaselineInfo {
-            from: ctx.baseline()?.0.to_string(),
-            to: ctx.baseline()?.1.to_string(),
-            rows: this.baseline.rows,
-        },
+        baseline: BaselineInfo::of(ctx, this.baseline.rows)?,
         statistics: Statistics::default(),
         gate: None,
         conformance: None,
@@ -339,14 +339,7 @@ pub fn assemble(ctx: &Context, parts: WeeklyParts) -> Result<WeeklyReport> {
         enterprise_savings: None,
         generated: Generated::new(ctx),
     };
-    let feedback = FeedbackSection {
-        responses: this.feedback.responses,
-        mean: this.overall.get(&Kpi::CustomerSatisfaction).copied().flatten(),
-        complaints: this.feedback.complaints,
-        comments,
-        not_measured: ctx.feedback_not_measured(),
-        scale_note: ctx.score_scale_note(),
-    };
+    let feedback = FeedbackSection::of(ctx, &this, comments);
     Ok(WeeklyReport {
         no_rows: this.period.requests == 0,
         gate: None,
@@ -370,6 +363,29 @@ pub fn assemble(ctx: &Context, parts: WeeklyParts) -> Result<WeeklyReport> {
         inputs,
         metrics,
     })
+}
+
+/// Each segment's KPIs judged against the targets.
+pub fn segment_cells(ctx: &Context, this: &Measured) -> BTreeMap<String, BTreeMap<Kpi, KpiCell>> {
+    this.segments
+        .iter()
+        .map(|(name, values)| (name.clone(), evaluate_all(values, &ctx.targets)))
+        .collect()
+}
+
+impl FeedbackSection {
+    /// The feedback of `this`: answers, their mean and complaints, and the
+    /// recent comments.
+    pub fn of(ctx: &Context, this: &Measured, comments: Vec<Comment>) -> FeedbackSection {
+        FeedbackSection {
+            responses: this.feedback.responses,
+            mean: this.overall.get(&Kpi::CustomerSatisfaction).copied().flatten(),
+            complaints: this.feedback.complaints,
+            comments,
+            not_measured: ctx.feedback_not_measured(),
+            scale_note: ctx.score_scale_note(),
+        }
+    }
 }
 
 /// The series behind the weekly charts.

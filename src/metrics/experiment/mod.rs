@@ -461,10 +461,21 @@ struct Sides<'a> {
     lt: Option<&'a Histogram>,
 }
 
+/// Every comparison of the section: the per-request ratios, the latency
+/// quantiles, then the feedback.
 fn compare(s: &Sides) -> Vec<Comparison> {
     let units = |a: Option<&ArmSums>| a.map_or(0, |a| a.units);
     let (cn, tn) = (units(s.c), units(s.t));
     let enough = cn >= MIN_UNITS && tn >= MIN_UNITS;
+    let mut out = ratio_comparisons(s, [cn, tn], enough);
+    out.extend(quantile_comparisons(s, [cn, tn], enough));
+    out.extend(feedback_comparisons(s));
+    out
+}
+
+/// Origin calls per request, mean latency and 5xx per request: delta-method
+/// ratios over users (`n`: users in control, treatment).
+fn ratio_comparisons(s: &Sides, [cn, tn]: [u64; 2], enough: bool) -> Vec<Comparison> {
     let mut out = Vec::new();
     let ratio_metrics: [RatioMetric; 3] = [
         ("origin_calls_per_request", "Origin calls per request", "ratio", |a| {
@@ -496,8 +507,13 @@ fn compare(s: &Sides) -> Vec<Comparison> {
             p_adjusted: None,
         });
     }
-    // Quantiles from the merged histograms, with rank intervals widened by
-    // each arm's design effect (requests clustered in users).
+    out
+}
+
+/// p50 and p95 latency from the merged histograms, with rank intervals
+/// widened by each arm's design effect (requests clustered in users).
+fn quantile_comparisons(s: &Sides, [cn, tn]: [u64; 2], enough: bool) -> Vec<Comparison> {
+    let mut out = Vec::new();
     let deff = |a: Option<&ArmSums>| a.map_or(1.0, ArmSums::design_effect);
     let ac = s.lc.map(|h| (h, deff(s.c)));
     let at = s.lt.map(|h| (h, deff(s.t)));
@@ -538,6 +554,13 @@ fn compare(s: &Sides) -> Vec<Comparison> {
             p_adjusted: None,
         });
     }
+    out
+}
+
+/// Satisfaction (Welch) and the share of answers scoring 1–2 (two
+/// proportions), over answers.
+fn feedback_comparisons(s: &Sides) -> Vec<Comparison> {
+    let mut out = Vec::new();
     let answers = |a: Option<&ScoreSums>| a.map_or(0, |a| a.scores.n as u64);
     let (fcn, ftn) = (answers(s.fc), answers(s.ft));
     let enough_fb = fcn >= MIN_UNITS && ftn >= MIN_UNITS;
@@ -723,6 +746,22 @@ impl Statistics {
     }
 }
 
+/// The section of `period` against the baseline: the arms' groups read
+/// and analysed.
+pub fn of_period(
+    m: &Merged,
+    feedback: &DataFrame,
+    period: Days,
+    baseline: Days,
+    tz: Tz,
+    planned_share: Option<f64>,
+) -> Result<Statistics> {
+    let started = std::time::Instant::now();
+    let statistics = analyze(&groups(m, feedback, period, baseline, tz)?, planned_share);
+    tracing::debug!(elapsed = ?started.elapsed(), "statistics (arms, CUPED, Holm)");
+    Ok(statistics)
+}
+
 /// Every comparison of a period, from its [`Groups`].
 pub fn analyze(g: &Groups, planned_share: Option<f64>) -> Statistics {
     let mut overall: BTreeMap<Arm, ArmSums> = BTreeMap::new();
@@ -746,6 +785,38 @@ pub fn analyze(g: &Groups, planned_share: Option<f64>) -> Statistics {
         })
     };
     let (tvc, before_after) = (against(Arm::Control), against(Arm::Baseline));
+    let (segments, srm_segments) = by_segment(g, planned_share);
+    let srm = planned_share.map(|share| {
+        // Overall: users of the segments in the rollout only.
+        let (t, c) = srm_segments
+            .values()
+            .fold((0, 0), |(t, c), s| (t + s.treatment, c + s.control));
+        SrmCheck {
+            planned_share: share,
+            overall: stats::srm(t, c, share),
+            segments: srm_segments,
+        }
+    });
+    let mut out = Statistics {
+        confidence: stats::CONFIDENCE,
+        min_units: MIN_UNITS,
+        quantiles: QuantileInfo {
+            alpha: crate::rollups::schema::ALPHA,
+            method: "histogram_ranks",
+        },
+        srm,
+        treatment_vs_control: ArmComparison { overall: tvc, segments },
+        before_after,
+        cuped: cuped_comparisons(g),
+        holm_family: 0,
+    };
+    out.adjust();
+    out
+}
+
+/// Per segment with treatment users: treatment against its control users
+/// (segments without control users have none), and the split's check.
+fn by_segment(g: &Groups, planned_share: Option<f64>) -> (BTreeMap<String, Vec<Comparison>>, BTreeMap<String, Srm>) {
     let segment_names: std::collections::BTreeSet<&String> = g
         .requests
         .keys()
@@ -778,32 +849,7 @@ pub fn analyze(g: &Groups, planned_share: Option<f64>) -> Statistics {
             }),
         );
     }
-    let srm = planned_share.map(|share| {
-        // Overall: users of the segments in the rollout only.
-        let (t, c) = srm_segments
-            .values()
-            .fold((0, 0), |(t, c), s| (t + s.treatment, c + s.control));
-        SrmCheck {
-            planned_share: share,
-            overall: stats::srm(t, c, share),
-            segments: srm_segments,
-        }
-    });
-    let mut out = Statistics {
-        confidence: stats::CONFIDENCE,
-        min_units: MIN_UNITS,
-        quantiles: QuantileInfo {
-            alpha: crate::rollups::schema::ALPHA,
-            method: "histogram_ranks",
-        },
-        srm,
-        treatment_vs_control: ArmComparison { overall: tvc, segments },
-        before_after,
-        cuped: cuped_comparisons(g),
-        holm_family: 0,
-    };
-    out.adjust();
-    out
+    (segments, srm_segments)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::ground::money::{Costs, RoiSettings};
 
+mod assumptions;
 pub mod weeks;
 pub use weeks::{MonthInput, MonthRoi, RunRate, WeekInput, WeekRoi};
 
@@ -255,6 +256,39 @@ fn money_text(x: Decimal, currency: &str) -> String {
     crate::ground::units::money(x.to_f64(), currency)
 }
 
+/// The drivers of annualized net = (volume·|E|·b·reduction·cost − redis)
+/// · 365 / days, at base: what scenarios and sensitivity vary.
+struct Drivers {
+    /// The prices at base: origin call cost, Redis monthly cost,
+    /// implementation cost, discount rate and NPV horizon.
+    prices: weeks::Prices,
+    days: i64,
+    /// |E|: requests with the cache on in the window.
+    e_rows: u64,
+    /// B's origin calls per request.
+    b: Decimal,
+    base_reduction: Decimal,
+}
+
+impl Drivers {
+    /// The figures with the request volume, reduction, call cost and Redis
+    /// monthly cost as given.
+    fn at(&self, volume: Decimal, reduction: Decimal, cost: Decimal, monthly: Decimal) -> RoiFigures {
+        figures(
+            d(self.e_rows) * volume * self.b * reduction,
+            cost,
+            monthly,
+            self.prices.implementation,
+            self.days,
+        )
+    }
+
+    fn npv(&self, annual: Decimal) -> Decimal {
+        let p = &self.prices;
+        npv(annual, p.implementation, p.rate, p.years)
+    }
+}
+
 /// Compute the case. None when there is no baseline (nothing to compare);
 /// an error when a figure is beyond exact decimal arithmetic (never a panic
 /// or a silent 0).
@@ -265,39 +299,124 @@ pub fn compute(i: &RoiInputs) -> Result<Option<RoiCase>, RoiError> {
         dec(c.redis_monthly_cost)?,
         dec(c.implementation_cost)?,
     );
-    let sum = |f: fn(&CustomerInput) -> u64| {
-        i.customers
-            .iter()
-            .try_fold(0u64, |acc, c| acc.checked_add(f(c)))
-            .ok_or_else(|| RoiError("request counts overflow".into()))
-    };
-    let (e_rows, e_origin) = (sum(|c| c.e_rows)?, sum(|c| c.e_origin)?);
+    let (e_rows, e_origin) = with_cache(i)?;
     let Some(total_avoided) = avoided(e_rows, e_origin, i.b_rows, i.b_origin)? else {
         return Ok(None);
     };
-    // Every product below multiplies calls avoided by at most the high
-    // scenario's cost and the volume swing: bound it once.
     let s = &i.settings;
     let (low_f, high_f, swing) = (
         dec(s.low_origin_call_cost_factor)?,
         dec(s.high_origin_call_cost_factor)?,
         dec(s.sensitivity_swing)?,
     );
+    within_limit(total_avoided, cost, high_f, swing)?;
+    let roi = figures(total_avoided, cost, monthly, implementation, i.days);
+    let year = Decimal::from(365) / Decimal::from(i.days.max(1));
+    let customers = customer_rows(i, &roi, cost, e_rows, year)?;
+
+    let b = d(i.b_origin) / d(i.b_rows);
+    let drivers = Drivers {
+        prices: weeks::Prices {
+            cost,
+            monthly,
+            implementation,
+            rate: dec(s.discount_rate)?,
+            years: s.npv_horizon_years,
+        },
+        days: i.days,
+        e_rows,
+        b,
+        base_reduction: if e_rows == 0 || b.is_zero() {
+            Decimal::ZERO
+        } else {
+            total_avoided / (d(e_rows) * b)
+        },
+    };
+    let (weeks, run_rate) = weeks::weekly(&i.weeks, i.b_rows, i.b_origin, &drivers.prices)?;
+    let months = weeks::monthly(&i.months, i.b_rows, i.b_origin, &drivers.prices)?;
+    let ci = reduction_ci(i)?;
+    let scenarios = scenarios(&drivers, ci, low_f, high_f);
+    let sensitivity = sensitivity(&drivers, ci, low_f, high_f, swing, &c.currency);
+    let hourly = dec(c.hourly_value_of_user_time)?;
+    let soft_benefits = soft_benefits(i, e_rows, year, hourly)?;
+    let assumptions = assumptions::listed(
+        i,
+        &assumptions::Shown {
+            cost,
+            monthly,
+            implementation,
+            hourly,
+            b,
+            e_rows,
+            e_origin,
+            ci,
+            rate: drivers.prices.rate,
+            low_f,
+            high_f,
+        },
+    );
+    Ok(Some(RoiCase {
+        break_even_origin_call_cost: (total_avoided > Decimal::ZERO).then(|| roi.redis_cost / total_avoided),
+        npv: drivers.npv(roi.annualized_net_savings),
+        roi,
+        customers,
+        assumptions,
+        scenarios,
+        sensitivity,
+        soft_benefits,
+        weeks,
+        run_rate,
+        months,
+    }))
+}
+
+/// |E| and Σ origin over E: the customers' requests with the cache and
+/// their origin calls.
+fn with_cache(i: &RoiInputs) -> Result<(u64, u64), RoiError> {
+    let sum = |f: fn(&CustomerInput) -> u64| {
+        i.customers
+            .iter()
+            .try_fold(0u64, |acc, c| acc.checked_add(f(c)))
+            .ok_or_else(|| RoiError("request counts overflow".into()))
+    };
+    Ok((sum(|c| c.e_rows)?, sum(|c| c.e_origin)?))
+}
+
+/// The API call reduction's interval as decimals. The interval of a ratio
+/// can be wide, never infinite: bounded like the rest.
+fn reduction_ci(i: &RoiInputs) -> Result<Option<(Decimal, Decimal)>, RoiError> {
+    Ok(match i.reduction_ci {
+        Some([lo, hi]) if lo.abs() <= 1e6 && hi.abs() <= 1e6 => Some((dec(lo)?, dec(hi)?)),
+        _ => None,
+    })
+}
+
+/// Every product of the case multiplies calls avoided by at most the high
+/// scenario's cost and the volume swing: bounded once, here.
+fn within_limit(total_avoided: Decimal, cost: Decimal, high_f: Decimal, swing: Decimal) -> Result<(), RoiError> {
     let worst = total_avoided
         .abs()
         .checked_mul(cost * high_f.max(Decimal::ONE) * (Decimal::ONE + swing))
         .filter(|x| *x <= Decimal::from_f64(LIMIT).unwrap_or(Decimal::MAX));
-    if worst.is_none() {
-        return Err(RoiError(format!(
+    match worst {
+        Some(_) => Ok(()),
+        None => Err(RoiError(format!(
             "{total_avoided} origin calls avoided at {cost} each is beyond exact decimal arithmetic: \
              check upstream_calls in the request log and [costs] origin_call_cost"
-        )));
+        ))),
     }
-    let roi = figures(total_avoided, cost, monthly, implementation, i.days);
+}
 
-    let year = Decimal::from(365) / Decimal::from(i.days.max(1));
-    let customers = i
-        .customers
+/// One row per customer: its calls avoided against B, its share of the
+/// Redis cost by its requests with the cache.
+fn customer_rows(
+    i: &RoiInputs,
+    roi: &RoiFigures,
+    cost: Decimal,
+    e_rows: u64,
+    year: Decimal,
+) -> Result<Vec<CustomerRoi>, RoiError> {
+    i.customers
         .iter()
         .map(|cu| {
             let a = avoided(cu.e_rows, cu.e_origin, i.b_rows, i.b_origin)?.unwrap_or_default();
@@ -324,62 +443,47 @@ pub fn compute(i: &RoiInputs) -> Result<Option<RoiCase>, RoiError> {
                 enterprise_range: range_of(&cu.tier, annualized),
             })
         })
-        .collect::<Result<Vec<_>, RoiError>>()?;
+        .collect()
+}
 
-    // Scenarios and sensitivity vary the drivers of
-    // annualized net = (volume·|E|·b·reduction·cost − redis) · 365 / days.
-    let b = d(i.b_origin) / d(i.b_rows);
-    let base_reduction = if e_rows == 0 || b.is_zero() {
-        Decimal::ZERO
-    } else {
-        total_avoided / (d(e_rows) * b)
-    };
-    let at = |volume: Decimal, reduction: Decimal, cost: Decimal, monthly: Decimal| {
-        figures(
-            d(e_rows) * volume * b * reduction,
-            cost,
-            monthly,
-            implementation,
-            i.days,
-        )
-    };
-    let rate = dec(s.discount_rate)?;
-    let prices = weeks::Prices {
-        cost,
-        monthly,
-        implementation,
-        rate,
-        years: s.npv_horizon_years,
-    };
-    let (weeks, run_rate) = weeks::weekly(&i.weeks, i.b_rows, i.b_origin, &prices)?;
-    let months = weeks::monthly(&i.months, i.b_rows, i.b_origin, &prices)?;
-    // The interval of a ratio can be wide, never infinite: bounded like the rest.
-    let ci = match i.reduction_ci {
-        Some([lo, hi]) if lo.abs() <= 1e6 && hi.abs() <= 1e6 => Some((dec(lo)?, dec(hi)?)),
-        _ => None,
-    };
-    let (red_low, red_high) = ci.unwrap_or((base_reduction, base_reduction));
+/// Low, base and high: the call cost scaled by the factors, the reduction
+/// at its interval's ends (at base without one).
+fn scenarios(drivers: &Drivers, ci: Option<(Decimal, Decimal)>, low_f: Decimal, high_f: Decimal) -> Vec<Scenario> {
+    let base = drivers.base_reduction;
+    let (red_low, red_high) = ci.unwrap_or((base, base));
     let scenario = |name, cost: Decimal, reduction: Decimal| {
-        let f = at(Decimal::ONE, reduction, cost, monthly);
+        let f = drivers.at(Decimal::ONE, reduction, cost, drivers.prices.monthly);
         Scenario {
             name,
             origin_call_cost: cost,
             api_call_reduction: reduction,
-            npv: npv(f.annualized_net_savings, implementation, rate, s.npv_horizon_years),
+            npv: drivers.npv(f.annualized_net_savings),
             figures: f,
         }
     };
-    let scenarios = vec![
+    let cost = drivers.prices.cost;
+    vec![
         scenario("low", cost * low_f, red_low),
-        scenario("base", cost, base_reduction),
+        scenario("base", cost, base),
         scenario("high", cost * high_f, red_high),
-    ];
+    ]
+}
+
+/// One driver at a time at its low and high value, the widest spread first.
+fn sensitivity(
+    drivers: &Drivers,
+    ci: Option<(Decimal, Decimal)>,
+    low_f: Decimal,
+    high_f: Decimal,
+    swing: Decimal,
+    currency: &str,
+) -> Vec<Sensitivity> {
     let pct = |x: Decimal| crate::ground::units::pct(x.to_f64());
-    let cur = c.currency.as_str();
-    let mut sensitivity = Vec::new();
+    let (cost, monthly, base) = (drivers.prices.cost, drivers.prices.monthly, drivers.base_reduction);
+    let mut rows = Vec::new();
     let mut push = |driver, lo_in: String, hi_in: String, lo: RoiFigures, hi: RoiFigures| {
         let (low, high) = (lo.annualized_net_savings, hi.annualized_net_savings);
-        sensitivity.push(Sensitivity {
+        rows.push(Sensitivity {
             driver,
             low_input: lo_in,
             high_input: hi_in,
@@ -391,38 +495,42 @@ pub fn compute(i: &RoiInputs) -> Result<Option<RoiCase>, RoiError> {
     let one = Decimal::ONE;
     push(
         "Origin call cost",
-        money_text(cost * low_f, cur),
-        money_text(cost * high_f, cur),
-        at(one, base_reduction, cost * low_f, monthly),
-        at(one, base_reduction, cost * high_f, monthly),
+        money_text(cost * low_f, currency),
+        money_text(cost * high_f, currency),
+        drivers.at(one, base, cost * low_f, monthly),
+        drivers.at(one, base, cost * high_f, monthly),
     );
     if let Some((lo, hi)) = ci {
         push(
             "API call reduction (95 % CI)",
             pct(lo),
             pct(hi),
-            at(one, lo, cost, monthly),
-            at(one, hi, cost, monthly),
+            drivers.at(one, lo, cost, monthly),
+            drivers.at(one, hi, cost, monthly),
         );
     }
     push(
         "Redis monthly cost",
-        money_text(monthly * (one + swing), cur),
-        money_text(monthly * (one - swing), cur),
-        at(one, base_reduction, cost, monthly * (one + swing)),
-        at(one, base_reduction, cost, monthly * (one - swing)),
+        money_text(monthly * (one + swing), currency),
+        money_text(monthly * (one - swing), currency),
+        drivers.at(one, base, cost, monthly * (one + swing)),
+        drivers.at(one, base, cost, monthly * (one - swing)),
     );
     push(
         "Request volume with the cache",
         format!("−{}", pct(swing)),
         format!("+{}", pct(swing)),
-        at(one - swing, base_reduction, cost, monthly),
-        at(one + swing, base_reduction, cost, monthly),
+        drivers.at(one - swing, base, cost, monthly),
+        drivers.at(one + swing, base, cost, monthly),
     );
-    sensitivity.sort_by_key(|s| std::cmp::Reverse(s.spread));
+    rows.sort_by_key(|s| std::cmp::Reverse(s.spread));
+    rows
+}
 
-    // Latencies are finite; a mean difference beyond a year per request is no
-    // measurement (and no soft benefit).
+/// User hours saved by the mean latency gain, valued at `hourly`.
+/// Latencies are finite; a mean difference beyond a year per request is no
+/// measurement (and no soft benefit).
+fn soft_benefits(i: &RoiInputs, e_rows: u64, year: Decimal, hourly: Decimal) -> Result<SoftBenefits, RoiError> {
     let hours = i
         .b_mean_latency
         .zip(i.e_mean_latency)
@@ -432,105 +540,12 @@ pub fn compute(i: &RoiInputs) -> Result<Option<RoiCase>, RoiError> {
         .transpose()?
         .and_then(|ms| d(e_rows).checked_mul(ms))
         .map(|x| x / Decimal::from(3_600_000));
-    let hourly = dec(c.hourly_value_of_user_time)?;
-    let soft = SoftBenefits {
+    Ok(SoftBenefits {
         user_hours_saved: hours,
         hourly_value: hourly,
         value: hours.map(|h| h * hourly),
         annualized_value: hours.map(|h| h * hourly * year),
-    };
-
-    let source_cfg = |key: &str| format!("config [costs] {key}");
-    let assumptions = vec![
-        Assumption {
-            key: "origin_call_cost",
-            label: "Cost of one origin call",
-            value: format!("{cost} {cur}"),
-            source: source_cfg("origin_call_cost"),
-        },
-        Assumption {
-            key: "redis_monthly_cost",
-            label: "Redis cost per month",
-            value: money_text(monthly, cur),
-            source: source_cfg("redis_monthly_cost"),
-        },
-        Assumption {
-            key: "implementation_cost",
-            label: "Implementation cost (one-time)",
-            value: money_text(implementation, cur),
-            source: source_cfg("implementation_cost"),
-        },
-        Assumption {
-            key: "hourly_value_of_user_time",
-            label: "Value of an hour of user time (soft benefit only)",
-            value: money_text(hourly, cur),
-            source: source_cfg("hourly_value_of_user_time"),
-        },
-        Assumption {
-            key: "window",
-            label: "Window",
-            value: format!("{} to {} (end exclusive), {} days", i.from, i.to, i.days),
-            source: "--from/--to, else rollout start to the day after the last request".into(),
-        },
-        Assumption {
-            key: "baseline",
-            label: "Baseline origin calls per request",
-            value: format!(
-                "{:.4} ({} calls / {} requests)",
-                b.to_f64().unwrap_or(0.0),
-                crate::ground::units::count(Some(i.b_origin as f64)),
-                crate::ground::units::count(Some(i.b_rows as f64))
-            ),
-            source: format!(
-                "measured: cache-off requests {} to {} (config [baseline])",
-                i.baseline_from, i.baseline_to
-            ),
-        },
-        Assumption {
-            key: "requests_with_cache",
-            label: "Requests with the cache on",
-            value: format!(
-                "{} making {} origin calls",
-                crate::ground::units::count(Some(e_rows as f64)),
-                crate::ground::units::count(Some(e_origin as f64))
-            ),
-            source: "measured: request log in the window".into(),
-        },
-        Assumption {
-            key: "api_call_reduction_ci",
-            label: "API call reduction, 95 % CI",
-            value: ci.map_or_else(
-                || "not enough data".into(),
-                |(lo, hi)| format!("{} to {}", pct(lo), pct(hi)),
-            ),
-            source: "measured: delta method per user, baseline vs window".into(),
-        },
-        Assumption {
-            key: "npv",
-            label: "NPV horizon and discount rate",
-            value: format!("{} years at {}", s.npv_horizon_years, pct(rate)),
-            source: "config [roi] npv_horizon_years, discount_rate".into(),
-        },
-        Assumption {
-            key: "scenarios",
-            label: "Low / high origin call cost",
-            value: format!("× {low_f} / × {high_f}"),
-            source: "config [roi] low_origin_call_cost_factor, high_origin_call_cost_factor".into(),
-        },
-    ];
-    Ok(Some(RoiCase {
-        break_even_origin_call_cost: (total_avoided > Decimal::ZERO).then(|| roi.redis_cost / total_avoided),
-        npv: npv(roi.annualized_net_savings, implementation, rate, s.npv_horizon_years),
-        roi,
-        customers,
-        assumptions,
-        scenarios,
-        sensitivity,
-        soft_benefits: soft,
-        weeks,
-        run_rate,
-        months,
-    }))
+    })
 }
 
 /// Round `values` to cents so that they add up to `total` rounded to cents
