@@ -139,6 +139,7 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
         &base,
         (span.year_before, week),
         flag_rules.as_ref(),
+        &judged.known,
     )?;
     report.dashboard = report::archive::Series::of(series);
     tracing::debug!(elapsed = ?dashboard_started.elapsed(), weeks = report.dashboard.weeks.len(), "dashboard series");
@@ -156,6 +157,8 @@ pub fn build(settings: &Settings, week: IsoWeek) -> Result<WeeklyReport> {
 struct Judged {
     this: Measured,
     before: Measured,
+    /// The judged and flagged weeks, for the dashboard's series.
+    known: evaluate::week::SeriesKnown,
     history: Vec<evaluate::conformance::WeekConformance>,
     current: Option<evaluate::conformance::WeekConformance>,
     risks: Vec<evaluate::risks::RiskStatus>,
@@ -182,7 +185,12 @@ fn judge(
     let periods = &span.periods;
     let judged = &periods[periods.len() - periods.len().min(RISK_WEEKS)..];
     let mut measured = measure_periods(rollups, &data.feedback, judged, base, &settings.costs, None)?;
-    let (history, risks, register) = flags_and_risks(settings, rollups, &span.weeks, &mut measured, flag_rules)?;
+    let Recent {
+        history,
+        risks,
+        register,
+        known: series_known,
+    } = flags_and_risks(settings, rollups, &span.weeks, &mut measured, flag_rules)?;
     let this = measured.pop().unwrap_or_default();
     let before = measured.pop().unwrap_or_default();
     let current = history.iter().find(|c| c.iso_week == week.label()).cloned();
@@ -194,6 +202,7 @@ fn judge(
     Ok(Judged {
         this,
         before,
+        known: series_known,
         history,
         current,
         risks,
@@ -240,11 +249,7 @@ fn flags_and_risks(
     weeks: &[IsoWeek],
     measured: &mut [crate::metrics::requests::Measured],
     flag_rules: Option<&evaluate::conformance::FlagRules>,
-) -> Result<(
-    Vec<evaluate::conformance::WeekConformance>,
-    Vec<evaluate::risks::RiskStatus>,
-    Option<evaluate::risks::Register>,
-)> {
+) -> Result<Recent> {
     let (n, judged) = (weeks.len(), measured.len());
     let tf = std::time::Instant::now();
     let recent = &weeks[n.saturating_sub(FLAG_WEEKS.max(judged))..];
@@ -264,6 +269,15 @@ fn flags_and_risks(
     for (mw, f) in measured.iter_mut().zip(judged_flags) {
         mw.overall = evaluate::conformance::with_flags(&mw.overall, f.as_ref());
     }
+    // The dashboard's series reads these weeks again: handed on, not redone.
+    let known = evaluate::week::SeriesKnown {
+        kpis: judged_weeks
+            .iter()
+            .zip(measured.iter())
+            .map(|(w, mw)| (*w, mw.overall.clone()))
+            .collect(),
+        flags: recent.iter().copied().zip(flags.iter().cloned()).collect(),
+    };
     let register = super::inputs::register_of(settings)?;
     let risks = register.as_ref().map_or_else(Vec::new, |r| {
         // The rollout's weeks only: before it most signals have no data.
@@ -279,7 +293,21 @@ fn flags_and_risks(
             .collect();
         evaluate::risks::assess(r, &cells)
     });
-    Ok((history, risks, register))
+    Ok(Recent {
+        history,
+        risks,
+        register,
+        known,
+    })
+}
+
+/// The recent weeks judged: the flag history, the risks, the register, and
+/// what the dashboard's series can reuse.
+struct Recent {
+    history: Vec<evaluate::conformance::WeekConformance>,
+    risks: Vec<evaluate::risks::RiskStatus>,
+    register: Option<evaluate::risks::Register>,
+    known: evaluate::week::SeriesKnown,
 }
 
 /// `cacheroi weekly`: build, render, then write everything at once.

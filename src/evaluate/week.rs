@@ -274,10 +274,19 @@ fn outcome(plan: &Plan, phase: Phase, j: &Judged, judge: impl Fn(&str, &'static 
     }
 }
 
+/// What the weekly report already computed for some of the series' weeks:
+/// their KPIs with the flags' figures, and their flags against the plan.
+#[derive(Debug, Clone, Default)]
+pub struct SeriesKnown {
+    pub kpis: BTreeMap<IsoWeek, crate::metrics::requests::KpiValues>,
+    pub flags: BTreeMap<IsoWeek, Option<super::conformance::WeekConformance>>,
+}
+
 /// The dashboard's series: every ISO week with request rows from `first`
 /// (a year back at most) to `week`, each measured and judged as its own
 /// weekly report is (the same measure, flags and evaluation), so a week's
-/// point equals that week's metrics.json.
+/// point equals that week's metrics.json. Weeks in `known` are taken from
+/// it (each week's figures stand alone: the same either way).
 pub fn series(
     rules: &Rules,
     m: &Merged,
@@ -285,6 +294,7 @@ pub fn series(
     base: &crate::metrics::requests::Baseline,
     (first, week): (IsoWeek, IsoWeek),
     flag_rules: Option<&super::conformance::FlagRules>,
+    known: &SeriesKnown,
 ) -> Result<Vec<(IsoWeek, crate::metrics::requests::KpiValues)>> {
     let tz = rules.timezone;
     let first = match fold::day_extent(m).and_then(|(a, _)| crate::rollups::build::date_of(a)) {
@@ -298,16 +308,25 @@ pub fn series(
             !crate::rollups::merged::within(&m.requests, |r| r.day, days).is_empty()
         })
         .collect();
-    let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
+    let unflagged: Vec<IsoWeek> = weeks.iter().filter(|w| !known.flags.contains_key(w)).copied().collect();
+    let mut flags = known.flags.clone();
+    flags.extend(unflagged.iter().copied().zip(flag_rules.map_or_else(
+        || vec![None; unflagged.len()],
+        |r| super::conformance::weeks(r, m, &unflagged),
+    )));
+    let unmeasured: Vec<IsoWeek> = weeks.iter().filter(|w| !known.kpis.contains_key(w)).copied().collect();
+    let periods: Vec<Period> = unmeasured.iter().map(|w| w.period(tz)).collect();
     let measured = crate::metrics::requests::measure_periods(m, feedback, &periods, base, rules.costs, None)?;
-    let flags = flag_rules.map_or_else(|| vec![None; weeks.len()], |r| super::conformance::weeks(r, m, &weeks));
+    let mut kpis = known.kpis.clone();
+    for (w, mw) in unmeasured.iter().zip(measured) {
+        let f = flags.get(w).cloned().flatten();
+        kpis.insert(*w, super::conformance::with_flags(&mw.overall, f.as_ref()));
+    }
     Ok(weeks
         .into_iter()
-        .zip(measured)
-        .zip(flags)
-        .map(|((w, mw), f)| {
-            let cells = evaluate_all(&super::conformance::with_flags(&mw.overall, f.as_ref()), rules.targets);
-            (w, cells.into_iter().map(|(k, c)| (k, c.value)).collect())
+        .filter_map(|w| {
+            let cells = evaluate_all(kpis.get(&w)?, rules.targets);
+            Some((w, cells.into_iter().map(|(k, c)| (k, c.value)).collect()))
         })
         .collect())
 }
