@@ -41,7 +41,7 @@ pub fn build_from(settings: &Settings, wd: WindowData) -> Result<ImpactReport> {
     let this = measure(rollups, &data.feedback, &window, &base, costs, None)?;
     let baseline_window = Period::new(b_from, b_to, tz);
     let before = measure(rollups, &data.feedback, &baseline_window, &base, costs, None)?;
-    let weeks = weeks_with_rows(rollups, b_from, start, &window);
+    let weeks = window_weeks(rollups, b_from, start, &window);
     let periods: Vec<Period> = weeks.iter().map(|w| w.period(tz)).collect();
     let measured = measure_periods(rollups, &data.feedback, &periods, &base, costs, None)?;
     let trend_days = (days_of(&periods[0]).0, days_of(&window).1);
@@ -49,12 +49,11 @@ pub fn build_from(settings: &Settings, wd: WindowData) -> Result<ImpactReport> {
     let days = metrics::daily::points(rollups, &data.store, trend_days, tz);
     let trend = report::weekly::trend(&ctx, &weeks, &points, &this, &base, days)?;
     let plan = super::inputs::plan_of(settings)?;
-    let week_rows = week_rows(settings, &ctx, plan.as_ref(), &data, (&weeks, &measured), start)?;
+    let rules = settings.gate_rules()?;
+    let week_rows = week_rows(&rules, &ctx, plan.as_ref(), &data, (&weeks, &measured), start)?;
     let (risks, register) = risks_of(settings, &week_rows)?;
     let phases = match &plan {
-        Some(plan) => {
-            evaluate::phases::results(&settings.gate_rules()?, plan, rollups, &data.feedback, &base, &window)?
-        }
+        Some(plan) => evaluate::phases::results(&rules, plan, rollups, &data.feedback, &base, &window)?,
         None => Vec::new(),
     };
     let statistics = metrics::experiment::of_period(
@@ -94,10 +93,10 @@ pub fn build_from(settings: &Settings, wd: WindowData) -> Result<ImpactReport> {
 }
 
 /// The weeks of the trend and the weekly table: from the first baseline
-/// week (or the window's start, when earlier) to the window's last, where
-/// there are rows: a window far wider than the data (say --from 1970-01-01
-/// --to 2199-12-31) costs no more than the data.
-fn weeks_with_rows(m: &crate::rollups::Merged, b_from: NaiveDate, start: NaiveDate, window: &Period) -> Vec<IsoWeek> {
+/// week (or the window's start, when earlier) to the window's last, clipped
+/// to the days that have rows: a window far wider than the data (say --from
+/// 1970-01-01 --to 2199-12-31) costs no more than the data.
+fn window_weeks(m: &crate::rollups::Merged, b_from: NaiveDate, start: NaiveDate, window: &Period) -> Vec<IsoWeek> {
     let (first_row, last_row) = match fold::day_extent(m) {
         Some((a, b)) => (date_of(a), date_of(b)),
         None => (None, None),
@@ -127,7 +126,7 @@ fn risks_of(
 /// its flags against the plan and, in the rollout, its gate as `cacheroi
 /// gate` decides it.
 fn week_rows(
-    settings: &Settings,
+    rules: &evaluate::week::Rules,
     ctx: &crate::report::Context,
     plan: Option<&crate::evaluate::plan::Plan>,
     data: &super::inputs::Loaded,
@@ -135,7 +134,6 @@ fn week_rows(
     start: NaiveDate,
 ) -> Result<Vec<WeekRow>> {
     let rollups = &data.requests;
-    let rules = settings.gate_rules()?;
     let flag_rules = plan.and_then(|p| rules.flags(p));
     let flags = flag_rules.as_ref().map_or_else(
         || vec![None; weeks.len()],
@@ -152,7 +150,7 @@ fn week_rows(
             iso_week: w.label(),
             rollout_week: ctx.rollout_week(w.monday()),
             gate: evaluate::week::in_rollout(
-                &rules,
+                rules,
                 plan,
                 *w,
                 rollups,
@@ -164,7 +162,7 @@ fn week_rows(
             )?,
             kpis: evaluate_all(
                 &evaluate::conformance::with_flags(&wm.overall, conformance.as_ref()),
-                &settings.targets,
+                rules.targets,
             ),
             conformance,
         });

@@ -8,17 +8,15 @@ use super::{Assumption, RoiInputs, money_text};
 use crate::ground::units;
 
 /// The figures the table shows beside the inputs themselves.
-pub(super) struct Shown {
-    pub cost: Decimal,
-    pub monthly: Decimal,
-    pub implementation: Decimal,
+pub(super) struct Shown<'a> {
+    /// The configured prices and the NPV's rate.
+    pub prices: &'a super::weeks::Prices,
     pub hourly: Decimal,
     /// B's origin calls per request.
     pub b: Decimal,
     pub e_rows: u64,
     pub e_origin: u64,
     pub ci: Option<(Decimal, Decimal)>,
-    pub rate: Decimal,
     pub low_f: Decimal,
     pub high_f: Decimal,
 }
@@ -32,19 +30,19 @@ pub(super) fn listed(i: &RoiInputs, v: &Shown) -> Vec<Assumption> {
         Assumption {
             key: "origin_call_cost",
             label: "Cost of one origin call",
-            value: format!("{} {cur}", v.cost),
+            value: format!("{} {cur}", v.prices.cost),
             source: source_cfg("origin_call_cost"),
         },
         Assumption {
             key: "redis_monthly_cost",
             label: "Redis cost per month",
-            value: money_text(v.monthly, cur),
+            value: money_text(v.prices.monthly, cur),
             source: source_cfg("redis_monthly_cost"),
         },
         Assumption {
             key: "implementation_cost",
             label: "Implementation cost (one-time)",
-            value: money_text(v.implementation, cur),
+            value: money_text(v.prices.implementation, cur),
             source: source_cfg("implementation_cost"),
         },
         Assumption {
@@ -95,7 +93,7 @@ pub(super) fn listed(i: &RoiInputs, v: &Shown) -> Vec<Assumption> {
         Assumption {
             key: "npv",
             label: "NPV horizon and discount rate",
-            value: format!("{} years at {}", i.settings.npv_horizon_years, pct(v.rate)),
+            value: format!("{} years at {}", i.settings.npv_horizon_years, pct(v.prices.rate)),
             source: "config [roi] npv_horizon_years, discount_rate".into(),
         },
         Assumption {

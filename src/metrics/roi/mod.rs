@@ -342,15 +342,12 @@ pub fn compute(i: &RoiInputs) -> Result<Option<RoiCase>, RoiError> {
     let assumptions = assumptions::listed(
         i,
         &assumptions::Shown {
-            cost,
-            monthly,
-            implementation,
+            prices: &drivers.prices,
             hourly,
             b,
             e_rows,
             e_origin,
             ci,
-            rate: drivers.prices.rate,
             low_f,
             high_f,
         },
